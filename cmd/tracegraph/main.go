@@ -1,0 +1,96 @@
+// Command tracegraph shows what talks to what in a system of services,
+// carrying which messages: the declared graph from Go code, the observed
+// graph from trace events, and the difference between them.
+//
+// This package only parses flags and wires the library packages together.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, a public contract (DESIGN.md, "The CLI").
+const (
+	exitOK         = 0
+	exitFound      = 1 // the diff found what --fail-on names
+	exitUsage      = 2 // usage, config or input error
+	exitIncomplete = 3 // analysis incomplete under --strict
+)
+
+// exitError carries an exit code up to main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr marks err as a usage, config or input error (exit 2).
+func usageErr(err error) error { return &exitError{code: exitUsage, err: err} }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
+
+// run executes the CLI and returns the process exit code. Errors are printed
+// as one line on stderr.
+func run(ctx context.Context, args []string) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	code := exitUsage
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	if ee == nil || ee.err != nil {
+		msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
+		if msg != "" {
+			fmt.Fprintln(root.ErrOrStderr(), "tracegraph: "+msg)
+		}
+	}
+	return code
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "tracegraph",
+		Short:         "What talks to what in a system of services, carrying which messages",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().String("config", "", "configuration file (default tracegraph.yaml if present)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	root.AddCommand(
+		newStaticCmd(),
+		newObservedCmd(),
+		newDiffCmd(),
+		newRenderCmd(),
+		newIngestCmd(),
+		newEventsCmd(),
+		newTraceCmd(),
+		newServeCmd(),
+	)
+	return root
+}
+
+// notImplemented is the placeholder for a command a later issue fills in.
+func notImplemented(name string) func(*cobra.Command, []string) error {
+	return func(*cobra.Command, []string) error {
+		return usageErr(fmt.Errorf("%s: not implemented yet", name))
+	}
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tracegraph/tracegraph/render"
+	"github.com/tracegraph/tracegraph/topology"
+)
+
+// graphFlags are the flags of every command that prints a graph.
+type graphFlags struct {
+	format string
+	output string
+	view   string
+	focus  string
+	depth  int
+}
+
+func (gf *graphFlags) register(cmd *cobra.Command, defaultFormat string) {
+	fs := cmd.Flags()
+	fs.StringVarP(&gf.format, "format", "f", defaultFormat, "output format: "+render.FormatList())
+	fs.StringVarP(&gf.output, "output", "o", "", "output file (default stdout)")
+	fs.StringVar(&gf.view, "view", "services", "view: services, messages or channels")
+	fs.StringVar(&gf.focus, "focus", "", "draw only this service and its neighbourhood")
+	fs.IntVar(&gf.depth, "depth", 1, "with --focus: how many hops to keep")
+}
+
+// write renders g as the flags say. A bad flag value is a usage error.
+func (gf *graphFlags) write(cmd *cobra.Command, g *topology.Graph) error {
+	view, err := topology.ParseViewKind(gf.view)
+	if err != nil {
+		return usageErr(err)
+	}
+	if gf.focus != "" {
+		g, err = g.Focus(gf.focus, gf.depth)
+		if err != nil {
+			return usageErr(err)
+		}
+	}
+	opts := render.Options{Format: gf.format, View: view}
+	if err := render.CheckFormat(opts.Format); err != nil {
+		return usageErr(err)
+	}
+	return writeOutput(cmd, gf.output, func(w io.Writer) error { return render.Write(w, g, opts) })
+}
+
+// writeOutput writes to -o FILE, or stdout. A file is written whole or not
+// at all: it is renamed into place only after a successful write.
+func writeOutput(cmd *cobra.Command, path string, write func(io.Writer) error) error {
+	if path == "" || path == "-" {
+		return write(cmd.OutOrStdout())
+	}
+	tmp, err := os.CreateTemp(dirOf(path), ".tracegraph-*")
+	if err != nil {
+		return usageErr(fmt.Errorf("output %s: %w", path, err))
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return usageErr(fmt.Errorf("output %s: %w", path, err))
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return usageErr(fmt.Errorf("output %s: %w", path, err))
+	}
+	return nil
+}
+
+func dirOf(path string) string {
+	for i := len(path) - 1; i >= 0; i-- {
+		if path[i] == '/' {
+			return path[:i+1]
+		}
+	}
+	return "."
+}

@@ -1,0 +1,145 @@
+package topology
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// Normalize sorts every list and removes duplicates, so that equal graphs
+// encode to equal bytes. Empty lists become empty, not null, in JSON.
+func (g *Graph) Normalize() {
+	if g.Schema == "" {
+		g.Schema = Schema
+	}
+	g.Services = nonNil(g.Services)
+	for i := range g.Services {
+		slices.Sort(g.Services[i].Aliases)
+		g.Services[i].Aliases = slices.Compact(g.Services[i].Aliases)
+	}
+	slices.SortFunc(g.Services, func(a, b Service) int { return cmp.Compare(a.Name, b.Name) })
+	g.Services = slices.CompactFunc(g.Services, func(a, b Service) bool { return a.Name == b.Name })
+
+	g.Endpoints = nonNil(g.Endpoints)
+	for i := range g.Endpoints {
+		g.Endpoints[i].Evidence = normEvidence(g.Endpoints[i].Evidence)
+	}
+	slices.SortFunc(g.Endpoints, compareEndpoints)
+	g.Endpoints = slices.CompactFunc(g.Endpoints, func(a, b Endpoint) bool { return compareEndpoints(a, b) == 0 })
+
+	g.Flows = nonNil(g.Flows)
+	for i := range g.Flows {
+		g.Flows[i].Evidence = normEvidence(g.Flows[i].Evidence)
+	}
+	slices.SortStableFunc(g.Flows, CompareFlows)
+
+	g.Unresolved = nonNil(g.Unresolved)
+	for i := range g.Unresolved {
+		slices.Sort(g.Unresolved[i].Candidates)
+		g.Unresolved[i].Candidates = slices.Compact(g.Unresolved[i].Candidates)
+	}
+	slices.SortFunc(g.Unresolved, func(a, b Unresolved) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Service, b.Service),
+			cmp.Compare(a.Role, b.Role), cmp.Compare(a.Expr, b.Expr), cmp.Compare(a.Reason, b.Reason))
+	})
+	g.Unresolved = slices.CompactFunc(g.Unresolved, func(a, b Unresolved) bool {
+		return a.File == b.File && a.Line == b.Line && a.Service == b.Service && a.Role == b.Role && a.Expr == b.Expr && a.Reason == b.Reason
+	})
+
+	g.Diagnostics = nonNil(g.Diagnostics)
+	slices.SortFunc(g.Diagnostics, func(a, b Diagnostic) int {
+		return cmp.Or(cmp.Compare(a.Package, b.Package), cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Message, b.Message))
+	})
+	g.Diagnostics = slices.Compact(g.Diagnostics)
+}
+
+func compareEndpoints(a, b Endpoint) int {
+	return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.Role, b.Role), cmp.Compare(a.Channel, b.Channel),
+		cmp.Compare(a.MessageType, b.MessageType), cmp.Compare(a.ReplyType, b.ReplyType), cmp.Compare(a.System, b.System),
+		boolCmp(a.Pattern, b.Pattern), slices.CompareFunc(a.Evidence, b.Evidence, compareEvidence))
+}
+
+// CompareFlows orders flows by producer, consumer, channel, type, kind and
+// system: the order in which people read a flow list.
+func CompareFlows(a, b Flow) int {
+	return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To), cmp.Compare(a.Channel, b.Channel),
+		cmp.Compare(a.MessageType, b.MessageType), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.System, b.System),
+		cmp.Compare(a.ReplyType, b.ReplyType), cmp.Compare(a.Status, b.Status), boolCmp(a.Pattern, b.Pattern),
+		cmp.Compare(a.ObservedType, b.ObservedType))
+}
+
+func compareEvidence(a, b Evidence) int {
+	return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+}
+
+func normEvidence(ev []Evidence) []Evidence {
+	if len(ev) == 0 {
+		return nil
+	}
+	slices.SortFunc(ev, compareEvidence)
+	return slices.Compact(ev)
+}
+
+func boolCmp(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	default:
+		return 1
+	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// Encode writes g as indented tracegraph/v1 JSON after normalizing it.
+func Encode(w io.Writer, g *Graph) error {
+	g.Normalize()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(g); err != nil {
+		return fmt.Errorf("encode graph: %w", err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// Marshal returns the encoded form of g.
+func Marshal(g *Graph) ([]byte, error) {
+	var buf bytes.Buffer
+	err := Encode(&buf, g)
+	return buf.Bytes(), err
+}
+
+// Decode reads a tracegraph/v1 graph. A different schema is an error: a
+// newer file must not be silently misread.
+func Decode(r io.Reader) (*Graph, error) {
+	var g Graph
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&g); err != nil {
+		return nil, fmt.Errorf("decode graph: %w", err)
+	}
+	if g.Schema != Schema {
+		if g.Schema == "" {
+			return nil, fmt.Errorf("decode graph: no schema field (want %q)", Schema)
+		}
+		if !strings.HasPrefix(g.Schema, "tracegraph/") {
+			return nil, fmt.Errorf("decode graph: schema %q is not a tracegraph graph", g.Schema)
+		}
+		return nil, fmt.Errorf("decode graph: unsupported schema %q (this build reads %q)", g.Schema, Schema)
+	}
+	g.Normalize()
+	return &g, nil
+}
