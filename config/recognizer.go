@@ -1,0 +1,188 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Recognizer teaches the static analysis one messaging API: which functions
+// and methods of one package make services and clients, and which calls are
+// endpoints (publish, subscribe, request, serve), with where each call's
+// channel name, service and message type come from.
+//
+// The built-in pack for this project's channel package is written in this
+// same form (staticgraph/builtin/*.yaml), so anything it recognises a user
+// can recognise for an in-house API:
+//
+//	recognizers:
+//	  - package: github.com/tracegraph/tracegraph/channel
+//	    functions:
+//	      - func: NewService
+//	        makes: service
+//	        name: {arg: 0}
+//	      - func: NewPubClient
+//	        makes: client
+//	        service: {arg: 0}
+//	        channel: {arg: 1}
+//	        message: {type_arg: 0}
+//	      - func: PubClient.Publish
+//	        role: publish
+//	        service: {receiver: true}
+//	        channel: {receiver: true}
+//	        message: {type_arg: 0}
+type Recognizer struct {
+	// Package is the import path the functions belong to.
+	Package string `yaml:"package"`
+	// System names the messaging system (kafka, nats, ...) of every endpoint
+	// found through this recognizer; empty when the API is transport-neutral.
+	System string `yaml:"system"`
+	// Functions are the recognised functions and methods.
+	Functions []FuncRule `yaml:"functions"`
+}
+
+// What a recognised call makes, for FuncRule.Makes.
+const (
+	MakesService = "service" // a value naming the service that owns clients built from it
+	MakesClient  = "client"  // a value that carries a channel, service and message type to later calls
+)
+
+// FuncRule describes one function or method.
+type FuncRule struct {
+	// Func is "Name" for a package-level function or "Type.Method" for a
+	// method of a named type (pointer or value receiver alike, and an
+	// interface's method when Type is an interface).
+	Func string `yaml:"func"`
+	// Makes says what the call's first result is: MakesService or
+	// MakesClient; empty when the result carries nothing.
+	Makes string `yaml:"makes"`
+	// Role makes every reachable call an endpoint: publish, subscribe,
+	// request or serve. Empty for constructors.
+	Role string `yaml:"role"`
+	// Name is where a service's name comes from (Makes: service).
+	Name *Source `yaml:"name"`
+	// Service is where the owning service comes from: a value made by a
+	// Makes: service rule.
+	Service *Source `yaml:"service"`
+	// Channel is where the channel (topic, subject) name comes from.
+	Channel *Source `yaml:"channel"`
+	// Message is where the message type comes from; for request/reply, the
+	// request type.
+	Message *Source `yaml:"message"`
+	// Reply is where a request/reply endpoint's reply type comes from.
+	Reply *Source `yaml:"reply"`
+}
+
+// Source says where a property of a call comes from. Exactly one of Arg,
+// TypeArg, Receiver and Value is set; Field may refine Arg or Receiver.
+type Source struct {
+	// Arg is the index of the call's argument (the receiver not counted).
+	// For Message and Reply it means the argument's type, as passed before
+	// any conversion to an interface.
+	Arg *int `yaml:"arg"`
+	// TypeArg is the index of a type argument: of the called function, or
+	// for a method, of its receiver's type. Message and Reply only.
+	TypeArg *int `yaml:"type_arg"`
+	// Receiver takes the property of the same name that the receiver was
+	// made with (by a Makes rule).
+	Receiver bool `yaml:"receiver"`
+	// Field, with Arg or Receiver, takes that field of the struct value
+	// (ProducerMessage{Topic: ...}, Writer{Topic: ...}).
+	Field string `yaml:"field"`
+	// Value is a fixed value.
+	Value string `yaml:"value"`
+}
+
+// Roles an endpoint rule may have.
+var roles = []string{"publish", "subscribe", "request", "serve"}
+
+// Validate reports the first problem in r, naming the rule.
+func (r *Recognizer) Validate() error {
+	if r.Package == "" {
+		return fmt.Errorf("recognizer: package is required")
+	}
+	for i, f := range r.Functions {
+		if err := f.validate(); err != nil {
+			return fmt.Errorf("recognizer %s: functions[%d] (%s): %w", r.Package, i, f.Func, err)
+		}
+	}
+	return nil
+}
+
+func (f *FuncRule) validate() error {
+	if f.Func == "" || strings.Count(f.Func, ".") > 1 || strings.HasPrefix(f.Func, ".") || strings.HasSuffix(f.Func, ".") {
+		return fmt.Errorf("func must be Name or Type.Method")
+	}
+	switch f.Makes {
+	case "", MakesClient:
+	case MakesService:
+		if f.Name == nil {
+			return fmt.Errorf("makes: service needs name")
+		}
+	default:
+		return fmt.Errorf("makes must be %q or %q", MakesService, MakesClient)
+	}
+	if f.Role != "" {
+		ok := false
+		for _, r := range roles {
+			ok = ok || r == f.Role
+		}
+		if !ok {
+			return fmt.Errorf("role must be one of %s", strings.Join(roles, ", "))
+		}
+		if f.Channel == nil {
+			return fmt.Errorf("an endpoint rule needs channel")
+		}
+	}
+	if f.Makes == "" && f.Role == "" {
+		return fmt.Errorf("a rule needs makes or role")
+	}
+	isMethod := strings.Contains(f.Func, ".")
+	for _, s := range []struct {
+		name    string
+		src     *Source
+		typeArg bool
+	}{{"name", f.Name, false}, {"service", f.Service, false}, {"channel", f.Channel, false}, {"message", f.Message, true}, {"reply", f.Reply, true}} {
+		if s.src == nil {
+			continue
+		}
+		if err := s.src.validate(s.typeArg, isMethod); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	return nil
+}
+
+func (s *Source) validate(typeOK, isMethod bool) error {
+	n := 0
+	if s.Arg != nil {
+		n++
+		if *s.Arg < 0 {
+			return fmt.Errorf("arg must be 0 or more")
+		}
+	}
+	if s.TypeArg != nil {
+		n++
+		if !typeOK {
+			return fmt.Errorf("type_arg only gives a message or reply type")
+		}
+		if *s.TypeArg < 0 {
+			return fmt.Errorf("type_arg must be 0 or more")
+		}
+	}
+	if s.Receiver {
+		n++
+		if !isMethod {
+			return fmt.Errorf("receiver needs a method")
+		}
+	}
+	if s.Value != "" {
+		n++
+	}
+	if n != 1 {
+		return fmt.Errorf("exactly one of arg, type_arg, receiver, value")
+	}
+	if s.Field != "" && s.Arg == nil && !s.Receiver {
+		return fmt.Errorf("field needs arg or receiver")
+	}
+	return nil
+}
