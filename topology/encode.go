@@ -52,7 +52,8 @@ func (g *Graph) Normalize() {
 
 	g.Diagnostics = nonNil(g.Diagnostics)
 	slices.SortFunc(g.Diagnostics, func(a, b Diagnostic) int {
-		return cmp.Or(cmp.Compare(a.Package, b.Package), cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Message, b.Message))
+		return cmp.Or(cmp.Compare(a.Package, b.Package), cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Message, b.Message),
+			cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Subject, b.Subject), boolCmp(a.Baselined, b.Baselined))
 	})
 	g.Diagnostics = slices.Compact(g.Diagnostics)
 }

@@ -126,11 +126,19 @@ type Unresolved struct {
 
 // Diagnostic is a problem met while building a graph that did not stop it:
 // a package that failed to load, unreachable code, a client never used.
+//
+// On a diff, a Diagnostic with a Rule is a finding of an architecture rule
+// (or a stale baseline entry): Subject names what it is about in words that
+// stay the same from run to run, so a baseline and SARIF fingerprints can
+// recognise it, and Baselined marks one a baseline accepts.
 type Diagnostic struct {
-	Package string `json:"package,omitempty"`
-	File    string `json:"file,omitempty"`
-	Line    int    `json:"line,omitempty"`
-	Message string `json:"message"`
+	Package   string `json:"package,omitempty"`
+	File      string `json:"file,omitempty"`
+	Line      int    `json:"line,omitempty"`
+	Message   string `json:"message"`
+	Rule      string `json:"rule,omitempty"`
+	Subject   string `json:"subject,omitempty"`
+	Baselined bool   `json:"baselined,omitempty"`
 }
 
 // New returns an empty graph of the given source.
