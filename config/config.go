@@ -1,0 +1,196 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+)
+
+// DefaultFile is read from the working directory when no --config is given.
+const DefaultFile = "tracegraph.yaml"
+
+// Config is the content of tracegraph.yaml.
+type Config struct {
+	// Services maps packages to service names, aliases and teams.
+	Services []ServiceRule `yaml:"services"`
+	// Recognizers teach the static analyzer other channel APIs.
+	Recognizers []Recognizer `yaml:"recognizers"`
+	// Baseline is the file of accepted differences, relative to the config.
+	Baseline string `yaml:"baseline"`
+	// Rules are forbidden, required and allowed flows.
+	Rules Rules `yaml:"rules"`
+	// Spans configures the span importers.
+	Spans Spans `yaml:"spans"`
+
+	// Path is where the config was read from; empty for the zero config.
+	Path string `yaml:"-"`
+}
+
+// ServiceRule names the service that a package (a path.Match glob, or a
+// prefix ending in /...) belongs to.
+type ServiceRule struct {
+	Package string   `yaml:"package"`
+	Name    string   `yaml:"name"`
+	Aliases []string `yaml:"aliases"`
+	Team    string   `yaml:"team"`
+}
+
+// Rules are architecture rules over flows.
+type Rules struct {
+	// Forbidden flows are violations wherever they appear.
+	Forbidden []FlowRule `yaml:"forbidden"`
+	// Required flows are violations when absent.
+	Required []FlowRule `yaml:"required"`
+	// Allowed, when not empty, makes every flow that matches none of them a
+	// violation.
+	Allowed []FlowRule `yaml:"allowed"`
+}
+
+// FlowRule matches flows. Every field is a path.Match glob; empty matches
+// anything.
+type FlowRule struct {
+	ID          string `yaml:"id"`
+	From        string `yaml:"from"`
+	To          string `yaml:"to"`
+	Channel     string `yaml:"channel"`
+	MessageType string `yaml:"message_type"`
+	Reason      string `yaml:"reason"`
+}
+
+// Spans configures the span importers.
+type Spans struct {
+	// MessageTypeAttribute is the span attribute that names the message
+	// type, where the data has one.
+	MessageTypeAttribute string `yaml:"message_type_attribute"`
+}
+
+// Load reads the config at path. With path empty it reads DefaultFile if it
+// exists and returns the zero config otherwise.
+func Load(path string) (*Config, error) {
+	explicit := path != ""
+	if !explicit {
+		path = DefaultFile
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if !explicit && errors.Is(err, fs.ErrNotExist) {
+			return &Config{}, nil
+		}
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes a config; name is used in errors.
+func Parse(name string, data []byte) (*Config, error) {
+	var c Config
+	if err := yaml.UnmarshalWithOptions(data, &c, yaml.Strict()); err != nil {
+		return nil, fmt.Errorf("config %s: %s", name, oneLine(err))
+	}
+	c.Path = name
+	if err := c.validate(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", name, err)
+	}
+	return &c, nil
+}
+
+// oneLine turns go-yaml's multi-line, source-quoting error into "line N:
+// message", which is what a terminal and a CI log want.
+func oneLine(err error) string {
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		msg := ye.GetMessage()
+		if tok := ye.GetToken(); tok != nil && tok.Position != nil {
+			return fmt.Sprintf("line %d: %s", tok.Position.Line, msg)
+		}
+		return msg
+	}
+	return strings.ReplaceAll(err.Error(), "\n", " ")
+}
+
+func (c *Config) validate() error {
+	for i := range c.Recognizers {
+		if err := c.Recognizers[i].Validate(); err != nil {
+			return fmt.Errorf("recognizers[%d]: %w", i, err)
+		}
+	}
+	for i, s := range c.Services {
+		if s.Package == "" || s.Name == "" {
+			return fmt.Errorf("services[%d]: package and name are required", i)
+		}
+		if _, err := path.Match(strings.TrimSuffix(s.Package, "/..."), ""); err != nil {
+			return fmt.Errorf("services[%d]: bad package pattern %q: %v", i, s.Package, err)
+		}
+	}
+	for kind, rules := range map[string][]FlowRule{"forbidden": c.Rules.Forbidden, "required": c.Rules.Required, "allowed": c.Rules.Allowed} {
+		for i, r := range rules {
+			for _, g := range []string{r.From, r.To, r.Channel, r.MessageType} {
+				if _, err := path.Match(g, ""); err != nil {
+					return fmt.Errorf("rules.%s[%d]: bad pattern %q: %v", kind, i, g, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// BaselinePath is the baseline file resolved against the config's directory.
+func (c *Config) BaselinePath() string {
+	if c.Baseline == "" || filepath.IsAbs(c.Baseline) || c.Path == "" {
+		return c.Baseline
+	}
+	return filepath.Join(filepath.Dir(c.Path), c.Baseline)
+}
+
+// ServiceFor returns the rule that names the service of a package, or nil.
+// The first matching rule wins, so specific rules go first.
+func (c *Config) ServiceFor(pkgPath string) *ServiceRule {
+	for i := range c.Services {
+		if MatchPackage(c.Services[i].Package, pkgPath) {
+			return &c.Services[i]
+		}
+	}
+	return nil
+}
+
+// MatchPackage matches a package path against a pattern: a path.Match glob,
+// or a prefix followed by "/..." as in the go command.
+func MatchPackage(pattern, pkgPath string) bool {
+	if prefix, ok := strings.CutSuffix(pattern, "/..."); ok {
+		if pkgPath == prefix || strings.HasPrefix(pkgPath, prefix+"/") {
+			return true
+		}
+		ok, _ := path.Match(prefix, pkgPath)
+		return ok
+	}
+	ok, _ := path.Match(pattern, pkgPath)
+	return ok
+}
+
+// Aliases maps every runtime alias to its static service name.
+func (c *Config) Aliases() map[string]string {
+	m := map[string]string{}
+	for _, s := range c.Services {
+		for _, a := range s.Aliases {
+			m[a] = s.Name
+		}
+	}
+	return m
+}
+
+// Teams maps service names to teams.
+func (c *Config) Teams() map[string]string {
+	m := map[string]string{}
+	for _, s := range c.Services {
+		if s.Team != "" {
+			m[s.Name] = s.Team
+		}
+	}
+	return m
+}

@@ -1,0 +1,116 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const full = `services:
+  - package: github.com/acme/shop/cmd/catalog
+    name: catalog
+    aliases: [catalog-svc, catalog-v2]
+    team: catalog
+  - package: github.com/acme/shop/inventory/...
+    name: inventory
+    team: stock
+baseline: tracegraph.baseline.json
+rules:
+  forbidden:
+    - id: no-direct-db
+      from: "web-*"
+      to: billing
+      reason: billing is reached through the API
+  required:
+    - from: catalog
+      to: inventory
+      channel: sku.updated
+spans:
+  message_type_attribute: messaging.message.type
+recognizers:
+  - package: example.com/bus
+    functions:
+      - func: Send
+        role: publish
+        channel: {arg: 0}
+`
+
+func TestParseFull(t *testing.T) {
+	c, err := Parse("dir/tracegraph.yaml", []byte(full))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.ServiceFor("github.com/acme/shop/inventory/store"); got == nil || got.Name != "inventory" {
+		t.Errorf("ServiceFor(inventory/store) = %+v", got)
+	}
+	if got := c.ServiceFor("github.com/acme/shop/inventoryx"); got != nil {
+		t.Errorf("/... matched a sibling package: %+v", got)
+	}
+	if got := c.ServiceFor("github.com/acme/shop/cmd/catalog"); got == nil || got.Team != "catalog" {
+		t.Errorf("ServiceFor(cmd/catalog) = %+v", got)
+	}
+	if a := c.Aliases(); a["catalog-v2"] != "catalog" || len(a) != 2 {
+		t.Errorf("Aliases = %v", a)
+	}
+	if tm := c.Teams(); tm["inventory"] != "stock" {
+		t.Errorf("Teams = %v", tm)
+	}
+	if p := c.BaselinePath(); p != filepath.Join("dir", "tracegraph.baseline.json") {
+		t.Errorf("BaselinePath = %q", p)
+	}
+	if len(c.Rules.Forbidden) != 1 || c.Rules.Forbidden[0].ID != "no-direct-db" || len(c.Rules.Required) != 1 {
+		t.Errorf("rules = %+v", c.Rules)
+	}
+	if c.Spans.MessageTypeAttribute != "messaging.message.type" || len(c.Recognizers) != 1 {
+		t.Errorf("spans/recognizers = %+v %+v", c.Spans, c.Recognizers)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"unknown top-level key names key and line", "services: []\nbaselin: x\n", `line 2: unknown field "baselin"`},
+		{"unknown nested key", "rules:\n  forbiden:\n    - from: a\n", `line 2: unknown field "forbiden"`},
+		{"unknown key in a list item", "services:\n  - package: a\n    name: b\n    tema: c\n", `line 4: unknown field "tema"`},
+		{"syntax error", "services: [\n", "line "},
+		{"service without name", "services:\n  - package: a\n", "services[0]: package and name are required"},
+		{"bad glob", "rules:\n  allowed:\n    - from: \"[\"\n", `rules.allowed[0]: bad pattern "["`},
+		{"bad recognizer", "recognizers:\n  - package: x\n    functions:\n      - func: Send\n        role: yell\n        channel: {arg: 0}\n", "role must be one of"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("tg.yaml", []byte(tt.in))
+			if err == nil {
+				t.Fatalf("no error, want %q", tt.want)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.want) || !strings.HasPrefix(msg, "config tg.yaml: ") {
+				t.Errorf("error = %q, want it to name the file and contain %q", msg, tt.want)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error spans lines: %q", msg)
+			}
+		})
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	c, err := Load("")
+	if err != nil || c.Path != "" {
+		t.Fatalf("Load with no file = %+v, %v; want the zero config", c, err)
+	}
+	if _, err := Load("missing.yaml"); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Errorf("explicit missing file: err = %v", err)
+	}
+	if err := os.WriteFile(DefaultFile, []byte("baseline: b.json\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load("")
+	if err != nil || c.Baseline != "b.json" || c.Path != DefaultFile {
+		t.Fatalf("Load default = %+v, %v", c, err)
+	}
+}
