@@ -1,0 +1,270 @@
+package diff
+
+import (
+	"slices"
+
+	"github.com/tracegraph/tracegraph/topology"
+)
+
+// Options say how to compare.
+type Options struct {
+	// Aliases maps another name of a service (typically the name it runs
+	// under) to its declared name. Both graphs are renamed through it before
+	// they are compared, so a flow observed as "catalog-svc" meets the one
+	// declared for "catalog". Service.Aliases in either graph add to it.
+	Aliases map[string]string
+	// Teams maps declared service names to the team that owns them; the
+	// renderings cluster services by team.
+	Teams map[string]string
+	// Baseline, when set, marks the differences it lists as accepted and
+	// reports its entries that match nothing any more.
+	Baseline *Baseline
+	// Rules are architecture rules checked on the compared graph.
+	Rules []Rule
+}
+
+// Compare returns the diff graph (Source "diff") of declared and observed.
+//
+// Each observed flow is matched against the declared flows of the same kind
+// whose channels meet (a declared pattern such as orders.* meets any
+// concrete channel it matches) and whose systems are equal or one of them
+// unknown:
+//   - same producer and consumer and the same message type (or one side does
+//     not know the type): converged;
+//   - same producer and consumer, different message type: type-mismatch, with
+//     the declared type in MessageType and the observed one in ObservedType;
+//   - otherwise: undeclared.
+//
+// Declared flows no observed flow matched are unobserved.
+//
+// Dangling ends (a flow with an empty From or To) are half a flow. A
+// dangling end on one side that a complete flow on the other side covers on
+// its known end is absorbed into that flow rather than reported on its own:
+// a declared subscriber with no declared producer, observed consuming from
+// B, makes the observed flow undeclared (its producer is not declared) and
+// lends it its evidence, but is not also reported unobserved; a publish
+// observed without a consumer whose producer declares a flow on that channel
+// adds nothing new. Dangling ends match dangling ends like any other flow.
+//
+// Converged and type-mismatch flows keep the observed stats and the declared
+// evidence.
+func Compare(declared, observed *topology.Graph, opts Options) *topology.Graph {
+	alias := aliasMap(opts.Aliases, declared, observed)
+	out := topology.New(topology.SourceDiff)
+	out.Services = mergeServices(declared, observed, alias, opts.Teams)
+
+	decl := renameFlows(declared.Flows, alias)
+	obs := renameFlows(observed.Flows, alias)
+	out.Flows = compareFlows(decl, obs)
+
+	for _, u := range declared.Unresolved {
+		u.Service = rename(alias, u.Service)
+		out.Unresolved = append(out.Unresolved, u)
+	}
+	out.Diagnostics = append(append(out.Diagnostics, declared.Diagnostics...), observed.Diagnostics...)
+	out.Diagnostics = append(out.Diagnostics, CheckRules(out.Flows, opts.Rules)...)
+	if opts.Baseline != nil {
+		opts.Baseline.Apply(out)
+	}
+	out.Normalize()
+	return out
+}
+
+func compareFlows(decl, obs []topology.Flow) []topology.Flow {
+	used := make([]bool, len(decl))
+	var out []topology.Flow
+	for _, o := range obs {
+		f, ok := matchObserved(o, decl, used)
+		if !ok {
+			continue
+		}
+		out = append(out, f)
+	}
+	for i, d := range decl {
+		if !used[i] {
+			d.Status = topology.StatusUnobserved
+			d.Stats = nil
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// matchObserved gives the diff flow of one observed flow, marking the
+// declared flows it accounts for. It reports false for an observed dangling
+// end that a declared flow covers.
+func matchObserved(o topology.Flow, decl []topology.Flow, used []bool) (topology.Flow, bool) {
+	f := o
+	f.Evidence = nil
+	var exact, mismatch []int
+	for i, d := range decl {
+		if !sameWire(d, o) || d.From != o.From || d.To != o.To {
+			continue
+		}
+		if typesAgree(d.MessageType, o.MessageType) {
+			exact = append(exact, i)
+		} else {
+			mismatch = append(mismatch, i)
+		}
+	}
+	switch {
+	case len(exact) > 0:
+		f.Status = topology.StatusConverged
+		for _, i := range exact {
+			used[i] = true
+			d := decl[i]
+			f.MessageType = firstNonEmpty(f.MessageType, d.MessageType)
+			f.ReplyType = firstNonEmpty(f.ReplyType, d.ReplyType)
+			f.System = firstNonEmpty(f.System, d.System)
+			f.Evidence = append(f.Evidence, d.Evidence...)
+		}
+	case len(mismatch) > 0:
+		f.Status = topology.StatusTypeMismatch
+		f.ObservedType = o.MessageType
+		f.MessageType = decl[mismatch[0]].MessageType
+		for _, i := range mismatch {
+			used[i] = true
+			f.System = firstNonEmpty(f.System, decl[i].System)
+			f.Evidence = append(f.Evidence, decl[i].Evidence...)
+		}
+	default:
+		if dangling(o) && coveredBy(o, decl) {
+			return topology.Flow{}, false
+		}
+		f.Status = topology.StatusUndeclared
+	}
+	if dangling(o) {
+		return f, true
+	}
+	// The declared halves this complete flow accounts for.
+	for i, d := range decl {
+		if dangling(d) && sameWire(d, o) && (d.From != "" && d.From == o.From || d.To != "" && d.To == o.To) {
+			if !used[i] && f.Status == topology.StatusUndeclared {
+				f.Evidence = append(f.Evidence, d.Evidence...)
+			}
+			used[i] = true
+		}
+	}
+	return f, true
+}
+
+// coveredBy reports whether a complete declared flow has o's known end.
+func coveredBy(o topology.Flow, decl []topology.Flow) bool {
+	for _, d := range decl {
+		if dangling(d) || !sameWire(d, o) {
+			continue
+		}
+		if o.From != "" && d.From == o.From || o.To != "" && d.To == o.To {
+			return true
+		}
+	}
+	return false
+}
+
+func sameWire(d, o topology.Flow) bool {
+	return d.Kind == o.Kind && topology.ChannelsMatch(d.Channel, d.Pattern, o.Channel, o.Pattern) &&
+		topology.SystemsMatch(d.System, o.System)
+}
+
+// typesAgree treats an unknown type as agreeing: a span without a message
+// type attribute says nothing against the declared type.
+func typesAgree(a, b string) bool { return a == "" || b == "" || a == b }
+
+func dangling(f topology.Flow) bool { return f.From == "" || f.To == "" }
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// aliasMap joins the configured aliases with those the graphs carry.
+// Configuration wins: it is what the user wrote down.
+func aliasMap(cfg map[string]string, graphs ...*topology.Graph) map[string]string {
+	m := map[string]string{}
+	for _, g := range graphs {
+		for _, s := range g.Services {
+			for _, a := range s.Aliases {
+				if a != s.Name {
+					m[a] = s.Name
+				}
+			}
+		}
+	}
+	for a, name := range cfg {
+		if a != name {
+			m[a] = name
+		}
+	}
+	return m
+}
+
+func rename(alias map[string]string, name string) string {
+	if n, ok := alias[name]; ok {
+		return n
+	}
+	return name
+}
+
+func renameFlows(flows []topology.Flow, alias map[string]string) []topology.Flow {
+	out := make([]topology.Flow, len(flows))
+	for i, f := range flows {
+		f.From, f.To = rename(alias, f.From), rename(alias, f.To)
+		f.Status, f.ObservedType, f.Baselined = "", "", false
+		f.Evidence = slices.Clone(f.Evidence)
+		out[i] = f
+	}
+	return out
+}
+
+// mergeServices lists every service of either graph under its declared
+// name, remembering the other names it goes by. A service the declared
+// side knows is never virtual.
+func mergeServices(declared, observed *topology.Graph, alias map[string]string, teams map[string]string) []topology.Service {
+	byName := map[string]*topology.Service{}
+	var names []string
+	add := func(s topology.Service, isDeclared bool) {
+		name := rename(alias, s.Name)
+		m := byName[name]
+		if m == nil {
+			m = &topology.Service{Name: name, Virtual: s.Virtual && !isDeclared}
+			byName[name] = m
+			names = append(names, name)
+		}
+		if isDeclared {
+			m.Virtual = false
+		}
+		m.Package = firstNonEmpty(m.Package, s.Package)
+		m.Team = firstNonEmpty(m.Team, s.Team)
+		m.Aliases = append(m.Aliases, s.Aliases...)
+		if s.Name != name {
+			m.Aliases = append(m.Aliases, s.Name)
+		}
+	}
+	for _, s := range declared.Services {
+		add(s, true)
+	}
+	for _, s := range observed.Services {
+		add(s, false)
+	}
+	// Flows may name services the service lists lack (an observed peer).
+	for _, g := range []*topology.Graph{declared, observed} {
+		for _, f := range g.Flows {
+			for _, n := range []string{f.From, f.To} {
+				if n != "" && byName[rename(alias, n)] == nil {
+					add(topology.Service{Name: n}, g == declared)
+				}
+			}
+		}
+	}
+	out := make([]topology.Service, 0, len(names))
+	for _, n := range names {
+		s := *byName[n]
+		if t, ok := teams[n]; ok && t != "" {
+			s.Team = t
+		}
+		out = append(out, s)
+	}
+	return out
+}
