@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tracegraph/tracegraph/runtimegraph"
+)
+
+// sourceFlags choose where events come from (files or a database) and which
+// of them count: the flags observed, events, trace and diff share.
+type sourceFlags struct {
+	events []string
+	db     string
+	since  string
+	until  string
+	where  []string
+}
+
+func (sf *sourceFlags) register(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringArrayVar(&sf.events, "events", nil, "events file (JSONL, or a span export); repeatable, and further arguments are files too")
+	fs.StringVar(&sf.db, "db", "", "PostgreSQL URL (default $TRACEGRAPH_DATABASE_URL, $DATABASE_URL, or the PG* variables)")
+	fs.StringVar(&sf.since, "since", "", "only events at or after this time: RFC 3339, a date, or an age such as 24h or 7d")
+	fs.StringVar(&sf.until, "until", "", "only events before this time (same forms as --since)")
+	fs.StringArrayVar(&sf.where, "where", nil, "only events with this tag, key=value; repeatable (all must hold)")
+}
+
+// filter reads the window and tag flags into a Filter.
+func (sf *sourceFlags) filter(now time.Time) (runtimegraph.Filter, error) {
+	var f runtimegraph.Filter
+	var err error
+	if f.Since, err = runtimegraph.ParseTime(sf.since, now); err != nil {
+		return f, usageErr(fmt.Errorf("--since: %w", err))
+	}
+	if f.Until, err = runtimegraph.ParseTime(sf.until, now); err != nil {
+		return f, usageErr(fmt.Errorf("--until: %w", err))
+	}
+	for _, w := range sf.where {
+		t, err := runtimegraph.ParseTag(w)
+		if err != nil {
+			return f, usageErr(err)
+		}
+		f.Where = append(f.Where, t)
+	}
+	if err := f.Validate(); err != nil {
+		return f, usageErr(err)
+	}
+	return f, nil
+}
+
+// files returns the events files: --events values, then extra arguments.
+// Naming none while --events is absent means the database is the source.
+func (sf *sourceFlags) files(extra []string) []string {
+	if len(sf.events) == 0 {
+		return nil
+	}
+	return append(append([]string(nil), sf.events...), extra...)
+}
+
+// readOptions are how every command reads events files: JSONL, and the span
+// formats the importer detects by content.
+func readOptions() runtimegraph.ReadOptions {
+	return runtimegraph.ReadOptions{Importer: spanImporter()}
+}
+
+// spanImporter is the seam for span formats (OTLP, Zipkin, Jaeger): it
+// returns nil until an importer is wired in, and files are then read as JSONL.
+func spanImporter() *runtimegraph.Importer { return nil }
+
+// badLinesErr turns the bad lines of a read into one input error naming the
+// first of them, or nil when there were none.
+func badLinesErr(st runtimegraph.ReadStats) error {
+	if st.Rejected == 0 {
+		return nil
+	}
+	msg := st.Bad[0].Error()
+	if st.Rejected > 1 {
+		msg += fmt.Sprintf(" (and %d more bad lines)", st.Rejected-1)
+	}
+	return usageErr(errors.New(msg))
+}
+
+// readErr classifies an error from reading files: a cancelled run or a
+// missing file is the user's input problem (exit 2) with a one-line reason.
+func readErr(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return usageErr(fmt.Errorf("interrupted: %w", ctx.Err()))
+	}
+	return usageErr(err)
+}

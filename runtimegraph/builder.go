@@ -1,0 +1,216 @@
+package runtimegraph
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/tracegraph/tracegraph/telemetry"
+	"github.com/tracegraph/tracegraph/topology"
+)
+
+// The percentiles every flow reports.
+const (
+	P50 = 0.5
+	P95 = 0.95
+)
+
+// Percentile is the nearest-rank percentile of sorted values: the value at
+// 1-based rank ceil(p*n), the first value whose cumulative share reaches p.
+// It is exactly PostgreSQL's percentile_disc (same float64 arithmetic), so
+// the file and database backends agree to the microsecond.
+func Percentile(sorted []int64, p float64) int64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	r := int64(math.Ceil(p * float64(len(sorted))))
+	r = max(r, 1)
+	r = min(r, int64(len(sorted)))
+	return sorted[r-1]
+}
+
+// groupKey identifies a flow while events are grouped.
+type groupKey struct {
+	kind, from, to, channel, messageType, system string
+}
+
+// acc accumulates one group.
+type acc struct {
+	replyType   string
+	count, errs int64
+	durations   []int64
+	first, last time.Time
+}
+
+func (a *acc) add(e *telemetry.Event) {
+	if e.ReplyType > a.replyType {
+		a.replyType = e.ReplyType
+	}
+	if a.count == 0 || e.Timestamp.Before(a.first) {
+		a.first = e.Timestamp
+	}
+	if a.count == 0 || e.Timestamp.After(a.last) {
+		a.last = e.Timestamp
+	}
+	a.count++
+	if e.Status == telemetry.StatusError {
+		a.errs++
+	}
+	a.durations = append(a.durations, e.DurationUS)
+}
+
+func (a *acc) merge(b *acc) {
+	if b.count == 0 {
+		return
+	}
+	if b.replyType > a.replyType {
+		a.replyType = b.replyType
+	}
+	if a.count == 0 || b.first.Before(a.first) {
+		a.first = b.first
+	}
+	if a.count == 0 || b.last.After(a.last) {
+		a.last = b.last
+	}
+	a.count += b.count
+	a.errs += b.errs
+	a.durations = append(a.durations, b.durations...)
+}
+
+func (a *acc) stats() *topology.Stats {
+	slices.Sort(a.durations)
+	return &topology.Stats{Count: a.count, Errors: a.errs,
+		P50US: Percentile(a.durations, P50), P95US: Percentile(a.durations, P95),
+		FirstSeen: a.first.UTC(), LastSeen: a.last.UTC()}
+}
+
+// Builder accumulates events into an observed graph. It is not safe for
+// concurrent use: give each goroutine its own and Merge them.
+type Builder struct {
+	// flows holds consume (pubsub) and serve (reqrep) groups; sends holds
+	// publish and request groups, which become flows only when dangling.
+	flows map[groupKey]*acc
+	sends map[groupKey]*acc
+	// peerOnly is true for a name seen only as a virtual peer.
+	peerOnly map[string]bool
+}
+
+// NewBuilder returns an empty Builder.
+func NewBuilder() *Builder {
+	return &Builder{flows: map[groupKey]*acc{}, sends: map[groupKey]*acc{}, peerOnly: map[string]bool{}}
+}
+
+// Add counts one event. The caller filters; every event added names its
+// service and peer as services of the graph.
+func (b *Builder) Add(e *telemetry.Event) {
+	b.peerOnly[e.Service] = false
+	if e.PeerService != "" {
+		if v, seen := b.peerOnly[e.PeerService]; !seen {
+			b.peerOnly[e.PeerService] = e.PeerVirtual
+		} else if v && !e.PeerVirtual {
+			b.peerOnly[e.PeerService] = false
+		}
+	}
+	var m map[groupKey]*acc
+	var k groupKey
+	switch e.EventType {
+	case telemetry.TypeConsume:
+		m, k = b.flows, groupKey{topology.KindPubSub, e.PeerService, e.Service, e.Channel, e.MessageType, e.System}
+	case telemetry.TypeServe:
+		m, k = b.flows, groupKey{topology.KindReqRep, e.PeerService, e.Service, e.Channel, e.MessageType, e.System}
+	case telemetry.TypePublish:
+		m, k = b.sends, groupKey{topology.KindPubSub, e.Service, "", e.Channel, e.MessageType, e.System}
+	case telemetry.TypeRequest:
+		m, k = b.sends, groupKey{topology.KindReqRep, e.Service, "", e.Channel, e.MessageType, e.System}
+	default:
+		return
+	}
+	a := m[k]
+	if a == nil {
+		a = &acc{}
+		m[k] = a
+	}
+	a.add(e)
+}
+
+// Merge adds everything o holds into b. o must not be used afterwards.
+func (b *Builder) Merge(o *Builder) {
+	for k, a := range o.flows {
+		mergeInto(b.flows, k, a)
+	}
+	for k, a := range o.sends {
+		mergeInto(b.sends, k, a)
+	}
+	for n, v := range o.peerOnly {
+		if old, seen := b.peerOnly[n]; !seen || (old && !v) {
+			b.peerOnly[n] = v
+		}
+	}
+}
+
+func mergeInto(m map[groupKey]*acc, k groupKey, a *acc) {
+	if old := m[k]; old != nil {
+		old.merge(a)
+		return
+	}
+	m[k] = a
+}
+
+// Graph returns the observed graph of everything added.
+func (b *Builder) Graph() *topology.Graph {
+	g := topology.New(topology.SourceObserved)
+	for n, virtual := range b.peerOnly {
+		g.Services = append(g.Services, topology.Service{Name: n, Virtual: virtual})
+	}
+	// received indexes the producing side of every observed flow, so a send
+	// can be checked for a receiver without scanning all flows.
+	type sendSide struct{ kind, from, channel, messageType string }
+	received := map[sendSide][]string{}
+	for k, a := range b.flows {
+		s := sendSide{k.kind, k.from, k.channel, k.messageType}
+		received[s] = append(received[s], k.system)
+		g.Flows = append(g.Flows, flowOf(k, a))
+	}
+	for k, a := range b.sends {
+		if slices.ContainsFunc(received[sendSide{k.kind, k.from, k.channel, k.messageType}],
+			func(sys string) bool { return topology.SystemsMatch(sys, k.system) }) {
+			continue
+		}
+		g.Flows = append(g.Flows, flowOf(k, a))
+	}
+	g.Endpoints = EndpointsOf(g.Flows)
+	g.Normalize()
+	return g
+}
+
+func flowOf(k groupKey, a *acc) topology.Flow {
+	f := topology.Flow{Kind: k.kind, From: k.from, To: k.to, Channel: k.channel, MessageType: k.messageType,
+		System: k.system, Stats: a.stats()}
+	if k.kind == topology.KindReqRep {
+		f.ReplyType = a.replyType
+	}
+	return f
+}
+
+// EndpointsOf lists the endpoints the observed flows imply: each flow's
+// producer publishes or requests, its consumer subscribes or serves. The
+// observed graph carries them so that a diff can work from either side.
+func EndpointsOf(flows []topology.Flow) []topology.Endpoint {
+	var eps []topology.Endpoint
+	for _, f := range flows {
+		send, recv := topology.RolePublish, topology.RoleSubscribe
+		if f.Kind == topology.KindReqRep {
+			send, recv = topology.RoleRequest, topology.RoleServe
+		}
+		ep := topology.Endpoint{Channel: f.Channel, MessageType: f.MessageType, ReplyType: f.ReplyType, System: f.System}
+		if f.From != "" {
+			ep.Service, ep.Role = f.From, send
+			eps = append(eps, ep)
+		}
+		if f.To != "" {
+			ep.Service, ep.Role = f.To, recv
+			eps = append(eps, ep)
+		}
+	}
+	return eps
+}

@@ -1,0 +1,100 @@
+package runtimegraph
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tracegraph/tracegraph/telemetry"
+)
+
+// Tag is one --where key=value condition.
+type Tag struct {
+	Key, Value string
+}
+
+// ParseTag reads "key=value". The key must not be empty; the value may be.
+func ParseTag(s string) (Tag, error) {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return Tag{}, fmt.Errorf("bad --where %q (want key=value)", s)
+	}
+	return Tag{Key: k, Value: v}, nil
+}
+
+// ParseTime reads a window bound: an RFC 3339 time, a date (2006-01-02, UTC
+// midnight), or an age before now such as 90m, 24h or 7d.
+func ParseTime(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t.UTC(), nil
+	}
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(d)
+		if err == nil && n >= 0 {
+			return now.Add(-time.Duration(n) * 24 * time.Hour).UTC(), nil
+		}
+	} else if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("bad time %q (want RFC 3339, a date, or an age such as 24h or 7d)", s)
+}
+
+// Filter selects events. Zero fields select everything. Since is inclusive,
+// Until exclusive. Every Where tag must be present with that exact value.
+//
+// The graph uses only the window and the tags; the event query uses all of
+// it. Each backend implements the same meaning (see Match).
+type Filter struct {
+	Since, Until time.Time
+	Where        []Tag
+
+	TraceID     string
+	EventType   string
+	Status      string
+	Service     string
+	Channel     string
+	MessageType string
+	Operation   string
+}
+
+// Validate reports a window that cannot select anything useful.
+func (f *Filter) Validate() error {
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
+		return errors.New("--until must be after --since")
+	}
+	return nil
+}
+
+// GraphOnly is f without the event-level fields, as the graph uses it.
+func (f Filter) GraphOnly() Filter {
+	return Filter{Since: f.Since, Until: f.Until, Where: f.Where}
+}
+
+// Match reports whether e passes f.
+func (f *Filter) Match(e *telemetry.Event) bool {
+	if !f.Since.IsZero() && e.Timestamp.Before(f.Since) {
+		return false
+	}
+	if !f.Until.IsZero() && !e.Timestamp.Before(f.Until) {
+		return false
+	}
+	for _, t := range f.Where {
+		v, ok := e.Tags[t.Key]
+		if !ok || v != t.Value {
+			return false
+		}
+	}
+	return eqOrAny(f.TraceID, e.TraceID) && eqOrAny(f.EventType, e.EventType) && eqOrAny(f.Status, e.Status) &&
+		eqOrAny(f.Service, e.Service) && eqOrAny(f.Channel, e.Channel) &&
+		eqOrAny(f.MessageType, e.MessageType) && eqOrAny(f.Operation, e.Operation)
+}
+
+func eqOrAny(want, got string) bool { return want == "" || want == got }

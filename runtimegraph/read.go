@@ -1,0 +1,327 @@
+package runtimegraph
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tracegraph/tracegraph/telemetry"
+)
+
+// FormatJSONL is the built-in format: one telemetry event per line.
+const FormatJSONL = "jsonl"
+
+// Stream yields the events of one file in another format. Next returns
+// io.EOF at the end; a *telemetry.LineError is a bad record that reading
+// goes on after; any other error stops the read.
+type Stream interface {
+	Next() (telemetry.Event, error)
+}
+
+// Importer plugs span formats (OTLP, Zipkin, Jaeger) into ReadFiles. A file's
+// format is chosen by its content, never by its name.
+type Importer struct {
+	// Detect names the format of a file from its first bytes; "" or
+	// FormatJSONL means JSON Lines of telemetry events.
+	Detect func(prefix []byte) string
+	// Open streams the events of a file in a format Detect named.
+	Open func(format string, r io.Reader, name string) (Stream, error)
+}
+
+// DefaultMaxBad is how many bad lines ReadStats names; the rest are counted.
+const DefaultMaxBad = 20
+
+// ReadOptions tune ReadFiles. The zero value reads JSONL with one decoding
+// goroutine per CPU.
+type ReadOptions struct {
+	// Workers is the number of goroutines calling fn; 0 means GOMAXPROCS.
+	// With 1, fn sees events in file order.
+	Workers int
+	// Importer reads formats other than JSONL; nil reads only JSONL.
+	Importer *Importer
+	// MaxBad bounds ReadStats.Bad (DefaultMaxBad when 0).
+	MaxBad int
+}
+
+// ReadStats counts what ReadFiles read.
+type ReadStats struct {
+	Read     int64 // good events passed to fn
+	Rejected int64 // bad lines or records
+	// Bad names the first bad lines, in file and line order.
+	Bad []*telemetry.LineError
+}
+
+// prefixBytes is how much of a file Detect sees.
+const prefixBytes = 4096
+
+// chunkLines is how many lines a worker decodes at a time: large enough to
+// make handing over cheap, small enough to spread a small file.
+const chunkLines = 2048
+
+// chunk is a run of consecutive lines (or already decoded events) of one file.
+type chunk struct {
+	file   int // index into the path list, for ordering bad lines
+	name   string
+	buf    []byte
+	ends   []int // end offset in buf of each line
+	lines  []int // line number of each line
+	events []telemetry.Event
+}
+
+// ReadFiles reads events from the files in order and calls fn for each good
+// one, from opt.Workers goroutines at once; worker is the caller's index in
+// [0, Workers), so fn can keep per-worker state without locks. The event is
+// only valid during the call. Bad lines are counted and named, not fatal; an
+// unreadable file, an error from fn or a cancelled ctx stops the read.
+func ReadFiles(ctx context.Context, paths []string, opt ReadOptions, fn func(worker int, e *telemetry.Event) error) (ReadStats, error) {
+	workers := cmp.Or(opt.Workers, runtime.GOMAXPROCS(0))
+	maxBad := cmp.Or(opt.MaxBad, DefaultMaxBad)
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	var (
+		read, rejected atomic.Int64
+		badMu          sync.Mutex
+		bad            []badLine
+	)
+	addBad := func(file int, le *telemetry.LineError) {
+		rejected.Add(1)
+		badMu.Lock()
+		bad = append(bad, badLine{file, le})
+		// Keep the list short but never lose one of the first maxBad.
+		if len(bad) > 4*maxBad {
+			sortBad(bad)
+			bad = bad[:maxBad]
+		}
+		badMu.Unlock()
+	}
+
+	work := make(chan *chunk, 2*workers)
+	free := make(chan *chunk, 3*workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			dec := NewDecoder()
+			var e telemetry.Event
+			for c := range work {
+				if ctx.Err() != nil {
+					continue // drain so the producer never blocks
+				}
+				if err := decodeChunk(c, dec, &e, w, fn, &read, addBad); err != nil {
+					cancel(err)
+				}
+				select {
+				case free <- c:
+				default:
+				}
+			}
+		})
+	}
+
+	var err error
+	for i, p := range paths {
+		if err = readFile(ctx, i, p, opt.Importer, work, free, addBad); err != nil {
+			break
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err == nil {
+		err = context.Cause(ctx)
+	}
+	sortBad(bad)
+	st := ReadStats{Read: read.Load(), Rejected: rejected.Load()}
+	for _, b := range bad[:min(len(bad), maxBad)] {
+		st.Bad = append(st.Bad, b.err)
+	}
+	return st, err
+}
+
+type badLine struct {
+	file int
+	err  *telemetry.LineError
+}
+
+func sortBad(b []badLine) {
+	slices.SortFunc(b, func(x, y badLine) int {
+		return cmp.Or(cmp.Compare(x.file, y.file), cmp.Compare(x.err.Line, y.err.Line))
+	})
+}
+
+func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn func(int, *telemetry.Event) error,
+	read *atomic.Int64, addBad func(int, *telemetry.LineError)) error {
+	var n int64
+	defer func() { read.Add(n) }()
+	for i := range c.events {
+		n++
+		if err := fn(w, &c.events[i]); err != nil {
+			return err
+		}
+	}
+	start := 0
+	for i, end := range c.ends {
+		line := bytes.TrimSpace(c.buf[start:end])
+		start = end
+		if len(line) == 0 {
+			continue
+		}
+		if err := dec.Decode(line, e); err != nil {
+			addBad(c.file, &telemetry.LineError{File: c.name, Line: c.lines[i], Err: err})
+			continue
+		}
+		n++
+		if err := fn(w, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readFile(ctx context.Context, idx int, path string, imp *Importer, work, free chan *chunk,
+	addBad func(int, *telemetry.LineError)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("events file: %w", err)
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 1<<20)
+	if imp != nil && imp.Detect != nil {
+		prefix, err := br.Peek(prefixBytes)
+		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if format := imp.Detect(prefix); format != "" && format != FormatJSONL {
+			return readStream(ctx, idx, path, format, br, imp, work, addBad)
+		}
+	}
+	lr := lineReader{br: br, name: path, max: telemetry.DefaultMaxLineBytes}
+	next := func() *chunk {
+		select {
+		case c := <-free:
+			c.buf, c.ends, c.lines = c.buf[:0], c.ends[:0], c.lines[:0]
+			c.file, c.name, c.events = idx, path, nil
+			return c
+		default:
+			return &chunk{file: idx, name: path}
+		}
+	}
+	c := next()
+	for {
+		line, err := lr.next()
+		if le, ok := errors.AsType[*telemetry.LineError](err); ok {
+			addBad(idx, le)
+			continue
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		c.buf = append(c.buf, line...)
+		c.ends = append(c.ends, len(c.buf))
+		c.lines = append(c.lines, lr.line)
+		if len(c.ends) == chunkLines {
+			if err := send(ctx, work, c); err != nil {
+				return err
+			}
+			c = next()
+		}
+	}
+	if len(c.ends) > 0 {
+		return send(ctx, work, c)
+	}
+	return nil
+}
+
+func send(ctx context.Context, work chan *chunk, c *chunk) error {
+	select {
+	case work <- c:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+func readStream(ctx context.Context, idx int, path, format string, r io.Reader, imp *Importer, work chan *chunk,
+	addBad func(int, *telemetry.LineError)) error {
+	st, err := imp.Open(format, r, path)
+	if err != nil {
+		return fmt.Errorf("%s (%s): %w", path, format, err)
+	}
+	c := &chunk{file: idx, name: path}
+	for {
+		e, err := st.Next()
+		if le, ok := errors.AsType[*telemetry.LineError](err); ok {
+			addBad(idx, le)
+			continue
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s (%s): %w", path, format, err)
+		}
+		c.events = append(c.events, e)
+		if len(c.events) == chunkLines {
+			if err := send(ctx, work, c); err != nil {
+				return err
+			}
+			c = &chunk{file: idx, name: path}
+		}
+	}
+	if len(c.events) > 0 {
+		return send(ctx, work, c)
+	}
+	return nil
+}
+
+// lineReader splits a stream into lines as telemetry.Reader does: the
+// newline dropped, a line over max bytes consumed whole and reported as a
+// *telemetry.LineError, so numbering stays in step.
+type lineReader struct {
+	br      *bufio.Reader
+	name    string
+	line    int
+	max     int
+	scratch []byte
+}
+
+func (r *lineReader) next() ([]byte, error) {
+	r.scratch = r.scratch[:0]
+	tooLong := false
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		if len(chunk) > 0 && !tooLong {
+			r.scratch = append(r.scratch, chunk...)
+			if len(r.scratch) > r.max+2 {
+				tooLong = true
+				r.scratch = r.scratch[:0]
+			}
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err == io.EOF:
+			if len(r.scratch) == 0 && !tooLong {
+				return nil, io.EOF
+			}
+		case err != nil:
+			return nil, fmt.Errorf("%s:%d: %w", r.name, r.line+1, err)
+		}
+		r.line++
+		if tooLong || len(bytes.TrimRight(r.scratch, "\r\n")) > r.max {
+			return nil, &telemetry.LineError{File: r.name, Line: r.line, Err: fmt.Errorf("%w (over %d bytes)", telemetry.ErrLineTooLong, r.max)}
+		}
+		return r.scratch, nil
+	}
+}
