@@ -111,7 +111,7 @@ func testPropagation(t *testing.T, bus channel.Bus, prefix string) {
 		wantErr string // inventory's consume error; "" for success
 	}{
 		{name: "ok", sku: "sku-1"},
-		{name: "inventory fails", sku: failingSku, wantErr: "no stock record for " + failingSku},
+		{name: "inventory-fails", sku: failingSku, wantErr: "no stock record for " + failingSku},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,7 +182,14 @@ func testPropagation(t *testing.T, bus channel.Bus, prefix string) {
 			if start.Operation != "UpdateSku" || complete.Operation != "UpdateSku" || complete.Status != telemetry.StatusOK {
 				t.Errorf("start %+v complete %+v", start, complete)
 			}
+			wantSystem := ""
+			if sb, ok := bus.(interface{ System() string }); ok {
+				wantSystem = sb.System()
+			}
 			for _, e := range s.rec.all() {
+				if e.System != wantSystem {
+					t.Errorf("event system %q, want %q", e.System, wantSystem)
+				}
 				if e.TraceID != trace.TraceID || e.Tags["merchant_id"] != "4c5d6e7" || e.EventID == "" || e.Timestamp.IsZero() {
 					t.Errorf("event lacks the trace or its tags: %+v", e)
 				}
@@ -240,6 +247,6 @@ func checkEvent(t *testing.T, e telemetry.Event, messageID string, parents []str
 	}
 }
 
-func TestPropagationMemory(t *testing.T) {
-	testPropagation(t, channel.NewMemoryBus(), "")
+func TestPropagation(t *testing.T) {
+	forEachBus(t, testPropagation)
 }
