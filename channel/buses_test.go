@@ -38,6 +38,15 @@ func forEachBus(t *testing.T, f func(t *testing.T, bus channel.Bus, prefix strin
 			t.Skipf("NATS at %s unreachable (set TRACEGRAPH_TEST_NATS_URL): %v", natsURL(), err)
 		}
 		t.Cleanup(nc.Close)
-		f(t, natsbus.New(nc), prefix)
+		f(t, flushingBus{natsbus.New(nc), nc}, prefix)
 	})
 }
+
+// flushingBus lets a test wait until the server has seen what the
+// connection sent.
+type flushingBus struct {
+	*natsbus.Bus
+	nc *nats.Conn
+}
+
+func (b flushingBus) Flush() error { return b.nc.Flush() }

@@ -183,8 +183,20 @@ func (b *MemoryBus) Serve(ctx context.Context, channel, group string, h func(ctx
 		if d.reqCtx.Err() != nil {
 			return // the requester has gone
 		}
-		ctx, cancel := context.WithCancel(ctx)
-		stop := context.AfterFunc(d.reqCtx, cancel)
+		// The handler's ctx ends with the requester's: at its deadline (with
+		// DeadlineExceeded, as a server on another transport sees it) or
+		// when it is cancelled.
+		var cancel context.CancelFunc
+		if dl, ok := d.reqCtx.Deadline(); ok {
+			ctx, cancel = context.WithDeadline(ctx, dl)
+		} else {
+			ctx, cancel = context.WithCancel(ctx)
+		}
+		stop := context.AfterFunc(d.reqCtx, func() {
+			if !errors.Is(d.reqCtx.Err(), context.DeadlineExceeded) {
+				cancel()
+			}
+		})
 		var r reply
 		r.msg, r.err = h(ctx, Message{Header: d.msg.Header.Clone(), Data: d.msg.Data})
 		stop()
@@ -265,10 +277,15 @@ func (s *memSub) loop(ctx context.Context, run func(context.Context, delivery)) 
 			return
 		case d := <-s.queue:
 			// Both may be ready; a closed subscription delivers nothing more.
+			// ctx ends at once when the subscriber's ctx is cancelled, before
+			// Close has run.
 			select {
 			case <-s.done:
 				return
 			default:
+			}
+			if ctx.Err() != nil {
+				return
 			}
 			run(ctx, d)
 		}

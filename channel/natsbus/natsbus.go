@@ -119,7 +119,9 @@ func (b *Bus) subscribe(ctx context.Context, subject, group string, h func(conte
 		s.mu.RLock()
 		closed := s.closed
 		s.mu.RUnlock()
-		if !closed {
+		// ctx ends at once when the subscriber's ctx is cancelled, before
+		// Close has run.
+		if !closed && ctx.Err() == nil {
 			h(ctx, m)
 		}
 	})
