@@ -158,38 +158,68 @@ func mergeInto(m map[groupKey]*acc, k groupKey, a *acc) {
 
 // Graph returns the observed graph of everything added.
 func (b *Builder) Graph() *topology.Graph {
+	var groups []Group
+	for k, a := range b.flows {
+		groups = append(groups, a.group(k))
+	}
+	for k, a := range b.sends {
+		groups = append(groups, a.group(k))
+	}
+	return Assemble(groups, b.peerOnly)
+}
+
+func (a *acc) group(k groupKey) Group {
+	return Group{Kind: k.kind, From: k.from, To: k.to, Channel: k.channel, MessageType: k.messageType,
+		System: k.system, ReplyType: a.replyType, Stats: *a.stats()}
+}
+
+// Group is one grouping of consume or serve events (a flow, From and To
+// set), or of publish or request events (a send, To empty), with its
+// measures. Each backend computes groups its own way; Assemble turns them
+// into the graph the same way for all.
+type Group struct {
+	Kind                                   string // pubsub or reqrep
+	From, To, Channel, MessageType, System string
+	ReplyType                              string // the greatest seen, byte order
+	Stats                                  topology.Stats
+}
+
+// Assemble builds the observed graph from groups and the services seen
+// (name to "seen only as a virtual peer"). Every receiving group is a flow;
+// a sending group is a dangling flow only when no flow has the same
+// producer, kind, channel and message type with a matching system.
+func Assemble(groups []Group, services map[string]bool) *topology.Graph {
 	g := topology.New(topology.SourceObserved)
-	for n, virtual := range b.peerOnly {
+	for n, virtual := range services {
 		g.Services = append(g.Services, topology.Service{Name: n, Virtual: virtual})
 	}
 	// received indexes the producing side of every observed flow, so a send
 	// can be checked for a receiver without scanning all flows.
 	type sendSide struct{ kind, from, channel, messageType string }
 	received := map[sendSide][]string{}
-	for k, a := range b.flows {
-		s := sendSide{k.kind, k.from, k.channel, k.messageType}
-		received[s] = append(received[s], k.system)
-		g.Flows = append(g.Flows, flowOf(k, a))
+	for _, gr := range groups {
+		if gr.To != "" {
+			s := sendSide{gr.Kind, gr.From, gr.Channel, gr.MessageType}
+			received[s] = append(received[s], gr.System)
+		}
 	}
-	for k, a := range b.sends {
-		if slices.ContainsFunc(received[sendSide{k.kind, k.from, k.channel, k.messageType}],
-			func(sys string) bool { return topology.SystemsMatch(sys, k.system) }) {
+	for _, gr := range groups {
+		if gr.To == "" && slices.ContainsFunc(received[sendSide{gr.Kind, gr.From, gr.Channel, gr.MessageType}],
+			func(sys string) bool { return topology.SystemsMatch(sys, gr.System) }) {
 			continue
 		}
-		g.Flows = append(g.Flows, flowOf(k, a))
+		st := gr.Stats
+		st.FirstSeen, st.LastSeen = st.FirstSeen.UTC(), st.LastSeen.UTC()
+		f := topology.Flow{Kind: gr.Kind, From: gr.From, To: gr.To, Channel: gr.Channel, MessageType: gr.MessageType,
+			System: gr.System, Stats: &st}
+		if gr.Kind == topology.KindReqRep {
+			f.ReplyType = gr.ReplyType
+		}
+		g.Flows = append(g.Flows, f)
 	}
 	g.Endpoints = EndpointsOf(g.Flows)
 	g.Normalize()
 	return g
-}
-
-func flowOf(k groupKey, a *acc) topology.Flow {
-	f := topology.Flow{Kind: k.kind, From: k.from, To: k.to, Channel: k.channel, MessageType: k.messageType,
-		System: k.system, Stats: a.stats()}
-	if k.kind == topology.KindReqRep {
-		f.ReplyType = a.replyType
-	}
-	return f
 }
 
 // EndpointsOf lists the endpoints the observed flows imply: each flow's

@@ -1,11 +1,160 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tracegraph/tracegraph/runtimegraph"
+	"github.com/tracegraph/tracegraph/telemetry"
+	"github.com/tracegraph/tracegraph/topology"
+)
+
+// eventFlags are the event-level filters of events (and trace).
+type eventFlags struct {
+	status, eventType, service, channel, messageType, operation, traceID string
+	format                                                               string
+	output                                                               string
+	limit                                                                int
+}
 
 func newEventsCmd() *cobra.Command {
-	return &cobra.Command{
+	var sf sourceFlags
+	var ef eventFlags
+	cmd := &cobra.Command{
 		Use:   "events --db URL | --events FILE...",
 		Short: "Query events by tag, status, type, service, channel and time",
-		RunE:  notImplemented("events"),
+		Example: `  # inventory updates that failed for merchant 4c5d6e7
+  tracegraph events --events examples/shop/events.jsonl --service inventory --status error --where merchant_id=4c5d6e7`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := sf.filter(time.Now())
+			if err != nil {
+				return err
+			}
+			f.Status, f.EventType, f.Service, f.Channel = ef.status, ef.eventType, ef.service, ef.channel
+			f.MessageType, f.Operation, f.TraceID = ef.messageType, ef.operation, ef.traceID
+			if ef.format != "table" && ef.format != "jsonl" {
+				return usageErr(fmt.Errorf("unknown format %q (want table or jsonl)", ef.format))
+			}
+			if ef.limit < 0 {
+				return usageErr(fmt.Errorf("--limit must not be negative"))
+			}
+			evs, err := selectEvents(cmd, &sf, f, ef.limit, args)
+			if err != nil {
+				return err
+			}
+			return writeOutput(cmd, ef.output, func(w io.Writer) error {
+				if ef.format == "jsonl" {
+					return writeJSONL(w, evs)
+				}
+				return writeEventTable(w, evs)
+			})
+		},
+	}
+	sf.register(cmd)
+	fs := cmd.Flags()
+	fs.StringVar(&ef.status, "status", "", "only events with this status (ok, error)")
+	fs.StringVar(&ef.eventType, "type", "", "only events of this event_type (publish, consume, request, serve, start, complete, error, ...)")
+	fs.StringVar(&ef.service, "service", "", "only events recorded by this service")
+	fs.StringVar(&ef.channel, "channel", "", "only events on this channel")
+	fs.StringVar(&ef.messageType, "message-type", "", "only events carrying this message type (full name)")
+	fs.StringVar(&ef.operation, "operation", "", "only events of this operation")
+	fs.StringVar(&ef.traceID, "trace", "", "only events of this trace id")
+	fs.IntVar(&ef.limit, "limit", 0, "at most this many events, the earliest (0: all)")
+	fs.StringVarP(&ef.format, "format", "f", "table", "output format: table or jsonl")
+	fs.StringVarP(&ef.output, "output", "o", "", "output file (default stdout)")
+	return cmd
+}
+
+// selectEvents reads the events passing f from the source the flags name,
+// in canonical order.
+func selectEvents(cmd *cobra.Command, sf *sourceFlags, f runtimegraph.Filter, limit int, args []string) ([]telemetry.Event, error) {
+	ctx := cmd.Context()
+	if files := sf.files(args); files != nil {
+		evs, st, err := runtimegraph.SelectFromFiles(ctx, files, f, limit, readOptions())
+		if err != nil {
+			return nil, readErr(ctx, err)
+		}
+		if err := badLinesErr(st); err != nil {
+			return nil, err
+		}
+		return evs, nil
+	}
+	if len(args) > 0 {
+		return nil, usageErr(errArgsWithoutEvents(args))
+	}
+	st, err := openStore(ctx, sf)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	evs, err := st.Select(ctx, f, limit)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return evs, nil
+}
+
+// writeJSONL writes events in the canonical JSONL form, as telemetry.Writer does.
+func writeJSONL(w io.Writer, evs []telemetry.Event) error {
+	jw := telemetry.NewWriter(w)
+	for _, e := range evs {
+		if err := jw.Write(e); err != nil {
+			return err
+		}
+	}
+	return jw.Flush()
+}
+
+func writeEventTable(w io.Writer, evs []telemetry.Event) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tTRACE\tTYPE\tSERVICE\tOPERATION\tCHANNEL\tMESSAGE TYPE\tPEER\tLATENCY\tSTATUS\tTAGS\tERROR")
+	for _, e := range evs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			e.Timestamp.Format("2006-01-02T15:04:05.000000Z"), e.TraceID, e.EventType, e.Service, dash(e.Operation),
+			dash(e.Channel), dash(topology.ShortType(e.MessageType)), dash(e.PeerService), latency(e.DurationUS),
+			e.Status, dash(tagText(e.Tags)), dash(oneLine(e.Error)))
+	}
+	return tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func tagText(tags map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		parts = append(parts, k+"="+tags[k])
+	}
+	return strings.Join(parts, ",")
+}
+
+func oneLine(s string) string {
+	b, _ := json.Marshal(s)
+	if strings.ContainsAny(s, "\n\r\t") {
+		return string(b)
+	}
+	return s
+}
+
+func latency(us int64) string {
+	switch {
+	case us >= 1_000_000:
+		return fmt.Sprintf("%.2fs", float64(us)/1e6)
+	case us >= 1000:
+		return fmt.Sprintf("%.1fms", float64(us)/1e3)
+	default:
+		return fmt.Sprintf("%dµs", us)
 	}
 }

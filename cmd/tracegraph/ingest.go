@@ -1,11 +1,164 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/tracegraph/tracegraph/runtimegraph"
+	"github.com/tracegraph/tracegraph/runtimegraph/pgstore"
+	"github.com/tracegraph/tracegraph/telemetry"
+)
+
+// ingestBatch is how many events one COPY transaction carries: big enough
+// that commits are rare, small enough that an interrupted ingest loses
+// little work.
+const ingestBatch = 25_000
 
 func newIngestCmd() *cobra.Command {
-	return &cobra.Command{
+	var sf sourceFlags
+	cmd := &cobra.Command{
 		Use:   "ingest --db URL FILE...",
 		Short: "Load events into PostgreSQL (JSONL; OTLP, Zipkin, Jaeger by content)",
-		RunE:  notImplemented("ingest"),
+		Long: `Load events into PostgreSQL, in batches of one transaction each.
+
+Loading is idempotent on (timestamp, event_id): a file loaded twice stores its
+events once, and an interrupted load is completed by running it again. Bad
+lines are skipped and named (the first 20, then a count); the good ones are
+stored, and the exit code is then 2.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runIngest(cmd, &sf, args)
+		},
 	}
+	cmd.Flags().StringVar(&sf.db, "db", "", "PostgreSQL URL (default $TRACEGRAPH_DATABASE_URL, $DATABASE_URL, or the PG* variables)")
+	return cmd
+}
+
+type ingestCounts struct {
+	read, stored, duplicate, rejected int64
+}
+
+func runIngest(cmd *cobra.Command, sf *sourceFlags, files []string) error {
+	ctx, cancel := context.WithCancelCause(cmd.Context())
+	defer cancel(nil)
+	for _, f := range files {
+		if _, err := os.Stat(f); err != nil {
+			return usageErr(fmt.Errorf("events file: %w", err))
+		}
+	}
+	st, err := openStore(ctx, sf)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	bar := newBar(cmd)
+	var (
+		counts   ingestCounts
+		storeErr error
+		unstored []string // events the store cannot hold, named like bad lines
+		wg       sync.WaitGroup
+	)
+	batches := make(chan []telemetry.Event, 2)
+	wg.Go(func() {
+		for b := range batches {
+			if storeErr != nil {
+				continue
+			}
+			res, err := st.Write(ctx, b)
+			if err != nil {
+				storeErr = err
+				cancel(err)
+				continue
+			}
+			counts.stored += res.Stored
+			counts.duplicate += res.Duplicate
+			if bar != nil {
+				_ = bar.Add(len(b))
+			}
+		}
+	})
+	batch := make([]telemetry.Event, 0, ingestBatch)
+	// One decoding worker keeps file order, so batches follow time.
+	rs, readErr := runtimegraph.ReadFiles(ctx, files, runtimegraph.ReadOptions{Workers: 1, Importer: spanImporter()},
+		func(_ int, e *telemetry.Event) error {
+			if err := pgstore.Check(e); err != nil {
+				counts.rejected++
+				if len(unstored) < runtimegraph.DefaultMaxBad {
+					unstored = append(unstored, err.Error())
+				}
+				return nil
+			}
+			batch = append(batch, *e)
+			if len(batch) == ingestBatch {
+				select {
+				case batches <- batch:
+				case <-ctx.Done():
+					return context.Cause(ctx)
+				}
+				batch = make([]telemetry.Event, 0, ingestBatch)
+			}
+			return nil
+		})
+	if readErr == nil && len(batch) > 0 {
+		batches <- batch
+	}
+	close(batches)
+	wg.Wait()
+	if bar != nil {
+		_ = bar.Finish()
+		fmt.Fprintln(cmd.ErrOrStderr())
+	}
+	counts.read = rs.Read
+	counts.rejected += rs.Rejected
+	fmt.Fprintf(cmd.OutOrStdout(), "read %d, stored %d, duplicate %d, rejected %d\n",
+		counts.read, counts.stored, counts.duplicate, counts.rejected)
+	if storeErr != nil {
+		return usageErr(storeErr)
+	}
+	if readErr != nil {
+		return readErrOf(cmd.Context(), readErr)
+	}
+	if counts.rejected > 0 {
+		w := cmd.ErrOrStderr()
+		named := 0
+		for _, b := range rs.Bad {
+			fmt.Fprintln(w, b.Error())
+			named++
+		}
+		for _, u := range unstored {
+			if named < runtimegraph.DefaultMaxBad {
+				fmt.Fprintln(w, u)
+				named++
+			}
+		}
+		return usageErr(fmt.Errorf("%d bad lines rejected (%d named above); the other events were stored", counts.rejected, named))
+	}
+	return nil
+}
+
+// readErrOf is readErr for ingest: an interruption says what was kept.
+func readErrOf(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return usageErr(errors.New("interrupted; committed batches are kept, run ingest again to load the rest"))
+	}
+	return readErr(ctx, err)
+}
+
+// newBar returns a progress counter on stderr when stderr is a terminal.
+func newBar(cmd *cobra.Command) *progressbar.ProgressBar {
+	f, ok := cmd.ErrOrStderr().(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return progressbar.NewOptions64(-1, progressbar.OptionSetWriter(f), progressbar.OptionSetDescription("ingest"),
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("events"),
+		progressbar.OptionThrottle(200_000_000))
 }

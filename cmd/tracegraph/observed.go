@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,5 +51,17 @@ func observedGraph(cmd *cobra.Command, sf *sourceFlags, args []string) (*topolog
 		}
 		return g, nil
 	}
-	return nil, usageErr(errors.New("observed --db: not implemented yet; use --events FILE"))
+	if len(args) > 0 {
+		return nil, usageErr(errArgsWithoutEvents(args))
+	}
+	st, err := openStore(ctx, sf)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	g, err := st.Graph(ctx, f)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return g, nil
 }

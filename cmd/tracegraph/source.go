@@ -1,14 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tracegraph/tracegraph/runtimegraph"
+	"github.com/tracegraph/tracegraph/runtimegraph/pgstore"
 )
 
 // sourceFlags choose where events come from (files or a database) and which
@@ -95,4 +98,47 @@ func readErr(ctx context.Context, err error) error {
 		return usageErr(fmt.Errorf("interrupted: %w", ctx.Err()))
 	}
 	return usageErr(err)
+}
+
+// dbURL is the database the flags or environment name: --db, else
+// TRACEGRAPH_DATABASE_URL, else DATABASE_URL; "" leaves it to the PG*
+// variables, as pgx reads them.
+func (sf *sourceFlags) dbURL() string {
+	return cmp.Or(sf.db, os.Getenv("TRACEGRAPH_DATABASE_URL"), os.Getenv("DATABASE_URL"))
+}
+
+// haveDB reports whether any database setting is present, so that a
+// command given neither files nor a database can say what it needs.
+func (sf *sourceFlags) haveDB() bool {
+	if sf.dbURL() != "" {
+		return true
+	}
+	for _, v := range []string{"PGHOST", "PGDATABASE", "PGSERVICE", "PGPORT", "PGUSER"} {
+		if os.Getenv(v) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// openStore connects to the database the flags name. Every failure to reach
+// or set up the server is an input error (exit 2) naming host and port.
+func openStore(ctx context.Context, sf *sourceFlags) (*pgstore.Store, error) {
+	if !sf.haveDB() {
+		return nil, usageErr(errors.New("no events: give --events FILE... or --db URL (or set TRACEGRAPH_DATABASE_URL)"))
+	}
+	st, err := pgstore.Open(ctx, sf.dbURL())
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	return st, nil
+}
+
+// storeErr marks a failed store operation as an input error: the server
+// went away or refused, which is about the user's environment.
+func storeErr(err error) error { return usageErr(err) }
+
+// errArgsWithoutEvents explains stray arguments when the source is a database.
+func errArgsWithoutEvents(args []string) error {
+	return fmt.Errorf("unexpected argument %q (files are read only with --events)", args[0])
 }

@@ -1,0 +1,290 @@
+package pgstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tracegraph/tracegraph/telemetry"
+)
+
+// columns are the events table's columns in COPY order.
+const columns = "ts, event_id, trace_id, event_type, service, operation, channel, message_type, reply_type, system, " +
+	"message_id, parent_ids, peer_service, peer_virtual, duration_us, status, error, tags"
+
+const copySQL = "COPY events (" + columns + ") FROM STDIN (FORMAT binary)"
+
+// Check reports an event PostgreSQL cannot store as it is: text there
+// cannot hold a NUL character. Ingest rejects such an event rather than
+// store something else.
+func Check(e *telemetry.Event) error {
+	bad := func(s string) bool { return strings.IndexByte(s, 0) >= 0 }
+	if bad(e.EventID) || bad(e.TraceID) || bad(e.EventType) || bad(e.Service) || bad(e.Operation) || bad(e.Channel) ||
+		bad(e.MessageType) || bad(e.ReplyType) || bad(e.System) || bad(e.MessageID) || bad(e.PeerService) ||
+		bad(e.Status) || bad(e.Error) || slices.ContainsFunc(e.ParentIDs, bad) {
+		return fmt.Errorf("event %q: a NUL character cannot be stored", strings.ToValidUTF8(e.EventID, "?"))
+	}
+	for k, v := range e.Tags {
+		if bad(k) || bad(v) {
+			return fmt.Errorf("event %q: a NUL character in a tag cannot be stored", e.EventID)
+		}
+	}
+	return nil
+}
+
+// BatchResult counts what one batch did.
+type BatchResult struct {
+	Stored, Duplicate int64
+}
+
+// maxConflictRetries bounds re-filtering when concurrent ingests keep
+// storing the same ids between our filter and our COPY.
+const maxConflictRetries = 5
+
+// Write stores a batch of events in one transaction: all of it or none.
+// Events already stored (same timestamp and event_id), and repeats within
+// the batch, are counted as duplicates and skipped. Events must be
+// normalized (as every reader returns them) and pass Check.
+//
+// The fast path is one COPY, which fails on the unique key if any event is
+// already there; only then is the batch filtered against the table (one
+// indexed lookup) and copied again. A fresh batch so pays nothing for
+// idempotence.
+func (s *Store) Write(ctx context.Context, evs []telemetry.Event) (BatchResult, error) {
+	if len(evs) == 0 {
+		return BatchResult{}, nil
+	}
+	if err := s.ensurePartitions(ctx, evs); err != nil {
+		return BatchResult{}, err
+	}
+	var buf bytes.Buffer
+	encodeCopy(&buf, evs)
+	err := s.copyTx(ctx, buf.Bytes())
+	if err == nil {
+		return BatchResult{Stored: int64(len(evs))}, nil
+	}
+	if !isUniqueViolation(err) {
+		return BatchResult{}, s.wrap("ingest", err)
+	}
+	for range maxConflictRetries {
+		fresh, err := s.unstored(ctx, evs)
+		if err != nil {
+			return BatchResult{}, s.wrap("ingest: filter stored events", err)
+		}
+		res := BatchResult{Stored: int64(len(fresh)), Duplicate: int64(len(evs) - len(fresh))}
+		if len(fresh) == 0 {
+			return res, nil
+		}
+		buf.Reset()
+		encodeCopy(&buf, fresh)
+		err = s.copyTx(ctx, buf.Bytes())
+		if err == nil {
+			return res, nil
+		}
+		if !isUniqueViolation(err) {
+			return BatchResult{}, s.wrap("ingest", err)
+		}
+	}
+	return BatchResult{}, s.wrap("ingest", fmt.Errorf("batch kept conflicting with concurrent ingests: %w", err))
+}
+
+func (s *Store) copyTx(ctx context.Context, data []byte) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		_, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), copySQL)
+		return err
+	})
+}
+
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// unstored returns the events of evs not yet in the table, first of each
+// repeated key only.
+func (s *Store) unstored(ctx context.Context, evs []telemetry.Event) ([]telemetry.Event, error) {
+	type key struct {
+		ts int64
+		id string
+	}
+	tss := make([]time.Time, len(evs))
+	ids := make([]string, len(evs))
+	for i := range evs {
+		tss[i], ids[i] = evs[i].Timestamp, evs[i].EventID
+	}
+	rows, err := s.pool.Query(ctx, `SELECT e.ts, e.event_id FROM events e
+		JOIN unnest($1::timestamptz[], $2::text[]) AS b(ts, event_id) ON e.ts = b.ts AND e.event_id = b.event_id`, tss, ids)
+	if err != nil {
+		return nil, err
+	}
+	stored := map[key]bool{}
+	for rows.Next() {
+		var t time.Time
+		var id string
+		if err := rows.Scan(&t, &id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		stored[key{t.UnixMicro(), id}] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	fresh := make([]telemetry.Event, 0, len(evs))
+	for _, e := range evs {
+		k := key{e.Timestamp.UnixMicro(), e.EventID}
+		if !stored[k] {
+			stored[k] = true
+			fresh = append(fresh, e)
+		}
+	}
+	return fresh, nil
+}
+
+// ensurePartitions creates the daily partitions a batch needs. Creation
+// takes a transaction-scoped advisory lock so concurrent ingests do not race
+// on the catalog, and is outside the batch's transaction so that the batch
+// does not hold the parent table's lock while it copies.
+func (s *Store) ensurePartitions(ctx context.Context, evs []telemetry.Event) error {
+	var need []int64
+	s.mu.Lock()
+	for i := range evs {
+		d := dayOf(evs[i].Timestamp)
+		if !s.parts[d] && !slices.Contains(need, d) {
+			need = append(need, d)
+		}
+	}
+	s.mu.Unlock()
+	for _, d := range need {
+		if err := s.createPartition(ctx, d); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.parts[d] = true
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+const partitionLock = 0x7472_6163_6567_7232 // "tracegr2"
+
+func dayOf(t time.Time) int64 {
+	return t.Unix()/86400 - boolInt(t.Unix()%86400 < 0)
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (s *Store) createPartition(ctx context.Context, day int64) error {
+	from := time.Unix(day*86400, 0).UTC()
+	to := from.AddDate(0, 0, 1)
+	name := "events_" + from.Format("20060102")
+	if from.Year() < 1000 || from.Year() > 9999 {
+		name = fmt.Sprintf("events_d%d", day)
+	}
+	// The bounds are literals made here from integers, never from input.
+	sql := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s PARTITION OF events FOR VALUES FROM ('%s') TO ('%s')",
+		pgx.Identifier{name}.Sanitize(), from.Format(time.RFC3339), to.Format(time.RFC3339))
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(partitionLock)); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, sql)
+		return err
+	})
+	return s.wrap("create partition "+name, err)
+}
+
+// pgEpoch is where PostgreSQL's binary timestamps count from.
+var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+
+const (
+	oidText = 25
+)
+
+// encodeCopy writes evs in COPY binary format: a header, one tuple per
+// event (field count, then each field as length and bytes, -1 for NULL),
+// and a trailer.
+func encodeCopy(buf *bytes.Buffer, evs []telemetry.Event) {
+	buf.WriteString("PGCOPY\n\xff\r\n\x00")
+	buf.Write(make([]byte, 8)) // flags and header extension length
+	var tagBuf bytes.Buffer
+	enc := json.NewEncoder(&tagBuf)
+	enc.SetEscapeHTML(false)
+	for i := range evs {
+		e := &evs[i]
+		u16(buf, 18)
+		u32(buf, 8)
+		u64(buf, uint64(e.Timestamp.UnixMicro()-pgEpoch))
+		text(buf, e.EventID)
+		text(buf, e.TraceID)
+		text(buf, e.EventType)
+		text(buf, e.Service)
+		text(buf, e.Operation)
+		text(buf, e.Channel)
+		text(buf, e.MessageType)
+		text(buf, e.ReplyType)
+		text(buf, e.System)
+		text(buf, e.MessageID)
+		if len(e.ParentIDs) == 0 {
+			u32(buf, 0xffffffff)
+		} else {
+			n := 20
+			for _, p := range e.ParentIDs {
+				n += 4 + len(p)
+			}
+			u32(buf, uint32(n))
+			u32(buf, 1) // dimensions
+			u32(buf, 0) // no NULLs
+			u32(buf, oidText)
+			u32(buf, uint32(len(e.ParentIDs)))
+			u32(buf, 1) // lower bound
+			for _, p := range e.ParentIDs {
+				text(buf, p)
+			}
+		}
+		text(buf, e.PeerService)
+		u32(buf, 1)
+		if e.PeerVirtual {
+			buf.WriteByte(1)
+		} else {
+			buf.WriteByte(0)
+		}
+		u32(buf, 8)
+		u64(buf, uint64(e.DurationUS))
+		text(buf, e.Status)
+		text(buf, e.Error)
+		if len(e.Tags) == 0 {
+			u32(buf, 0xffffffff)
+		} else {
+			tagBuf.Reset()
+			_ = enc.Encode(e.Tags) // a map of strings always encodes
+			b := bytes.TrimRight(tagBuf.Bytes(), "\n")
+			u32(buf, uint32(len(b)+1))
+			buf.WriteByte(1) // jsonb binary format version
+			buf.Write(b)
+		}
+	}
+	u16(buf, 0xffff)
+}
+
+func u16(b *bytes.Buffer, v uint16) { b.Write(binary.BigEndian.AppendUint16(b.AvailableBuffer(), v)) }
+func u32(b *bytes.Buffer, v uint32) { b.Write(binary.BigEndian.AppendUint32(b.AvailableBuffer(), v)) }
+func u64(b *bytes.Buffer, v uint64) { b.Write(binary.BigEndian.AppendUint64(b.AvailableBuffer(), v)) }
+func text(b *bytes.Buffer, s string) {
+	u32(b, uint32(len(s)))
+	b.WriteString(s)
+}

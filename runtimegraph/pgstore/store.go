@@ -1,0 +1,114 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DefaultConnectTimeout bounds connecting when the URL sets no
+// connect_timeout, so an unreachable server is reported, not waited on.
+const DefaultConnectTimeout = 5 * time.Second
+
+// Store is an events store in one PostgreSQL database (and schema, per the
+// URL's search_path). It is safe for concurrent use.
+type Store struct {
+	pool   *pgxpool.Pool
+	server string // host:port, for messages; never the password
+
+	mu    sync.Mutex
+	parts map[int64]bool // days (Unix days) whose partition exists
+}
+
+// Open connects to the database at url and brings its schema up to date.
+// An empty url uses the PG* environment variables, as libpq does. Errors
+// name the server (host and port) and never the password.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %s", redact(err.Error(), url))
+	}
+	cc := cfg.ConnConfig
+	if cc.ConnectTimeout == 0 || cc.ConnectTimeout > DefaultConnectTimeout {
+		cc.ConnectTimeout = DefaultConnectTimeout
+	}
+	server := net.JoinHostPort(cc.Host, strconv.Itoa(int(cc.Port)))
+	if strings.HasPrefix(cc.Host, "/") {
+		server = fmt.Sprintf("%s (port %d)", cc.Host, cc.Port)
+	}
+	pw := cc.Password
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres at %s: %s", server, redact(err.Error(), pw))
+	}
+	s := &Store{pool: pool, server: server, parts: map[int64]bool{}}
+	cctx, cancel := context.WithTimeout(ctx, cc.ConnectTimeout+time.Second)
+	defer cancel()
+	if err := pool.Ping(cctx); err != nil {
+		pool.Close()
+		return nil, s.connErr(err, pw)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Server is the host and port the store talks to.
+func (s *Store) Server() string { return s.server }
+
+// Close releases the store's connections.
+func (s *Store) Close() { s.pool.Close() }
+
+// connErr makes a connection failure one line naming the server: pgconn's
+// own message repeats user and database and nests the dial error.
+func (s *Store) connErr(err error, pw string) error {
+	msg := err.Error()
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		inner := ce.Unwrap()
+		for inner != nil {
+			var ne *net.OpError
+			if errors.As(inner, &ne) {
+				msg = ne.Err.Error()
+				break
+			}
+			var pe *pgconn.PgError
+			if errors.As(inner, &pe) {
+				msg = pe.Message
+				break
+			}
+			msg = inner.Error()
+			break
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "timeout") {
+		msg = "no answer (timeout)"
+	}
+	return fmt.Errorf("cannot connect to PostgreSQL at %s: %s", s.server, redact(msg, pw))
+}
+
+// redact removes a password from a message, in case a driver quotes it.
+func redact(msg, pw string) string {
+	if pw == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, pw, "********")
+}
+
+// wrap names the server on a query error.
+func (s *Store) wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("postgres at %s: %s: %w", s.server, what, err)
+}

@@ -1,0 +1,98 @@
+package runtimegraph
+
+import (
+	"github.com/tracegraph/tracegraph/telemetry"
+)
+
+// TraceNode is one event of a trace and the events it caused.
+type TraceNode struct {
+	Event    telemetry.Event
+	Children []*TraceNode
+}
+
+// TraceTree arranges the events of one trace (in canonical order, see
+// SortEvents) as a forest built from message ids and parent ids:
+//   - a consume or serve event hangs under the publish or request of the
+//     same message: the send side of one hop;
+//   - any other event with parent ids hangs under the event that received
+//     the parent message in the same service (the handler that sent it),
+//     else under any event of that message;
+//   - everything else is a root.
+//
+// Children keep the input order, so the tree reads in time order.
+func TraceTree(evs []telemetry.Event) []*TraceNode {
+	nodes := make([]*TraceNode, len(evs))
+	sent := map[string]int{}   // message id -> first publish/request
+	recv := map[string][]int{} // message id -> consume/serve events
+	anyOf := map[string]int{}  // message id -> first event of any type
+	for i, e := range evs {
+		nodes[i] = &TraceNode{Event: e}
+		if e.MessageID == "" {
+			continue
+		}
+		if _, ok := anyOf[e.MessageID]; !ok {
+			anyOf[e.MessageID] = i
+		}
+		switch e.EventType {
+		case telemetry.TypePublish, telemetry.TypeRequest:
+			if _, ok := sent[e.MessageID]; !ok {
+				sent[e.MessageID] = i
+			}
+		case telemetry.TypeConsume, telemetry.TypeServe:
+			recv[e.MessageID] = append(recv[e.MessageID], i)
+		}
+	}
+	parentOf := func(i int) int {
+		e := evs[i]
+		if e.EventType == telemetry.TypeConsume || e.EventType == telemetry.TypeServe {
+			if p, ok := sent[e.MessageID]; ok {
+				return p
+			}
+		} else if e.MessageID != "" {
+			// An error or custom event about a message hangs under its receipt.
+			for _, r := range recv[e.MessageID] {
+				if evs[r].Service == e.Service && r != i {
+					return r
+				}
+			}
+		}
+		for _, pid := range e.ParentIDs {
+			for _, r := range recv[pid] {
+				if evs[r].Service == e.Service {
+					return r
+				}
+			}
+		}
+		for _, pid := range e.ParentIDs {
+			if p, ok := anyOf[pid]; ok && p != i {
+				return p
+			}
+		}
+		return -1
+	}
+	var roots []*TraceNode
+	parent := make([]int, len(evs))
+	for i := range evs {
+		parent[i] = parentOf(i)
+	}
+	for i := range evs {
+		if p := parent[i]; p >= 0 && !reaches(parent, p, i) {
+			nodes[p].Children = append(nodes[p].Children, nodes[i])
+		} else {
+			roots = append(roots, nodes[i])
+		}
+	}
+	return roots
+}
+
+// reaches reports whether following parents from p arrives at i: linking i
+// under p would then make a cycle, which malformed parent ids can cause.
+func reaches(parent []int, p, i int) bool {
+	for steps := 0; p >= 0 && steps <= len(parent); steps++ {
+		if p == i {
+			return true
+		}
+		p = parent[p]
+	}
+	return false
+}
