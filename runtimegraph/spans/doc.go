@@ -1,0 +1,108 @@
+// Package spans turns span exports (OpenTelemetry OTLP, Zipkin, Jaeger)
+// into telemetry events, pairing the two sides of every hop so that each
+// stored event carries its peer_service.
+//
+// # API
+//
+//	f, err := spans.ParseFormat(flagValue)   // --input-format: "auto" or "" detects
+//	st, err := spans.Read(ctx, file, path, f, spans.Options{}, func(e telemetry.Event) error {...})
+//	for _, w := range st.Warnings() { ... }  // one line each, for stderr
+//
+// Read detects the format from the first PrefixSize bytes when given Auto
+// (Detect does that alone). JSONL (tracegraph's own events) passes through
+// unchanged, so a command can hand every file to Read.
+//
+// # Formats
+//
+//   - otlp-json: OTLP/JSON TracesData, which is ExportTraceServiceRequest on
+//     the wire; several objects separated by white space are read in turn, so
+//     otlp-jsonl (the collector file exporter, one request per line) is the
+//     same reader. Decoded with protojson, ids in hex as OTLP/JSON writes them
+//     (or base64, as plain protojson writes them).
+//   - otlp-proto: the collector file exporter's proto format (each message
+//     after a 4-byte big-endian length), or one raw message.
+//   - zipkin: a Zipkin v2 JSON array of spans, or an array of traces.
+//   - jaeger: the Jaeger query API's {"data":[trace...]}, a bare trace
+//     {"traceID","spans","processes"} (what jaeger-ui saves), or an array of
+//     traces.
+//
+// # Pairing rules
+//
+// Span kind decides direction. A CLIENT span and the SERVER span whose parent
+// it is (or, in Zipkin, that shares its id) make one request/reply hop; a
+// PRODUCER and a CONSUMER whose parent it is, or that links to it by a span
+// link (in Jaeger, any reference that is not the parent), make one
+// publish/consume hop. Links may cross traces. Each span becomes events:
+//
+//   - CLIENT → request, SERVER → serve, PRODUCER → publish, CONSUMER →
+//     consume, INTERNAL and unspecified → "internal" (kept for the trace
+//     view; the observed graph ignores them).
+//   - peer_service is the service.name of the other side's span. A CONSUMER
+//     fed by producers of several services gives one consume event per
+//     service; a PRODUCER read by several consumers names the first by
+//     service name in its publish event.
+//   - A CLIENT or PRODUCER with no partner span names its peer from
+//     service.peer.name, peer.service, Zipkin's remoteEndpoint.serviceName,
+//     server.address, net.peer.name, http.host, the host of url.full or
+//     http.url, and for a PRODUCER last the messaging system. The peer is
+//     marked virtual (PeerVirtual) and, because the observed graph is built
+//     from serve and consume events only, a serve or consume event is
+//     synthesised for the virtual service (Service = the virtual name,
+//     PeerService = the real one, tag TagVirtualService = "true", same trace,
+//     message id and timing as the sending span). With no name at all the
+//     request or publish stays dangling (empty peer_service).
+//   - A SERVER with no CLIENT span takes the service of its nearest ancestor
+//     span in another service (as Zipkin's DependencyLinker takes the RPC
+//     ancestor), else the name the span itself gives its caller
+//     (service.peer.name, peer.service, remoteEndpoint.serviceName, marked
+//     virtual), else no peer: an entry point. A CONSUMER with no PRODUCER
+//     span names its peer like an unpaired PRODUCER, marked virtual.
+//   - Channel: for messaging, messaging.destination.template, else
+//     messaging.destination.name, else the older messaging.destination, else
+//     Brave's kafka.topic, rabbit.queue, rabbit.exchange, jms.queue,
+//     jms.topic, else message_bus.destination. For request/reply, the full
+//     RPC method (rpc.method when it holds "service/method", else
+//     rpc.service/rpc.method), else "METHOD route" from http.route, else from
+//     a template of url.path, http.target, http.path, the path of url.full or
+//     http.url, or a span name such as "GET /owners/8" (segments that look
+//     like ids become {id}). An event takes its own span's channel, else its
+//     partner's.
+//   - System: messaging.system or rpc.system, else kafka, rabbitmq or jms
+//     from Brave's tag prefixes, else http for an HTTP route; own span first,
+//     then the partner's.
+//   - Message type: the attribute Options.MessageTypeAttr
+//     (DefaultMessageTypeAttr), own span first, then the partner's; else
+//     empty.
+//   - Errors: OTLP status code 2 (ERROR) with its message, the "error" tag
+//     (Zipkin: present; Jaeger: true), otel.status_code = ERROR with
+//     otel.status_description.
+//   - Missing parents: a span whose parent is not in the input is still
+//     emitted and counted (Stats.Orphans), and is attached to the trace's
+//     root span, if the trace has exactly one, for the ancestor rule above,
+//     as Zipkin's tree builder does. Its parent_ids keep the missing id.
+//   - Clock skew: a span ending before it starts gets duration 0; a
+//     SERVER or CONSUMER starting before its partner gets lag 0 (tag
+//     TagLagUS). Both are counted and reported by Stats.Warnings.
+//
+// Every event has a deterministic event_id: UUIDv7-shaped, the span's start
+// millisecond followed by a hash of (trace id, span id, event type), so
+// importing a file twice stores each event once. message_id is the span id,
+// parent_ids the parent span id then the linked span ids, duration_us the
+// span's own duration, tags the span attributes as strings (the first
+// Options.MaxTags by key, cut to Options.MaxTagBytes).
+//
+// # Memory
+//
+// Input is streamed: JSON is walked token by token and decoded one span (OTLP,
+// Zipkin) or one trace (Jaeger, whose processes may follow its spans) at a
+// time, protobuf one message or, for a raw message, one ResourceSpans at a
+// time. Spans wait for pairing in a window of open traces holding at most
+// Options.WindowSpans spans; past that the least recently touched trace is
+// paired and emitted. Zipkin and Jaeger files are grouped by trace and OTLP
+// batches are written soon after spans end, so the two sides of a hop are
+// normally close in a file. The trade-off: a trace spread over more than
+// the window is split, hops across the split lose their partner (the
+// sending side gets a virtual peer, the receiving side an ancestor or no
+// peer), and Stats.LateSpans counts the spans that arrived too late. Events
+// are emitted trace by trace, sorted by time within a trace.
+package spans

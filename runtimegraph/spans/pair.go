@@ -1,0 +1,515 @@
+package spans
+
+import (
+	"container/list"
+	"crypto/sha256"
+	"encoding/binary"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/tracegraph/tracegraph/telemetry"
+)
+
+// Tags the importer adds to the span attributes of an event.
+const (
+	// TagVirtualService marks an event the importer synthesised for a
+	// virtual service (value "true"): the serve or consume side of a CLIENT
+	// or PRODUCER span whose partner is not in the input. Its Service is the
+	// virtual peer's name; no span of that service exists.
+	TagVirtualService = "tracegraph.virtual_service"
+	// TagLagUS is, on a paired serve or consume event, the time in
+	// microseconds from the start of the client or producer span to the start
+	// of this span, clamped at 0 when the clocks are skewed.
+	TagLagUS = "tracegraph.lag_us"
+)
+
+// Event types the importer emits besides the channel library's.
+const (
+	// TypeInternal is an INTERNAL or unspecified span, kept so that the
+	// trace view shows the whole tree and internal errors are searchable.
+	TypeInternal = "internal"
+)
+
+// window holds the open traces: spans wait here until their trace is
+// flushed, the least recently touched trace first once more than
+// opts.WindowSpans spans are held, and every trace at the end of the input.
+type window struct {
+	opts  Options
+	stats *Stats
+	emit  func(telemetry.Event) error
+
+	traces map[string]*traceBuf
+	lru    list.List // of *traceBuf, least recently touched at the front
+	held   int
+
+	// producers indexes the PRODUCER spans of open traces, for links.
+	producers map[spanRef]*span
+	// linkers indexes the open CONSUMER spans by the span they link to.
+	linkers map[spanRef][]*span
+	// flushed remembers recently flushed trace ids, so that a span arriving
+	// after its trace was flushed is counted (the window was too small).
+	flushed    map[string]struct{}
+	flushOrder []string
+	flushNext  int
+	events     []telemetry.Event
+}
+
+type traceBuf struct {
+	id    string
+	spans []*span
+	elem  *list.Element
+}
+
+func newWindow(opts Options, stats *Stats, emit func(telemetry.Event) error) *window {
+	return &window{
+		opts: opts, stats: stats, emit: emit,
+		traces:     make(map[string]*traceBuf),
+		producers:  make(map[spanRef]*span),
+		linkers:    make(map[spanRef][]*span),
+		flushed:    make(map[string]struct{}),
+		flushOrder: make([]string, opts.WindowSpans),
+	}
+}
+
+// add takes one decoded span. It flushes the oldest traces when the window
+// is over its size.
+func (w *window) add(s *span) error {
+	s.derive(w.opts.MessageTypeAttr)
+	w.stats.Spans++
+	if s.dur < 0 {
+		// A span that ends before it starts: its host's clock moved.
+		s.dur = 0
+		w.stats.NegativeDurations++
+		w.stats.note(warnNegative, s)
+	}
+	tb := w.traces[s.trace]
+	if tb == nil {
+		if _, late := w.flushed[s.trace]; late {
+			w.stats.LateSpans++
+			w.stats.note(warnLate, s)
+		}
+		tb = &traceBuf{id: s.trace}
+		tb.elem = w.lru.PushBack(tb)
+		w.traces[s.trace] = tb
+	} else {
+		w.lru.MoveToBack(tb.elem)
+	}
+	tb.spans = append(tb.spans, s)
+	w.held++
+	switch s.kind {
+	case kindProducer:
+		w.producers[spanRef{s.trace, s.id}] = s
+	case kindConsumer:
+		for _, l := range s.links {
+			w.linkers[l] = append(w.linkers[l], s)
+		}
+	}
+	for w.held > w.opts.WindowSpans {
+		if err := w.flush(w.lru.Front().Value.(*traceBuf)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// close flushes every open trace, oldest first.
+func (w *window) close() error {
+	for w.lru.Len() > 0 {
+		if err := w.flush(w.lru.Front().Value.(*traceBuf)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *window) rememberFlushed(id string) {
+	if old := w.flushOrder[w.flushNext]; old != "" {
+		delete(w.flushed, old)
+	}
+	w.flushOrder[w.flushNext] = id
+	w.flushNext = (w.flushNext + 1) % len(w.flushOrder)
+	w.flushed[id] = struct{}{}
+}
+
+// flush pairs the spans of one trace, emits their events and forgets them.
+func (w *window) flush(tb *traceBuf) error {
+	w.lru.Remove(tb.elem)
+	delete(w.traces, tb.id)
+	w.held -= len(tb.spans)
+	w.rememberFlushed(tb.id)
+
+	byID := make(map[string][]*span, len(tb.spans))
+	var root *span
+	roots := 0
+	for _, s := range tb.spans {
+		byID[s.id] = append(byID[s.id], s)
+		if s.parent == "" {
+			root = s
+			roots++
+		}
+	}
+	if roots != 1 {
+		root = nil
+	}
+	t := &traceView{byID: byID, root: root}
+
+	// Pair every SERVER with its CLIENT and every CONSUMER with its
+	// PRODUCER, looking from the receiving side.
+	for _, s := range tb.spans {
+		switch s.kind {
+		case kindServer:
+			if c := t.sharedClient(s); c != nil {
+				w.pair(c, s)
+			} else if p := t.directParent(s); p != nil && p.kind == kindClient {
+				w.pair(p, s)
+			}
+		case kindConsumer:
+			if p := t.directParent(s); p != nil && p.kind == kindProducer {
+				w.pair(p, s)
+			}
+			for _, l := range s.links {
+				if p := w.producers[l]; p != nil {
+					w.pair(p, s)
+				}
+			}
+		}
+	}
+	// Consumers in other open traces that link to this trace's producers.
+	for _, s := range tb.spans {
+		if s.kind != kindProducer {
+			continue
+		}
+		ref := spanRef{s.trace, s.id}
+		for _, c := range w.linkers[ref] {
+			if c.trace != s.trace {
+				w.pair(s, c)
+			}
+		}
+		delete(w.producers, ref)
+	}
+	for _, s := range tb.spans {
+		if s.kind == kindConsumer {
+			for _, l := range s.links {
+				w.unlink(l, s)
+			}
+		}
+	}
+
+	w.events = w.events[:0]
+	for _, s := range tb.spans {
+		if s.parent != "" && t.directParent(s) == nil {
+			w.stats.Orphans++
+			w.stats.note(warnOrphan, s)
+		}
+		w.spanEvents(t, s)
+	}
+	sort.Slice(w.events, func(i, j int) bool {
+		a, b := &w.events[i], &w.events[j]
+		if !a.Timestamp.Equal(b.Timestamp) {
+			return a.Timestamp.Before(b.Timestamp)
+		}
+		return a.EventID < b.EventID
+	})
+	for i := range w.events {
+		if err := w.emit(w.events[i]); err != nil {
+			return err
+		}
+		w.stats.Events++
+	}
+	return nil
+}
+
+func (w *window) unlink(ref spanRef, s *span) {
+	list := w.linkers[ref]
+	for i, c := range list {
+		if c == s {
+			list = append(list[:i], list[i+1:]...)
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(w.linkers, ref)
+	} else {
+		w.linkers[ref] = list
+	}
+}
+
+// pair records a hop between a sending span (CLIENT, PRODUCER) and a
+// receiving one (SERVER, CONSUMER), once.
+func (w *window) pair(from, to *span) {
+	for _, p := range to.partners {
+		if p.id == from.id && p.service == from.service {
+			return
+		}
+	}
+	from.partners = append(from.partners, partnerOf(to))
+	to.partners = append(to.partners, partnerOf(from))
+	w.stats.Paired++
+	if to.start < from.start {
+		w.stats.Skewed++
+		w.stats.note(warnSkew, to)
+	}
+}
+
+func partnerOf(s *span) partner {
+	return partner{service: s.service, id: s.id, channel: s.channel, system: s.system, msgType: s.msgType, start: s.start}
+}
+
+// traceView answers tree questions about one flushed trace.
+type traceView struct {
+	byID map[string][]*span
+	root *span
+}
+
+// directParent is the span named by s.parent, or nil when it is not in the
+// input. Of two spans sharing that id (Zipkin's shared CLIENT and SERVER),
+// the SERVER is the parent: children of a shared span run on the server.
+func (t *traceView) directParent(s *span) *span {
+	var found *span
+	for _, p := range t.byID[s.parent] {
+		if p == s {
+			continue
+		}
+		if found == nil || p.kind == kindServer {
+			found = p
+		}
+	}
+	return found
+}
+
+// parent is directParent, else the root for a span whose parent is missing:
+// Zipkin attaches such spans to the root.
+func (t *traceView) parent(s *span) *span {
+	if s.parent == "" {
+		return nil
+	}
+	if p := t.directParent(s); p != nil {
+		return p
+	}
+	if t.root != nil && t.root != s {
+		return t.root
+	}
+	return nil
+}
+
+// sharedClient is the CLIENT half of a Zipkin shared span.
+func (t *traceView) sharedClient(s *span) *span {
+	for _, c := range t.byID[s.id] {
+		if c != s && c.kind == kindClient {
+			return c
+		}
+	}
+	return nil
+}
+
+// callerAncestor is the service of the nearest ancestor of a SERVER span
+// that runs in another service: the caller, when its CLIENT span is
+// missing, as Zipkin's DependencyLinker takes it.
+func (t *traceView) callerAncestor(s *span) string {
+	seen := 0
+	for p := t.parent(s); p != nil && seen < 1024; p = t.parent(p) {
+		if p.service != s.service {
+			return p.service
+		}
+		seen++
+	}
+	return ""
+}
+
+// spanEvents appends the events of one span; see the package doc.
+func (w *window) spanEvents(t *traceView, s *span) {
+	switch s.kind {
+	case kindInternal:
+		w.events = append(w.events, w.event(s, TypeInternal, ""))
+	case kindClient, kindProducer:
+		typ, synth := telemetry.TypeRequest, telemetry.TypeServe
+		if s.kind == kindProducer {
+			typ, synth = telemetry.TypePublish, telemetry.TypeConsume
+		}
+		e := w.event(s, typ, "")
+		if len(s.partners) > 0 {
+			p := firstPartner(s.partners)
+			fillFrom(&e, p)
+		} else if name := s.peerName(); name != "" {
+			e.PeerService, e.PeerVirtual = name, true
+			w.stats.VirtualPeers++
+			w.events = append(w.events, w.virtualSide(s, synth, name))
+		}
+		w.events = append(w.events, e)
+	case kindServer, kindConsumer:
+		typ := telemetry.TypeServe
+		if s.kind == kindConsumer {
+			typ = telemetry.TypeConsume
+		}
+		if len(s.partners) == 0 {
+			e := w.event(s, typ, "")
+			if s.kind == kindServer {
+				e.PeerService = t.callerAncestor(s)
+			}
+			if e.PeerService == "" {
+				if name := s.peerName(); name != "" {
+					e.PeerService, e.PeerVirtual = name, true
+					w.stats.VirtualPeers++
+				}
+			}
+			w.events = append(w.events, e)
+			return
+		}
+		// One event per distinct sending service: a batch consumer linked
+		// to producers of two services is two flows.
+		done := make(map[string]bool, 1)
+		for _, p := range sortedPartners(s.partners) {
+			if done[p.service] {
+				continue
+			}
+			extra := ""
+			if len(done) > 0 {
+				extra = p.service
+			}
+			done[p.service] = true
+			e := w.event(s, typ, extra)
+			fillFrom(&e, p)
+			lag := (s.start - p.start) / 1000
+			if lag < 0 {
+				lag = 0
+			}
+			e.Tags = withTag(e.Tags, TagLagUS, strconv.FormatInt(lag, 10))
+			w.events = append(w.events, e)
+		}
+	}
+}
+
+// fillFrom completes an event from its partner: the peer, and the channel,
+// system and message type where this side's span does not say.
+func fillFrom(e *telemetry.Event, p partner) {
+	e.PeerService = p.service
+	if e.Channel == "" {
+		e.Channel = p.channel
+	}
+	if e.System == "" {
+		e.System = p.system
+	}
+	if e.MessageType == "" {
+		e.MessageType = p.msgType
+	}
+}
+
+func sortedPartners(ps []partner) []partner {
+	out := append([]partner(nil), ps...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].service != out[j].service {
+			return out[i].service < out[j].service
+		}
+		return out[i].id < out[j].id
+	})
+	return out
+}
+
+func firstPartner(ps []partner) partner {
+	if len(ps) == 1 {
+		return ps[0]
+	}
+	return sortedPartners(ps)[0]
+}
+
+// virtualSide is the serve or consume event of a virtual peer, made from
+// the CLIENT or PRODUCER span that names it, so that the observed graph,
+// built from serve and consume events, shows the hop.
+func (w *window) virtualSide(s *span, typ, name string) telemetry.Event {
+	e := w.event(s, typ, "")
+	e.Service, e.PeerService = name, s.service
+	e.ParentIDs = []string{s.id}
+	e.Tags = map[string]string{TagVirtualService: "true"}
+	return e
+}
+
+// event builds the event of span s with the fields every event has. extra
+// tells apart several events of one span and type in the event id.
+func (w *window) event(s *span, typ, extra string) telemetry.Event {
+	e := telemetry.Event{
+		EventID:     eventID(s, typ, extra),
+		TraceID:     s.trace,
+		EventType:   typ,
+		Timestamp:   time.Unix(0, s.start).UTC().Truncate(time.Microsecond),
+		Service:     s.service,
+		Operation:   s.name,
+		Channel:     s.channel,
+		MessageType: s.msgType,
+		System:      s.system,
+		MessageID:   s.id,
+		DurationUS:  s.dur / 1000,
+		Status:      telemetry.StatusOK,
+		Tags:        w.tags(s),
+	}
+	if s.parent != "" || len(s.links) > 0 {
+		e.ParentIDs = make([]string, 0, 1+len(s.links))
+		if s.parent != "" {
+			e.ParentIDs = append(e.ParentIDs, s.parent)
+		}
+		for _, l := range s.links {
+			e.ParentIDs = append(e.ParentIDs, l.span)
+		}
+	}
+	if s.err {
+		e.Status = telemetry.StatusError
+		e.Error = truncate(s.errText, w.opts.MaxTagBytes)
+	}
+	return e
+}
+
+// tags keeps the first MaxTags attributes in key order, values cut to
+// MaxTagBytes.
+func (w *window) tags(s *span) map[string]string {
+	if len(s.attrs) == 0 {
+		return nil
+	}
+	attrs := s.attrs
+	if len(attrs) > w.opts.MaxTags {
+		attrs = append([]kv(nil), attrs...)
+		sort.Slice(attrs, func(i, j int) bool { return attrs[i].k < attrs[j].k })
+		attrs = attrs[:w.opts.MaxTags]
+	}
+	m := make(map[string]string, len(attrs)+1)
+	for _, a := range attrs {
+		m[truncate(a.k, w.opts.MaxTagBytes)] = truncate(a.v, w.opts.MaxTagBytes)
+	}
+	return m
+}
+
+func withTag(m map[string]string, k, v string) map[string]string {
+	if m == nil {
+		m = make(map[string]string, 1)
+	}
+	m[k] = v
+	return m
+}
+
+// eventID derives a UUIDv7-shaped id from the span: the span's start in
+// milliseconds keeps ids time-ordered for the store's index, and a hash of
+// (trace id, span id, event type) fills the rest, so importing the same file
+// twice yields the same ids.
+func eventID(s *span, typ, extra string) string {
+	h := sha256.New()
+	h.Write([]byte(s.trace))
+	h.Write([]byte{0})
+	h.Write([]byte(s.id))
+	h.Write([]byte{0})
+	h.Write([]byte(typ))
+	if extra != "" {
+		h.Write([]byte{0})
+		h.Write([]byte(extra))
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	var id uuid.UUID
+	ms := uint64(s.start / int64(time.Millisecond))
+	var ts [8]byte
+	binary.BigEndian.PutUint64(ts[:], ms)
+	copy(id[0:6], ts[2:8])
+	copy(id[6:], sum[:10])
+	id[6] = 0x70 | id[6]&0x0f
+	id[8] = 0x80 | id[8]&0x3f
+	return id.String()
+}

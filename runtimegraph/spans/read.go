@@ -1,0 +1,231 @@
+package spans
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/tracegraph/tracegraph/telemetry"
+)
+
+// DefaultMessageTypeAttr is the span attribute read as the message type when
+// Options.MessageTypeAttr is empty. No OpenTelemetry convention names the
+// payload type; this is tracegraph's.
+const DefaultMessageTypeAttr = "messaging.message.type"
+
+// Defaults of Options.
+const (
+	DefaultWindowSpans     = 200_000
+	DefaultMaxTags         = 32
+	DefaultMaxTagBytes     = 256
+	DefaultMaxMessageBytes = 64 << 20
+)
+
+// Options tune Read. The zero value is ready to use.
+type Options struct {
+	// MessageTypeAttr is the span attribute holding the message type; empty
+	// means DefaultMessageTypeAttr.
+	MessageTypeAttr string
+	// WindowSpans bounds the spans held for pairing (DefaultWindowSpans).
+	// Memory is roughly 1 KiB per held span.
+	WindowSpans int
+	// MaxTags and MaxTagBytes bound an event's tags: the first MaxTags
+	// attributes by key, keys and values cut to MaxTagBytes.
+	MaxTags, MaxTagBytes int
+	// MaxMessageBytes bounds one OTLP protobuf message (DefaultMaxMessageBytes).
+	MaxMessageBytes int
+}
+
+func (o Options) withDefaults() Options {
+	if o.MessageTypeAttr == "" {
+		o.MessageTypeAttr = DefaultMessageTypeAttr
+	}
+	if o.WindowSpans <= 0 {
+		o.WindowSpans = DefaultWindowSpans
+	}
+	if o.MaxTags <= 0 {
+		o.MaxTags = DefaultMaxTags
+	}
+	if o.MaxTagBytes <= 0 {
+		o.MaxTagBytes = DefaultMaxTagBytes
+	}
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	return o
+}
+
+// Stats counts what Read did. The counters that are not zero in a clean
+// input are summarised by Warnings.
+type Stats struct {
+	Format Format // the format read (detected or given)
+	Spans  int64  // spans decoded
+	Events int64  // events emitted
+	Paired int64  // hops whose both spans were found
+	// VirtualPeers counts spans whose partner is missing and that name the
+	// other side themselves (see the package doc).
+	VirtualPeers int64
+	// Orphans counts spans whose parent span is not in the input; they are
+	// attached to the trace's root, as Zipkin does.
+	Orphans int64
+	// Skipped counts spans dropped for a missing trace id, span id or start.
+	Skipped int64
+	// NegativeDurations counts spans ending before they start, clamped to 0.
+	NegativeDurations int64
+	// Skewed counts hops whose receiving span starts before its sending span
+	// (clocks of two hosts disagree); their lag is clamped to 0.
+	Skewed int64
+	// LateSpans counts spans whose trace had already left the pairing window:
+	// the window is smaller than the file's spread of that trace.
+	LateSpans int64
+
+	first map[string]string
+}
+
+// Warning kinds, in the order Warnings reports them.
+const (
+	warnSkipped  = "skipped"
+	warnOrphan   = "orphan"
+	warnNegative = "negative"
+	warnSkew     = "skew"
+	warnLate     = "late"
+)
+
+// note remembers the first span of each warning kind, for the message.
+func (st *Stats) note(kind string, s *span) {
+	if st.first == nil {
+		st.first = make(map[string]string)
+	}
+	if _, ok := st.first[kind]; !ok {
+		st.first[kind] = fmt.Sprintf("trace %s span %s", s.trace, s.id)
+	}
+}
+
+func (st *Stats) noteAt(kind, where string) {
+	if st.first == nil {
+		st.first = make(map[string]string)
+	}
+	if _, ok := st.first[kind]; !ok {
+		st.first[kind] = where
+	}
+}
+
+// Warnings describes, one line each, what in the input was odd but did not
+// stop the import.
+func (st Stats) Warnings() []string {
+	var out []string
+	add := func(n int64, kind, msg string) {
+		if n > 0 {
+			out = append(out, fmt.Sprintf("%d %s (first: %s)", n, msg, st.first[kind]))
+		}
+	}
+	add(st.Skipped, warnSkipped, "spans skipped: no trace id, span id or start time")
+	add(st.Orphans, warnOrphan, "spans whose parent is not in the input, attached to the trace root")
+	add(st.NegativeDurations, warnNegative, "spans end before they start: duration clamped to 0")
+	add(st.Skewed, warnSkew, "hops where the receiver starts before the sender (clock skew): lag clamped to 0")
+	add(st.LateSpans, warnLate, "spans arrived after their trace left the pairing window: raise the window")
+	return out
+}
+
+// Read decodes spans (or, for JSONL, events) from r and emits telemetry
+// events in the order their traces are flushed. name labels errors, usually
+// the path. With format Auto it detects the format from the first bytes.
+// emit's error stops the read and is returned.
+func Read(ctx context.Context, r io.Reader, name string, format Format, opts Options, emit func(telemetry.Event) error) (Stats, error) {
+	opts = opts.withDefaults()
+	br := bufio.NewReaderSize(r, 256<<10)
+	var st Stats
+	if format == Auto {
+		prefix, err := br.Peek(PrefixSize)
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+			return st, fmt.Errorf("%s: %w", name, err)
+		}
+		if len(bytes.TrimSpace(prefix)) == 0 {
+			return st, nil
+		}
+		if format, err = Detect(prefix); err != nil {
+			return st, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	st.Format = format
+	if format == JSONL {
+		return st, readJSONL(ctx, br, name, &st, emit)
+	}
+	w := newWindow(opts, &st, emit)
+	in := &input{name: name, ctx: ctx, w: w}
+	var err error
+	switch format {
+	case OTLPJSON, OTLPJSONL:
+		err = readOTLPJSON(in, newLineReader(br))
+	case OTLPProto:
+		err = readOTLPProto(in, br, opts.MaxMessageBytes)
+	case ZipkinJSON:
+		err = readZipkin(in, newLineReader(br))
+	case JaegerJSON:
+		err = readJaeger(in, newLineReader(br))
+	default:
+		err = fmt.Errorf("%s: unknown input format %q", name, format)
+	}
+	if err != nil {
+		return st, err
+	}
+	return st, w.close()
+}
+
+// readJSONL passes tracegraph events through. A bad line stops the read;
+// callers that want to go on past bad lines use telemetry.Reader directly.
+func readJSONL(ctx context.Context, r io.Reader, name string, st *Stats, emit func(telemetry.Event) error) error {
+	jr := telemetry.NewReader(r, name)
+	for {
+		e, err := jr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := emit(e); err != nil {
+			return err
+		}
+		st.Events++
+		if st.Events%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// input is what every decoder shares: the file's name for errors, the
+// context, and the window spans go to.
+type input struct {
+	name string
+	ctx  context.Context
+	w    *window
+	n    int
+}
+
+// add validates a decoded span and hands it to the window. where locates it
+// for the warning when it is skipped.
+func (in *input) add(s *span, where func() string) error {
+	if s.trace == "" || s.id == "" || s.start == 0 {
+		in.w.stats.Skipped++
+		in.w.stats.noteAt(warnSkipped, where())
+		return nil
+	}
+	if s.service == "" {
+		s.service = unknownService
+	}
+	sort.SliceStable(s.attrs, func(i, j int) bool { return s.attrs[i].k < s.attrs[j].k })
+	in.n++
+	if in.n%1024 == 0 {
+		if err := in.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return in.w.add(s)
+}
