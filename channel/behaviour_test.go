@@ -20,7 +20,9 @@ type counter struct {
 	ch   chan struct{}
 }
 
-func newCounter() *counter { return &counter{seen: map[string]map[int]int{}, ch: make(chan struct{}, 1000)} }
+func newCounter() *counter {
+	return &counter{seen: map[string]map[int]int{}, ch: make(chan struct{}, 1000)}
+}
 
 func (c *counter) add(receiver string, n int) {
 	c.mu.Lock()

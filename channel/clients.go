@@ -82,6 +82,7 @@ func NewSubClient[T any](svc *Service, channel string, opts ...SubOption) *SubCl
 func (c *SubClient[T]) Subscribe(ctx context.Context, h func(ctx context.Context, env Envelope[T]) error) (Subscription, error) {
 	s := c.svc
 	sub, err := s.bus.Subscribe(ctx, c.channel, c.opts.group, func(ctx context.Context, m Message) {
+		s.adopt(&m.Header)
 		hp := hop{eventType: telemetry.TypeConsume, channel: c.channel, messageType: typeOr(m.Header, c.msgType),
 			header: m.Header, peer: m.Header.ProducerID, start: s.now()}
 		ctx = inboundContext(ctx, &m.Header, c.opts.op)
@@ -100,6 +101,18 @@ func (c *SubClient[T]) Subscribe(ctx context.Context, h func(ctx context.Context
 	return sub, nil
 }
 
+// adopt gives a message from outside the system, which came without a
+// header, the ids its events and the messages sent in reply need: it starts
+// a trace.
+func (s *Service) adopt(h *Header) {
+	if h.MessageID == "" {
+		h.MessageID = s.newID()
+	}
+	if h.TraceID == "" {
+		h.TraceID = s.newTrace()
+	}
+}
+
 // typeOr names the type a message was sent as, or, when its producer did
 // not say, the type it is received as.
 func typeOr(h Header, t string) string {
@@ -107,12 +120,6 @@ func typeOr(h Header, t string) string {
 		return h.PayloadSchemaURI
 	}
 	return t
-}
-
-// inboundContext is a handler's ctx: it carries the inbound header and its
-// trace, and the handler's operation.
-func inboundContext(ctx context.Context, h *Header, op string) context.Context {
-	return withScope(ctx, &scope{trace: TraceContext{TraceID: h.TraceID, Op: op, Tags: h.PTags}, inbound: h})
 }
 
 // errPanic marks a handler's panic, turned into its error.
@@ -156,6 +163,7 @@ func NewReqRepServer[Req, Rep any](svc *Service, channel string, opts ...SubOpti
 func (srv *ReqRepServer[Req, Rep]) Serve(ctx context.Context, h func(ctx context.Context, env Envelope[Req]) (Rep, error)) (Subscription, error) {
 	s := srv.svc
 	sub, err := s.bus.Serve(ctx, srv.channel, srv.opts.group, func(ctx context.Context, m Message) (Message, error) {
+		s.adopt(&m.Header)
 		hp := hop{eventType: telemetry.TypeServe, channel: srv.channel, messageType: typeOr(m.Header, srv.reqType),
 			replyType: srv.replyType, header: m.Header, peer: m.Header.ProducerID, start: s.now()}
 		ctx = inboundContext(ctx, &m.Header, srv.opts.op)
@@ -219,10 +227,13 @@ func (c *ReqRepClient[Req, Rep]) Request(ctx context.Context, req Req) (Rep, err
 		return rep, err
 	}
 	m, err := s.bus.Request(ctx, c.channel, Message{Header: hp.header, Data: data})
-	hp.peer = m.Header.ProducerID
 	switch {
-	case err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()):
-		err = fmt.Errorf("channel: request %s on %s: no reply: %w", c.reqType, c.channel, err)
+	case err != nil && ctx.Err() != nil:
+		// Whatever else failed, the requester's deadline or cancellation
+		// is what it must see; a server that noticed it too may have
+		// answered with it first.
+		m = Message{}
+		err = fmt.Errorf("channel: request %s on %s: no reply: %w", c.reqType, c.channel, ctx.Err())
 	case err != nil:
 		err = fmt.Errorf("channel: request %s on %s: %w", c.reqType, c.channel, err)
 	default:
@@ -230,6 +241,7 @@ func (c *ReqRepClient[Req, Rep]) Request(ctx context.Context, req Req) (Rep, err
 			err = fmt.Errorf("channel: request %s on %s: decode reply %s with %s: %w", c.reqType, c.channel, c.replyType, s.codec.Name(), uerr)
 		}
 	}
+	hp.peer = m.Header.ProducerID
 	s.record(ctx, hp, err)
 	return rep, err
 }

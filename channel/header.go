@@ -90,6 +90,23 @@ func HeaderFrom(ctx context.Context) (Header, bool) {
 	return *s.inbound, true
 }
 
+// ContextWithInbound returns a ctx carrying h as its inbound header, as a
+// handler's ctx does, so that code handling raw Bus messages propagates
+// them too. The ctx's operation is kept.
+func ContextWithInbound(ctx context.Context, h Header) context.Context {
+	op := ""
+	if s := scopeFrom(ctx); s != nil {
+		op = s.trace.Op
+	}
+	return inboundContext(ctx, &h, op)
+}
+
+// inboundContext is a handler's ctx: it carries the inbound header and its
+// trace, and the handler's operation.
+func inboundContext(ctx context.Context, h *Header, op string) context.Context {
+	return withScope(ctx, &scope{trace: TraceContext{TraceID: h.TraceID, Op: op, Tags: h.PTags}, inbound: h})
+}
+
 // ContextWithCorrelationIDs returns a ctx whose next messages carry ids as
 // well as the correlation ids they would carry anyway.
 func ContextWithCorrelationIDs(ctx context.Context, ids ...string) context.Context {

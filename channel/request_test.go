@@ -26,8 +26,10 @@ func TestRequestFailures(t *testing.T) {
 		peer    string
 	}{
 		{
-			name:    "nobody serves",
-			ctx:     func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), time.Minute) },
+			name: "nobody serves",
+			ctx: func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), time.Minute)
+			},
 			wantIs:  channel.ErrNoResponders,
 			wantMsg: "no responders",
 		},
@@ -38,7 +40,9 @@ func TestRequestFailures(t *testing.T) {
 				done <- ctx.Err()
 				return Pong{}, ctx.Err()
 			},
-			ctx:     func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), 200*time.Millisecond) },
+			ctx: func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), 200*time.Millisecond)
+			},
 			wantIs:  context.DeadlineExceeded,
 			wantMsg: "no reply: context deadline exceeded",
 		},
@@ -59,7 +63,9 @@ func TestRequestFailures(t *testing.T) {
 			serve: func(ctx context.Context, env channel.Envelope[Ping], done chan<- error) (Pong, error) {
 				return Pong{}, errors.New("rate table is empty")
 			},
-			ctx:     func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), time.Minute) },
+			ctx: func() (context.Context, context.CancelFunc) {
+				return context.WithTimeout(context.Background(), time.Minute)
+			},
 			wantMsg: "fx replied with error: rate table is empty",
 			peer:    "fx",
 		},
