@@ -1,0 +1,2 @@
+// Command catalog runs the shop's catalog service.
+package main

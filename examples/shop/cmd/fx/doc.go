@@ -1,0 +1,2 @@
+// Command fx runs the shop's foreign-exchange service.
+package main

@@ -1,0 +1,2 @@
+// Command inventory runs the shop's inventory service.
+package main

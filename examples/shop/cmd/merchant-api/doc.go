@@ -1,0 +1,2 @@
+// Command merchant-api runs the shop's merchant API.
+package main

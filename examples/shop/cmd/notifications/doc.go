@@ -1,0 +1,2 @@
+// Command notifications runs the shop's notifications service.
+package main

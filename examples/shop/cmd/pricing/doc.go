@@ -1,0 +1,2 @@
+// Command pricing runs the shop's pricing service.
+package main

@@ -1,0 +1,2 @@
+// Command search-indexer runs the shop's search indexer.
+package main

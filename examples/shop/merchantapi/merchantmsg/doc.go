@@ -1,0 +1,3 @@
+// Package merchantmsg is merchant-api's public contract towards the other
+// services: the merchant-contact request it serves.
+package merchantmsg

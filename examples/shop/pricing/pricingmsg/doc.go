@@ -1,0 +1,3 @@
+// Package pricingmsg is pricing's public contract: the price events it
+// publishes and the channel they travel on.
+package pricingmsg
