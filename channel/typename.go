@@ -11,15 +11,16 @@ import (
 // qualifier): the package path and type name, "github.com/x/shop/catalog.SkuUpdated",
 // so that the static analyzer and the running services agree on names.
 //
-// It is exact for the types messages are made of: named types (defined in
-// any package, including package main, whose path is taken from the
-// binary's build info as go/packages would report it), pointers, slices,
-// arrays, maps, channels, funcs, and generic instantiations, whose type
-// arguments are printed by the same rules. Where reflect cannot see what
-// the source said it follows go/types' canonical spelling: byte and rune
-// print as uint8 and int32 except in the type arguments of a generic type
-// (which the runtime names as written), the empty interface prints as
-// "any", and an interface's methods are in name order.
+// It agrees with go/types for the types messages are made of (the test
+// checks it against go/types): named types, including those of package
+// main, whose path is taken from the binary's build info as go/packages
+// reports it; pointers, slices, arrays, maps, channels, funcs and struct
+// literals; and generic instantiations, whose type arguments follow the
+// same rules. Where reflect cannot see what the source said it differs:
+// byte and rune print as uint8 and int32, the empty interface as "any",
+// an interface's methods in name order, and within a generic type's
+// arguments a type from package main is "main.T" and struct and interface
+// literals keep the runtime's spelling ("struct { A int }").
 func MessageTypeOf[T any]() string {
 	return typeString(reflect.TypeFor[T]())
 }
