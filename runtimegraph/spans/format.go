@@ -49,13 +49,24 @@ const PrefixSize = 4096
 
 // Detect names the format of a file from its first bytes.
 //
-// JSON is told apart by its first key: resourceSpans or resource_spans is
-// OTLP; data, traceID, spans or processes is Jaeger; an array of span objects
+// Binary is told apart from text by its control bytes. JSON is told apart
+// by its first keys: resourceSpans or resource_spans is OTLP; data, traceID, spans or processes is Jaeger; an array of span objects
 // (traceId and id) or of arrays is Zipkin; an object with event_id or
-// event_type is a tracegraph events file. Anything that does not start with
-// JSON is taken for OTLP protobuf: its first byte is 0x00 (a 4-byte length
-// prefix under 16 MiB) or 0x0a (field 1 of a raw request).
+// event_type is a tracegraph events file. Binary is OTLP protobuf when its
+// first byte is 0x00 (a 4-byte length prefix under 16 MiB) or 0x0a (field 1
+// of a raw request).
 func Detect(prefix []byte) (Format, error) {
+	if len(prefix) == 0 {
+		return Auto, fmt.Errorf("empty input")
+	}
+	// 0x0a is both a newline and a protobuf field tag: binary is told apart
+	// by its control bytes (lengths, raw ids), which JSON text never has.
+	if !isText(prefix) {
+		if prefix[0] == 0x00 || prefix[0] == 0x0a {
+			return OTLPProto, nil
+		}
+		return Auto, fmt.Errorf("unrecognised content: first byte 0x%02x is neither JSON nor OTLP protobuf", prefix[0])
+	}
 	p := bytes.TrimPrefix(prefix, []byte("\xef\xbb\xbf"))
 	p = bytes.TrimLeft(p, " \t\r\n")
 	if len(p) == 0 {
@@ -91,10 +102,18 @@ func Detect(prefix []byte) (Format, error) {
 			}
 		}
 		return Auto, fmt.Errorf("unrecognised JSON array: elements are neither Zipkin spans nor Jaeger traces")
-	case 0x00, 0x0a:
-		return OTLPProto, nil
 	}
 	return Auto, fmt.Errorf("unrecognised content: first byte 0x%02x is neither JSON nor OTLP protobuf", p[0])
+}
+
+// isText reports whether b has no control bytes but white space.
+func isText(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 // firstKeys returns the top-level keys of the object at the start of p, as
