@@ -1,5 +1,7 @@
 package topology
 
+import "slices"
+
 // DeriveFlows pairs endpoints into flows. A publish and a subscribe on
 // matching channels and systems make a pubsub flow; a request and a serve
 // make a reqrep flow. An endpoint with no partner becomes a dangling flow
@@ -37,7 +39,7 @@ func DeriveFlows(endpoints []Endpoint) []Flow {
 			}
 			if !matched {
 				acc.add(Flow{Kind: p.kind, From: pe.Service, Channel: pe.Channel, MessageType: pe.MessageType,
-					ReplyType: pe.ReplyType, System: pe.System, Pattern: pe.Pattern, Evidence: pe.Evidence})
+					ReplyType: pe.ReplyType, System: pe.System, Pattern: pe.Pattern, Evidence: slices.Clone(pe.Evidence)})
 			}
 		}
 		for _, ci := range byRole[p.consumer] {
@@ -46,7 +48,7 @@ func DeriveFlows(endpoints []Endpoint) []Flow {
 			}
 			ce := endpoints[ci]
 			acc.add(Flow{Kind: p.kind, To: ce.Service, Channel: ce.Channel, MessageType: ce.MessageType,
-				ReplyType: ce.ReplyType, System: ce.System, Pattern: ce.Pattern, Evidence: ce.Evidence})
+				ReplyType: ce.ReplyType, System: ce.System, Pattern: ce.Pattern, Evidence: slices.Clone(ce.Evidence)})
 		}
 	}
 	return acc.flows

@@ -1,0 +1,398 @@
+package staticgraph
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/tracegraph/tracegraph/config"
+	"github.com/tracegraph/tracegraph/topology"
+)
+
+// Options say what to analyse and how.
+type Options struct {
+	// Dir is the directory the patterns are relative to ("" = current).
+	Dir string
+	// Patterns are go package patterns; none means ./...
+	Patterns []string
+	// Recognizers add to the built-in packs; a rule for the same function
+	// replaces the built-in one.
+	Recognizers []config.Recognizer
+	// Services name, alias and group services by package (tracegraph.yaml
+	// services:); matched against each service's main package.
+	Services []config.ServiceRule
+	// Progress, if set, is told what stage the analysis is in; total is 0
+	// while the amount of work is not known.
+	Progress func(stage string, done, total int)
+}
+
+// Result is a declared graph and what kept it from being complete.
+type Result struct {
+	Graph *topology.Graph
+	// Broken lists the packages that failed to load or type-check: the
+	// graph leaves them out (their diagnostics say why).
+	Broken []string
+}
+
+// Analyze builds the declared graph of the packages the patterns match.
+// An *InputError is the caller's input (no module, no package);
+// broken packages are not errors but diagnostics and Result.Broken.
+func Analyze(ctx context.Context, opts Options) (*Result, error) {
+	progress := opts.Progress
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	recs, err := Builtin()
+	if err != nil {
+		return nil, err
+	}
+	rs, err := compileRules(append(recs, opts.Recognizers...))
+	if err != nil {
+		return nil, &InputError{Msg: err.Error()}
+	}
+	patterns := opts.Patterns
+	if len(patterns) == 0 {
+		patterns = []string{"./..."}
+	}
+	dir := opts.Dir
+	if dir == "" {
+		dir = "."
+	}
+	progress("loading packages", 0, 0)
+	l, err := load(ctx, dir, patterns)
+	if err != nil {
+		return nil, err
+	}
+	progress("indexing", 0, 0)
+	ix := newIndex(l.prog, l.pkgs, rs)
+	re := newReach(ix, l.pkgs)
+	a := &analysis{l: l, ix: ix, re: re, ev: newEvaluator(ix, re), services: opts.Services,
+		g: topology.New(topology.SourceStatic), endpoints: map[endpointKey]*topology.Endpoint{},
+		svcs: map[string]*topology.Service{}, used: map[*ssa.Call]bool{}}
+	a.g.Diagnostics = append(a.g.Diagnostics, l.diags...)
+	if len(re.mains) == 0 {
+		a.g.Diagnostics = append(a.g.Diagnostics, topology.Diagnostic{
+			Message: "no main package among the analysed packages: no code is reachable, so there are no flows"})
+	}
+	// A call in generic code is one call in the source however many
+	// instances it has: unreachable only if no instance is reached.
+	a.reachedAt = map[token.Pos]bool{}
+	for _, u := range ix.uses {
+		if re.reachable(u.fn) {
+			a.reachedAt[u.call.Pos()] = true
+		}
+	}
+	for i, u := range ix.uses {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			progress("analysing calls", i, len(ix.uses))
+		}
+		a.use(u)
+	}
+	progress("analysing calls", len(ix.uses), len(ix.uses))
+	a.unused()
+	return &Result{Graph: a.graph(), Broken: l.broken}, nil
+}
+
+type analysis struct {
+	l        *loaded
+	ix       *index
+	re       *reach
+	ev       *evaluator
+	services []config.ServiceRule
+
+	g         *topology.Graph
+	endpoints map[endpointKey]*topology.Endpoint
+	svcs      map[string]*topology.Service
+	used      map[*ssa.Call]bool
+	files     map[*token.File]*ast.File
+	reachedAt map[token.Pos]bool // positions of endpoint calls some main reaches
+}
+
+type endpointKey struct {
+	service, role, channel, message, reply, system string
+	pattern                                        bool
+}
+
+// propReceiver carries the receiver a use's properties were taken from, so
+// that the client it was made by can be marked used.
+const propReceiver = "receiver"
+
+// use turns one recognised endpoint call into endpoints or unresolved
+// entries, one per combination of values its summary takes at its call
+// sites.
+func (a *analysis) use(u recognised) {
+	if !a.re.reachable(u.fn) {
+		if a.reachedAt[u.call.Pos()] {
+			return
+		}
+		a.reachedAt[u.call.Pos()] = true // one diagnostic per call in the source
+		a.diag(u.fn, u.call.Pos(), fmt.Sprintf("%s call (%s) in %s is not reached from any main package, so it is no flow",
+			u.rule.Role, u.rule.label(), funcName(u.fn)))
+		return
+	}
+	cc := u.call.Common()
+	props := a.ev.props(u.rule, cc, u.call.Pos())
+	if r := receiver(cc); r != nil {
+		props[propReceiver] = a.ev.open(r)
+	}
+	tuples := product(&val{kind: kClient, pos: u.call.Pos()}, props)
+	for _, x := range a.ev.expand(u.fn, tuples, 0, nil, nil) {
+		a.endpoint(u, x)
+	}
+}
+
+func (a *analysis) endpoint(u recognised, x expanded) {
+	p := x.v.props
+	if r := p[propReceiver]; r != nil && r.kind == kClient {
+		a.used[r.site] = true
+	}
+	evidence := []topology.Evidence{a.evidence(u.call.Pos())}
+	for _, s := range x.chain {
+		if s.Pos().IsValid() {
+			evidence = append(evidence, a.evidence(s.Pos()))
+		}
+	}
+	services := a.serviceNames(p[propService], x.outer)
+	msg, reply := typeOf(p[propMessage]), typeOf(p[propReply])
+	ch := p[propChannel]
+	name, pattern, ok := ch.name()
+	if !ok {
+		expr, pos := a.channelExpr(u, p[propReceiver])
+		reason := "channel name is not constant"
+		if ch.kind == kUnknown {
+			reason += ": " + ch.reason
+			if ch.pos.IsValid() && a.line(ch.pos) != a.line(pos) {
+				reason += " (" + a.where(ch.pos) + ")"
+			}
+		}
+		ev := a.evidence(pos)
+		for _, s := range services {
+			a.g.Unresolved = append(a.g.Unresolved, topology.Unresolved{Service: s, Role: u.rule.Role,
+				Expr: expr, File: ev.File, Line: ev.Line, Reason: reason})
+		}
+		return
+	}
+	for _, s := range services {
+		k := endpointKey{s, u.rule.Role, name, msg, reply, u.rule.system, pattern}
+		e := a.endpoints[k]
+		if e == nil {
+			e = &topology.Endpoint{Service: s, Role: u.rule.Role, Channel: name, MessageType: msg,
+				ReplyType: reply, System: u.rule.system, Pattern: pattern}
+			a.endpoints[k] = e
+		}
+		e.Evidence = append(e.Evidence, evidence...)
+	}
+}
+
+func typeOf(v *val) string {
+	if v != nil && v.kind == kType {
+		return v.typ
+	}
+	return ""
+}
+
+// serviceNames names the service of a use: the constant name of the
+// service value it was built from, else each main package that reaches the
+// outermost function its values came through.
+func (a *analysis) serviceNames(svc *val, outer *ssa.Function) []string {
+	if svc != nil && svc.kind == kService {
+		if n, pattern, ok := svc.props[propName].name(); ok && !pattern && n != "" {
+			return []string{a.service(n, a.mainOf(svc.site.Parent(), n))}
+		}
+	}
+	var out []string
+	for _, m := range a.re.mainsOf(outer) {
+		out = append(out, a.service(path.Base(m.Pkg.Path()), m.Pkg.Path()))
+	}
+	return out
+}
+
+// mainOf picks the main package a named service runs as, among those that
+// reach fn (where its Service is made): the one whose directory has the
+// service's name, else the first by path. A simulation that runs every
+// service in one process is then not taken for each service's home.
+func (a *analysis) mainOf(fn *ssa.Function, name string) string {
+	var best string
+	for _, m := range a.re.mainsOf(fn) {
+		p := m.Pkg.Path()
+		if path.Base(p) == name {
+			return p
+		}
+		if best == "" || p < best {
+			best = p
+		}
+	}
+	return best
+}
+
+// service records a service and returns its name after the services:
+// rules, which may rename it (keeping the code's name as an alias, since
+// that is the name it runs under).
+func (a *analysis) service(name, pkg string) string {
+	key := name + "\x00" + pkg
+	if s, ok := a.svcs[key]; ok {
+		return s.Name
+	}
+	s := &topology.Service{Name: name, Package: pkg}
+	for _, r := range a.services {
+		if pkg != "" && config.MatchPackage(r.Package, pkg) {
+			if r.Name != "" && r.Name != name {
+				s.Aliases = append(s.Aliases, name)
+				s.Name = r.Name
+			}
+			s.Aliases = append(s.Aliases, r.Aliases...)
+			s.Team = r.Team
+			break
+		}
+	}
+	a.svcs[key] = s
+	return s.Name
+}
+
+// unused reports clients that reachable code builds and nothing uses.
+func (a *analysis) unused() {
+	for _, m := range a.ix.makes {
+		c := m.call.(*ssa.Call)
+		if a.used[c] || !a.re.reachable(m.fn) {
+			continue
+		}
+		expr, _ := a.argExpr(c, m.rule.Channel)
+		a.diag(m.fn, c.Pos(), fmt.Sprintf("client built by %s(…, %s) is never used: no endpoint", m.rule.label(), expr))
+	}
+}
+
+// channelExpr returns the source expression a use's channel name came
+// from, and where it is: the channel argument of the client's construction,
+// or of the call itself.
+func (a *analysis) channelExpr(u recognised, recv *val) (string, token.Pos) {
+	src := u.rule.Channel
+	if src.Receiver && recv != nil && recv.kind == kClient {
+		if e, pos := a.argExpr(recv.site, recv.rule.Channel); e != "" {
+			return e, pos
+		}
+	}
+	if src.Receiver {
+		if r := a.callExpr(u.call.Pos()); r != nil {
+			if sel, ok := r.Fun.(*ast.SelectorExpr); ok {
+				return types.ExprString(sel.X), sel.X.Pos()
+			}
+		}
+	}
+	if e, pos := a.argExpr(u.call, src); e != "" {
+		return e, pos
+	}
+	return "", u.call.Pos()
+}
+
+// argExpr returns the source text of the argument a rule's source names.
+func (a *analysis) argExpr(call ssa.CallInstruction, src *config.Source) (string, token.Pos) {
+	if src == nil || src.Arg == nil {
+		return "", call.Pos()
+	}
+	ce := a.callExpr(call.Pos())
+	if ce == nil || *src.Arg >= len(ce.Args) {
+		return "", call.Pos()
+	}
+	arg := ce.Args[*src.Arg]
+	s := types.ExprString(arg)
+	if src.Field != "" {
+		s += "." + src.Field
+	}
+	return s, arg.Pos()
+}
+
+// callExpr finds the call expression whose left parenthesis is at pos.
+func (a *analysis) callExpr(pos token.Pos) *ast.CallExpr {
+	if a.files == nil {
+		a.files = map[*token.File]*ast.File{}
+		for _, p := range a.l.syntax {
+			for _, f := range p.Syntax {
+				a.files[p.Fset.File(f.FileStart)] = f
+			}
+		}
+	}
+	f := a.files[a.l.prog.Fset.File(pos)]
+	if f == nil {
+		return nil
+	}
+	var found *ast.CallExpr
+	ast.Inspect(f, func(n ast.Node) bool {
+		if found != nil || n == nil || pos < n.Pos() || pos >= n.End() {
+			return false
+		}
+		if ce, ok := n.(*ast.CallExpr); ok && ce.Lparen == pos {
+			found = ce
+		}
+		return true
+	})
+	return found
+}
+
+func (a *analysis) evidence(pos token.Pos) topology.Evidence {
+	p := a.l.prog.Fset.Position(pos)
+	return topology.Evidence{File: a.l.rel(p.Filename), Line: p.Line}
+}
+
+func (a *analysis) line(pos token.Pos) int { return a.l.prog.Fset.Position(pos).Line }
+
+func (a *analysis) where(pos token.Pos) string {
+	e := a.evidence(pos)
+	return fmt.Sprintf("%s:%d", e.File, e.Line)
+}
+
+func (a *analysis) diag(fn *ssa.Function, pos token.Pos, msg string) {
+	d := topology.Diagnostic{Message: msg}
+	if p := pkgOf(fn); p != nil {
+		d.Package = p.Path()
+	}
+	if pos.IsValid() {
+		e := a.evidence(pos)
+		d.File, d.Line = e.File, e.Line
+	}
+	a.g.Diagnostics = append(a.g.Diagnostics, d)
+}
+
+func pkgOf(fn *ssa.Function) *types.Package {
+	for f := fn; f != nil; f = f.Parent() {
+		if f.Pkg != nil {
+			return f.Pkg.Pkg
+		}
+		if o := f.Origin(); o != nil && o.Pkg != nil {
+			return o.Pkg.Pkg
+		}
+	}
+	return nil
+}
+
+// graph assembles the graph: services, endpoints, derived flows.
+func (a *analysis) graph() *topology.Graph {
+	g := a.g
+	for _, k := range slices.Sorted(maps.Keys(a.svcs)) {
+		g.AddService(*a.svcs[k])
+	}
+	for _, e := range a.endpoints {
+		g.Endpoints = append(g.Endpoints, *e)
+	}
+	slices.SortFunc(g.Endpoints, func(x, y topology.Endpoint) int {
+		return cmp.Or(cmp.Compare(x.Service, y.Service), cmp.Compare(x.Role, y.Role), cmp.Compare(x.Channel, y.Channel),
+			cmp.Compare(x.MessageType, y.MessageType))
+	})
+	g.Flows = topology.DeriveFlows(g.Endpoints)
+	g.Normalize()
+	for i := range g.Diagnostics {
+		g.Diagnostics[i].Message = strings.TrimSpace(g.Diagnostics[i].Message)
+	}
+	return g
+}

@@ -1,0 +1,20 @@
+// Package staticgraph reads the declared topology of a system of services
+// from its Go source: who publishes, subscribes, requests and serves which
+// message type on which channel.
+//
+// The method (DESIGN.md, "How the static analysis must work"): one
+// packages.Load over all patterns, with syntax and types for the loaded
+// packages and export data for their dependencies; SSA for the packages with
+// syntax; calls recognised through recognizer rules (config.Recognizer), the
+// built-in pack for this project's channel package being data of the same
+// form; channel names, services and clients followed back through
+// variables, phis, struct fields, package-level variables, closures and
+// function parameters, a parameter being resolved at each call site (a
+// function summary, like the printf analyzer's wrapper facts) so that values
+// that travel together stay together; reachability from every main package
+// by an RTA-style walk over the module's SSA.
+//
+// A name that is not a constant becomes a pattern (orders.*) when part of it
+// is constant, or an unresolved entry naming the file, line and expression;
+// it is never dropped and never guessed.
+package staticgraph

@@ -1,0 +1,610 @@
+package staticgraph
+
+import (
+	"fmt"
+	"go/constant"
+	"go/token"
+	"go/types"
+	"slices"
+
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/tracegraph/tracegraph/config"
+)
+
+// evaluator traces SSA values back to what they may be. open(v) evaluates
+// v inside its own function with that function's parameters left symbolic:
+// it is v's summary, memoized. expand binds the parameters of a summary at
+// each reachable call site, jointly, so that the channel and the service
+// passed to one call stay together.
+type evaluator struct {
+	ix *index
+	re *reach
+
+	memo     map[ssa.Value][]*val
+	busy     map[ssa.Value]bool
+	free     map[ssa.Value][]*val
+	freeBusy map[ssa.Value]bool
+}
+
+func newEvaluator(ix *index, re *reach) *evaluator {
+	return &evaluator{ix: ix, re: re,
+		memo: map[ssa.Value][]*val{}, busy: map[ssa.Value]bool{},
+		free: map[ssa.Value][]*val{}, freeBusy: map[ssa.Value]bool{}}
+}
+
+// maxDepth bounds how many call levels a summary is carried up.
+const maxDepth = 16
+
+// open returns the alternatives of v in its function, parameters symbolic.
+// A value met again while it is being evaluated (a loop through phis or
+// fields) contributes nothing more, which is what a fixed point would give
+// for the names we trace.
+func (e *evaluator) open(v ssa.Value) []*val {
+	if r, ok := e.memo[v]; ok {
+		return r
+	}
+	if e.busy[v] {
+		return nil
+	}
+	e.busy[v] = true
+	r := capVals(e.eval(v))
+	delete(e.busy, v)
+	e.memo[v] = r
+	return r
+}
+
+// resolve returns the alternatives of v with every parameter bound at
+// every reachable call site, up the call graph.
+func (e *evaluator) resolve(v ssa.Value) []*val {
+	if r, ok := e.free[v]; ok {
+		return r
+	}
+	if e.freeBusy[v] {
+		return nil
+	}
+	e.freeBusy[v] = true
+	var r []*val
+	for _, x := range e.expand(parentOf(v), e.open(v), 0, nil, nil) {
+		r = append(r, x.v)
+	}
+	r = capVals(r)
+	delete(e.freeBusy, v)
+	e.free[v] = r
+	return r
+}
+
+func parentOf(v ssa.Value) *ssa.Function {
+	if in, ok := v.(ssa.Instruction); ok {
+		return in.Parent()
+	}
+	if p, ok := v.(*ssa.Parameter); ok {
+		return p.Parent()
+	}
+	if fv, ok := v.(*ssa.FreeVar); ok {
+		return fv.Parent()
+	}
+	return nil
+}
+
+// expanded is one fully bound alternative: the function where binding
+// stopped (the outermost caller whose code fixed the value) and the call
+// sites passed through on the way.
+type expanded struct {
+	v     *val
+	outer *ssa.Function
+	chain []ssa.CallInstruction
+}
+
+func (e *evaluator) expand(fn *ssa.Function, vs []*val, depth int, stack []*ssa.Function, chain []ssa.CallInstruction) []expanded {
+	var out []expanded
+	for _, v := range vs {
+		if !v.hasParams() {
+			out = append(out, expanded{v, fn, chain})
+			continue
+		}
+		if depth >= maxDepth || slices.Contains(stack, fn) {
+			for _, b := range subst(v, func(int) []*val { return []*val{unknown(fn.Pos(), "passed through recursive calls of "+funcName(fn))} }) {
+				out = append(out, expanded{b, fn, chain})
+			}
+			continue
+		}
+		var sites []ssa.CallInstruction
+		for _, s := range e.ix.sites[fn] {
+			if e.re.reachable(s.Parent()) {
+				sites = append(sites, s)
+			}
+		}
+		if len(sites) == 0 {
+			bind := func(i int) []*val {
+				return []*val{unknown(fn.Pos(), fmt.Sprintf("parameter %s of %s, which no reachable code calls directly", paramName(fn, i), funcName(fn)))}
+			}
+			for _, b := range subst(v, bind) {
+				out = append(out, expanded{b, fn, chain})
+			}
+			continue
+		}
+		inner := append(slices.Clip(stack), fn)
+		for _, s := range sites {
+			bound := subst(v, e.binder(s.Common(), fn))
+			out = append(out, e.expand(s.Parent(), bound, depth+1, inner, append(slices.Clip(chain), s))...)
+		}
+	}
+	return out
+}
+
+// binder binds callee's parameters to a call's arguments, evaluated in the
+// caller (so the result may hold the caller's parameters).
+func (e *evaluator) binder(cc *ssa.CallCommon, callee *ssa.Function) func(int) []*val {
+	return func(i int) []*val {
+		if i < len(cc.Args) {
+			return e.open(cc.Args[i])
+		}
+		return []*val{unknown(cc.Pos(), "argument missing at a call of "+funcName(callee))}
+	}
+}
+
+func (e *evaluator) eval(v ssa.Value) []*val {
+	switch v := v.(type) {
+	case *ssa.Const:
+		if v.Value == nil {
+			return []*val{unknown(v.Pos(), "nil")}
+		}
+		return []*val{constVal(v.Value)}
+	case *ssa.Parameter:
+		return []*val{paramVal(slices.Index(v.Parent().Params, v))}
+	case *ssa.Phi:
+		var out []*val
+		for _, x := range v.Edges {
+			out = append(out, e.open(x)...)
+		}
+		return out
+	case *ssa.Call:
+		return e.call(v, 0)
+	case *ssa.Extract:
+		if c, ok := v.Tuple.(*ssa.Call); ok {
+			return e.call(c, v.Index)
+		}
+	case *ssa.BinOp:
+		if v.Op == token.ADD && isString(v.Type()) {
+			var out []*val
+			for _, x := range e.open(v.X) {
+				for _, y := range e.open(v.Y) {
+					out = append(out, concat(v.Pos(), x, y))
+				}
+			}
+			return out
+		}
+	case *ssa.UnOp:
+		if v.Op == token.MUL {
+			return e.load(v.X, v.Pos())
+		}
+	case *ssa.MakeInterface:
+		return e.open(v.X)
+	case *ssa.ChangeType:
+		return e.open(v.X)
+	case *ssa.ChangeInterface:
+		return e.open(v.X)
+	case *ssa.TypeAssert:
+		return e.open(v.X)
+	case *ssa.Convert:
+		if isString(v.Type()) && isString(v.X.Type()) {
+			return e.open(v.X)
+		}
+	case *ssa.Field:
+		return e.fieldLoad(fieldVar(v.X.Type(), v.Field), v.Pos())
+	case *ssa.FreeVar:
+		return e.freeVar(v, false)
+	case *ssa.Lookup:
+		return []*val{unknown(v.Pos(), "an element of a map")}
+	case *ssa.Index:
+		return []*val{unknown(v.Pos(), "an element of an array")}
+	}
+	return []*val{unknown(posOf(v), "not a constant ("+describe(v)+")")}
+}
+
+// call evaluates result idx of a call: a value made by a recognised
+// function, a Sprintf, or what the callee returns with its parameters bound
+// to this call's arguments.
+func (e *evaluator) call(c *ssa.Call, idx int) []*val {
+	cc := c.Common()
+	if r := e.ix.rules.forCall(cc); r != nil && r.Makes != "" && idx == 0 {
+		return e.make(r, c)
+	}
+	callee := cc.StaticCallee()
+	if callee == nil {
+		return []*val{unknown(c.Pos(), "the result of a dynamic call")}
+	}
+	if idx == 0 && isFunc(callee, "fmt", "Sprintf") {
+		return e.sprintf(c)
+	}
+	if callee.Blocks == nil || isGenericBody(callee) {
+		return []*val{unknown(c.Pos(), "the result of "+funcName(callee))}
+	}
+	var out []*val
+	bind := e.binder(cc, callee)
+	for _, b := range callee.Blocks {
+		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
+		if !ok || idx >= len(ret.Results) {
+			continue
+		}
+		for _, rv := range e.open(ret.Results[idx]) {
+			out = append(out, subst(rv, bind)...)
+		}
+	}
+	return out
+}
+
+// make evaluates a call of a rule that makes a service or a client.
+func (e *evaluator) make(r *rule, c *ssa.Call) []*val {
+	k := kClient
+	if r.Makes == "service" {
+		k = kService
+	}
+	props := e.props(r, c.Common(), c.Pos())
+	return product(&val{kind: k, pos: c.Pos(), site: c, rule: r}, props)
+}
+
+// props evaluates every source a rule names.
+func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos) map[string][]*val {
+	props := map[string][]*val{}
+	for _, p := range []struct {
+		name string
+		src  *config.Source
+	}{
+		{propName, r.Name}, {propService, r.Service}, {propChannel, r.Channel},
+		{propMessage, r.Message}, {propReply, r.Reply},
+	} {
+		if p.src != nil {
+			props[p.name] = e.source(p.name, p.src, cc, pos)
+		}
+	}
+	return props
+}
+
+// product makes one value per combination of the properties' alternatives.
+func product(proto *val, props map[string][]*val) []*val {
+	outs := []*val{proto}
+	for _, k := range slices.Sorted(mapsKeys(props)) {
+		var next []*val
+		for _, o := range outs {
+			for _, a := range props[k] {
+				c := *o
+				c.props = cloneProps(o.props)
+				c.props[k] = a
+				next = append(next, &c)
+			}
+		}
+		outs = capVals(next)
+	}
+	return outs
+}
+
+func mapsKeys[V any](m map[string]V) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// source evaluates where a rule says a property comes from.
+func (e *evaluator) source(prop string, src *config.Source, cc *ssa.CallCommon, pos token.Pos) []*val {
+	isType := prop == propMessage || prop == propReply
+	switch {
+	case src.Value != "":
+		if isType {
+			return []*val{typeVal(src.Value)}
+		}
+		return []*val{litVal(src.Value)}
+	case src.TypeArg != nil:
+		if t := typeArg(cc, *src.TypeArg); t != nil {
+			return []*val{typeVal(types.TypeString(t, nil))}
+		}
+		return []*val{unknown(pos, "no type argument "+fmt.Sprint(*src.TypeArg))}
+	case src.Arg != nil:
+		args := callArgs(cc)
+		if *src.Arg >= len(args) {
+			return []*val{unknown(pos, "no argument "+fmt.Sprint(*src.Arg))}
+		}
+		a := args[*src.Arg]
+		if src.Field != "" {
+			return e.fieldOf(a, src.Field, pos)
+		}
+		if isType {
+			return []*val{typeVal(types.TypeString(peel(a).Type(), nil))}
+		}
+		return e.open(a)
+	case src.Receiver:
+		recv := receiver(cc)
+		if recv == nil {
+			return []*val{unknown(pos, "no receiver")}
+		}
+		if src.Field != "" {
+			return e.fieldOf(recv, src.Field, pos)
+		}
+		var out []*val
+		for _, x := range e.open(recv) {
+			out = append(out, project(x, prop)...)
+		}
+		return out
+	}
+	return []*val{unknown(pos, "no source")}
+}
+
+// fieldOf evaluates field name of the struct a is or points to: from the
+// composite literal a was built by when it is local, else from every store
+// to that field in the program.
+func (e *evaluator) fieldOf(a ssa.Value, name string, pos token.Pos) []*val {
+	a = peel(a)
+	t := a.Type()
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return []*val{unknown(pos, "not a struct, so it has no field "+name)}
+	}
+	idx := -1
+	for i := 0; i < st.NumFields(); i++ {
+		if st.Field(i).Name() == name {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return []*val{unknown(pos, "no field "+name)}
+	}
+	var alloc *ssa.Alloc
+	switch x := a.(type) {
+	case *ssa.Alloc:
+		alloc = x
+	case *ssa.UnOp:
+		if x.Op == token.MUL {
+			alloc, _ = x.X.(*ssa.Alloc)
+		}
+	}
+	if alloc != nil {
+		var out []*val
+		for _, r := range *alloc.Referrers() {
+			fa, ok := r.(*ssa.FieldAddr)
+			if !ok || fa.Field != idx {
+				continue
+			}
+			for _, r2 := range *fa.Referrers() {
+				if s, ok := r2.(*ssa.Store); ok && s.Addr == fa {
+					out = append(out, e.open(s.Val)...)
+				}
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return e.fieldLoad(st.Field(idx).Origin(), pos)
+}
+
+// fieldLoad evaluates a struct field by field: every value stored to it
+// anywhere in reachable code.
+func (e *evaluator) fieldLoad(f *types.Var, pos token.Pos) []*val {
+	if f == nil {
+		return []*val{unknown(pos, "a field of a value that is not a struct")}
+	}
+	var out []*val
+	for _, s := range e.ix.fieldStores[f] {
+		if e.re.reachable(s.Parent()) {
+			out = append(out, e.resolve(s.Val)...)
+		}
+	}
+	if len(out) == 0 {
+		return []*val{unknown(pos, "field "+f.Name()+" is never set by reachable code")}
+	}
+	return out
+}
+
+// load evaluates what a pointer points to.
+func (e *evaluator) load(p ssa.Value, pos token.Pos) []*val {
+	switch p := p.(type) {
+	case *ssa.Global:
+		var out []*val
+		for _, s := range e.ix.globalStores[p] {
+			if e.re.reachable(s.Parent()) {
+				out = append(out, e.resolve(s.Val)...)
+			}
+		}
+		if len(out) == 0 {
+			return []*val{unknown(pos, "package-level variable "+p.Name()+" is never set by reachable code")}
+		}
+		return out
+	case *ssa.FieldAddr:
+		return e.fieldLoad(fieldVar(p.X.Type(), p.Field), pos)
+	case *ssa.Alloc:
+		return e.stores(p, false)
+	case *ssa.FreeVar:
+		return e.freeVar(p, true)
+	case *ssa.IndexAddr:
+		return []*val{unknown(pos, "an element of a slice or array")}
+	}
+	return []*val{unknown(pos, "loaded through a pointer ("+describe(p)+")")}
+}
+
+// stores evaluates the values stored to a local variable whose address is
+// taken; resolved when read from another function (a closure).
+func (e *evaluator) stores(a *ssa.Alloc, resolved bool) []*val {
+	var out []*val
+	for _, r := range *a.Referrers() {
+		if s, ok := r.(*ssa.Store); ok && s.Addr == a {
+			if resolved {
+				out = append(out, e.resolve(s.Val)...)
+			} else {
+				out = append(out, e.open(s.Val)...)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return []*val{unknown(a.Pos(), "a variable that is never set")}
+	}
+	return out
+}
+
+// freeVar evaluates a closure's free variable from the bindings of every
+// closure made of the function; deref when it is captured by reference.
+func (e *evaluator) freeVar(fv *ssa.FreeVar, deref bool) []*val {
+	fn := fv.Parent()
+	idx := slices.Index(fn.FreeVars, fv)
+	var out []*val
+	for _, mc := range e.ix.closures[fn] {
+		if !e.re.reachable(mc.Parent()) {
+			continue
+		}
+		b := mc.Bindings[idx]
+		switch {
+		case !deref:
+			out = append(out, e.resolve(b)...)
+		case isAlloc(b):
+			out = append(out, e.stores(b.(*ssa.Alloc), true)...)
+		default:
+			out = append(out, unknown(mc.Pos(), "a captured pointer ("+describe(b)+")"))
+		}
+	}
+	if len(out) == 0 {
+		return []*val{unknown(fv.Pos(), "a variable captured by "+funcName(fn)+", which no reachable code makes")}
+	}
+	return out
+}
+
+func isAlloc(v ssa.Value) bool { _, ok := v.(*ssa.Alloc); return ok }
+
+// sprintf evaluates fmt.Sprintf with a constant format: constant arguments
+// are formatted, others become wildcards, parameters stay symbolic for %s
+// and %v.
+func (e *evaluator) sprintf(c *ssa.Call) []*val {
+	args := c.Common().Args
+	items := e.varargs(args[1])
+	var out []*val
+	for _, f := range e.open(args[0]) {
+		format, pattern, ok := f.name()
+		if !ok || pattern {
+			out = append(out, unknown(c.Pos(), "fmt.Sprintf with a format that is not constant"))
+			continue
+		}
+		out = append(out, e.format(c.Pos(), format, items)...)
+	}
+	return out
+}
+
+func (e *evaluator) format(pos token.Pos, format string, items [][]*val) []*val {
+	alts := [][]*val{nil}
+	next := 0
+	lit := func(s string) {
+		for i := range alts {
+			alts[i] = append(alts[i], litVal(s))
+		}
+	}
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			j := i
+			for j < len(format) && format[j] != '%' {
+				j++
+			}
+			lit(format[i:j])
+			i = j - 1
+			continue
+		}
+		j := i + 1
+		for j < len(format) && !isVerb(format[j]) {
+			j++
+		}
+		if j >= len(format) {
+			lit(format[i:])
+			break
+		}
+		spec := format[i : j+1]
+		i = j
+		if format[j] == '%' {
+			lit("%")
+			continue
+		}
+		var choices []*val
+		if next < len(items) {
+			for _, it := range items[next] {
+				choices = append(choices, formatted(spec, it))
+			}
+		} else {
+			choices = []*val{unknown(pos, "missing Sprintf argument")}
+		}
+		next++
+		var grown [][]*val
+		for _, a := range alts {
+			for _, ch := range choices {
+				grown = append(grown, append(slices.Clip(a), ch))
+			}
+		}
+		if len(grown) > maxAlternatives {
+			grown = grown[:maxAlternatives]
+		}
+		alts = grown
+	}
+	out := make([]*val, 0, len(alts))
+	for _, a := range alts {
+		out = append(out, concat(pos, a...))
+	}
+	return out
+}
+
+func isVerb(b byte) bool {
+	return b == '%' || ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z')
+}
+
+// formatted is one Sprintf operand as a name part.
+func formatted(spec string, v *val) *val {
+	verb := spec[len(spec)-1]
+	switch {
+	case v.kind == kName && v.konst != nil:
+		return litVal(fmt.Sprintf(spec, constant.Val(v.konst)))
+	case (v.kind == kName || v.kind == kParam) && (verb == 's' || verb == 'v') && len(spec) == 2:
+		return v
+	}
+	return &val{kind: kName, segs: []seg{{param: -1, wild: true}}}
+}
+
+// varargs returns the alternatives of each element of a variadic slice
+// built at the call.
+func (e *evaluator) varargs(v ssa.Value) [][]*val {
+	sl, ok := v.(*ssa.Slice)
+	if !ok {
+		return nil
+	}
+	alloc, ok := sl.X.(*ssa.Alloc)
+	if !ok {
+		return nil
+	}
+	arr, ok := alloc.Type().Underlying().(*types.Pointer).Elem().Underlying().(*types.Array)
+	if !ok {
+		return nil
+	}
+	items := make([][]*val, arr.Len())
+	for _, r := range *alloc.Referrers() {
+		ia, ok := r.(*ssa.IndexAddr)
+		if !ok {
+			continue
+		}
+		k, ok := ia.Index.(*ssa.Const)
+		if !ok {
+			continue
+		}
+		i, _ := constant.Int64Val(k.Value)
+		for _, r2 := range *ia.Referrers() {
+			if s, ok := r2.(*ssa.Store); ok && s.Addr == ia && int(i) < len(items) {
+				items[i] = e.open(s.Val)
+			}
+		}
+	}
+	for i := range items {
+		if items[i] == nil {
+			items[i] = []*val{unknown(v.Pos(), "a Sprintf argument")}
+		}
+	}
+	return items
+}

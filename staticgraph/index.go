@@ -1,0 +1,228 @@
+package staticgraph
+
+import (
+	"go/types"
+	"slices"
+
+	"golang.org/x/tools/go/ssa"
+	"golang.org/x/tools/go/types/typeutil"
+)
+
+// index is one pass over every function with a body: the edges of the call
+// graph used for reachability, the call sites of each function (to resolve
+// its parameters), the closures made of each anonymous function (to resolve
+// its free variables), the stores to every struct field and package-level
+// variable (to resolve loads), and the recognised calls.
+type index struct {
+	prog      *ssa.Program
+	rules     rules
+	hasSyntax map[*types.Package]bool
+
+	out          map[*ssa.Function][]*ssa.Function
+	sites        map[*ssa.Function][]ssa.CallInstruction
+	closures     map[*ssa.Function][]*ssa.MakeClosure
+	fieldStores  map[*types.Var][]*ssa.Store
+	globalStores map[*ssa.Global][]*ssa.Store
+	uses         []recognised // calls of endpoint rules
+	makes        []recognised // calls of client-making rules
+
+	methods typeutil.Map // types.Type -> []*ssa.Function, the methods of a type converted to an interface
+}
+
+// recognised is a call that a rule recognised.
+type recognised struct {
+	fn   *ssa.Function
+	call ssa.CallInstruction
+	rule *rule
+}
+
+func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
+	ix := &index{
+		prog:         prog,
+		rules:        rs,
+		hasSyntax:    map[*types.Package]bool{},
+		out:          map[*ssa.Function][]*ssa.Function{},
+		sites:        map[*ssa.Function][]ssa.CallInstruction{},
+		closures:     map[*ssa.Function][]*ssa.MakeClosure{},
+		fieldStores:  map[*types.Var][]*ssa.Store{},
+		globalStores: map[*ssa.Global][]*ssa.Store{},
+	}
+	for _, p := range pkgs {
+		ix.hasSyntax[p.Pkg] = true
+	}
+	seen := map[*ssa.Function]bool{}
+	var queue []*ssa.Function
+	add := func(fn *ssa.Function) {
+		if fn != nil && !seen[fn] {
+			seen[fn] = true
+			queue = append(queue, fn)
+		}
+	}
+	for _, p := range pkgs {
+		names := make([]string, 0, len(p.Members))
+		for n := range p.Members {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			switch m := p.Members[n].(type) {
+			case *ssa.Function:
+				add(m)
+			case *ssa.Type:
+				for _, fn := range ix.methodsOf(m.Type()) {
+					add(fn)
+				}
+				for _, fn := range ix.methodsOf(types.NewPointer(m.Type())) {
+					add(fn)
+				}
+			}
+		}
+	}
+	for i := 0; i < len(queue); i++ {
+		fn := queue[i]
+		if fn.Blocks == nil {
+			continue
+		}
+		if isGenericBody(fn) {
+			// Its instances are analysed; the body itself only tells
+			// which endpoints no instance reaches.
+			ix.genericUses(fn, add)
+			continue
+		}
+		ix.scan(fn, add)
+	}
+	return ix
+}
+
+func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
+	var ops []*ssa.Value
+	edge := func(g *ssa.Function) {
+		add(g)
+		ix.out[fn] = append(ix.out[fn], g)
+	}
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			ops = instr.Operands(ops[:0])
+			for _, op := range ops {
+				if g, ok := (*op).(*ssa.Function); ok {
+					edge(g)
+				}
+			}
+			switch in := instr.(type) {
+			case ssa.CallInstruction:
+				cc := in.Common()
+				if g := cc.StaticCallee(); g != nil {
+					ix.sites[g] = append(ix.sites[g], in)
+				}
+				if r := ix.rules.forCall(cc); r != nil {
+					if r.Role != "" {
+						ix.uses = append(ix.uses, recognised{fn, in, r})
+					}
+					if _, ok := in.(*ssa.Call); ok && r.Makes == "client" {
+						ix.makes = append(ix.makes, recognised{fn, in, r})
+					}
+				}
+			case *ssa.MakeInterface:
+				for _, g := range ix.methodsOf(in.X.Type()) {
+					edge(g)
+				}
+			case *ssa.MakeClosure:
+				g := in.Fn.(*ssa.Function)
+				ix.closures[g] = append(ix.closures[g], in)
+			case *ssa.Store:
+				switch addr := in.Addr.(type) {
+				case *ssa.FieldAddr:
+					if v := fieldVar(addr.X.Type(), addr.Field); v != nil {
+						ix.fieldStores[v] = append(ix.fieldStores[v], in)
+					}
+				case *ssa.Global:
+					ix.globalStores[addr] = append(ix.globalStores[addr], in)
+				}
+			}
+		}
+	}
+}
+
+// genericUses records the endpoint calls in a generic body (no main reaches
+// it: only its instances run) and queues its closures.
+func (ix *index) genericUses(fn *ssa.Function, add func(*ssa.Function)) {
+	for _, g := range fn.AnonFuncs {
+		add(g)
+	}
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			if c, ok := instr.(ssa.CallInstruction); ok {
+				if r := ix.rules.forCall(c.Common()); r != nil && r.Role != "" {
+					ix.uses = append(ix.uses, recognised{fn, c, r})
+				}
+			}
+		}
+	}
+}
+
+// methodsOf returns the methods of t that have or may have bodies: the
+// methods a value of t converted to an interface may have called on it, by
+// code we see or by code we do not (a dependency calling String or
+// ServeHTTP).
+func (ix *index) methodsOf(t types.Type) []*ssa.Function {
+	if types.IsInterface(t) || hasTypeParams(t) {
+		return nil
+	}
+	if fs, ok := ix.methods.At(t).([]*ssa.Function); ok {
+		return fs
+	}
+	var fs []*ssa.Function
+	if n := namedOf(t); n != nil && n.Obj().Pkg() != nil && ix.hasSyntax[n.Obj().Pkg()] {
+		ms := ix.prog.MethodSets.MethodSet(t)
+		for i := 0; i < ms.Len(); i++ {
+			if fn := methodValue(ix.prog, ms.At(i)); fn != nil {
+				fs = append(fs, fn)
+			}
+		}
+	}
+	ix.methods.Set(t, fs)
+	return fs
+}
+
+// methodValue is prog.MethodValue, which panics when a promoted method
+// belongs to a dependency whose package export data did not list; such a
+// method has no body to analyse anyway.
+func methodValue(prog *ssa.Program, sel *types.Selection) (fn *ssa.Function) {
+	defer func() {
+		if recover() != nil {
+			fn = nil
+		}
+	}()
+	return prog.MethodValue(sel)
+}
+
+// isGenericBody reports whether fn is (inside) the body of a generic
+// function that is not an instance: its instances are analysed instead.
+func isGenericBody(fn *ssa.Function) bool {
+	for f := fn; f != nil; f = f.Parent() {
+		if f.TypeParams().Len() > 0 && len(f.TypeArgs()) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func hasTypeParams(t types.Type) bool {
+	if n := namedOf(t); n != nil {
+		return n.TypeParams().Len() > 0 && n.TypeArgs().Len() == 0
+	}
+	return false
+}
+
+// fieldVar returns the field of a struct (or pointer to struct) type, as
+// declared: the generic field for an instance, so all instances share it.
+func fieldVar(t types.Type, i int) *types.Var {
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok || i >= st.NumFields() {
+		return nil
+	}
+	return st.Field(i).Origin()
+}

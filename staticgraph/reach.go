@@ -1,0 +1,68 @@
+package staticgraph
+
+import (
+	"golang.org/x/tools/go/ssa"
+)
+
+// reach records which main packages reach each function: a walk from each
+// main's main and init over the index's edges, which are static calls,
+// every function used as a value (closures, method values, functions passed
+// to a dependency), and every method of every type converted to an interface
+// (what dynamic calls may reach, as in RTA). It needs no bodies of
+// dependencies, unlike rta.Analyze, which panics on export data.
+type reach struct {
+	mains []*ssa.Package
+	by    map[*ssa.Function][]uint64 // bitset over mains
+}
+
+func newReach(ix *index, pkgs []*ssa.Package) *reach {
+	r := &reach{by: map[*ssa.Function][]uint64{}}
+	for _, p := range pkgs {
+		if p.Pkg.Name() == "main" && p.Func("main") != nil {
+			r.mains = append(r.mains, p)
+		}
+	}
+	words := (len(r.mains) + 63) / 64
+	var stack []*ssa.Function
+	for m, p := range r.mains {
+		word, bit := m/64, uint64(1)<<(m%64)
+		visit := func(fn *ssa.Function) {
+			if fn == nil {
+				return
+			}
+			bs := r.by[fn]
+			if bs == nil {
+				bs = make([]uint64, words)
+				r.by[fn] = bs
+			}
+			if bs[word]&bit == 0 {
+				bs[word] |= bit
+				stack = append(stack, fn)
+			}
+		}
+		visit(p.Func("main"))
+		visit(p.Func("init"))
+		for len(stack) > 0 {
+			fn := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for _, g := range ix.out[fn] {
+				visit(g)
+			}
+		}
+	}
+	return r
+}
+
+// reachable reports whether any main reaches fn.
+func (r *reach) reachable(fn *ssa.Function) bool { return r.by[fn] != nil }
+
+// mainsOf returns the main packages that reach fn, in load order.
+func (r *reach) mainsOf(fn *ssa.Function) []*ssa.Package {
+	var out []*ssa.Package
+	for m, p := range r.mains {
+		if bs := r.by[fn]; bs != nil && bs[m/64]&(1<<(m%64)) != 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}

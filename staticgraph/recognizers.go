@@ -1,0 +1,108 @@
+package staticgraph
+
+import (
+	_ "embed"
+	"fmt"
+	"go/types"
+
+	"github.com/goccy/go-yaml"
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/tracegraph/tracegraph/config"
+)
+
+//go:embed builtin/channel.yaml
+var builtinChannel []byte
+
+// Builtin returns the built-in recognizer packs, parsed from their YAML.
+func Builtin() ([]config.Recognizer, error) {
+	var f struct {
+		Recognizers []config.Recognizer `yaml:"recognizers"`
+	}
+	if err := yaml.UnmarshalWithOptions(builtinChannel, &f, yaml.Strict()); err != nil {
+		return nil, fmt.Errorf("built-in recognizers: %w", err)
+	}
+	return f.Recognizers, nil
+}
+
+// rule is one recognised function, compiled for lookup.
+type rule struct {
+	config.FuncRule
+	pkg    string
+	system string
+}
+
+// label names the rule in diagnostics: channel.NewPubClient.
+func (r *rule) label() string { return lastElem(r.pkg) + "." + r.Func }
+
+// rules indexes recognised functions by package path and Func.
+type rules map[string]*rule
+
+func compileRules(recs []config.Recognizer) (rules, error) {
+	rs := rules{}
+	for i := range recs {
+		rec := &recs[i]
+		if err := rec.Validate(); err != nil {
+			return nil, err
+		}
+		for _, f := range rec.Functions {
+			rs[rec.Package+" "+f.Func] = &rule{FuncRule: f, pkg: rec.Package, system: rec.System}
+		}
+	}
+	return rs, nil
+}
+
+// forCall returns the rule for the function or method a call calls, or nil.
+// Instances of generic functions and methods are looked up by their origin;
+// an interface method call by the interface's name.
+func (rs rules) forCall(cc *ssa.CallCommon) *rule {
+	if len(rs) == 0 {
+		return nil
+	}
+	if cc.IsInvoke() {
+		n := namedOf(cc.Value.Type())
+		if n == nil || n.Obj().Pkg() == nil {
+			return nil
+		}
+		return rs[n.Obj().Pkg().Path()+" "+n.Obj().Name()+"."+cc.Method.Name()]
+	}
+	fn := cc.StaticCallee()
+	if fn == nil {
+		return nil
+	}
+	if o := fn.Origin(); o != nil {
+		fn = o
+	}
+	obj, _ := fn.Object().(*types.Func)
+	if obj == nil || obj.Pkg() == nil {
+		return nil
+	}
+	obj = obj.Origin()
+	sig := obj.Signature()
+	if recv := sig.Recv(); recv != nil {
+		n := namedOf(recv.Type())
+		if n == nil {
+			return nil
+		}
+		return rs[obj.Pkg().Path()+" "+n.Obj().Name()+"."+obj.Name()]
+	}
+	return rs[obj.Pkg().Path()+" "+obj.Name()]
+}
+
+// namedOf returns the named type of t or *t, or nil.
+func namedOf(t types.Type) *types.Named {
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, _ := types.Unalias(t).(*types.Named)
+	return n
+}
+
+func lastElem(path string) string {
+	for i := len(path) - 1; i >= 0; i-- {
+		if path[i] == '/' {
+			return path[i+1:]
+		}
+	}
+	return path
+}

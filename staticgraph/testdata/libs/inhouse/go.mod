@@ -1,0 +1,3 @@
+module example.com/libs/inhouse
+
+go 1.26

@@ -1,0 +1,354 @@
+package staticgraph
+
+import (
+	"fmt"
+	"go/constant"
+	"go/token"
+	"maps"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/ssa"
+)
+
+// A val is what a traced SSA value may be: one alternative among those a
+// value can take. Values whose origin is a parameter of the function being
+// traced stay symbolic (kParam, or a param segment inside a name) until a
+// call site binds them; that is what makes a function summary.
+type val struct {
+	kind kind
+
+	segs  []seg          // kName
+	konst constant.Value // kName made from one constant, for Sprintf verbs
+
+	reason string    // kUnknown: why the value is not known
+	pos    token.Pos // kUnknown: where; kService, kClient: the making call
+
+	param int // kParam: index into the traced function's Params
+
+	of   *val   // kProj: the value projected
+	prop string // kProj: the property taken
+
+	// kService: name. kClient: channel, service, message, reply.
+	props map[string]*val
+	site  *ssa.Call // kService, kClient: the making call
+	rule  *rule     // kService, kClient: the rule that recognised it
+
+	typ string // kType
+}
+
+type kind uint8
+
+const (
+	kName    kind = iota // a string: literal, pattern or symbolic segments
+	kUnknown             // not statically known; reason says why
+	kParam               // a parameter of the function being traced
+	kProj                // a property of a value not known yet (a client parameter's channel)
+	kService             // a value made by a service rule
+	kClient              // a value made by a client rule
+	kType                // a message type
+)
+
+// Property names shared by clients, services and endpoint rules.
+const (
+	propName    = "name"
+	propService = "service"
+	propChannel = "channel"
+	propMessage = "message"
+	propReply   = "reply"
+)
+
+// seg is one part of a name: literal text, a parameter, or a wildcard
+// standing for a non-constant part.
+type seg struct {
+	lit   string
+	param int // -1 unless a parameter
+	wild  bool
+}
+
+func litVal(s string) *val { return &val{kind: kName, segs: []seg{{lit: s, param: -1}}} }
+
+func constVal(c constant.Value) *val {
+	s := c.ExactString()
+	if c.Kind() == constant.String {
+		s = constant.StringVal(c)
+	}
+	v := litVal(s)
+	v.konst = c
+	return v
+}
+
+func unknown(pos token.Pos, format string) *val {
+	return &val{kind: kUnknown, reason: format, pos: pos}
+}
+
+func paramVal(i int) *val { return &val{kind: kParam, param: i} }
+
+func typeVal(t string) *val { return &val{kind: kType, typ: t} }
+
+// segsOf turns v into name segments for concatenation: anything that is not
+// a name or a parameter becomes a wildcard.
+func segsOf(v *val) []seg {
+	switch v.kind {
+	case kName:
+		return v.segs
+	case kParam:
+		return []seg{{param: v.param}}
+	}
+	return []seg{{param: -1, wild: true}}
+}
+
+// concat joins alternatives of names. A name with no literal text and no
+// parameter (every part unknown) is unknown, never the pattern "*".
+func concat(pos token.Pos, parts ...*val) *val {
+	var ss []seg
+	for _, p := range parts {
+		for _, s := range segsOf(p) {
+			if n := len(ss); n > 0 && s.param < 0 && !s.wild && ss[n-1].param < 0 && !ss[n-1].wild {
+				ss[n-1].lit += s.lit
+				continue
+			}
+			if n := len(ss); n > 0 && s.wild && ss[n-1].wild {
+				continue
+			}
+			ss = append(ss, s)
+		}
+	}
+	return nameOf(pos, ss, parts)
+}
+
+func nameOf(pos token.Pos, ss []seg, parts []*val) *val {
+	if len(ss) == 1 && ss[0].param >= 0 {
+		return paramVal(ss[0].param)
+	}
+	for _, s := range ss {
+		if s.param >= 0 || (!s.wild && s.lit != "") {
+			return &val{kind: kName, segs: ss}
+		}
+	}
+	reason := "built only from non-constant parts"
+	for _, p := range parts {
+		if p.kind == kUnknown {
+			reason = p.reason
+			pos = p.pos
+			break
+		}
+	}
+	return unknown(pos, reason)
+}
+
+// name reports a fully known name: its text (a path.Match glob when
+// pattern) and ok; not ok while a parameter remains.
+func (v *val) name() (text string, pattern, ok bool) {
+	if v.kind != kName {
+		return "", false, false
+	}
+	var b strings.Builder
+	for _, s := range v.segs {
+		switch {
+		case s.param >= 0:
+			return "", false, false
+		case s.wild:
+			b.WriteString("*")
+			pattern = true
+		default:
+			b.WriteString(s.lit)
+		}
+	}
+	if !pattern {
+		return b.String(), false, true
+	}
+	// Literal parts of a pattern must not act as glob syntax.
+	b.Reset()
+	for _, s := range v.segs {
+		if s.wild {
+			b.WriteString("*")
+			continue
+		}
+		for _, r := range s.lit {
+			if strings.ContainsRune(`*?[\`, r) {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String(), true, true
+}
+
+// hasParams reports whether v still depends on a parameter.
+func (v *val) hasParams() bool {
+	switch v.kind {
+	case kParam:
+		return true
+	case kName:
+		for _, s := range v.segs {
+			if s.param >= 0 {
+				return true
+			}
+		}
+	case kProj:
+		return v.of.hasParams()
+	case kService, kClient:
+		for _, p := range v.props {
+			if p.hasParams() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// maxAlternatives bounds how many values one traced value may take, so that
+// a pathological program cannot make the analysis explode; the excess is
+// reported, not dropped silently.
+const maxAlternatives = 256
+
+// subst replaces the parameters in v by their bindings, giving every
+// combination of the bindings' alternatives.
+func subst(v *val, bind func(i int) []*val) []*val {
+	if !v.hasParams() {
+		return []*val{v}
+	}
+	switch v.kind {
+	case kParam:
+		return bind(v.param)
+	case kName:
+		alts := [][]seg{nil}
+		truncated := false
+		for _, s := range v.segs {
+			if s.param < 0 {
+				for i := range alts {
+					alts[i] = append(alts[i], s)
+				}
+				continue
+			}
+			var next [][]seg
+			for _, b := range bind(s.param) {
+				for _, a := range alts {
+					next = append(next, append(append([]seg(nil), a...), segsOf(b)...))
+				}
+			}
+			if len(next) > maxAlternatives {
+				next, truncated = next[:maxAlternatives], true
+			}
+			alts = next
+		}
+		out := make([]*val, 0, len(alts)+1)
+		for _, a := range alts {
+			// Re-join through concat so adjacent literals merge.
+			out = append(out, concat(token.NoPos, &val{kind: kName, segs: a}))
+		}
+		if truncated {
+			out = append(out, tooMany())
+		}
+		return out
+	case kProj:
+		var out []*val
+		for _, o := range subst(v.of, bind) {
+			out = append(out, project(o, v.prop)...)
+		}
+		return out
+	case kService, kClient:
+		outs := []*val{{kind: v.kind, pos: v.pos, site: v.site, rule: v.rule, props: map[string]*val{}}}
+		for _, k := range sortedKeys(v.props) {
+			alts := subst(v.props[k], bind)
+			var next []*val
+			for _, o := range outs {
+				for _, a := range alts {
+					c := *o
+					c.props = cloneProps(o.props)
+					c.props[k] = a
+					next = append(next, &c)
+				}
+			}
+			outs = capVals(next)
+		}
+		return outs
+	}
+	return []*val{v}
+}
+
+// project takes a property of a made value: a client's channel, say.
+func project(v *val, prop string) []*val {
+	switch v.kind {
+	case kClient, kService:
+		if p, ok := v.props[prop]; ok {
+			return []*val{p}
+		}
+		return []*val{unknown(v.pos, "the "+v.rule.label()+" recognizer gives no "+prop)}
+	case kParam, kProj:
+		return []*val{{kind: kProj, of: v, prop: prop}}
+	case kUnknown:
+		return []*val{v}
+	}
+	return []*val{unknown(v.pos, "not a value made by a recognised function")}
+}
+
+func cloneProps(m map[string]*val) map[string]*val {
+	c := make(map[string]*val, len(m)+1)
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+func sortedKeys(m map[string]*val) []string { return slices.Sorted(maps.Keys(m)) }
+
+func tooMany() *val { return unknown(token.NoPos, "too many alternatives; the rest are not listed") }
+
+func capVals(vs []*val) []*val {
+	vs = dedup(vs)
+	if len(vs) > maxAlternatives {
+		vs = append(vs[:maxAlternatives:maxAlternatives], tooMany())
+	}
+	return vs
+}
+
+// key identifies a value structurally, to drop duplicate alternatives.
+func (v *val) key() string {
+	var b strings.Builder
+	v.writeKey(&b)
+	return b.String()
+}
+
+func (v *val) writeKey(b *strings.Builder) {
+	fmt.Fprintf(b, "%d(", v.kind)
+	switch v.kind {
+	case kName:
+		for _, s := range v.segs {
+			fmt.Fprintf(b, "%q/%d/%t,", s.lit, s.param, s.wild)
+		}
+	case kUnknown:
+		fmt.Fprintf(b, "%q@%d", v.reason, v.pos)
+	case kParam:
+		fmt.Fprint(b, v.param)
+	case kProj:
+		b.WriteString(v.prop)
+		v.of.writeKey(b)
+	case kService, kClient:
+		fmt.Fprintf(b, "%p", v.site)
+		for _, k := range sortedKeys(v.props) {
+			b.WriteString(k)
+			v.props[k].writeKey(b)
+		}
+	case kType:
+		b.WriteString(v.typ)
+	}
+	b.WriteString(")")
+}
+
+// dedup drops repeated alternatives, keeping the first of each.
+func dedup(vs []*val) []*val {
+	if len(vs) < 2 {
+		return vs
+	}
+	seen := make(map[string]bool, len(vs))
+	out := vs[:0:0]
+	for _, v := range vs {
+		if k := v.key(); !seen[k] {
+			seen[k] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
