@@ -78,3 +78,11 @@ func (r *MemoryRepository) MarkIndexed(_ context.Context, merchantID, sku string
 	}
 	return nil
 }
+
+// Get returns a SKU and whether it exists.
+func (r *MemoryRepository) Get(merchantID, sku string) (Sku, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.skus[skuKey{merchantID, sku}]
+	return s, ok
+}

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/tracegraph/tracegraph/channel"
 	"github.com/tracegraph/tracegraph/examples/shop/catalog/catalogmsg"
@@ -38,9 +36,6 @@ func NewDirectory(contacts ...merchantmsg.Contact) Directory {
 	}
 	return d
 }
-
-// IDs returns the merchant ids, sorted.
-func (d Directory) IDs() []string { return slices.Sorted(maps.Keys(d)) }
 
 // API is the running merchant-api service.
 type API struct {
