@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	"github.com/tracegraph/tracegraph/telemetry"
 )
@@ -228,12 +229,12 @@ func (c *ReqRepClient[Req, Rep]) Request(ctx context.Context, req Req) (Rep, err
 	}
 	m, err := s.bus.Request(ctx, c.channel, Message{Header: hp.header, Data: data})
 	switch {
-	case err != nil && ctx.Err() != nil:
+	case err != nil && expired(ctx) != nil:
 		// Whatever else failed, the requester's deadline or cancellation
 		// is what it must see; a server that noticed it too may have
 		// answered with it first.
 		m = Message{}
-		err = fmt.Errorf("channel: request %s on %s: no reply: %w", c.reqType, c.channel, ctx.Err())
+		err = fmt.Errorf("channel: request %s on %s: no reply: %w", c.reqType, c.channel, expired(ctx))
 	case err != nil:
 		err = fmt.Errorf("channel: request %s on %s: %w", c.reqType, c.channel, err)
 	default:
@@ -244,4 +245,17 @@ func (c *ReqRepClient[Req, Rep]) Request(ctx context.Context, req Req) (Rep, err
 	hp.peer = m.Header.ProducerID
 	s.record(ctx, hp, err)
 	return rep, err
+}
+
+// expired is ctx's error, or DeadlineExceeded once its deadline has passed
+// even if its timer has not fired yet: a server handler whose ctx has the
+// same deadline may fail with it a moment before the requester's does.
+func expired(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }

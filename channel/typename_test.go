@@ -61,7 +61,7 @@ func TestMessageTypeOf(t *testing.T) {
 		"tcFunc": nameOf(&tcFunc), "tcFunc1": nameOf(&tcFunc1), "tcStruct": nameOf(&tcStruct),
 		"tcError": nameOf(&tcError),
 	}
-	cfg := &packages.Config{Mode: packages.NeedName | packages.NeedTypes | packages.NeedSyntax | packages.NeedTypesInfo | packages.NeedImports | packages.NeedDeps, Tests: true}
+	cfg := &packages.Config{Mode: packages.NeedName | packages.NeedTypes | packages.NeedSyntax, Tests: true}
 	pkgs, err := packages.Load(cfg, "github.com/tracegraph/tracegraph/channel")
 	if err != nil {
 		t.Fatal(err)

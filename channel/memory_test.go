@@ -1,0 +1,108 @@
+package channel_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tracegraph/tracegraph/channel"
+	"github.com/tracegraph/tracegraph/telemetry"
+)
+
+// TestMemoryBusSlowConsumer: a publisher waits on a full queue only until
+// the block timeout or its ctx ends; the other groups still get the message.
+func TestMemoryBusSlowConsumer(t *testing.T) {
+	bus := channel.NewMemoryBus(channel.WithQueueSize(1), channel.WithBlockTimeout(50*time.Millisecond))
+	defer bus.Close()
+	ctx := context.Background()
+	started, release := make(chan int, 10), make(chan struct{})
+	defer close(release)
+	_, err := channel.NewSubClient[Ping](channel.NewService("slow", bus), "ping").Subscribe(ctx, func(ctx context.Context, env channel.Envelope[Ping]) error {
+		started <- env.Payload.N
+		<-release
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCounter()
+	subscribe(t, ctx, channel.NewService("fast", bus), "ping", "fast", c)
+	rec := newRecorder()
+	pub := channel.NewPubClient[Ping](channel.NewService("catalog", bus, channel.WithRecorder(rec)), "ping")
+
+	if err := pub.Publish(ctx, Ping{N: 1}); err != nil {
+		t.Fatal(err)
+	}
+	<-started // the slow handler holds message 1
+	if err := pub.Publish(ctx, Ping{N: 2}); err != nil {
+		t.Fatal(err) // message 2 fills the queue
+	}
+	err = pub.Publish(ctx, Ping{N: 3})
+	if !errors.Is(err, channel.ErrSlowConsumer) || !strings.Contains(err.Error(), "group slow") {
+		t.Errorf("publish to a full queue: %v", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := pub.Publish(cctx, Ping{N: 4}); !errors.Is(err, context.Canceled) {
+		t.Errorf("publish with a cancelled ctx to a full queue: %v", err)
+	}
+	c.wait(t, 4)
+	if got := c.snapshot()["fast"]; len(got) != 4 {
+		t.Errorf("the fast group got %v, want all 4", got)
+	}
+	if evs := rec.find("catalog", telemetry.TypePublish); len(evs) != 4 || evs[2].Status != telemetry.StatusError {
+		t.Errorf("publish events %+v", evs)
+	}
+}
+
+// BenchmarkMemoryBus measures publish and consume throughput on the memory
+// bus: one op is one message published and consumed, with its publish and
+// consume events recorded. "jsonl" encodes every event as JSON Lines (to
+// io.Discard); "discard" drops them, to show what recording costs.
+func BenchmarkMemoryBus(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		rec  func() telemetry.Recorder
+	}{
+		{"jsonl", func() telemetry.Recorder { return telemetry.NewWriter(io.Discard) }},
+		{"discard", func() telemetry.Recorder { return telemetry.Discard }},
+	} {
+		b.Run(bc.name, func(b *testing.B) { benchmarkMemoryBus(b, bc.rec()) })
+	}
+}
+
+func benchmarkMemoryBus(b *testing.B, rec telemetry.Recorder) {
+	bus := channel.NewMemoryBus()
+	defer bus.Close()
+	ctx := context.Background()
+	var consumed atomic.Int64
+	done := make(chan struct{})
+	target := int64(b.N)
+	_, err := channel.NewSubClient[SkuUpdated](channel.NewService("inventory", bus, channel.WithRecorder(rec)), "sku.updated").
+		Subscribe(ctx, func(ctx context.Context, env channel.Envelope[SkuUpdated]) error {
+			if consumed.Add(1) == target {
+				close(done)
+			}
+			return nil
+		})
+	if err != nil {
+		b.Fatal(err)
+	}
+	pub := channel.NewPubClient[SkuUpdated](channel.NewService("catalog", bus, channel.WithRecorder(rec)), "sku.updated")
+	tctx, end := channel.StartTrace(ctx, channel.NewService("merchant-api", bus), "UpdateSku", map[string]string{"merchant_id": "4c5d6e7"})
+	defer end(nil)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		if err := pub.Publish(tctx, SkuUpdated{Sku: "sku-1"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	<-done
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
+}
