@@ -1,11 +1,139 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tracegraph/tracegraph/config"
+	"github.com/tracegraph/tracegraph/diff"
+	"github.com/tracegraph/tracegraph/serve"
+	"github.com/tracegraph/tracegraph/topology"
+)
+
+// defaultListen keeps the explorer on this machine unless asked otherwise:
+// it shows what the events hold, tags and errors included.
+const defaultListen = "127.0.0.1:7777"
 
 func newServeCmd() *cobra.Command {
-	return &cobra.Command{
+	var sf sourceFlags
+	var listen, declaredFile string
+	cmd := &cobra.Command{
 		Use:   "serve [packages] --events FILE... | --db URL",
 		Short: "Serve an interactive topology, trace and event explorer",
-		RunE:  notImplemented("serve"),
+		Long: `Serve a read-only web explorer of the events on ` + defaultListen + ` (--listen):
+
+  topology  the observed graph, or with packages the diff of the declared
+            graph against it, with views, search, focus, a time window and
+            tag filters; click a service or an edge for its flows and their
+            recent traces
+  trace     one trace as a tree and as its event log
+  events    the filters of 'tracegraph events' as a form
+
+The JSON API the pages use is under /api/ (docs/api.md).`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runServe(cmd, args, &sf, listen, declaredFile)
+		},
 	}
+	fs := cmd.Flags()
+	fs.StringArrayVar(&sf.events, "events", nil, "events file (JSONL); repeatable")
+	fs.StringVar(&sf.db, "db", "", "PostgreSQL URL (default $TRACEGRAPH_DATABASE_URL, $DATABASE_URL, or the PG* variables)")
+	fs.StringVar(&listen, "listen", defaultListen, "address to serve on, host:port")
+	// A saved declared graph in place of the analysis, as diff takes it.
+	fs.StringVar(&declaredFile, "declared", "", "declared graph JSON to use instead of analysing packages")
+	_ = fs.MarkHidden("declared")
+	return cmd
+}
+
+func runServe(cmd *cobra.Command, args []string, sf *sourceFlags, listen, declaredFile string) error {
+	ctx := cmd.Context()
+	opt := serve.Options{Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))}
+	if len(sf.events) > 0 {
+		files, err := serve.OpenFiles(ctx, sf.events, readOptions())
+		if err != nil {
+			return readErr(ctx, err)
+		}
+		opt.Backend, opt.Describe = files, strings.Join(sf.events, ", ")
+	} else {
+		st, err := openStore(ctx, sf)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		opt.Backend, opt.Describe = st, "PostgreSQL "+st.Server()
+	}
+	if len(args) > 0 || declaredFile != "" {
+		declared, compare, err := serveDiff(cmd, args, declaredFile)
+		if err != nil {
+			return err
+		}
+		opt.Declared, opt.Compare = declared, compare
+	}
+
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return usageErr(fmt.Errorf("--listen: %w", err))
+	}
+	opt.AllowedHosts = allowedHosts(ln.Addr())
+	srv, err := serve.New(opt)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(cmd.ErrOrStderr(), "tracegraph: serving %s on http://%s/ (Ctrl-C stops)\n", opt.Describe, ln.Addr())
+	done := make(chan error, 1)
+	go func() { done <- hs.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// serveDiff prepares the declared side and the comparison, configured as
+// the diff command configures it (aliases, teams, rules, baseline).
+func serveDiff(cmd *cobra.Command, patterns []string, declaredFile string) (*topology.Graph, func(d, o *topology.Graph) *topology.Graph, error) {
+	cfgPath, _ := cmd.Flags().GetString("config")
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		return nil, nil, usageErr(err)
+	}
+	opts := diffOptions(cfg)
+	if p := cfg.BaselinePath(); p != "" {
+		if opts.Baseline, err = readBaseline(p); err != nil {
+			return nil, nil, err
+		}
+	}
+	declared, err := declaredGraph(cmd, declaredFile, patterns)
+	if err != nil {
+		return nil, nil, err
+	}
+	return declared, func(d, o *topology.Graph) *topology.Graph { return diff.Compare(d, o, opts) }, nil
+}
+
+// allowedHosts are the Host names a loopback server answers to; a server
+// on any other address answers to every name it is reached by.
+func allowedHosts(addr net.Addr) []string {
+	ta, ok := addr.(*net.TCPAddr)
+	if !ok || !ta.IP.IsLoopback() {
+		return nil
+	}
+	return []string{"localhost", "127.0.0.1", "::1", ta.IP.String()}
 }

@@ -1,0 +1,147 @@
+package serve
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tracegraph/tracegraph/topology"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Backend holds the events. Required.
+	Backend Backend
+	// Declared is the declared graph; with it and Compare the server also
+	// answers /api/diff, and the pages show the diff by default.
+	Declared *topology.Graph
+	// Compare makes the diff of the declared and an observed graph.
+	Compare func(declared, observed *topology.Graph) *topology.Graph
+	// Describe says in a few words where the events come from, for the
+	// page header ("examples/shop/events.jsonl"). A password never goes here.
+	Describe string
+	// AllowedHosts, when set, are the only host names a request may name
+	// in its Host header. A server on the loopback interface sets it to the
+	// loopback names so that a web page elsewhere cannot reach the API by
+	// rebinding its own DNS name to 127.0.0.1.
+	AllowedHosts []string
+	// Logger receives the failures of the backend (each also answered as
+	// a 500); nil discards them.
+	Logger *slog.Logger
+	// Now is the clock that relative windows (since=24h) count back from;
+	// nil is time.Now.
+	Now func() time.Time
+}
+
+// Server answers the API and serves the pages. It is read-only: every
+// route is GET (or HEAD).
+type Server struct {
+	opt    Options
+	assets fs.FS
+	mux    *http.ServeMux
+}
+
+// New returns a Server over opt.
+func New(opt Options) (*Server, error) {
+	if opt.Backend == nil {
+		return nil, errors.New("serve: no backend")
+	}
+	if (opt.Declared == nil) != (opt.Compare == nil) {
+		return nil, errors.New("serve: Declared and Compare go together")
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	assets, err := fs.Sub(assetFS, "assets")
+	if err != nil {
+		return nil, fmt.Errorf("serve: embedded assets: %w", err)
+	}
+	s := &Server{opt: opt, assets: assets, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /api/info", s.handleInfo)
+	s.mux.HandleFunc("GET /api/graph", s.handleGraph)
+	s.mux.HandleFunc("GET /api/diff", s.handleDiff)
+	s.mux.HandleFunc("GET /api/events", s.handleEvents)
+	s.mux.HandleFunc("GET /api/flow/traces", s.handleFlowTraces)
+	s.mux.HandleFunc("GET /api/trace/{id}", s.handleTrace)
+	s.mux.HandleFunc("GET /api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no API route %s %s", r.Method, r.URL.Path))
+	})
+	s.mux.Handle("GET /", s.pages())
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	// The pages load only their own scripts: even if some text from the
+	// data were ever parsed as markup, no script of it would run.
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	if !s.hostAllowed(r.Host) {
+		writeError(w, http.StatusForbidden, fmt.Sprintf("host %q is not served here; use the address tracegraph serve printed", r.Host))
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		h.Set("Allow", "GET, HEAD")
+		writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s: the explorer is read-only (GET only)", r.Method))
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) hostAllowed(hostport string) bool {
+	if len(s.opt.AllowedHosts) == 0 {
+		return true
+	}
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	for _, a := range s.opt.AllowedHosts {
+		if strings.EqualFold(a, host) {
+			return true
+		}
+	}
+	return false
+}
+
+// pages serves the embedded single-page app: its files by name, and
+// index.html for "/" (the pages route by the URL fragment).
+func (s *Server) pages() http.Handler {
+	files := http.FileServerFS(s.assets)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" || r.URL.Path == "/index.html" {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+// apiError is the body of every API error.
+type apiError struct {
+	Error string `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, apiError{Error: msg})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}

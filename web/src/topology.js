@@ -1,0 +1,385 @@
+// The topology page: the observed graph or the diff, force-directed, with
+// the flows behind a node or an edge in a side panel.
+import cytoscape from 'cytoscape';
+import fcose from 'cytoscape-fcose';
+import { get } from './api.js';
+import { h, clear, fmtUS, fmtTime, shortType, traceHref, statusBadge } from './dom.js';
+import { WindowControl, TagControl } from './filters.js';
+
+cytoscape.use(fcose);
+
+// DESIGN's colours for flow statuses; an observed graph's flows have none.
+const STATUS = [
+  ['converged', '#2e7d32', 'solid', 'in the code and in the traces'],
+  ['undeclared', '#d32f2f', 'solid', 'in the traces, not in the code'],
+  ['unobserved', '#9e9e9e', 'dashed', 'in the code, never seen'],
+  ['type-mismatch', '#ef6c00', 'solid', 'same flow, another message type'],
+];
+const PLAIN = '#546e7a';
+
+// How many flows of a selection load their recent traces at once.
+const AUTO_TRACES = 12;
+const MAX_CARDS = 60;
+
+function graphStyle(big) {
+  const s = [
+    {
+      selector: 'node',
+      style: {
+        label: 'data(label)', 'font-size': 11, 'font-family': 'system-ui, sans-serif',
+        'text-valign': 'center', 'text-halign': 'center', color: '#102a43',
+        shape: 'round-rectangle', width: 'data(w)', height: 24,
+        'background-color': '#e3f2fd', 'border-color': '#1565c0', 'border-width': 1.5,
+        'min-zoomed-font-size': big ? 7 : 0,
+      },
+    },
+    { selector: 'node[kind = "message"]', style: { shape: 'ellipse', 'background-color': '#f3e5f5', 'border-color': '#6a1b9a', height: 22 } },
+    { selector: 'node[kind = "channel"]', style: { shape: 'tag', 'background-color': '#fff8e1', 'border-color': '#8d6e63', height: 22 } },
+    { selector: 'node[?virtual]', style: { 'border-style': 'dashed', 'background-color': '#f5f5f5' } },
+    {
+      selector: 'edge',
+      style: {
+        'curve-style': 'bezier', 'target-arrow-shape': 'triangle', 'arrow-scale': 0.9,
+        width: 'data(width)', 'line-color': PLAIN, 'target-arrow-color': PLAIN,
+        label: 'data(label)', 'font-size': 9, 'text-wrap': 'wrap', color: '#37474f',
+        'text-background-color': '#ffffff', 'text-background-opacity': 0.85, 'text-background-padding': 1,
+        'text-background-shape': 'round-rectangle',
+        'min-zoomed-font-size': big ? 100 : 7,
+      },
+    },
+  ];
+  for (const [status, colour, line] of STATUS) {
+    s.push({
+      selector: `edge[status = "${status}"]`,
+      style: { 'line-color': colour, 'target-arrow-color': colour, 'line-style': line, color: colour },
+    });
+  }
+  s.push(
+    { selector: 'edge[status = "undeclared"]', style: { width: 'data(wide)' } },
+    { selector: 'node.match', style: { 'border-color': '#ff6f00', 'border-width': 4 } },
+    { selector: '.dim', style: { opacity: 0.15 } },
+    { selector: 'node:selected', style: { 'border-color': '#0d47a1', 'border-width': 4, 'background-color': '#bbdefb' } },
+    { selector: 'edge:selected', style: { width: 'data(wide)', 'min-zoomed-font-size': 0, 'z-index': 10 } },
+  );
+  return s;
+}
+
+// edgeLabel stacks an edge's message types, a few at most.
+function edgeLabel(labels) {
+  if (labels.length <= 3) return labels.join('\n');
+  return `${labels.slice(0, 2).join('\n')}\n+${labels.length - 2} more`;
+}
+
+export class TopologyPage {
+  constructor(info) {
+    this.info = info;
+    this.query = null;
+    this.data = null;
+    this.cy = null;
+    this.selected = null;
+
+    const reload = () => this.navigate();
+    this.source = h('select', { name: 'source', title: 'Graph', onchange: reload },
+      h('option', { value: 'diff' }, 'Diff (declared vs observed)'),
+      h('option', { value: 'observed' }, 'Observed'));
+    this.source.hidden = !info.declared;
+    this.view = h('select', { name: 'view', title: 'View', onchange: reload },
+      info.views.map((v) => h('option', { value: v }, v[0].toUpperCase() + v.slice(1))));
+    this.search = h('input', {
+      type: 'search', name: 'search', placeholder: 'Search services, types…', size: 18,
+      oninput: () => this.highlight(),
+      onkeydown: (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); this.selectFirstMatch(); } },
+    });
+    this.services = h('datalist', { id: 'service-names' });
+    this.focus = h('input', { name: 'focus', placeholder: 'focus on service', size: 16, attrs: { list: 'service-names' }, onchange: reload });
+    this.depth = h('input', { type: 'number', name: 'depth', min: 0, max: 100, value: 1, title: 'Depth', className: 'depth', onchange: reload });
+    this.window = new WindowControl(reload);
+    this.tags = new TagControl(reload);
+
+    this.status = h('div', { className: 'status-line', attrs: { role: 'status' } });
+    this.graphEl = h('div', { id: 'graph', className: 'graph' });
+    this.legend = this.buildLegend();
+    this.details = h('aside', { id: 'details', className: 'details' },
+      h('p', { className: 'hint' }, 'Click a service or an edge to see its flows.'));
+
+    this.el = h('div', { className: 'topology' },
+      h('div', { className: 'toolbar' },
+        this.source, this.view, this.search,
+        h('span', { className: 'focus' }, this.focus, 'depth', this.depth,
+          h('button', { type: 'button', onclick: () => { this.focus.value = ''; reload(); } }, 'All')),
+        this.window.el, this.tags.el, this.services),
+      this.status,
+      h('div', { className: 'split' },
+        h('div', { className: 'graph-wrap' }, this.graphEl, this.legend),
+        this.details));
+  }
+
+  buildLegend() {
+    const rows = STATUS.map(([status, colour, line, meaning]) =>
+      h('li', { dataset: { status } },
+        h('span', { className: 'swatch', style: `border-top: 3px ${line} ${colour}` }),
+        h('b', null, status), ' ', meaning));
+    rows.unshift(h('li', { dataset: { status: '' } },
+      h('span', { className: 'swatch', style: `border-top: 3px solid ${PLAIN}` }), h('b', null, 'observed'), ' flow'));
+    return h('div', { className: 'legend', attrs: { 'aria-label': 'Legend' } },
+      h('ul', null, rows),
+      h('div', { className: 'legend-nodes' },
+        h('span', { className: 'node-key service' }, 'service'),
+        h('span', { className: 'node-key virtual' }, 'virtual peer'),
+        h('span', { className: 'node-key message' }, 'message type'),
+        h('span', { className: 'node-key channel' }, 'channel')));
+  }
+
+  // navigate writes the controls into the URL; hashchange then loads.
+  navigate() {
+    const q = new URLSearchParams();
+    if (this.info.declared) q.set('source', this.source.value);
+    if (this.view.value !== 'services') q.set('view', this.view.value);
+    const focus = this.focus.value.trim();
+    if (focus) {
+      q.set('focus', focus);
+      q.set('depth', this.depth.value || '1');
+    }
+    const w = this.window.values();
+    if (w.since) q.set('since', w.since);
+    if (w.until) q.set('until', w.until);
+    for (const t of this.tags.tags) q.append('where', t);
+    const frag = '#/' + (q.toString() ? '?' + q.toString() : '');
+    if (location.hash === frag || (location.hash === '' && frag === '#/')) this.show(q);
+    else location.hash = frag;
+  }
+
+  // show loads the graph the parameters name, unless it is already shown.
+  show(params) {
+    const source = this.info.declared ? (params.get('source') || this.info.source) : 'observed';
+    this.source.value = source;
+    this.view.value = params.get('view') || 'services';
+    this.focus.value = params.get('focus') || '';
+    this.depth.value = params.get('depth') || '1';
+    this.window.set(params.get('since') || '', params.get('until') || '');
+    this.tags.set(params.getAll('where'));
+    const api = {
+      view: this.view.value, since: params.get('since'), until: params.get('until'),
+      where: params.getAll('where'), focus: this.focus.value, depth: this.focus.value ? this.depth.value : '',
+    };
+    const key = JSON.stringify([source, api]);
+    if (key === this.query) return;
+    this.query = key;
+    this.load(source === 'diff' ? '/api/diff' : '/api/graph', api, key);
+  }
+
+  async load(path, api, key) {
+    this.status.textContent = 'Loading…';
+    this.status.classList.remove('error');
+    const t0 = performance.now();
+    let data;
+    try {
+      data = await get(path, api);
+    } catch (e) {
+      if (key !== this.query) return;
+      this.status.textContent = e.message;
+      this.status.classList.add('error');
+      this.drawn(t0, 0);
+      return;
+    }
+    if (key !== this.query) return;
+    this.data = data;
+    this.draw(t0);
+  }
+
+  draw(t0) {
+    const { view, graph } = this.data;
+    const big = view.nodes.length > 150;
+    clear(this.services);
+    for (const s of graph.services) this.services.appendChild(h('option', { value: s.name }));
+    const maxCount = Math.max(1, ...view.edges.map((e) => e.count));
+    const elements = [];
+    for (const n of view.nodes) {
+      elements.push({
+        group: 'nodes',
+        data: { id: n.id, label: n.label, kind: n.kind, team: n.team || '', virtual: !!n.virtual, w: Math.max(36, n.label.length * 6.6 + 16) },
+      });
+    }
+    for (const e of view.edges) {
+      const width = e.count ? 1.5 + 3.5 * Math.log(1 + e.count) / Math.log(1 + maxCount) : 1.5;
+      elements.push({
+        group: 'edges',
+        data: {
+          id: e.id, source: e.from, target: e.to, status: e.status, label: edgeLabel(e.labels),
+          count: e.count, errors: e.errors, flows: e.flows, width, wide: width + 2,
+        },
+      });
+    }
+    if (this.cy) this.cy.destroy();
+    this.selected = null;
+    this.cy = cytoscape({
+      container: this.graphEl,
+      elements,
+      style: graphStyle(big),
+      layout: { name: 'preset' },
+      wheelSensitivity: 0.3,
+      minZoom: 0.05,
+      maxZoom: 4,
+      textureOnViewport: big,
+      hideEdgesOnViewport: big,
+    });
+    this.cy.on('tap', 'node', (ev) => this.selectNode(ev.target));
+    this.cy.on('tap', 'edge', (ev) => this.selectEdge(ev.target));
+    this.cy.on('tap', (ev) => { if (ev.target === this.cy) this.unselect(); });
+    const layout = this.cy.layout({
+      name: 'fcose', quality: big ? 'draft' : 'default', randomize: true, animate: false,
+      nodeRepulsion: () => (big ? 9000 : 30000), idealEdgeLength: () => (big ? 60 : 170), nodeSeparation: 100,
+      packComponents: true, padding: 30,
+    });
+    layout.one('layoutstop', () => {
+      this.cy.fit(undefined, 30);
+      requestAnimationFrame(() => this.drawn(t0, view.nodes.length));
+    });
+    layout.run();
+    this.highlight();
+    this.legend.dataset.source = this.data.source;
+    const flows = graph.flows.length;
+    const errs = graph.flows.reduce((n, f) => n + (f.stats ? f.stats.errors : 0), 0);
+    const parts = [`${graph.services.length} services`, `${flows} flows`, `${view.nodes.length} nodes, ${view.edges.length} edges`];
+    if (errs) parts.push(`${errs} errors`);
+    if (this.data.source === 'diff') {
+      for (const [status] of STATUS) {
+        const n = graph.flows.filter((f) => f.status === status).length;
+        if (n) parts.push(`${n} ${status}`);
+      }
+    }
+    const w = this.data.window;
+    parts.push(w.since || w.until ? `window ${fmtTime(w.since) || '…'} – ${fmtTime(w.until) || 'now'}` : 'all time');
+    if (w.where.length) parts.push('where ' + w.where.join(' '));
+    if (this.data.focus) parts.push(`focus ${this.data.focus} depth ${this.data.depth}`);
+    this.summary = parts.join(' · ');
+    this.status.textContent = this.summary;
+    if (!view.nodes.length) this.status.textContent += ' — nothing in this window and filter';
+  }
+
+  // drawn records the time to first render, which the browser test reads.
+  drawn(t0, nodes) {
+    const ms = Math.round(performance.now() - t0);
+    window.tracegraph = { rendered: true, renderMs: ms, sinceNavigationMs: Math.round(performance.now()), nodes };
+    this.graphEl.dataset.rendered = String(nodes);
+    if (this.summary && nodes) this.status.textContent = `${this.summary} · drawn in ${ms} ms`;
+  }
+
+  highlight() {
+    if (!this.cy) return;
+    const q = this.search.value.trim().toLowerCase();
+    this.cy.batch(() => {
+      this.cy.elements().removeClass('match dim');
+      if (!q) return;
+      const hit = this.cy.nodes().filter((n) => n.data('label').toLowerCase().includes(q) || n.id().toLowerCase().includes(q));
+      hit.addClass('match');
+      this.cy.elements().difference(hit.union(hit.connectedEdges())).addClass('dim');
+    });
+  }
+
+  selectFirstMatch() {
+    const hit = this.cy && this.cy.nodes('.match');
+    if (!hit || !hit.length) return;
+    const n = hit[0];
+    this.cy.animate({ center: { eles: n }, zoom: Math.max(this.cy.zoom(), 1) }, { duration: 200 });
+    n.select();
+    this.selectNode(n);
+  }
+
+  unselect() {
+    this.selected = null;
+    clear(this.details).appendChild(h('p', { className: 'hint' }, 'Click a service or an edge to see its flows.'));
+  }
+
+  selectNode(node) {
+    const flows = new Set();
+    node.connectedEdges().forEach((e) => e.data('flows').forEach((i) => flows.add(i)));
+    const d = node.data();
+    const svc = d.kind === 'service' ? this.data.graph.services.find((s) => s.name === d.label) : null;
+    const meta = [];
+    if (svc && svc.team) meta.push(h('div', null, 'team ', h('b', null, svc.team)));
+    if (svc && svc.package) meta.push(h('div', { className: 'mono' }, svc.package));
+    if (svc && svc.virtual) meta.push(h('div', null, 'virtual peer: named only by the other side'));
+    const actions = d.kind === 'service'
+      ? h('div', { className: 'actions' },
+        h('button', { type: 'button', onclick: () => { this.focus.value = d.label; this.navigate(); } }, 'Focus here'),
+        h('a', { href: '#/events?' + new URLSearchParams({ service: d.label }).toString() }, 'Events of this service'))
+      : null;
+    this.showFlows({ kind: d.kind, title: d.label, meta, actions }, [...flows].sort((a, b) => a - b), d);
+  }
+
+  selectEdge(edge) {
+    const d = edge.data();
+    const from = this.cy.getElementById(d.source).data('label');
+    const to = this.cy.getElementById(d.target).data('label');
+    this.showFlows({ kind: 'edge', title: `${from} → ${to}`, meta: [], actions: null }, d.flows, d);
+  }
+
+  showFlows(head, flowIdx, sel) {
+    this.selected = sel;
+    const flows = flowIdx.map((i) => this.data.graph.flows[i]);
+    const cards = flows.slice(0, MAX_CARDS).map((f, i) => this.flowCard(f, i < AUTO_TRACES));
+    const counts = flows.reduce((a, f) => {
+      a.count += f.stats ? f.stats.count : 0;
+      a.errors += f.stats ? f.stats.errors : 0;
+      return a;
+    }, { count: 0, errors: 0 });
+    clear(this.details).append(
+      h('h2', { className: 'sel-title' }, h('span', { className: 'kind' }, head.kind), ' ', h('span', { className: 'name' }, head.title)),
+      ...head.meta,
+      head.actions || '',
+      h('p', { className: 'sel-summary' }, `${flows.length} flow${flows.length === 1 ? '' : 's'} · ${counts.count} messages · ${counts.errors} errors`),
+      h('div', { className: 'flows' }, cards),
+      flows.length > MAX_CARDS ? h('p', { className: 'hint' }, `and ${flows.length - MAX_CARDS} more flows; focus on this service to see them.`) : '',
+    );
+  }
+
+  flowCard(f, autoTraces) {
+    const st = f.stats;
+    const rows = [
+      ['kind', f.kind + (f.system ? ' · ' + f.system : '')],
+      ['channel', f.channel + (f.pattern ? ' (pattern)' : '')],
+      ['message type', f.message_type],
+    ];
+    if (f.observed_type) rows.push(['observed type', f.observed_type]);
+    if (f.reply_type) rows.push(['reply type', f.reply_type]);
+    if (st) {
+      rows.push(['count', String(st.count)], ['errors', String(st.errors)], ['p50 / p95', `${fmtUS(st.p50_us)} / ${fmtUS(st.p95_us)}`],
+        ['first seen', fmtTime(st.first_seen)], ['last seen', fmtTime(st.last_seen)]);
+    }
+    const traces = h('div', { className: 'traces' });
+    const card = h('section', { className: 'flow', dataset: { status: f.status || '' } },
+      h('h3', null, h('span', { className: 'svc' }, f.from || '(no producer)'), ' → ', h('span', { className: 'svc' }, f.to || '(no consumer)'),
+        ' ', statusBadge(f.status), f.baselined ? h('span', { className: 'badge' }, 'baselined') : ''),
+      h('dl', null, rows.map(([k, v]) => [h('dt', null, k), h('dd', { title: v }, v)])),
+      f.evidence && f.evidence.length
+        ? h('div', { className: 'evidence' }, h('div', { className: 'label' }, 'declared at'),
+          h('ul', null, f.evidence.map((ev) => h('li', { className: 'mono' }, `${ev.file}:${ev.line}`))))
+        : '',
+      traces);
+    if (st && st.count) {
+      if (autoTraces) this.loadTraces(f, traces);
+      else traces.appendChild(h('button', { type: 'button', onclick: () => this.loadTraces(f, traces) }, 'Recent traces'));
+    }
+    return card;
+  }
+
+  async loadTraces(f, el) {
+    clear(el).appendChild(h('div', { className: 'label' }, 'recent traces…'));
+    const params = JSON.parse(this.query)[1];
+    try {
+      const res = await get('/api/flow/traces', {
+        kind: f.kind, from: f.from, to: f.to, channel: f.channel, message_type: f.observed_type || f.message_type,
+        system: f.system, since: params.since, until: params.until, where: params.where, limit: '5',
+      });
+      clear(el).appendChild(h('div', { className: 'label' }, 'recent traces'));
+      if (!res.traces.length) el.appendChild(h('div', { className: 'hint' }, 'none in this window'));
+      el.appendChild(h('ul', { className: 'trace-list' }, res.traces.map((t) =>
+        h('li', null,
+          h('a', { href: traceHref(t.trace_id), className: 'trace-link mono' }, t.trace_id.slice(0, 16)),
+          ' ', fmtTime(t.timestamp), ' ', fmtUS(t.duration_us), ' ', statusBadge(t.status)))));
+    } catch (e) {
+      clear(el).appendChild(h('div', { className: 'error' }, e.message));
+    }
+  }
+}

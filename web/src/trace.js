@@ -1,0 +1,89 @@
+// The trace page: one trace as a tree of hops (built by the server from
+// parent_ids) and as the time-ordered event log behind it.
+import { get } from './api.js';
+import { h, clear, fmtUS, fmtTime, shortType, traceHref, statusBadge } from './dom.js';
+
+export async function renderTrace(root, id) {
+  const form = h('form', { className: 'trace-form' },
+    h('input', { name: 'id', value: id, placeholder: 'trace id', size: 40, spellcheck: false, attrs: { 'aria-label': 'Trace id' } }),
+    h('button', { type: 'submit' }, 'Open'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const v = form.elements.id.value.trim();
+    if (v) location.hash = traceHref(v);
+  });
+  const body = h('div', { className: 'trace-body' });
+  root.append(h('div', { className: 'page trace-page' }, h('h1', null, 'Trace'), form, body));
+  if (!id) {
+    body.appendChild(h('p', { className: 'hint' }, 'Paste a trace id, or open one from an edge’s recent traces on the topology page or from the events page.'));
+    return;
+  }
+  body.appendChild(h('p', null, 'Loading…'));
+  let t;
+  try {
+    t = await get('/api/trace/' + encodeURIComponent(id));
+  } catch (e) {
+    clear(body).appendChild(h('p', { className: 'error' }, e.message));
+    return;
+  }
+  const evs = t.events;
+  const t0 = new Date(evs[0].timestamp).getTime();
+  const start = evs.find((e) => e.event_type === 'start');
+  const complete = evs.find((e) => e.event_type === 'complete');
+  const services = new Set(evs.map((e) => e.service));
+  const errors = evs.filter((e) => e.status === 'error').length;
+  const last = Math.max(...evs.map((e) => new Date(e.timestamp).getTime() + e.duration_us / 1000));
+  clear(body).append(
+    h('div', { className: 'trace-head' },
+      h('span', { className: 'mono' }, t.trace_id), ' · ',
+      start ? [h('b', null, start.operation || 'trace'), ' by ', h('b', null, start.service), ' · '] : '',
+      `${evs.length} events · ${services.size} services · ${errors} errors · started ${fmtTime(evs[0].timestamp)} · `,
+      `took ${fmtUS(complete ? complete.duration_us : Math.round((last - t0) * 1000))}`,
+      ' ', statusBadge(complete ? complete.status : (errors ? 'error' : 'ok'))),
+    h('h2', null, 'Tree'),
+    h('ul', { className: 'tree', id: 'trace-tree' }, t.tree.map((n) => treeItem(n, t0))),
+    h('h2', null, 'Event log'),
+    eventLog(evs, t0),
+  );
+}
+
+// treeItem is one event and, under it, the events it caused: the consumers
+// of a publish, the serving of a request, what a handler sent in turn.
+function treeItem(node, t0) {
+  const e = node.event;
+  const row = h('div', { className: 'hop', dataset: { status: e.status, type: e.event_type } },
+    h('span', { className: 'hop-kind' }, e.event_type), ' ',
+    h('b', { className: 'svc' }, e.service),
+    e.peer_service ? [' ← ', h('span', { className: 'svc peer' }, e.peer_service)] : '',
+    e.operation ? [' ', h('span', { className: 'op' }, e.operation)] : '',
+    e.channel ? [' ', h('span', { className: 'chan' }, e.channel)] : '',
+    e.message_type ? [' ', h('span', { className: 'type', title: e.message_type }, shortType(e.message_type))] : '',
+    ' ', h('span', { className: 'lat' }, fmtUS(e.duration_us)), ' ',
+    statusBadge(e.status),
+    h('span', { className: 'offset' }, `+${new Date(e.timestamp).getTime() - t0} ms`),
+    e.error ? h('div', { className: 'err-text' }, e.error) : '');
+  if (!node.children.length) return h('li', null, row);
+  return h('li', null, h('details', { open: true }, h('summary', null, row),
+    h('ul', null, node.children.map((c) => treeItem(c, t0)))));
+}
+
+function eventLog(evs, t0) {
+  const cols = ['+ms', 'time', 'service', 'event', 'operation', 'channel', 'message type', 'peer', 'latency', 'status', 'message id', 'parents', 'tags', 'error'];
+  return h('div', { className: 'table-wrap' }, h('table', { className: 'log', id: 'trace-log' },
+    h('thead', null, h('tr', null, cols.map((c) => h('th', null, c)))),
+    h('tbody', null, evs.map((e) => h('tr', { dataset: { status: e.status } },
+      h('td', { className: 'num' }, String(new Date(e.timestamp).getTime() - t0)),
+      h('td', { className: 'mono' }, fmtTime(e.timestamp)),
+      h('td', null, e.service),
+      h('td', null, e.event_type),
+      h('td', null, e.operation || ''),
+      h('td', null, e.channel || ''),
+      h('td', { title: e.message_type || '' }, shortType(e.message_type)),
+      h('td', null, e.peer_service || ''),
+      h('td', { className: 'num' }, fmtUS(e.duration_us)),
+      h('td', null, statusBadge(e.status)),
+      h('td', { className: 'mono' }, e.message_id || ''),
+      h('td', { className: 'mono' }, (e.parent_ids || []).join(' ')),
+      h('td', { className: 'mono' }, Object.entries(e.tags || {}).map(([k, v]) => `${k}=${v}`).join(' ')),
+      h('td', { className: 'err-text' }, e.error || ''))))));
+}
