@@ -18,7 +18,7 @@ func main() {
 }
 
 func run(ctx context.Context, f *shopcmd.Flags) (err error) {
-	env, err := f.Open(ctx, "catalog")
+	env, err := f.Open("catalog")
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ func main() {
 }
 
 func run(ctx context.Context, f *shopcmd.Flags, debugTap bool) (err error) {
-	env, err := f.Open(ctx, "inventory")
+	env, err := f.Open("inventory")
 	if err != nil {
 		return err
 	}

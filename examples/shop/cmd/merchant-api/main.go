@@ -23,7 +23,7 @@ func main() {
 }
 
 func run(ctx context.Context, f *shopcmd.Flags, addr string) (err error) {
-	env, err := f.Open(ctx, "merchant-api")
+	env, err := f.Open("merchant-api")
 	if err != nil {
 		return err
 	}

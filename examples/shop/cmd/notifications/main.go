@@ -22,7 +22,7 @@ func main() {
 }
 
 func run(ctx context.Context, f *shopcmd.Flags, cfg notifications.Config) (err error) {
-	env, err := f.Open(ctx, "notifications")
+	env, err := f.Open("notifications")
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ func main() {
 }
 
 func run(ctx context.Context, f *shopcmd.Flags) (err error) {
-	env, err := f.Open(ctx, "pricing")
+	env, err := f.Open("pricing")
 	if err != nil {
 		return err
 	}

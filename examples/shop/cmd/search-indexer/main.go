@@ -22,7 +22,7 @@ func main() {
 }
 
 func run(ctx context.Context, f *shopcmd.Flags, every time.Duration) (err error) {
-	env, err := f.Open(ctx, "search-indexer")
+	env, err := f.Open("search-indexer")
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,8 @@ type Env struct {
 }
 
 // Open connects the bus and opens the events file the flags name.
-func (f *Flags) Open(ctx context.Context, name string) (*Env, error) {
+// name is how the connection introduces itself to the NATS server.
+func (f *Flags) Open(name string) (*Env, error) {
 	env := &Env{}
 	switch f.Bus {
 	case "memory":
@@ -68,12 +69,12 @@ func (f *Flags) Open(ctx context.Context, name string) (*Env, error) {
 	return env, nil
 }
 
-// Close flushes the events file and disconnects the bus, in the reverse
-// order of opening.
+// Close disconnects the bus, then flushes and closes the events file, so
+// that the events of handlers that ran until the bus closed are kept.
 func (e *Env) Close() error {
 	var errs []error
-	for i := len(e.closers) - 1; i >= 0; i-- {
-		if err := e.closers[i](); err != nil {
+	for _, c := range e.closers {
+		if err := c(); err != nil {
 			errs = append(errs, err)
 		}
 	}
