@@ -1,0 +1,44 @@
+// Command fx serves exchange rates over gRPC.
+package main
+
+import (
+	"context"
+	"log"
+	"net"
+
+	"google.golang.org/grpc"
+
+	"example.com/libs/grpc/gen/fxpb"
+)
+
+// ratesServer implements GetRate only; ListCurrencies falls through to the
+// embedded Unimplemented server, so it is not served.
+type ratesServer struct {
+	fxpb.UnimplementedRatesServer
+}
+
+func (ratesServer) GetRate(_ context.Context, req *fxpb.GetRateRequest) (*fxpb.GetRateReply, error) {
+	if req.GetFrom() == req.GetTo() {
+		return &fxpb.GetRateReply{Rate: 1}, nil
+	}
+	return &fxpb.GetRateReply{Rate: 1.08}, nil
+}
+
+// adminServer implements none of Admin's methods: registering it serves
+// nothing.
+type adminServer struct {
+	fxpb.UnimplementedAdminServer
+}
+
+func main() {
+	lis, err := net.Listen("tcp", "127.0.0.1:7001")
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := grpc.NewServer()
+	fxpb.RegisterRatesServer(s, ratesServer{})
+	fxpb.RegisterAdminServer(s, &adminServer{})
+	if err := s.Serve(lis); err != nil {
+		log.Fatal(err)
+	}
+}
