@@ -10,15 +10,6 @@ import (
 	"github.com/tracegraph/tracegraph/telemetry"
 )
 
-type UpdateSku struct {
-	MerchantID string
-	Sku        string
-}
-
-type UpdateSkuReply struct{ Version int }
-
-type SkuUpdated struct{ Sku string }
-
 type StockAdjusted struct {
 	Sku   string
 	Delta int
