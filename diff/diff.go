@@ -47,7 +47,9 @@ type Options struct {
 // adds nothing new. Dangling ends match dangling ends like any other flow.
 //
 // Converged and type-mismatch flows keep the observed stats and the declared
-// evidence.
+// evidence. An undeclared flow is located at the declared endpoints of its
+// producer (the publish or request), else of its consumer, where the
+// declared graph lists them.
 func Compare(declared, observed *topology.Graph, opts Options) *topology.Graph {
 	alias := aliasMap(opts.Aliases, declared, observed)
 	out := topology.New(topology.SourceDiff)
@@ -56,6 +58,7 @@ func Compare(declared, observed *topology.Graph, opts Options) *topology.Graph {
 	decl := renameFlows(declared.Flows, alias)
 	obs := renameFlows(observed.Flows, alias)
 	out.Flows = compareFlows(decl, obs)
+	locateUndeclared(out.Flows, declared.Endpoints, alias)
 
 	for _, u := range declared.Unresolved {
 		u.Service = rename(alias, u.Service)
@@ -146,6 +149,52 @@ func matchObserved(o topology.Flow, decl []topology.Flow, used []bool) (topology
 		}
 	}
 	return f, true
+}
+
+// locateUndeclared points each undeclared flow at the code that declares
+// one of its ends, where the static side knows it: the producer's publish or
+// request if declared (that is where an undocumented flow starts), else the
+// consumer's subscribe or serve.
+func locateUndeclared(flows []topology.Flow, endpoints []topology.Endpoint, alias map[string]string) {
+	for i := range flows {
+		f := &flows[i]
+		if f.Status != topology.StatusUndeclared {
+			continue
+		}
+		var producer, consumer []topology.Evidence
+		for _, e := range endpoints {
+			if !topology.ChannelsMatch(e.Channel, e.Pattern, f.Channel, f.Pattern) || !topology.SystemsMatch(e.System, f.System) {
+				continue
+			}
+			svc := rename(alias, e.Service)
+			switch {
+			case svc == f.From && producerRole(f.Kind) == e.Role:
+				producer = append(producer, e.Evidence...)
+			case svc == f.To && consumerRole(f.Kind) == e.Role:
+				consumer = append(consumer, e.Evidence...)
+			}
+		}
+		switch {
+		case len(producer) > 0:
+			f.Evidence = producer
+		case len(consumer) > 0:
+			f.Evidence = consumer
+		}
+	}
+}
+
+func producerRole(kind string) string {
+	if kind == topology.KindReqRep {
+		return topology.RoleRequest
+	}
+	return topology.RolePublish
+}
+
+func consumerRole(kind string) string {
+	if kind == topology.KindReqRep {
+		return topology.RoleServe
+	}
+	return topology.RoleSubscribe
 }
 
 // coveredBy reports whether a complete declared flow has o's known end.

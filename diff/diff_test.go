@@ -152,6 +152,27 @@ func TestCompare(t *testing.T) {
 	}
 }
 
+func TestUndeclaredEvidence(t *testing.T) {
+	declared := graph("static", withEv(ps("a", "b", "x", "T"), "a.go", 3))
+	declared.Endpoints = []topology.Endpoint{
+		{Service: "a", Role: topology.RolePublish, Channel: "x", Evidence: []topology.Evidence{{File: "a.go", Line: 3}}},
+		{Service: "b", Role: topology.RoleSubscribe, Channel: "x", Evidence: []topology.Evidence{{File: "b.go", Line: 4}}},
+		{Service: "c", Role: topology.RoleServe, Channel: "q", Evidence: []topology.Evidence{{File: "c.go", Line: 5}}},
+	}
+	observed := graph("observed", ps("a", "tap", "x", "T"), ps("tap", "b", "x", "T"),
+		topology.Flow{Kind: topology.KindReqRep, From: "tap", To: "c-svc", Channel: "q"})
+	g := Compare(declared, observed, Options{Aliases: map[string]string{"c-svc": "c"}})
+	want := []string{
+		"unobserved pubsub a -> b on x (T) a.go:3",
+		"undeclared pubsub a -> tap on x (T) a.go:3",
+		"undeclared pubsub tap -> b on x (T) b.go:4",
+		"undeclared reqrep tap -> c on q c.go:5",
+	}
+	if got := summary(g); !slices.Equal(got, want) {
+		t.Errorf("got\n  %q\nwant\n  %q", got, want)
+	}
+}
+
 func TestCompareServices(t *testing.T) {
 	declared := graph("static", ps("a", "b", "x", "T"))
 	declared.Services = []topology.Service{{Name: "a", Team: "red", Package: "m/a"}, {Name: "b"}}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/tracegraph/tracegraph/diff"
 	"github.com/tracegraph/tracegraph/topology"
 )
 
@@ -70,10 +71,33 @@ func Text(w io.Writer, g *topology.Graph) error {
 			if loc != "" {
 				loc += ": "
 			}
-			fmt.Fprintf(w, "  %s%s\n", loc, d.Message)
+			msg := d.Message
+			if d.Rule != "" && d.Rule != diff.StaleBaselineRule {
+				msg = "[" + d.Rule + "] " + msg
+			}
+			if d.Baselined {
+				msg += " (baselined)"
+			}
+			fmt.Fprintf(w, "  %s%s\n", loc, msg)
 		}
 	}
+	if withStatus {
+		fmt.Fprintf(w, "\n%s\n", diffSummary(diff.Count(g)))
+	}
 	return nil
+}
+
+// diffSummary is the last line of a diff's text: what it found, in words.
+func diffSummary(c diff.Counts) string {
+	s := fmt.Sprintf("%d converged, %d undeclared, %d type-mismatch, %d unobserved, %s",
+		c.Converged, c.Undeclared, c.TypeMismatch, c.Unobserved, plural(int64(c.Rules), "rule violation"))
+	if c.Baselined > 0 {
+		s += fmt.Sprintf("; %d baselined", c.Baselined)
+	}
+	if c.StaleBaseline > 0 {
+		s += "; " + plural(int64(c.StaleBaseline), "stale baseline entry")
+	}
+	return s + "."
 }
 
 func orDash(s string) string {

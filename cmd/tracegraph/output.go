@@ -18,6 +18,9 @@ type graphFlags struct {
 	view   string
 	focus  string
 	depth  int
+	// configFile is the tracegraph.yaml a diff was configured by; SARIF
+	// places findings that no code declares there.
+	configFile string
 }
 
 func (gf *graphFlags) register(cmd *cobra.Command, defaultFormat string) {
@@ -41,11 +44,11 @@ func (gf *graphFlags) write(cmd *cobra.Command, g *topology.Graph) error {
 			return usageErr(err)
 		}
 	}
-	opts := render.Options{Format: gf.format, View: view}
+	opts := render.Options{Format: gf.format, View: view, ConfigFile: gf.configFile}
 	if err := render.CheckFormat(opts.Format); err != nil {
 		return usageErr(err)
 	}
-	return writeOutput(cmd, gf.output, func(w io.Writer) error { return render.Write(w, g, opts) })
+	return writeOutput(cmd, gf.output, func(w io.Writer) error { return render.WriteContext(cmd.Context(), w, g, opts) })
 }
 
 // writeOutput writes to -o FILE, or stdout. A file is written whole or not

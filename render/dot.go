@@ -1,0 +1,129 @@
+package render
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/tracegraph/tracegraph/topology"
+)
+
+// DOT writes g as Graphviz DOT in the view opts.View: services clustered by
+// team, flows coloured by status, and a legend on a diff. The text is
+// deterministic; SVG and PNG are laid out from exactly this text.
+func DOT(w io.Writer, g *topology.Graph, opts Options) error {
+	bw := bufio.NewWriter(w)
+	writeDOT(bw, newDrawing(g, viewOf(opts)))
+	return bw.Flush()
+}
+
+func viewOf(opts Options) topology.ViewKind {
+	if opts.View == "" {
+		return topology.ViewServices
+	}
+	return opts.View
+}
+
+func writeDOT(w *bufio.Writer, d *drawing) {
+	const font = "Helvetica"
+	w.WriteString("digraph tracegraph {\n")
+	// Default labels are declared empty before any is set: an edge without
+	// a declared label would otherwise be drawn with its name ("a->b").
+	fmt.Fprintf(w, "  graph [rankdir=LR, fontname=%q, fontsize=12, nodesep=0.35, ranksep=0.9, newrank=true, label=\"\"];\n", font)
+	fmt.Fprintf(w, "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#fafafa\", color=\"#616161\", fontname=%q, fontsize=11, label=\"\"];\n", font)
+	fmt.Fprintf(w, "  edge [fontname=%q, fontsize=9, arrowsize=0.7, label=\"\"];\n", font)
+
+	teams, byTeam := d.teams()
+	for _, t := range teams {
+		fmt.Fprintf(w, "  subgraph %s {\n", dotID("cluster_team_"+t))
+		fmt.Fprintf(w, "    graph [label=%s, class=\"team\", style=\"rounded,dashed\", color=\"#9e9e9e\", fontcolor=\"#616161\", fontsize=10];\n", dotID("team "+t))
+		for _, n := range byTeam[t] {
+			writeDOTNode(w, "    ", n)
+		}
+		w.WriteString("  }\n")
+	}
+	for _, n := range byTeam[""] {
+		writeDOTNode(w, "  ", n)
+	}
+	for _, e := range d.edges {
+		st := styleOf(e.status)
+		if e.baselined {
+			// Accepted differences keep their colour but stop shouting.
+			st.width = 1
+		}
+		attrs := []string{
+			"label=" + dotID(strings.Join(e.lines, "\n")),
+			"class=" + dotID(edgeClass(e)),
+			"color=" + dotID(st.color),
+			"fontcolor=" + dotID(st.color),
+			"penwidth=" + strconv.FormatFloat(st.width, 'f', -1, 64),
+		}
+		if st.dashed {
+			attrs = append(attrs, "style=dashed")
+		}
+		fmt.Fprintf(w, "  %s -> %s [%s];\n", dotID(e.from), dotID(e.to), strings.Join(attrs, ", "))
+	}
+	if d.diff {
+		writeDOTLegend(w, d)
+	}
+	w.WriteString("}\n")
+}
+
+func writeDOTNode(w *bufio.Writer, indent string, n topology.ViewNode) {
+	attrs := []string{"id=" + dotID(n.ID), "label=" + dotID(n.Label), "class=" + dotID(nodeClass(n))}
+	switch n.Kind {
+	case topology.NodeChannel:
+		attrs = append(attrs, "shape=cds", "style=filled", "fillcolor=\"#eceff1\"", "fontsize=10")
+	case topology.NodeMessage:
+		attrs = append(attrs, "shape=note", "style=filled", "fillcolor=\"#fffde7\"", "fontsize=10")
+	}
+	if n.Virtual {
+		attrs = append(attrs, "style=\"rounded,dashed\"")
+	}
+	fmt.Fprintf(w, "%s%s [%s];\n", indent, dotID(n.ID), strings.Join(attrs, ", "))
+}
+
+// writeDOTLegend draws the legend as one node, a table with a sample of
+// each status's line (a solid bar, or dashes) and its number of flows. One
+// node keeps it compact: legend edges would stretch across the ranks of
+// the whole graph.
+func writeDOTLegend(w *bufio.Writer, d *drawing) {
+	w.WriteString("  legend [id=\"legend\", class=\"legend\", shape=plain, style=\"\", label=<<TABLE BORDER=\"1\" COLOR=\"#bdbdbd\" CELLBORDER=\"0\" CELLSPACING=\"2\" CELLPADDING=\"3\" STYLE=\"ROUNDED\">")
+	w.WriteString("<TR><TD COLSPAN=\"2\"><B>Legend</B></TD></TR>")
+	for _, s := range legendStatuses {
+		st := styleOf(s)
+		h := max(2, int(st.width+0.5))
+		var sample string
+		if st.dashed {
+			dash := fmt.Sprintf(`<TD BGCOLOR="%s" WIDTH="6" HEIGHT="%d" FIXEDSIZE="TRUE"></TD>`, st.color, h)
+			sample = `<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="0"><TR>` + strings.Repeat(dash, 4) + `</TR></TABLE>`
+		} else {
+			sample = fmt.Sprintf(`<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0"><TR><TD BGCOLOR="%s" WIDTH="33" HEIGHT="%d" FIXEDSIZE="TRUE"></TD></TR></TABLE>`, st.color, h)
+		}
+		fmt.Fprintf(w, `<TR><TD>%s</TD><TD ALIGN="LEFT"><FONT COLOR="%s">%s (%d)</FONT></TD></TR>`, sample, st.color, s, d.counts[s])
+	}
+	w.WriteString("</TABLE>>];\n")
+}
+
+// dotID quotes s as a DOT string. Newlines become \n, which Graphviz draws
+// as centred line breaks.
+func dotID(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

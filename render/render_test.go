@@ -1,0 +1,259 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"flag"
+	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tracegraph/tracegraph/diff"
+	"github.com/tracegraph/tracegraph/topology"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func readGraph(t testing.TB, name string) *topology.Graph {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	g, err := topology.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return g
+}
+
+// fixture is the diff of the hand-written declared and observed graphs in
+// testdata: every status, an alias, a pattern channel, a covered dangling
+// end, two rule findings, a baselined flow and a stale baseline entry.
+func fixture(t testing.TB) *topology.Graph {
+	t.Helper()
+	f, err := os.Open("testdata/baseline.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := diff.DecodeBaseline("testdata/baseline.json", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return diff.Compare(readGraph(t, "declared.json"), readGraph(t, "observed.json"), diff.Options{
+		Aliases:  map[string]string{"inventory-svc": "inventory"},
+		Baseline: b,
+		Rules: []diff.Rule{
+			{ID: "no-debug-tap", Kind: diff.Forbidden, From: "debug-*", Reason: "debug taps must not run in production"},
+			{ID: "stock-to-orders", Kind: diff.Required, From: "inventory", To: "orders"},
+		},
+	})
+}
+
+func render(t testing.TB, g *topology.Graph, opts Options) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(&buf, g, opts); err != nil {
+		t.Fatalf("%s: %v", opts.Format, err)
+	}
+	return buf.Bytes()
+}
+
+func TestGolden(t *testing.T) {
+	focus, err := fixture(t).Focus("orders", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		golden string
+		g      *topology.Graph
+		opts   Options
+	}{
+		{"diff.dot", fixture(t), Options{Format: "dot"}},
+		{"diff-messages.dot", fixture(t), Options{Format: "dot", View: topology.ViewMessages}},
+		{"diff-channels.dot", fixture(t), Options{Format: "dot", View: topology.ViewChannels}},
+		{"diff-focus-orders.dot", focus, Options{Format: "dot"}},
+		{"declared.dot", readGraph(t, "declared.json"), Options{Format: "dot"}},
+		{"diff.mmd", fixture(t), Options{Format: "mermaid"}},
+		{"diff-channels.mmd", fixture(t), Options{Format: "mermaid", View: topology.ViewChannels}},
+		{"diff.md", fixture(t), Options{Format: "markdown"}},
+		{"diff.sarif", fixture(t), Options{Format: "sarif", ConfigFile: "tracegraph.yaml"}},
+		{"diff.txt", fixture(t), Options{Format: "text"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			got := render(t, tt.g, tt.opts)
+			path := filepath.Join("testdata", "golden", tt.golden)
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from the golden file; got:\n%s", tt.golden, got)
+			}
+		})
+	}
+}
+
+// TestDeterministic renders the fixture from inputs in another order, many
+// times, and wants the same bytes each time.
+func TestDeterministic(t *testing.T) {
+	for _, format := range []string{"dot", "mermaid", "markdown", "sarif", "json", "svg"} {
+		t.Run(format, func(t *testing.T) {
+			want := render(t, fixture(t), Options{Format: format})
+			for i := range 5 {
+				declared, observed := readGraph(t, "declared.json"), readGraph(t, "observed.json")
+				slices.Reverse(declared.Flows)
+				slices.Reverse(observed.Flows)
+				slices.Reverse(observed.Services)
+				g := diff.Compare(declared, observed, diff.Options{
+					Aliases: map[string]string{"inventory-svc": "inventory"},
+					Rules: []diff.Rule{
+						{ID: "stock-to-orders", Kind: diff.Required, From: "inventory", To: "orders"},
+						{ID: "no-debug-tap", Kind: diff.Forbidden, From: "debug-*", Reason: "debug taps must not run in production"},
+					},
+					Baseline: &diff.Baseline{Schema: diff.BaselineSchema, Entries: []diff.Entry{
+						{Status: "unobserved", Kind: "pubsub", From: "catalog", To: "search", Channel: "sku.updated", MessageType: "github.com/tracegraph/tracegraph/examples/shop/catalog.SkuUpdated"},
+						{Status: "undeclared", Kind: "pubsub", From: "catalog", To: "debug-tap", Channel: "sku.updated", MessageType: "github.com/tracegraph/tracegraph/examples/shop/catalog.SkuUpdated"},
+					}},
+				})
+				if got := render(t, g, Options{Format: format}); !bytes.Equal(got, want) {
+					t.Fatalf("run %d differs", i)
+				}
+			}
+		})
+	}
+}
+
+// svgElem is the part of an SVG that tells what was drawn: groups with
+// their id, class and title, recursively.
+type svgElem struct {
+	XMLName xml.Name
+	ID      string    `xml:"id,attr"`
+	Class   string    `xml:"class,attr"`
+	Title   string    `xml:"title"`
+	Texts   []string  `xml:"text"`
+	Kids    []svgElem `xml:",any"`
+}
+
+func (e svgElem) walk(f func(svgElem)) {
+	f(e)
+	for _, k := range e.Kids {
+		k.walk(f)
+	}
+}
+
+func TestSVG(t *testing.T) {
+	out := render(t, fixture(t), Options{Format: "svg"})
+	var root svgElem
+	if err := xml.Unmarshal(out, &root); err != nil {
+		t.Fatalf("SVG is not XML: %v", err)
+	}
+	if root.XMLName.Local != "svg" {
+		t.Fatalf("root element %q, want svg", root.XMLName.Local)
+	}
+	var nodes, teams []string
+	edges := map[string]int{}
+	var legend []string
+	root.walk(func(e svgElem) {
+		classes := strings.Fields(e.Class)
+		switch {
+		case slices.Contains(classes, "legend"):
+			legend = append(legend, e.Texts...)
+		case slices.Contains(classes, "service"):
+			nodes = append(nodes, e.ID)
+		case slices.Contains(classes, "team"):
+			teams = append(teams, e.Title)
+		case slices.Contains(classes, "edge"):
+			edges[strings.Join(classes[2:], " ")]++
+		}
+	})
+	slices.Sort(nodes)
+	wantNodes := []string{"svc:audit", "svc:catalog", "svc:debug-tap", "svc:inventory", "svc:notifier", "svc:orders", "svc:pricing"}
+	if !slices.Equal(nodes, wantNodes) {
+		t.Errorf("service nodes %q, want %q", nodes, wantNodes)
+	}
+	slices.Sort(teams)
+	if want := []string{"cluster_team_catalog", "cluster_team_fulfilment", "cluster_team_platform"}; !slices.Equal(teams, want) {
+		t.Errorf("team clusters %q, want %q", teams, want)
+	}
+	// One edge per service pair and status: catalog->pricing carries a
+	// converged and a type-mismatch flow, so it is two edges.
+	wantEdges := map[string]int{"converged": 4, "undeclared": 1, "undeclared baselined": 1, "type-mismatch": 1, "unobserved": 1}
+	if fmt.Sprint(edges) != fmt.Sprint(wantEdges) {
+		t.Errorf("edges by status %v, want %v", edges, wantEdges)
+	}
+	if want := []string{"Legend", "converged (4)", "undeclared (2)", "type-mismatch (1)", "unobserved (1)"}; !slices.Equal(legend, want) {
+		t.Errorf("legend texts %q, want %q", legend, want)
+	}
+}
+
+func TestPNG(t *testing.T) {
+	out := render(t, fixture(t), Options{Format: "png"})
+	img, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	// Every status colour is painted somewhere: the flows and the legend.
+	found := map[string]bool{}
+	want := map[[3]uint8]string{}
+	for s, st := range statusStyles {
+		if s != "" {
+			c := parseColor(st.color)
+			r, g, b, _ := c.RGBA()
+			want[[3]uint8{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)}] = s
+		}
+	}
+	bounds := img.Bounds()
+	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+		for x := bounds.Min.X; x < bounds.Max.X; x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			if s, ok := want[[3]uint8{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)}]; ok {
+				found[s] = true
+			}
+		}
+	}
+	if len(found) != 4 {
+		t.Errorf("status colours painted: %v, want all four", found)
+	}
+	if bounds.Dx() < 400 || bounds.Dy() < 200 {
+		t.Errorf("picture is %v, too small for the fixture", bounds)
+	}
+}
+
+func TestSVGConcurrent(t *testing.T) {
+	// go-graphviz's module is shared; the mutex must make parallel renders safe.
+	want := render(t, fixture(t), Options{Format: "svg"})
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			var buf bytes.Buffer
+			err := SVG(context.Background(), &buf, fixture(t), Options{})
+			if err == nil && !bytes.Equal(buf.Bytes(), want) {
+				err = fmt.Errorf("concurrent render differs")
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -1,0 +1,224 @@
+package render
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/tracegraph/tracegraph/diff"
+	"github.com/tracegraph/tracegraph/topology"
+)
+
+// SARIF rule ids of tracegraph's own findings; a configured rule's finding
+// has the id "rule/" + its id.
+const (
+	SARIFUndeclared   = "undeclared-flow"
+	SARIFTypeMismatch = "type-mismatch"
+)
+
+// fingerprintKey names the partialFingerprints entry. Its value hashes what
+// the finding is about (a flow's identity, or a rule and its subject), never
+// a line number, so a result stays the same result when code moves.
+const fingerprintKey = "tracegraphFinding/v1"
+
+// SARIF writes the findings of a diff graph as SARIF 2.1.0 for code
+// scanning: undeclared flows, type mismatches and rule violations. A result
+// is located at the code that declares the flow where the static side
+// knows it (the producer side first). Baselined findings are kept, with
+// baselineState "unchanged"; the others are "new". A graph that is not a
+// diff has no findings and gives a run with no results.
+func SARIF(w io.Writer, g *topology.Graph, opts Options) error {
+	g.Normalize()
+	var results []sarifResult
+	used := map[string]bool{}
+	for _, f := range g.Flows {
+		var rule, level, msg string
+		switch f.Status {
+		case topology.StatusUndeclared:
+			rule, level = SARIFUndeclared, "error"
+			msg = "Undeclared flow: " + diff.FlowSubject(f) + " is observed at run time, but no code declares it."
+		case topology.StatusTypeMismatch:
+			rule, level = SARIFTypeMismatch, "warning"
+			msg = fmt.Sprintf("Type mismatch: %s is declared with %s but observed carrying %s.",
+				diff.FlowSubject(f), f.MessageType, f.ObservedType)
+		default:
+			continue
+		}
+		if s := f.Stats; s != nil {
+			msg += fmt.Sprintf(" Seen %s between %s and %s.", plural(s.Count, "time"),
+				s.FirstSeen.UTC().Format("2006-01-02T15:04:05Z"), s.LastSeen.UTC().Format("2006-01-02T15:04:05Z"))
+		}
+		subject := f.Status + " " + diff.FlowSubject(f)
+		if f.ObservedType != "" {
+			subject += " observed as " + f.ObservedType
+		}
+		used[rule] = true
+		results = append(results, newResult(rule, level, msg, subject, f.Baselined, f.Evidence, []string{f.From, f.To}, opts.ConfigFile))
+	}
+	for _, d := range g.Diagnostics {
+		if d.Rule == "" || d.Rule == diff.StaleBaselineRule {
+			continue
+		}
+		var ev []topology.Evidence
+		if d.File != "" {
+			ev = []topology.Evidence{{File: d.File, Line: d.Line}}
+		}
+		rule := "rule/" + d.Rule
+		used[rule] = true
+		results = append(results, newResult(rule, "error", d.Message, "rule "+d.Rule+": "+d.Subject, d.Baselined, ev, nil, opts.ConfigFile))
+	}
+
+	var rules []sarifRule
+	for id := range used {
+		rules = append(rules, describeRule(id))
+	}
+	slices.SortFunc(rules, func(a, b sarifRule) int { return strings.Compare(a.ID, b.ID) })
+	log := sarifLog{
+		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
+		Version: "2.1.0",
+		Runs: []sarifRun{{
+			Tool:    sarifTool{Driver: sarifDriver{Name: "tracegraph", InformationURI: "https://github.com/tracegraph/tracegraph", Rules: nonNilRules(rules)}},
+			Results: results,
+		}},
+	}
+	if log.Runs[0].Results == nil {
+		log.Runs[0].Results = []sarifResult{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(log); err != nil {
+		return fmt.Errorf("sarif: %w", err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func nonNilRules(r []sarifRule) []sarifRule {
+	if r == nil {
+		return []sarifRule{}
+	}
+	return r
+}
+
+func newResult(rule, level, msg, subject string, baselined bool, ev []topology.Evidence, services []string, configFile string) sarifResult {
+	sum := sha256.Sum256([]byte(subject))
+	r := sarifResult{
+		RuleID:              rule,
+		Level:               level,
+		Message:             sarifText{Text: msg},
+		PartialFingerprints: map[string]string{fingerprintKey: hex.EncodeToString(sum[:16])},
+		BaselineState:       "new",
+	}
+	if baselined {
+		r.BaselineState = "unchanged"
+	}
+	// The first evidence is where a fix starts (the producer when known);
+	// SARIF asks for one location unless every one must change.
+	var loc sarifLocation
+	switch {
+	case len(ev) > 0:
+		loc.PhysicalLocation = &sarifPhysical{
+			ArtifactLocation: sarifArtifact{URI: ev[0].File, URIBaseID: "%SRCROOT%"},
+			Region:           &sarifRegion{StartLine: max(ev[0].Line, 1)},
+		}
+	case configFile != "":
+		loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: configFile, URIBaseID: "%SRCROOT%"}}
+	}
+	for _, s := range services {
+		if s != "" {
+			loc.LogicalLocations = append(loc.LogicalLocations, sarifLogical{Name: s, Kind: "module"})
+		}
+	}
+	if loc.PhysicalLocation != nil || loc.LogicalLocations != nil {
+		r.Locations = []sarifLocation{loc}
+	}
+	return r
+}
+
+func describeRule(id string) sarifRule {
+	switch id {
+	case SARIFUndeclared:
+		return sarifRule{ID: id, Name: "UndeclaredFlow",
+			ShortDescription: sarifText{Text: "A message flow observed at run time that no code declares"},
+			FullDescription:  sarifText{Text: "Trace events show a service sending a message to another over a channel, but the static analysis of the code finds no publish/subscribe or request/serve pair for it: an undocumented flow."},
+			Default:          sarifConfig{Level: "error"}}
+	case SARIFTypeMismatch:
+		return sarifRule{ID: id, Name: "TypeMismatch",
+			ShortDescription: sarifText{Text: "A flow observed with a different message type than declared"},
+			FullDescription:  sarifText{Text: "The same services and channel carry a message type at run time that differs from the type the code declares."},
+			Default:          sarifConfig{Level: "warning"}}
+	}
+	name := strings.TrimPrefix(id, "rule/")
+	return sarifRule{ID: id, Name: "Rule",
+		ShortDescription: sarifText{Text: "Architecture rule " + name + " (tracegraph.yaml)"},
+		FullDescription:  sarifText{Text: "A flow breaks the forbidden, required or allowed flow rule " + name + " of tracegraph.yaml."},
+		Default:          sarifConfig{Level: "error"}}
+}
+
+// The subset of SARIF 2.1.0 that tracegraph writes.
+type (
+	sarifLog struct {
+		Schema  string     `json:"$schema"`
+		Version string     `json:"version"`
+		Runs    []sarifRun `json:"runs"`
+	}
+	sarifRun struct {
+		Tool    sarifTool     `json:"tool"`
+		Results []sarifResult `json:"results"`
+	}
+	sarifTool struct {
+		Driver sarifDriver `json:"driver"`
+	}
+	sarifDriver struct {
+		Name           string      `json:"name"`
+		InformationURI string      `json:"informationUri"`
+		Rules          []sarifRule `json:"rules"`
+	}
+	sarifRule struct {
+		ID               string      `json:"id"`
+		Name             string      `json:"name"`
+		ShortDescription sarifText   `json:"shortDescription"`
+		FullDescription  sarifText   `json:"fullDescription"`
+		Default          sarifConfig `json:"defaultConfiguration"`
+	}
+	sarifConfig struct {
+		Level string `json:"level"`
+	}
+	sarifText struct {
+		Text string `json:"text"`
+	}
+	sarifResult struct {
+		RuleID              string            `json:"ruleId"`
+		Level               string            `json:"level"`
+		Message             sarifText         `json:"message"`
+		Locations           []sarifLocation   `json:"locations,omitempty"`
+		PartialFingerprints map[string]string `json:"partialFingerprints"`
+		BaselineState       string            `json:"baselineState"`
+	}
+	sarifLocation struct {
+		PhysicalLocation *sarifPhysical `json:"physicalLocation,omitempty"`
+		LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
+	}
+	sarifPhysical struct {
+		ArtifactLocation sarifArtifact `json:"artifactLocation"`
+		Region           *sarifRegion  `json:"region,omitempty"`
+	}
+	sarifArtifact struct {
+		URI       string `json:"uri"`
+		URIBaseID string `json:"uriBaseId,omitempty"`
+	}
+	sarifRegion struct {
+		StartLine int `json:"startLine"`
+	}
+	sarifLogical struct {
+		Name string `json:"name"`
+		Kind string `json:"kind"`
+	}
+)
