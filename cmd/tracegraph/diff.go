@@ -167,4 +167,3 @@ func declaredGraph(cmd *cobra.Command, file string, patterns []string) (*topolog
 func staticGraph(*cobra.Command, []string) (*topology.Graph, error) {
 	return nil, usageErr(errors.New("diff: the static analysis is not wired in yet; pass a saved declared graph with --declared FILE"))
 }
-
