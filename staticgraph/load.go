@@ -6,6 +6,7 @@ import (
 	"go/types"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -95,8 +96,13 @@ func load(ctx context.Context, dir string, patterns []string) (*loaded, error) {
 	for _, p := range initial {
 		if len(p.Errors) > 0 {
 			l.broken = append(l.broken, p.PkgPath)
+			// go list's failed build of the export data repeats the
+			// type checker's errors without positions.
+			typeErrs := slices.ContainsFunc(p.Errors, func(e packages.Error) bool { return e.Kind == packages.TypeError })
 			for _, e := range p.Errors {
-				l.diags = append(l.diags, l.loadDiag(p, e))
+				if !(typeErrs && e.Kind == packages.ListError) {
+					l.diags = append(l.diags, l.loadDiag(p, e))
+				}
 			}
 			continue
 		}

@@ -1,0 +1,251 @@
+package staticgraph
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/tracegraph/tracegraph/topology"
+)
+
+// The corpus (testdata/corpus) is a module with one case per construct the
+// analysis must follow. Lines are named by "// ev:NAME" markers in its
+// source, so the expectations below say which line each endpoint comes
+// from without hard-coding line numbers.
+
+const corpusDir = "testdata/corpus"
+
+var corpus = sync.OnceValues(func() (*Result, error) {
+	return Analyze(context.Background(), Options{Dir: corpusDir})
+})
+
+// markers maps each "// ev:NAME" in dir to its file:line, relative to dir.
+func markers(t *testing.T, dir string) map[string]topology.Evidence {
+	t.Helper()
+	re := regexp.MustCompile(`// ev:([\w-]+)`)
+	out := map[string]topology.Evidence{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		rel, _ := filepath.Rel(dir, path)
+		sc := bufio.NewScanner(f)
+		for line := 1; sc.Scan(); line++ {
+			for _, m := range re.FindAllStringSubmatch(sc.Text(), -1) {
+				out[m[1]] = topology.Evidence{File: filepath.ToSlash(rel), Line: line}
+			}
+		}
+		return sc.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+type wantEndpoint struct {
+	service, role, channel, msg, reply string
+	pattern                            bool
+	at                                 []string // markers of the evidence, all of it
+}
+
+func (w wantEndpoint) String() string {
+	return fmt.Sprintf("%s %s %s %s %s pattern=%t", w.service, w.role, w.channel, w.msg, w.reply, w.pattern)
+}
+
+func endpointString(e topology.Endpoint) string {
+	short := func(t string) string { return strings.TrimPrefix(t, "example.com/corpus/") }
+	return fmt.Sprintf("%s %s %s %s %s pattern=%t", e.Service, e.Role, e.Channel, short(e.MessageType), short(e.ReplyType), e.Pattern)
+}
+
+type wantNote struct {
+	at       string // marker of the line
+	contains string
+}
+
+var corpusCases = []struct {
+	name       string
+	endpoints  []wantEndpoint
+	unresolved []wantNote
+	diags      []wantNote
+}{
+	{name: "constant from another package, constant expression, single-definition local",
+		endpoints: []wantEndpoint{
+			{"consts", "publish", "orders.created", "msgs.Order", "", false, []string{"consts-pub"}},
+			{"consts", "subscribe", "billing.invoices.v1", "msgs.Invoice", "", false, []string{"consts-sub"}},
+		}},
+	{name: "wrapper with the channel from a parameter",
+		endpoints: []wantEndpoint{
+			{"wrapper", "publish", "wrap.one", "msgs.Order", "", false, []string{"wrap-send", "wrapper-one"}},
+			{"wrapper", "publish", "wrap.two", "msgs.Order", "", false, []string{"wrap-send", "wrapper-two"}},
+		}},
+	{name: "generic wrapper with the message type from a type parameter",
+		endpoints: []wantEndpoint{
+			{"generic", "publish", "gen.orders", "msgs.Order", "", false, []string{"wrap-generic", "generic-orders"}},
+			{"generic", "publish", "gen.invoices", "msgs.Invoice", "", false, []string{"wrap-generic", "generic-invoices"}},
+		}},
+	{name: "Service passed down through two calls",
+		endpoints: []wantEndpoint{
+			{"deep-svc", "subscribe", "deep.orders", "msgs.Order", "", false, []string{"deep", "deep-middle", "deep-start", "deepmain"}},
+		}},
+	{name: "client in a struct field used in a method",
+		endpoints: []wantEndpoint{
+			{"field-svc", "publish", "field.invoices", "msgs.Invoice", "", false, []string{"field"}},
+		}},
+	{name: "library used by two mains: by the Service passed, and by main package",
+		endpoints: []wantEndpoint{
+			{"alpha", "publish", "audit.events", "msgs.AuditEvent", "", false, []string{"shared-audit", "alpha-audit"}},
+			{"beta", "publish", "audit.events", "msgs.AuditEvent", "", false, []string{"shared-audit", "beta-audit"}},
+			{"alpha", "publish", "ping", "msgs.AuditEvent", "", false, []string{"shared-ping"}},
+			{"beta", "publish", "ping", "msgs.AuditEvent", "", false, []string{"shared-ping"}},
+		}},
+	{name: "helper no main calls",
+		diags: []wantNote{{"dead", "not reached from any main package"}}},
+	{name: "channel name from the environment",
+		unresolved: []wantNote{{"env-client", "the result of os.Getenv ({env-getenv})"}}},
+	{name: "Sprintf and concatenation patterns; Sprintf of constants",
+		endpoints: []wantEndpoint{
+			{"patterns", "subscribe", "orders.*", "msgs.Order", "", true, []string{"patterns-sprintf"}},
+			{"patterns", "publish", "shards.*.orders", "msgs.Order", "", true, []string{"patterns-concat"}},
+			{"patterns", "publish", "invoices.eu.v2", "msgs.Invoice", "", false, []string{"patterns-constfmt"}},
+		}},
+	{name: "client built and never used",
+		diags: []wantNote{{"unused", `channel.NewPubClient(…, "unused.orders") is never used`}}},
+	{name: "handlers as a method value and as a closure",
+		endpoints: []wantEndpoint{
+			{"handlers", "subscribe", "h.orders", "msgs.Order", "", false, []string{"handlers-method-sub"}},
+			{"handlers", "publish", "h.invoices", "msgs.Invoice", "", false, []string{"handlers-method-pub"}},
+			{"handlers", "subscribe", "h.invoices", "msgs.Invoice", "", false, []string{"handlers-closure-sub"}},
+			{"handlers", "publish", "h.audit", "msgs.AuditEvent", "", false, []string{"handlers-closure-pub"}},
+		}},
+	{name: "package with a type error",
+		diags: []wantNote{{"broken", "cannot use"}}},
+	{name: "Service and client in package-level variables",
+		endpoints: []wantEndpoint{
+			{"globals", "publish", "global.orders", "msgs.Order", "", false, []string{"globals"}},
+		}},
+	{name: "request/reply, the client passed as a parameter",
+		endpoints: []wantEndpoint{
+			{"quoter", "serve", "rr.quote", "msgs.Quote", "msgs.Price", false, []string{"quoter"}},
+			{"pricer", "request", "rr.quote", "msgs.Quote", "msgs.Price", false, []string{"pricer", "pricer-ask"}},
+		}},
+	{name: "a name with two constant definitions",
+		endpoints: []wantEndpoint{
+			{"phi", "publish", "phi.a", "msgs.Order", "", false, []string{"phi"}},
+			{"phi", "publish", "phi.b", "msgs.Order", "", false, []string{"phi"}},
+		}},
+}
+
+func TestCorpus(t *testing.T) {
+	res, err := corpus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := res.Graph
+	at := markers(t, corpusDir)
+	// Evidence is relative to the corpus module's root.
+	ev := func(names []string) []topology.Evidence {
+		var out []topology.Evidence
+		for _, n := range names {
+			e, ok := at[n]
+			if !ok {
+				t.Fatalf("no marker ev:%s in the corpus", n)
+			}
+			out = append(out, e)
+		}
+		slices.SortFunc(out, func(a, b topology.Evidence) int {
+			return strings.Compare(fmt.Sprintf("%s:%09d", a.File, a.Line), fmt.Sprintf("%s:%09d", b.File, b.Line))
+		})
+		return out
+	}
+	got := map[string]topology.Endpoint{}
+	for _, e := range g.Endpoints {
+		got[endpointString(e)] = e
+	}
+	wanted := map[string]bool{}
+	for _, c := range corpusCases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, w := range c.endpoints {
+				wanted[w.String()] = true
+				e, ok := got[w.String()]
+				if !ok {
+					t.Errorf("missing endpoint %s", w)
+					continue
+				}
+				if want := ev(w.at); !slices.Equal(e.Evidence, want) {
+					t.Errorf("endpoint %s: evidence %v, want %v", w, e.Evidence, want)
+				}
+			}
+			for _, u := range c.unresolved {
+				pos, contains := at[u.at], expandMarkers(u.contains, at)
+				if !slices.ContainsFunc(g.Unresolved, func(x topology.Unresolved) bool {
+					return x.File == pos.File && x.Line == pos.Line && strings.Contains(x.Reason, contains)
+				}) {
+					t.Errorf("no unresolved entry at %s:%d with %q in %+v", pos.File, pos.Line, contains, g.Unresolved)
+				}
+			}
+			for _, d := range c.diags {
+				pos := at[d.at]
+				if !slices.ContainsFunc(g.Diagnostics, func(x topology.Diagnostic) bool {
+					return x.File == pos.File && x.Line == pos.Line && strings.Contains(x.Message, d.contains)
+				}) {
+					t.Errorf("no diagnostic at %s:%d with %q in %+v", pos.File, pos.Line, d.contains, g.Diagnostics)
+				}
+			}
+		})
+	}
+	t.Run("nothing else", func(t *testing.T) {
+		for k := range got {
+			if !wanted[k] {
+				t.Errorf("unexpected endpoint %s", k)
+			}
+		}
+		if len(g.Unresolved) != 1 {
+			t.Errorf("want exactly the one unresolved entry, got %+v", g.Unresolved)
+		}
+		if len(g.Diagnostics) != 3 {
+			t.Errorf("want exactly the three diagnostics, got %+v", g.Diagnostics)
+		}
+		if !slices.Equal(res.Broken, []string{"example.com/corpus/cmd/broken"}) {
+			t.Errorf("broken packages %v, want the one with the type error", res.Broken)
+		}
+	})
+}
+
+func TestCorpusUnresolvedEntry(t *testing.T) {
+	res, err := corpus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := markers(t, corpusDir)
+	want := topology.Unresolved{Service: "env", Role: "publish", Expr: "topic", File: "cmd/envmain/main.go", Line: at["env-client"].Line,
+		Reason: expandMarkers("channel name is not constant: the result of os.Getenv ({env-getenv})", at)}
+	if len(res.Graph.Unresolved) != 1 || !equalUnresolved(res.Graph.Unresolved[0], want) {
+		t.Errorf("unresolved %+v, want %+v", res.Graph.Unresolved, want)
+	}
+}
+
+func equalUnresolved(a, b topology.Unresolved) bool {
+	return a.Service == b.Service && a.Role == b.Role && a.Expr == b.Expr && a.File == b.File && a.Line == b.Line &&
+		a.Reason == b.Reason && slices.Equal(a.Candidates, b.Candidates)
+}
+
+// expandMarkers replaces {NAME} by the file:line of marker ev:NAME.
+func expandMarkers(s string, at map[string]topology.Evidence) string {
+	return regexp.MustCompile(`\{([\w-]+)\}`).ReplaceAllStringFunc(s, func(m string) string {
+		e := at[m[1:len(m)-1]]
+		return fmt.Sprintf("%s:%d", e.File, e.Line)
+	})
+}

@@ -1,0 +1,17 @@
+// Case: a library package used by two mains; both services get its
+// endpoints.
+package main
+
+import (
+	"context"
+
+	"example.com/corpus/shared"
+	"github.com/tracegraph/tracegraph/channel"
+)
+
+func main() {
+	ctx := context.Background()
+	bus := channel.NewMemoryBus()
+	_ = shared.Audit(ctx, channel.NewService("beta", bus)) // ev:beta-audit
+	_ = shared.Ping(ctx, bus)                              // ev:beta-ping
+}
