@@ -1,6 +1,7 @@
 package runtimegraph
 
 import (
+	"bytes"
 	"errors"
 	"unicode/utf8"
 
@@ -222,27 +223,40 @@ func (s *scanner) rawString() ([]byte, bool) {
 	if !s.eat('"') {
 		return nil, false
 	}
-	start := s.i
-	ascii := true
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			v := s.b[start:s.i]
-			s.i++
-			if !ascii && !utf8.Valid(v) {
+	n := bytes.IndexByte(s.b[s.i:], '"')
+	if n < 0 {
+		return nil, false
+	}
+	v := s.b[s.i : s.i+n]
+	var special byte
+	for _, c := range v {
+		special |= plain[c]
+	}
+	if special != 0 {
+		// An escape or control character is the slow path's; other bytes
+		// over 0x7f are fine if they are valid UTF-8.
+		for _, c := range v {
+			if c == '\\' || c < 0x20 {
 				return nil, false
 			}
-			return v, true
-		case c == '\\' || c < 0x20:
-			return nil, false
-		case c >= 0x80:
-			ascii = false
 		}
-		s.i++
+		if !utf8.Valid(v) {
+			return nil, false
+		}
 	}
-	return nil, false
+	s.i += n + 1
+	return v, true
 }
+
+// plain marks the bytes a string's contents need a closer look at.
+var plain = func() (t [256]byte) {
+	for c := range 256 {
+		if c < 0x20 || c == '\\' || c >= 0x80 {
+			t[c] = 1
+		}
+	}
+	return t
+}()
 
 func (s *scanner) str(intern bool) (string, error) {
 	v, ok := s.rawString()

@@ -20,21 +20,16 @@ import (
 // FormatJSONL is the built-in format: one telemetry event per line.
 const FormatJSONL = "jsonl"
 
-// Stream yields the events of one file in another format. Next returns
-// io.EOF at the end; a *telemetry.LineError is a bad record that reading
-// goes on after; any other error stops the read.
-type Stream interface {
-	Next() (telemetry.Event, error)
-}
-
 // Importer plugs span formats (OTLP, Zipkin, Jaeger) into ReadFiles. A file's
 // format is chosen by its content, never by its name.
 type Importer struct {
 	// Detect names the format of a file from its first bytes; "" or
 	// FormatJSONL means JSON Lines of telemetry events.
 	Detect func(prefix []byte) string
-	// Open streams the events of a file in a format Detect named.
-	Open func(format string, r io.Reader, name string) (Stream, error)
+	// Read streams the events of a file in a format Detect named to emit,
+	// stopping at emit's first error. Odd records are the importer's to
+	// count or skip; an error stops the whole read.
+	Read func(ctx context.Context, format string, r io.Reader, name string, emit func(telemetry.Event) error) error
 }
 
 // DefaultMaxBad is how many bad lines ReadStats names; the rest are counted.
@@ -200,7 +195,7 @@ func readFile(ctx context.Context, idx int, path string, imp *Importer, work, fr
 			return fmt.Errorf("%s: %w", path, err)
 		}
 		if format := imp.Detect(prefix); format != "" && format != FormatJSONL {
-			return readStream(ctx, idx, path, format, br, imp, work, addBad)
+			return readStream(ctx, idx, path, format, br, imp, work)
 		}
 	}
 	lr := lineReader{br: br, name: path, max: telemetry.DefaultMaxLineBytes}
@@ -252,32 +247,19 @@ func send(ctx context.Context, work chan *chunk, c *chunk) error {
 	}
 }
 
-func readStream(ctx context.Context, idx int, path, format string, r io.Reader, imp *Importer, work chan *chunk,
-	addBad func(int, *telemetry.LineError)) error {
-	st, err := imp.Open(format, r, path)
+func readStream(ctx context.Context, idx int, path, format string, r io.Reader, imp *Importer, work chan *chunk) error {
+	c := &chunk{file: idx, name: path}
+	err := imp.Read(ctx, format, r, path, func(e telemetry.Event) error {
+		c.events = append(c.events, e)
+		if len(c.events) < chunkLines {
+			return nil
+		}
+		full := c
+		c = &chunk{file: idx, name: path}
+		return send(ctx, work, full)
+	})
 	if err != nil {
 		return fmt.Errorf("%s (%s): %w", path, format, err)
-	}
-	c := &chunk{file: idx, name: path}
-	for {
-		e, err := st.Next()
-		if le, ok := errors.AsType[*telemetry.LineError](err); ok {
-			addBad(idx, le)
-			continue
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("%s (%s): %w", path, format, err)
-		}
-		c.events = append(c.events, e)
-		if len(c.events) == chunkLines {
-			if err := send(ctx, work, c); err != nil {
-				return err
-			}
-			c = &chunk{file: idx, name: path}
-		}
 	}
 	if len(c.events) > 0 {
 		return send(ctx, work, c)
