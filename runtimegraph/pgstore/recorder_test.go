@@ -1,0 +1,81 @@
+package pgstore
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tracegraph/tracegraph/runtimegraph/internal/fixture"
+	"github.com/tracegraph/tracegraph/telemetry"
+)
+
+// TestRecorder: events recorded from many goroutines are all stored once
+// Close returns; a NUL-carrying event is dropped and reported; recording
+// after Close drops.
+func TestRecorder(t *testing.T) {
+	s := openStore(t, freshSchema(t))
+	rec := s.NewRecorder(RecorderOptions{BatchSize: 100, Buffer: 5000, FlushEvery: 10 * time.Millisecond})
+	evs := fixture.Shop(4000)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < len(evs); i += 4 {
+				rec.Record(context.Background(), evs[i])
+			}
+		})
+	}
+	wg.Wait()
+	if err := rec.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s); n != int64(len(evs)) {
+		t.Fatalf("%d rows, want %d", n, len(evs))
+	}
+	rec.Record(context.Background(), evs[0])
+	if rec.Dropped() != 1 {
+		t.Errorf("dropped %d after a Record past Close, want 1", rec.Dropped())
+	}
+
+	rec2 := s.NewRecorder(RecorderOptions{})
+	rec2.Record(context.Background(), telemetry.Event{EventID: "x", EventType: "start", Service: "a\x00b", Timestamp: time.Now()})
+	err := rec2.Close(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "1 events dropped") {
+		t.Errorf("Close = %v, want a report of 1 dropped event", err)
+	}
+}
+
+// TestRecorderBounded: with the database unable to keep up (a tiny buffer
+// and a held lock), Record still returns at once and counts what it drops.
+func TestRecorderBounded(t *testing.T) {
+	s := openStore(t, freshSchema(t))
+	ctx := context.Background()
+	load(t, s, fixture.Shop(1), 1) // create today's partition in the fixture's day
+	lock, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lock.Exec(ctx, "LOCK TABLE events IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	rec := s.NewRecorder(RecorderOptions{BatchSize: 10, Buffer: 20, FlushEvery: time.Millisecond})
+	evs := fixture.Shop(1000)[1:]
+	for _, e := range evs {
+		rec.Record(ctx, e)
+	}
+	if rec.Dropped() == 0 {
+		t.Error("nothing dropped although the table was locked and the buffer holds 20")
+	}
+	if err := lock.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err = rec.Close(ctx)
+	if err == nil {
+		t.Fatal("Close reported no drops")
+	}
+	stored := count(t, s) - 1
+	if stored+rec.Dropped() != int64(len(evs)) {
+		t.Errorf("stored %d + dropped %d != recorded %d", stored, rec.Dropped(), len(evs))
+	}
+}
