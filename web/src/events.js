@@ -93,7 +93,7 @@ async function load(el, params) {
       h('thead', null, h('tr', null, ['time', 'trace', 'service', 'event', 'operation', 'channel', 'message type', 'peer', 'latency', 'status', 'tags', 'error'].map((c) => h('th', null, c)))),
       h('tbody', null, evs.map((e) => h('tr', { dataset: { status: e.status } },
         h('td', { className: 'mono' }, fmtTime(e.timestamp)),
-        h('td', { className: 'mono' }, h('a', { href: traceHref(e.trace_id), className: 'trace-link' }, e.trace_id.slice(0, 16))),
+        h('td', { className: 'mono' }, h('a', { href: traceHref(e.trace_id), className: 'trace-link' }, e.trace_id)),
         h('td', null, e.service),
         h('td', null, e.event_type),
         h('td', null, e.operation || ''),

@@ -70,6 +70,13 @@ function edgeLabel(labels) {
   return `${labels.slice(0, 2).join('\n')}\n+${labels.length - 2} more`;
 }
 
+// typeCell shows a message type by its short name, its package below.
+function typeCell(t) {
+  const short = shortType(t);
+  const pkg = t.slice(0, t.length - short.length);
+  return h('span', { title: t }, h('b', null, short), pkg ? h('span', { className: 'pkg' }, pkg) : '');
+}
+
 export class TopologyPage {
   constructor(info) {
     this.info = info;
@@ -110,7 +117,7 @@ export class TopologyPage {
         this.window.el, this.tags.el, this.services),
       this.status,
       h('div', { className: 'split' },
-        h('div', { className: 'graph-wrap' }, this.graphEl, this.legend),
+        h('div', { className: 'graph-col' }, h('div', { className: 'graph-wrap' }, this.graphEl), this.legend),
         this.details));
   }
 
@@ -205,7 +212,8 @@ export class TopologyPage {
       elements.push({
         group: 'edges',
         data: {
-          id: e.id, source: e.from, target: e.to, status: e.status, label: edgeLabel(e.labels),
+          id: e.id, source: e.from, target: e.to, status: e.status,
+          label: edgeLabel(e.labels) + (e.errors ? `\n${e.errors} of ${e.count} failed` : ''),
           count: e.count, errors: e.errors, flows: e.flows, width, wide: width + 2,
         },
       });
@@ -227,12 +235,18 @@ export class TopologyPage {
     this.cy.on('tap', 'edge', (ev) => this.selectEdge(ev.target));
     this.cy.on('tap', (ev) => { if (ev.target === this.cy) this.unselect(); });
     const layout = this.cy.layout({
-      name: 'fcose', quality: big ? 'draft' : 'default', randomize: true, animate: false,
-      nodeRepulsion: () => (big ? 9000 : 30000), idealEdgeLength: () => (big ? 60 : 170), nodeSeparation: 100,
+      name: 'fcose', quality: 'default', randomize: true, animate: false,
+      nodeRepulsion: () => (big ? 12000 : 30000), idealEdgeLength: () => (big ? 80 : 170), nodeSeparation: 100,
+      numIter: big ? 1500 : 2500,
       packComponents: true, padding: 30,
     });
     layout.one('layoutstop', () => {
       this.cy.fit(undefined, 30);
+      // A handful of services would otherwise fill the screen.
+      if (this.cy.zoom() > 1.4) {
+        this.cy.zoom(1.4);
+        this.cy.center();
+      }
       requestAnimationFrame(() => this.drawn(t0, view.nodes.length));
     });
     layout.run();
@@ -260,7 +274,17 @@ export class TopologyPage {
   // drawn records the time to first render, which the browser test reads.
   drawn(t0, nodes) {
     const ms = Math.round(performance.now() - t0);
-    window.tracegraph = { rendered: true, renderMs: ms, sinceNavigationMs: Math.round(performance.now()), nodes };
+    window.tracegraph = {
+      rendered: true, renderMs: ms, sinceNavigationMs: Math.round(performance.now()), nodes,
+      // Where a node is on the page, so a browser test can click it.
+      nodeCenter: (id) => {
+        const n = this.cy && this.cy.getElementById(id);
+        if (!n || !n.length) return null;
+        const p = n.renderedPosition();
+        const r = this.graphEl.getBoundingClientRect();
+        return { x: r.left + p.x, y: r.top + p.y };
+      },
+    };
     this.graphEl.dataset.rendered = String(nodes);
     if (this.summary && nodes) this.status.textContent = `${this.summary} · drawn in ${ms} ms`;
   }
@@ -339,10 +363,10 @@ export class TopologyPage {
     const rows = [
       ['kind', f.kind + (f.system ? ' · ' + f.system : '')],
       ['channel', f.channel + (f.pattern ? ' (pattern)' : '')],
-      ['message type', f.message_type],
+      ['message type', typeCell(f.message_type)],
     ];
-    if (f.observed_type) rows.push(['observed type', f.observed_type]);
-    if (f.reply_type) rows.push(['reply type', f.reply_type]);
+    if (f.observed_type) rows.push(['observed type', typeCell(f.observed_type)]);
+    if (f.reply_type) rows.push(['reply type', typeCell(f.reply_type)]);
     if (st) {
       rows.push(['count', String(st.count)], ['errors', String(st.errors)], ['p50 / p95', `${fmtUS(st.p50_us)} / ${fmtUS(st.p95_us)}`],
         ['first seen', fmtTime(st.first_seen)], ['last seen', fmtTime(st.last_seen)]);
@@ -351,7 +375,7 @@ export class TopologyPage {
     const card = h('section', { className: 'flow', dataset: { status: f.status || '' } },
       h('h3', null, h('span', { className: 'svc' }, f.from || '(no producer)'), ' → ', h('span', { className: 'svc' }, f.to || '(no consumer)'),
         ' ', statusBadge(f.status), f.baselined ? h('span', { className: 'badge' }, 'baselined') : ''),
-      h('dl', null, rows.map(([k, v]) => [h('dt', null, k), h('dd', { title: v }, v)])),
+      h('dl', null, rows.map(([k, v]) => [h('dt', null, k), h('dd', { title: typeof v === 'string' ? v : undefined }, v)])),
       f.evidence && f.evidence.length
         ? h('div', { className: 'evidence' }, h('div', { className: 'label' }, 'declared at'),
           h('ul', null, f.evidence.map((ev) => h('li', { className: 'mono' }, `${ev.file}:${ev.line}`))))
@@ -376,8 +400,9 @@ export class TopologyPage {
       if (!res.traces.length) el.appendChild(h('div', { className: 'hint' }, 'none in this window'));
       el.appendChild(h('ul', { className: 'trace-list' }, res.traces.map((t) =>
         h('li', null,
-          h('a', { href: traceHref(t.trace_id), className: 'trace-link mono' }, t.trace_id.slice(0, 16)),
-          ' ', fmtTime(t.timestamp), ' ', fmtUS(t.duration_us), ' ', statusBadge(t.status)))));
+          h('span', { className: 'when' }, fmtTime(t.timestamp).slice(11)), h('span', { className: 'lat' }, fmtUS(t.duration_us)),
+          statusBadge(t.status),
+          h('a', { href: traceHref(t.trace_id), className: 'trace-link mono', title: t.trace_id }, t.trace_id)))));
     } catch (e) {
       clear(el).appendChild(h('div', { className: 'error' }, e.message));
     }

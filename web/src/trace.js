@@ -47,6 +47,8 @@ export async function renderTrace(root, id) {
   );
 }
 
+const RECEIVES = new Set(['consume', 'serve']);
+
 // treeItem is one event and, under it, the events it caused: the consumers
 // of a publish, the serving of a request, what a handler sent in turn.
 function treeItem(node, t0) {
@@ -54,7 +56,8 @@ function treeItem(node, t0) {
   const row = h('div', { className: 'hop', dataset: { status: e.status, type: e.event_type } },
     h('span', { className: 'hop-kind' }, e.event_type), ' ',
     h('b', { className: 'svc' }, e.service),
-    e.peer_service ? [' ← ', h('span', { className: 'svc peer' }, e.peer_service)] : '',
+    // A receiver names its sender, a sender the service it called.
+    e.peer_service ? [RECEIVES.has(e.event_type) ? ' ← ' : ' → ', h('span', { className: 'svc peer' }, e.peer_service)] : '',
     e.operation ? [' ', h('span', { className: 'op' }, e.operation)] : '',
     e.channel ? [' ', h('span', { className: 'chan' }, e.channel)] : '',
     e.message_type ? [' ', h('span', { className: 'type', title: e.message_type }, shortType(e.message_type))] : '',

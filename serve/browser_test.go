@@ -1,0 +1,467 @@
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/tracegraph/tracegraph/runtimegraph"
+	"github.com/tracegraph/tracegraph/telemetry"
+	"github.com/tracegraph/tracegraph/topology"
+)
+
+var update = flag.Bool("update", false, "write the browser tests' screenshots to testdata/screenshots")
+
+// chromium finds Debian's Chromium. Without it the browser tests skip,
+// unless TRACEGRAPH_REQUIRE_BROWSER=1 (CI), where that is a failure.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	msg := "no chromium binary on PATH (apt-get install chromium): browser test skipped"
+	if os.Getenv("TRACEGRAPH_REQUIRE_BROWSER") == "1" {
+		t.Fatal(msg + ", but TRACEGRAPH_REQUIRE_BROWSER=1")
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// browser is one headless Chromium with a fresh profile, and the dialogs
+// (alert, confirm, prompt) its pages opened.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+
+	mu      sync.Mutex
+	dialogs []string
+}
+
+func newBrowser(t *testing.T) *browser {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	exe := chromium(t)
+	// Chromium's helpers can still write to the profile for a moment after
+	// the browser exits, so the directory is removed with retries, after
+	// the browser (cleanups run last-registered first).
+	profile, err := os.MkdirTemp("", "tracegraph-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	actx, cancel := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1400, 900),
+	)
+	t.Cleanup(cancel)
+	bctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(cancel)
+	b := &browser{t: t, ctx: bctx}
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start %s: %v", exe, err)
+	}
+	// Any dialog is recorded and dismissed: a page of ours never opens one,
+	// so a dialog means some text from the data ran as script.
+	opening := chromedp.Events(bctx, page.JavascriptDialogOpening)
+	go func() {
+		for e, err := range opening {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.dialogs = append(b.dialogs, fmt.Sprintf("%s: %s", e.Type, e.Message))
+			b.mu.Unlock()
+			go func() {
+				_ = chromedp.Do(bctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+					_, err := cdp.Call(ctx, t, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{})
+					return err
+				}))
+			}()
+		}
+	}()
+	return b
+}
+
+func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func eval[T any](b *browser, expr string) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		b.t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+func (b *browser) text(css string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(css), chromedp.NodeVisible))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", css, err)
+	}
+	return s
+}
+
+// waitGraph waits until the topology page has drawn its graph and returns
+// the number of nodes and the time from the request to the first render.
+func (b *browser) waitGraph() (nodes int, ms float64) {
+	b.t.Helper()
+	b.do("wait for the graph", chromedp.WaitVisible(chromedp.CSS(`#graph[data-rendered]`)))
+	type drawn struct {
+		Nodes    int     `json:"nodes"`
+		RenderMs float64 `json:"renderMs"`
+	}
+	d := eval[drawn](b, `window.tracegraph`)
+	return d.Nodes, d.RenderMs
+}
+
+// clickNode clicks a graph node where it is drawn, as a person would.
+func (b *browser) clickNode(id string) {
+	b.t.Helper()
+	type point struct {
+		X float64 `json:"x"`
+		Y float64 `json:"y"`
+	}
+	idJSON, _ := json.Marshal(id)
+	p := eval[*point](b, fmt.Sprintf(`window.tracegraph.nodeCenter(%s)`, idJSON))
+	if p == nil {
+		b.t.Fatalf("no node %s in the graph", id)
+	}
+	b.do("click node "+id, chromedp.MouseClickXY(p.X, p.Y))
+}
+
+// screenshot saves the page as a PNG: in testdata/screenshots with -update,
+// else in a temporary directory named in the log.
+func (b *browser) screenshot(name string) string {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	dir := filepath.Join("testdata", "screenshots")
+	if !*update {
+		dir = b.t.TempDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot %s", path)
+	return path
+}
+
+func (b *browser) noDialogs() {
+	b.t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.dialogs) > 0 {
+		b.t.Errorf("the page opened dialogs: %q", b.dialogs)
+	}
+}
+
+// shopEvents is the example shop's committed events, or this package's
+// fixture when the shop is not there.
+func shopEvents(t *testing.T) string {
+	p := filepath.Join("..", "examples", "shop", "events.jsonl")
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	t.Logf("%s not found; using testdata/events.jsonl", p)
+	return filepath.Join("testdata", "events.jsonl")
+}
+
+func serveFiles(t *testing.T, paths ...string) (*httptest.Server, *Files) {
+	t.Helper()
+	files, err := OpenFiles(context.Background(), paths, runtimegraph.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Backend: files, Describe: strings.Join(paths, ", ")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+	return ts, files
+}
+
+// TestBrowserShop walks the pages as a person would: the shop's topology,
+// the catalog's flows, one of their traces, and the failed inventory updates
+// of one merchant.
+func TestBrowserShop(t *testing.T) {
+	b := newBrowser(t)
+	ts, files := serveFiles(t, shopEvents(t))
+
+	b.do("open the topology", chromedp.Navigate(ts.URL+"/#/"))
+	nodes, ms := b.waitGraph()
+	if nodes < 3 {
+		t.Fatalf("the graph has %d nodes", nodes)
+	}
+	t.Logf("shop topology: %d nodes drawn %.0f ms after the request", nodes, ms)
+	if status := b.text(".status-line"); !strings.Contains(status, "services") || !strings.Contains(status, "flows") {
+		t.Errorf("status line %q", status)
+	}
+	if legend := b.text(".legend"); !strings.Contains(legend, "undeclared") || !strings.Contains(legend, "unobserved") {
+		t.Errorf("legend %q", legend)
+	}
+	b.screenshot("topology")
+
+	b.clickNode("svc:catalog")
+	b.do("wait for the catalog's flows", chromedp.WaitVisible(chromedp.CSS(`#details .flow`)))
+	details := b.text("#details")
+	for _, want := range []string{"catalog", "sku.updated", "catalogmsg.SkuUpdated", "count", "errors", "p50 / p95", "first seen", "last seen"} {
+		if !strings.Contains(details, want) {
+			t.Errorf("details panel lacks %q:\n%s", want, details)
+		}
+	}
+	b.do("wait for recent traces", chromedp.WaitVisible(chromedp.CSS(`#details .trace-link`)))
+	b.screenshot("catalog-details")
+
+	b.do("open a recent trace", chromedp.Click(chromedp.CSS(`#details .trace-link`), chromedp.NodeVisible))
+	b.do("wait for the tree", chromedp.WaitVisible(chromedp.CSS(`#trace-tree li`)))
+	loc := eval[string](b, `location.hash`)
+	if !strings.HasPrefix(loc, "#/trace/") {
+		t.Errorf("after clicking a trace, location is %q", loc)
+	}
+	tree := eval[string](b, `document.querySelector('#trace-tree').textContent`)
+	if !strings.Contains(tree, "consume") || !strings.Contains(tree, "catalog") {
+		t.Errorf("tree lacks the catalog's hop:\n%s", tree)
+	}
+	// Every event of the log is in the tree once, and some hop is nested.
+	hops := eval[int](b, `document.querySelectorAll('#trace-tree .hop').length`)
+	rows := eval[int](b, `document.querySelectorAll('#trace-log tbody tr').length`)
+	nested := eval[int](b, `document.querySelectorAll('#trace-tree ul .hop').length`)
+	if hops != rows || hops == 0 || nested == 0 {
+		t.Errorf("tree has %d hops (%d nested), log %d events", hops, nested, rows)
+	}
+	b.screenshot("trace")
+
+	// Two clicks: the Events page, then the question.
+	b.do("open events", chromedp.Navigate(ts.URL+"/#/"), chromedp.Click(chromedp.CSS(`header nav a[data-page="events"]`), chromedp.NodeVisible))
+	b.do("ask", chromedp.Click(chromedp.CSS(`a.preset`), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.CSS(`#event-count`)))
+	want, err := files.Select(b.ctx, runtimegraph.Filter{Service: "inventory", EventType: telemetry.TypeConsume,
+		Status: telemetry.StatusError, Where: []runtimegraph.Tag{{Key: "merchant_id", Value: "4c5d6e7"}}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		Service string `json:"service"`
+		Status  string `json:"status"`
+		Tags    string `json:"tags"`
+	}
+	got := eval[[]row](b, `[...document.querySelectorAll('#events-table tbody tr')].map(r => ({service: r.cells[2].textContent, status: r.cells[9].textContent, tags: r.cells[10].textContent}))`)
+	if len(want) == 0 || len(got) != len(want) {
+		t.Errorf("events page shows %d events, the store has %d", len(got), len(want))
+	}
+	for _, r := range got {
+		if r.Service != "inventory" || r.Status != "error" || !strings.Contains(r.Tags, "merchant_id=4c5d6e7") {
+			t.Errorf("row %+v is not a failed inventory update of merchant 4c5d6e7", r)
+		}
+	}
+	b.screenshot("events")
+	b.noDialogs()
+}
+
+const evil = `<img src=x onerror=alert(1)>`
+
+// TestBrowserEscaping puts markup in every field a page shows and checks it
+// is shown as text and runs nothing, with the page's CSP bypassed so that
+// the escaping alone is what is tested.
+func TestBrowserEscaping(t *testing.T) {
+	b := newBrowser(t)
+	path := filepath.Join(t.TempDir(), "evil.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := telemetry.NewWriter(f)
+	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	evilType := `x.<script>alert(2)</script>`
+	for i, e := range []telemetry.Event{
+		{TraceID: "evil-trace", EventType: telemetry.TypePublish, Service: evil, Channel: `<b>chan</b>`, MessageType: evilType, MessageID: "m1"},
+		{TraceID: "evil-trace", EventType: telemetry.TypeConsume, Service: "catalog", PeerService: evil, Channel: `<b>chan</b>`,
+			MessageType: evilType, MessageID: "m1", Status: telemetry.StatusError, Error: `<iframe src="javascript:alert(3)">`,
+			Tags: map[string]string{"note": `<svg onload=alert(4)>`}},
+		{TraceID: "evil-trace", EventType: telemetry.TypePublish, Service: "catalog", Channel: "sku.updated", MessageType: "catalog.SkuUpdated", MessageID: "m2", ParentIDs: []string{"m1"}},
+		{TraceID: "evil-trace", EventType: telemetry.TypeConsume, Service: evil, PeerService: "catalog", Channel: "sku.updated", MessageType: "catalog.SkuUpdated", MessageID: "m2", ParentIDs: []string{"m1"}},
+	} {
+		e.EventID, e.Timestamp, e.DurationUS = fmt.Sprintf("evil-%d", i), at.Add(time.Duration(i)*time.Millisecond), 100
+		if err := w.Write(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ts, _ := serveFiles(t, path)
+
+	b.do("bypass CSP", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, page.SetBypassCSP, page.SetBypassCSPParams{Enabled: true})
+		return err
+	}))
+	// markup counts the elements the data would make if it were parsed as
+	// HTML; the pages themselves make none of these.
+	const markup = `document.querySelectorAll('img, iframe, svg, script:not([src])').length +
+		[...document.querySelectorAll('b')].filter(e => e.textContent === 'chan').length`
+	check := func(where string, texts ...string) {
+		t.Helper()
+		time.Sleep(300 * time.Millisecond) // an injected image would fail to load and fire onerror by now
+		if n := eval[int](b, markup); n != 0 {
+			t.Errorf("%s: %d elements made from the data", where, n)
+		}
+		body := eval[string](b, `document.body.innerText`)
+		for _, s := range texts {
+			if !strings.Contains(body, s) {
+				t.Errorf("%s: the page does not show %q as text", where, s)
+			}
+		}
+	}
+
+	b.do("open the topology", chromedp.Navigate(ts.URL+"/#/"))
+	if n, _ := b.waitGraph(); n != 2 {
+		t.Errorf("graph has %d nodes, want 2 (catalog and the evil service)", n)
+	}
+	b.clickNode(topology.ServiceNodeID(evil))
+	b.do("wait for the flows", chromedp.WaitVisible(chromedp.CSS(`#details .flow`)))
+	if got := b.text("#details .sel-title .name"); got != evil {
+		t.Errorf("details title %q, want %q", got, evil)
+	}
+	// The panel splits a type at its last slash: "x.<script>alert(2)</" over "script>".
+	check("topology details", evil, `<b>chan</b>`, `x.<script>alert(2)</`)
+	b.do("search", chromedp.SendKeys(chromedp.CSS(`input[name="search"]`), "onerror"))
+	if n := eval[int](b, `document.querySelectorAll('#details .flow').length`); n == 0 {
+		t.Error("no flows after searching")
+	}
+	b.screenshot("escaping-topology")
+
+	b.do("open the trace", chromedp.Navigate(ts.URL+"/#/trace/evil-trace"), chromedp.WaitVisible(chromedp.CSS(`#trace-tree li`)))
+	check("trace", evil, `<iframe src="javascript:alert(3)">`, `note=<svg onload=alert(4)>`)
+	b.screenshot("escaping-trace")
+
+	q := url.Values{"service": {evil}}
+	b.do("query events", chromedp.Navigate(ts.URL+"/#/events?"+q.Encode()), chromedp.WaitVisible(chromedp.CSS(`#events-table`)))
+	check("events", evil)
+	if v := eval[string](b, `document.querySelector('input[name="service"]').value`); v != evil {
+		t.Errorf("service field %q, want %q", v, evil)
+	}
+	b.noDialogs()
+}
+
+// generated is a store holding one generated graph and no events.
+type generated struct{ g *topology.Graph }
+
+func (s generated) Graph(context.Context, runtimegraph.Filter) (*topology.Graph, error) {
+	return s.g, nil
+}
+
+func (generated) Select(context.Context, runtimegraph.Filter, int) ([]telemetry.Event, error) {
+	return nil, nil
+}
+
+// bigGraph is n services in teams of about 40, each sending three message
+// types to services picked with a fixed seed: nine in ten to its own team,
+// as a large system's observed graph looks.
+func bigGraph(n int) *topology.Graph {
+	const teamSize = 40
+	r := rand.New(rand.NewPCG(1, 2))
+	g := topology.New(topology.SourceObserved)
+	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	for i := range n {
+		g.Services = append(g.Services, topology.Service{Name: fmt.Sprintf("svc-%03d", i), Team: fmt.Sprintf("team-%02d", i/teamSize)})
+	}
+	for i := range n {
+		for k := range 3 {
+			to := r.IntN(n)
+			if r.IntN(10) > 0 {
+				team := i / teamSize * teamSize
+				to = team + r.IntN(min(teamSize, n-team))
+			}
+			if to == i {
+				to = (to + 1) % n
+			}
+			g.Flows = append(g.Flows, topology.Flow{Kind: topology.KindPubSub, From: g.Services[i].Name, To: g.Services[to].Name,
+				Channel: fmt.Sprintf("svc-%03d.event-%d", i, k), MessageType: fmt.Sprintf("example.com/svc%03d.Event%d", i, k),
+				Stats: &topology.Stats{Count: int64(1 + r.IntN(5000)), P50US: 400, P95US: 2300, FirstSeen: at, LastSeen: at.Add(time.Hour)}})
+		}
+	}
+	g.Normalize()
+	return g
+}
+
+// TestBrowserLargeGraph draws 500 services and 1,500 flows and logs the time
+// from the request to the first render (a figure, not an assertion).
+func TestBrowserLargeGraph(t *testing.T) {
+	b := newBrowser(t)
+	g := bigGraph(500)
+	s, err := New(Options{Backend: generated{g}, Describe: "generated: 500 services"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	t.Cleanup(ts.Close)
+
+	var times []float64
+	for i := range 3 {
+		b.do("open the topology", chromedp.Navigate(fmt.Sprintf("%s/?run=%d#/", ts.URL, i)))
+		nodes, ms := b.waitGraph()
+		if nodes != 500 {
+			t.Fatalf("drew %d nodes, want 500", nodes)
+		}
+		times = append(times, ms)
+	}
+	slices.Sort(times)
+	t.Logf("500 services, %d flows: first render %.0f ms after the request (median of %d loads: %v)",
+		len(g.Flows), times[len(times)/2], len(times), times)
+	// Finding one service among 500 is the search box's job.
+	b.do("search", chromedp.SendKeys(chromedp.CSS(`input[name="search"]`), "svc-042\r"),
+		chromedp.WaitVisible(chromedp.CSS(`#details .flow`)))
+	if got := b.text("#details .sel-title .name"); got != "svc-042" {
+		t.Errorf("search selected %q, want svc-042", got)
+	}
+	b.screenshot("large-graph")
+}
