@@ -74,10 +74,10 @@ func TestReadErrors(t *testing.T) {
 		{"zipkin truncated", `[{"traceId":"1","id":"2"`, Auto, "unexpected end of input"},
 		{"zipkin trailing", `[] []`, Auto, "after the end of the document"},
 		{"zipkin element", `[[1]]`, ZipkinJSON, "bad.json:1:"},
-		{"otlp id", "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[\n{\"traceId\":\"xyz!\",\"spanId\":\"01\"}]}]}]}", Auto, "bad.json:2:1: proto:"},
+		{"otlp id", "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[\n{\"traceId\":\"xyz!\",\"spanId\":\"01\"}]}]}]}", Auto, "bad.json:2:12: invalid value for bytes field traceId"},
 		{"otlp id length", "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[\n{\"traceId\":\"AAAA\",\"spanId\":\"0102030405060708\"}]}]}]}", Auto, "traceId has 3 bytes"},
 		{"otlp not array", `{"resourceSpans":{}}`, Auto, `"resourceSpans" must be an array`},
-		{"otlp not object", `{"resourceSpans":[]} [1]`, OTLPJSON, "want an OTLP TracesData object"},
+		{"otlp not object", `{"resourceSpans":[]} [1]`, OTLPJSON, "bad.json:1:22: invalid character '[', want '{' opening an OTLP TracesData object"},
 		{"jaeger data", `{"data":{}}`, Auto, `"data" must be an array`},
 		{"jaeger type", "{\"data\":[\n{\"spans\":[{\"startTime\":\"x\"}]}]}", Auto, "bad.json:2:"},
 		{"proto length", "\x7f\xff\xff\xff", OTLPProto, "over the 67108864-byte limit"},
@@ -145,7 +145,7 @@ func TestOTLPEncodingsAgree(t *testing.T) {
 
 // tracesData reads an OTLP/JSON file into the message with the real id
 // bytes, decoding the hex ids the way the spec writes them.
-func tracesData(t *testing.T, path string) *tracepb.TracesData {
+func tracesData(t testing.TB, path string) *tracepb.TracesData {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -178,4 +178,13 @@ func tracesData(t *testing.T, path string) *tracepb.TracesData {
 		}
 	}
 	return &td
+}
+
+// tracesDataFuzz is the protobuf encoding of an OTLP/JSON test file.
+func tracesDataFuzz(t testing.TB, path string) []byte {
+	b, err := proto.Marshal(tracesData(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -46,103 +46,117 @@ type jaegerProcess struct {
 // bare trace object (what jaeger-ui test fixtures hold), or an array of
 // traces. One trace is decoded at a time: a trace's processes may follow
 // its spans, so a trace is the unit of memory.
-func readJaeger(in *input, l *lineReader) error {
-	dec := json.NewDecoder(l)
-	off := dec.InputOffset()
-	t, err := dec.Token()
-	if err != nil {
-		return in.decodeErr(l, off, err)
-	}
-	switch t {
-	case json.Delim('['):
-		if err := in.jaegerTraces(l, dec); err != nil {
-			return err
-		}
-	case json.Delim('{'):
-		if err := in.jaegerObject(l, dec); err != nil {
-			return err
-		}
-	default:
-		return fmt.Errorf("%s: want a Jaeger JSON object or array, got %v", l.where(in.name, off), t)
-	}
-	return trailing(in, l, dec)
-}
-
-// jaegerTraces reads the elements of an array of traces, and its end.
-func (in *input) jaegerTraces(l *lineReader, dec *json.Decoder) error {
-	for dec.More() {
-		off := dec.InputOffset()
-		var tr jaegerTrace
-		if err := dec.Decode(&tr); err != nil {
-			return in.decodeErr(l, off, err)
-		}
-		if err := in.addJaegerTrace(l, off, &tr); err != nil {
-			return err
-		}
-	}
-	off := dec.InputOffset()
-	if _, err := dec.Token(); err != nil {
-		return in.decodeErr(l, off, err)
-	}
-	return nil
-}
-
-// jaegerObject reads the rest of an object whose '{' was read: either the
-// API envelope with "data", or one bare trace.
-func (in *input) jaegerObject(l *lineReader, dec *json.Decoder) error {
-	start := dec.InputOffset()
-	var bare jaegerTrace
-	isTrace := false
-	for dec.More() {
-		off := dec.InputOffset()
-		t, err := dec.Token()
+func readJaeger(in *input, f *framer) error {
+	return in.pipeline(func(emit func(position, []byte) error) error {
+		c, err := f.peek()
 		if err != nil {
-			return in.decodeErr(l, off, err)
+			return err
 		}
-		key, _ := t.(string)
-		off = dec.InputOffset()
-		switch key {
-		case "data":
-			if t, err := dec.Token(); err != nil {
-				return in.decodeErr(l, off, err)
-			} else if t == nil {
-				continue // "data": null, as the API answers an empty search
-			} else if t != json.Delim('[') {
-				return fmt.Errorf("%s: Jaeger \"data\" must be an array of traces", l.where(in.name, off))
-			}
-			if err := in.jaegerTraces(l, dec); err != nil {
+		switch c {
+		case '[':
+			f.pos++
+			if err := jaegerTraces(f, emit); err != nil {
 				return err
 			}
-			continue
-		case "traceID":
-			err = dec.Decode(&bare.TraceID)
-		case "spans":
-			err = dec.Decode(&bare.Spans)
-		case "processes":
-			err = dec.Decode(&bare.Processes)
+		case '{':
+			if err := jaegerObject(f, emit); err != nil {
+				return err
+			}
 		default:
-			var skip json.RawMessage
-			err = dec.Decode(&skip)
+			return f.unexpected(c, "a Jaeger JSON object or array")
 		}
-		if err != nil {
-			return in.decodeErr(l, off, err)
+		return f.end()
+	}, func(e elem) ([]*span, error) {
+		var tr jaegerTrace
+		if err := json.Unmarshal(e.data, &tr); err != nil {
+			return nil, valueErr(in.name, e.at, e.data, err)
 		}
-		if key == "traceID" || key == "spans" || key == "processes" {
-			isTrace = true
-		}
-	}
-	off := dec.InputOffset()
-	if _, err := dec.Token(); err != nil {
-		return in.decodeErr(l, off, err)
-	}
-	if isTrace {
-		return in.addJaegerTrace(l, start, &bare)
-	}
-	return nil
+		return jaegerSpans(&tr), nil
+	})
 }
 
-func (in *input) addJaegerTrace(l *lineReader, off int64, tr *jaegerTrace) error {
-	where := func() string { return l.where(in.name, off) }
+// jaegerTraces frames the elements of an array of traces whose '[' was
+// read, and its ']'.
+func jaegerTraces(f *framer, emit func(position, []byte) error) error {
+	more, err := f.first(']')
+	for more && err == nil {
+		var data []byte
+		var at position
+		if data, at, err = f.value(); err != nil {
+			return err
+		}
+		if err := emit(at, data); err != nil {
+			return err
+		}
+		more, err = f.next(']', "the array of Jaeger traces")
+	}
+	return err
+}
+
+// jaegerObject frames an object: the API envelope with "data", or one bare
+// trace, re-assembled from its traceID, spans and processes.
+func jaegerObject(f *framer, emit func(position, []byte) error) error {
+	at := f.here()
+	if err := f.expect('{', "'{'"); err != nil {
+		return err
+	}
+	var bare []byte
+	more, err := f.first('}')
+	for more && err == nil {
+		var key string
+		if key, err = f.key(); err != nil {
+			return err
+		}
+		switch key {
+		case "data":
+			c, err := f.peek()
+			if err != nil {
+				return err
+			}
+			switch c {
+			case 'n': // "data": null, as the API answers an empty search
+				if err := f.skip(); err != nil {
+					return err
+				}
+			case '[':
+				f.pos++
+				if err := jaegerTraces(f, emit); err != nil {
+					return err
+				}
+			default:
+				return f.errorf(f.here(), "Jaeger \"data\" must be an array of traces")
+			}
+		case "traceID", "spans", "processes":
+			data, _, err := f.value()
+			if err != nil {
+				return err
+			}
+			if bare == nil {
+				bare = append(bare, '{')
+			} else {
+				bare = append(bare, ',')
+			}
+			bare = fmt.Appendf(bare, "%q:", key)
+			bare = append(bare, data...)
+			if len(bare) > f.max {
+				return f.errorf(at, "trace over the %d-byte limit", f.max)
+			}
+		default:
+			if err := f.skip(); err != nil {
+				return err
+			}
+		}
+		more, err = f.next('}', "the Jaeger object")
+	}
+	if err != nil || bare == nil {
+		return err
+	}
+	return emit(at, append(bare, '}'))
+}
+
+// jaegerSpans converts the spans of one trace.
+func jaegerSpans(tr *jaegerTrace) []*span {
+	out := make([]*span, 0, len(tr.Spans))
 	for i := range tr.Spans {
 		js := &tr.Spans[i]
 		traceID := js.TraceID
@@ -202,11 +216,9 @@ func (in *input) addJaegerTrace(l *lineReader, off int64, tr *jaegerTrace) error
 			}
 		}
 		statusTags(s)
-		if err := in.add(s, where); err != nil {
-			return err
-		}
+		out = append(out, s)
 	}
-	return nil
+	return out
 }
 
 // tagString renders a Jaeger tag value (string, bool, number, or base64

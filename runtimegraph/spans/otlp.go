@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -33,179 +35,103 @@ var protojsonOpts = protojson.UnmarshalOptions{DiscardUnknown: true}
 
 // readOTLPJSON streams OTLP/JSON: one TracesData object, or several
 // separated by white space (the collector file exporter writes one per
-// line). It walks the structure token by token down to single spans, so one
-// span is the unit of memory however large a request or resource is.
-func readOTLPJSON(in *input, l *lineReader) error {
-	dec := json.NewDecoder(l)
-	for {
-		off := dec.InputOffset()
-		t, err := dec.Token()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return in.decodeErr(l, off, err)
-		}
-		if t != json.Delim('{') {
-			return fmt.Errorf("%s: want an OTLP TracesData object, got %v", l.where(in.name, off), t)
-		}
-		err = in.objectFields(l, dec, func(key string) (bool, error) {
-			if key != "resourceSpans" && key != "resource_spans" {
-				return false, nil
+// line). Each ResourceSpans is framed and decoded on its own, so one
+// ResourceSpans (at most Options.MaxMessageBytes) is the unit of memory
+// however large a request is.
+func readOTLPJSON(in *input, f *framer) error {
+	return in.pipeline(func(emit func(position, []byte) error) error {
+		for {
+			c, err := f.peek()
+			if err != nil || c == 0 {
+				return err
 			}
-			return true, in.eachElement(l, dec, key, func() error { return in.otlpResourceSpans(l, dec) })
-		})
-		if err != nil {
-			return err
-		}
-	}
-}
-
-// objectFields walks the keys of an object whose '{' was read, up to and
-// including its '}'. field reads the value of a key it knows and returns
-// true; other values are skipped.
-func (in *input) objectFields(l *lineReader, dec *json.Decoder, field func(key string) (bool, error)) error {
-	for dec.More() {
-		off := dec.InputOffset()
-		t, err := dec.Token()
-		if err != nil {
-			return in.decodeErr(l, off, err)
-		}
-		key, _ := t.(string)
-		done, err := field(key)
-		if err != nil {
-			return err
-		}
-		if !done {
-			off = dec.InputOffset()
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return in.decodeErr(l, off, err)
+			if c != '{' {
+				return f.unexpected(c, "'{' opening an OTLP TracesData object")
 			}
-		}
-	}
-	off := dec.InputOffset()
-	if _, err := dec.Token(); err != nil {
-		return in.decodeErr(l, off, err)
-	}
-	return nil
-}
-
-// eachElement reads an array value (null counts as empty), calling elem
-// for each element and reading the closing ']'.
-func (in *input) eachElement(l *lineReader, dec *json.Decoder, key string, elem func() error) error {
-	off := dec.InputOffset()
-	t, err := dec.Token()
-	if err != nil {
-		return in.decodeErr(l, off, err)
-	}
-	if t == nil {
-		return nil
-	}
-	if t != json.Delim('[') {
-		return fmt.Errorf("%s: %q must be an array", l.where(in.name, off), key)
-	}
-	for dec.More() {
-		if err := elem(); err != nil {
-			return err
-		}
-	}
-	off = dec.InputOffset()
-	if _, err := dec.Token(); err != nil {
-		return in.decodeErr(l, off, err)
-	}
-	return nil
-}
-
-// expectObject reads the '{' of an array element.
-func (in *input) expectObject(l *lineReader, dec *json.Decoder, what string) error {
-	off := dec.InputOffset()
-	t, err := dec.Token()
-	if err != nil {
-		return in.decodeErr(l, off, err)
-	}
-	if t != json.Delim('{') {
-		return fmt.Errorf("%s: want %s object, got %v", l.where(in.name, off), what, t)
-	}
-	return nil
-}
-
-// protoValue decodes the next JSON value with protojson into m.
-func (in *input) protoValue(l *lineReader, dec *json.Decoder, m proto.Message) (int64, error) {
-	off := dec.InputOffset()
-	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
-		return off, in.decodeErr(l, off, err)
-	}
-	start := dec.InputOffset() - int64(len(raw))
-	if err := protojsonOpts.Unmarshal(raw, m); err != nil {
-		return start, fmt.Errorf("%s: %w", l.where(in.name, start), err)
-	}
-	return start, nil
-}
-
-// otlpResourceSpans reads one ResourceSpans. Spans met before the resource
-// (a writer may put "resource" last) wait until the resource is read.
-func (in *input) otlpResourceSpans(l *lineReader, dec *json.Decoder) error {
-	if err := in.expectObject(l, dec, "a ResourceSpans"); err != nil {
-		return err
-	}
-	var (
-		res     *resourcepb.Resource
-		service string
-		pending []*tracepb.Span
-		offs    []int64
-	)
-	err := in.objectFields(l, dec, func(key string) (bool, error) {
-		switch key {
-		case "resource":
-			res = &resourcepb.Resource{}
-			if _, err := in.protoValue(l, dec, res); err != nil {
-				return true, err
-			}
-			service = resourceService(res)
-			for i, sp := range pending {
-				if err := in.addOTLP(sp, service, true, l, offs[i]); err != nil {
-					return true, err
-				}
-			}
-			pending, offs = nil, nil
-			return true, nil
-		case "scopeSpans", "scope_spans":
-			return true, in.eachElement(l, dec, key, func() error {
-				if err := in.expectObject(l, dec, "a ScopeSpans"); err != nil {
+			f.pos++
+			more, err := f.first('}')
+			for more && err == nil {
+				var key string
+				if key, err = f.key(); err != nil {
 					return err
 				}
-				return in.objectFields(l, dec, func(key string) (bool, error) {
-					if key != "spans" {
-						return false, nil
-					}
-					return true, in.eachElement(l, dec, key, func() error {
-						sp := &tracepb.Span{}
-						off, err := in.protoValue(l, dec, sp)
-						if err != nil {
-							return err
-						}
-						if res == nil {
-							pending, offs = append(pending, sp), append(offs, off)
-							return nil
-						}
-						return in.addOTLP(sp, service, true, l, off)
-					})
-				})
-			})
+				if key == "resourceSpans" || key == "resource_spans" {
+					err = resourceSpansArray(f, key, emit)
+				} else {
+					err = f.skip()
+				}
+				if err != nil {
+					return err
+				}
+				more, err = f.next('}', "the TracesData object")
+			}
+			if err != nil {
+				return err
+			}
 		}
-		return false, nil
+	}, func(e elem) ([]*span, error) {
+		var rs tracepb.ResourceSpans
+		if err := protojsonOpts.Unmarshal(e.data, &rs); err != nil {
+			return nil, protojsonErr(in.name, e.at, err)
+		}
+		return resourceSpans(&rs, true, func() string { return in.name + ":" + e.at.String() })
 	})
+}
+
+// protojsonPos finds the position protojson gives in its errors (its
+// "proto:" prefix is followed by a space or, on purpose, a no-break space).
+var protojsonPos = regexp.MustCompile(`^proto:[ \x{00a0}]*(?:\(line (\d+):(\d+)\):[ \x{00a0}]*)?`)
+
+// protojsonErr places a protojson error on a value that starts at at: its
+// "(line l:c)" counts from the value's start.
+func protojsonErr(name string, at position, err error) error {
+	msg := err.Error()
+	m := protojsonPos.FindStringSubmatch(msg)
+	if m == nil {
+		return fmt.Errorf("%s:%s: %s", name, at, msg)
+	}
+	if m[1] == "" {
+		return fmt.Errorf("%s:%s: %s", name, at, msg[len(m[0]):])
+	}
+	l, _ := strconv.Atoi(m[1])
+	c, _ := strconv.Atoi(m[2])
+	p := position{line: at.line + l - 1, col: c}
+	if l == 1 {
+		p.col = at.col + c - 1
+	}
+	return fmt.Errorf("%s:%s: %s", name, p, msg[len(m[0]):])
+}
+
+// resourceSpansArray frames the elements of a resourceSpans array (null is
+// empty).
+func resourceSpansArray(f *framer, key string, emit func(position, []byte) error) error {
+	c, err := f.peek()
 	if err != nil {
 		return err
 	}
-	for i, sp := range pending {
-		if err := in.addOTLP(sp, unknownService, true, l, offs[i]); err != nil {
+	if c == 'n' {
+		return f.skip()
+	}
+	if c != '[' {
+		return f.errorf(f.here(), "%q must be an array", key)
+	}
+	f.pos++
+	more, err := f.first(']')
+	for more && err == nil {
+		var data []byte
+		var at position
+		if data, at, err = f.value(); err != nil {
 			return err
 		}
+		if data[0] != '{' {
+			return f.errorf(at, "want a ResourceSpans object, got %.20s", data)
+		}
+		if err := emit(at, data); err != nil {
+			return err
+		}
+		more, err = f.next(']', "the resourceSpans array")
 	}
-	return nil
+	return err
 }
 
 func resourceService(res *resourcepb.Resource) string {
@@ -221,7 +147,7 @@ func resourceService(res *resourcepb.Resource) string {
 // messages, each after a 4-byte big-endian length (its proto format), or one
 // raw message. The first byte tells them apart: field 1 of a raw message
 // starts with 0x0a, a length prefix under 16 MiB with 0x00. A raw message is
-// read one ResourceSpans at a time.
+// framed one ResourceSpans at a time.
 func readOTLPProto(in *input, br *bufio.Reader, max int) error {
 	first, err := br.Peek(1)
 	if err != nil {
@@ -230,42 +156,68 @@ func readOTLPProto(in *input, br *bufio.Reader, max int) error {
 		}
 		return fmt.Errorf("%s: %w", in.name, err)
 	}
-	if first[0] == 0x0a {
-		return in.rawTracesData(br, max)
+	raw := first[0] == 0x0a
+	frame := func(emit func(position, []byte) error) error {
+		if raw {
+			return rawTracesData(in.name, br, max, emit)
+		}
+		return prefixedMessages(in.name, br, max, emit)
 	}
+	return in.pipeline(frame, func(e elem) ([]*span, error) {
+		where := func() string { return in.name + ":" + e.at.String() }
+		if raw {
+			var rs tracepb.ResourceSpans
+			if err := proto.Unmarshal(e.data, &rs); err != nil {
+				return nil, fmt.Errorf("%s: %w", where(), err)
+			}
+			return resourceSpans(&rs, false, where)
+		}
+		var td tracepb.TracesData
+		if err := proto.Unmarshal(e.data, &td); err != nil {
+			return nil, fmt.Errorf("%s: %w", where(), err)
+		}
+		var out []*span
+		for _, rs := range td.GetResourceSpans() {
+			spans, err := resourceSpans(rs, false, where)
+			out = append(out, spans...)
+			if err != nil {
+				return out, err
+			}
+		}
+		return out, nil
+	})
+}
+
+// prefixedMessages frames 4-byte length-prefixed messages.
+func prefixedMessages(name string, br *bufio.Reader, max int, emit func(position, []byte) error) error {
 	var off int64
 	var hdr [4]byte
-	buf := make([]byte, 0, 64<<10)
+	var buf []byte
 	for {
 		if _, err := io.ReadFull(br, hdr[:]); err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
-			return fmt.Errorf("%s: byte %d: truncated length prefix", in.name, off)
+			return fmt.Errorf("%s: byte %d: truncated length prefix", name, off)
 		}
 		n := binary.BigEndian.Uint32(hdr[:])
 		if int64(n) > int64(max) {
-			return fmt.Errorf("%s: byte %d: message of %d bytes is over the %d-byte limit (not an OTLP protobuf file?)", in.name, off, n, max)
+			return fmt.Errorf("%s: byte %d: message of %d bytes is over the %d-byte limit (not an OTLP protobuf file?)", name, off, n, max)
 		}
-		buf = append(buf[:0], make([]byte, n)...)
+		buf = slices.Grow(buf[:0], int(n))[:n]
 		if _, err := io.ReadFull(br, buf); err != nil {
-			return fmt.Errorf("%s: byte %d: truncated message (want %d bytes)", in.name, off, n)
+			return fmt.Errorf("%s: byte %d: truncated message (want %d bytes)", name, off, n)
 		}
-		var td tracepb.TracesData
-		if err := proto.Unmarshal(buf, &td); err != nil {
-			return fmt.Errorf("%s: byte %d: %w", in.name, off, err)
-		}
-		for _, rs := range td.GetResourceSpans() {
-			if err := in.addResourceSpans(rs, off); err != nil {
-				return err
-			}
+		if err := emit(position{off: off}, buf); err != nil {
+			return err
 		}
 		off += 4 + int64(n)
 	}
 }
 
-// rawTracesData reads one TracesData message field by field.
-func (in *input) rawTracesData(br *bufio.Reader, max int) error {
+// rawTracesData frames the resource_spans fields of one raw TracesData
+// message and skips its other fields.
+func rawTracesData(name string, br *bufio.Reader, max int, emit func(position, []byte) error) error {
 	var off int64
 	var buf []byte
 	for {
@@ -275,19 +227,19 @@ func (in *input) rawTracesData(br *bufio.Reader, max int) error {
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
-			return fmt.Errorf("%s: byte %d: bad field tag: %w", in.name, tagOff, err)
+			return fmt.Errorf("%s: byte %d: bad field tag: %v", name, tagOff, err)
 		}
 		off += int64(protowire.SizeVarint(tag))
 		num, typ := protowire.DecodeTag(tag)
 		if num < 1 {
-			return fmt.Errorf("%s: byte %d: invalid protobuf field tag", in.name, tagOff)
+			return fmt.Errorf("%s: byte %d: invalid protobuf field tag", name, tagOff)
 		}
 		var n uint64
 		switch typ {
 		case protowire.VarintType:
 			v, err := binary.ReadUvarint(br)
 			if err != nil {
-				return fmt.Errorf("%s: byte %d: truncated varint", in.name, off)
+				return fmt.Errorf("%s: byte %d: truncated varint", name, off)
 			}
 			off += int64(protowire.SizeVarint(v))
 			continue
@@ -297,25 +249,21 @@ func (in *input) rawTracesData(br *bufio.Reader, max int) error {
 			n = 8
 		case protowire.BytesType:
 			if n, err = binary.ReadUvarint(br); err != nil {
-				return fmt.Errorf("%s: byte %d: truncated length", in.name, off)
+				return fmt.Errorf("%s: byte %d: truncated length", name, off)
 			}
 			off += int64(protowire.SizeVarint(n))
 		default:
-			return fmt.Errorf("%s: byte %d: unsupported protobuf wire type %d", in.name, tagOff, typ)
+			return fmt.Errorf("%s: byte %d: unsupported protobuf wire type %d", name, tagOff, typ)
 		}
 		if n > uint64(max) {
-			return fmt.Errorf("%s: byte %d: field of %d bytes is over the %d-byte limit", in.name, off, n, max)
+			return fmt.Errorf("%s: byte %d: field of %d bytes is over the %d-byte limit", name, off, n, max)
 		}
-		buf = append(buf[:0], make([]byte, n)...)
+		buf = slices.Grow(buf[:0], int(n))[:n]
 		if _, err := io.ReadFull(br, buf); err != nil {
-			return fmt.Errorf("%s: byte %d: truncated field (want %d bytes)", in.name, off, n)
+			return fmt.Errorf("%s: byte %d: truncated field (want %d bytes)", name, off, n)
 		}
 		if num == 1 && typ == protowire.BytesType {
-			var rs tracepb.ResourceSpans
-			if err := proto.Unmarshal(buf, &rs); err != nil {
-				return fmt.Errorf("%s: byte %d: %w", in.name, off, err)
-			}
-			if err := in.addResourceSpans(&rs, off); err != nil {
+			if err := emit(position{off: off}, buf); err != nil {
 				return err
 			}
 		}
@@ -323,39 +271,36 @@ func (in *input) rawTracesData(br *bufio.Reader, max int) error {
 	}
 }
 
-func (in *input) addResourceSpans(rs *tracepb.ResourceSpans, off int64) error {
+// resourceSpans converts the spans of one ResourceSpans.
+func resourceSpans(rs *tracepb.ResourceSpans, jsonIDs bool, where func() string) ([]*span, error) {
 	service := resourceService(rs.GetResource())
+	var out []*span
 	for _, ss := range rs.GetScopeSpans() {
 		for _, sp := range ss.GetSpans() {
-			if err := in.addOTLP(sp, service, false, nil, off); err != nil {
-				return err
+			s, err := otlpSpan(sp, service, jsonIDs)
+			if err != nil {
+				return out, fmt.Errorf("%s: %w", where(), err)
 			}
+			out = append(out, s)
 		}
 	}
-	return nil
+	return out, nil
 }
 
-// addOTLP converts one OTLP span. jsonIDs says the ids came through
-// protojson (see otlpID); l and off locate the span for warnings and
-// errors (l is nil for protobuf input).
-func (in *input) addOTLP(sp *tracepb.Span, service string, jsonIDs bool, l *lineReader, off int64) error {
-	where := func() string {
-		if l == nil {
-			return fmt.Sprintf("%s: byte %d", in.name, off)
-		}
-		return l.where(in.name, off)
-	}
+// otlpSpan converts one OTLP span. jsonIDs says the ids came through
+// protojson (see otlpID).
+func otlpSpan(sp *tracepb.Span, service string, jsonIDs bool) (*span, error) {
 	trace, err := otlpID(sp.GetTraceId(), jsonIDs, "traceId")
 	if err != nil {
-		return fmt.Errorf("%s: %w", where(), err)
+		return nil, err
 	}
 	id, err := otlpID(sp.GetSpanId(), jsonIDs, "spanId")
 	if err != nil {
-		return fmt.Errorf("%s: %w", where(), err)
+		return nil, err
 	}
 	parent, err := otlpID(sp.GetParentSpanId(), jsonIDs, "parentSpanId")
 	if err != nil {
-		return fmt.Errorf("%s: %w", where(), err)
+		return nil, err
 	}
 	start, end := sp.GetStartTimeUnixNano(), sp.GetEndTimeUnixNano()
 	s := &span{
@@ -380,11 +325,11 @@ func (in *input) addOTLP(sp *tracepb.Span, service string, jsonIDs bool, l *line
 	for _, link := range sp.GetLinks() {
 		lt, err := otlpID(link.GetTraceId(), jsonIDs, "links.traceId")
 		if err != nil {
-			return fmt.Errorf("%s: %w", where(), err)
+			return nil, err
 		}
 		ls, err := otlpID(link.GetSpanId(), jsonIDs, "links.spanId")
 		if err != nil {
-			return fmt.Errorf("%s: %w", where(), err)
+			return nil, err
 		}
 		if ls != "" {
 			if lt == "" {
@@ -403,7 +348,7 @@ func (in *input) addOTLP(sp *tracepb.Span, service string, jsonIDs bool, l *line
 		s.err, s.errText = true, st.GetMessage()
 	}
 	statusTags(s)
-	return in.add(s, where)
+	return s, nil
 }
 
 // clampNanos keeps a time inside int64 nanoseconds.

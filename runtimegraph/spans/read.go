@@ -36,7 +36,9 @@ type Options struct {
 	// MaxTags and MaxTagBytes bound an event's tags: the first MaxTags
 	// attributes by key, keys and values cut to MaxTagBytes.
 	MaxTags, MaxTagBytes int
-	// MaxMessageBytes bounds one OTLP protobuf message (DefaultMaxMessageBytes).
+	// MaxMessageBytes bounds one unit of decoding (DefaultMaxMessageBytes):
+	// an OTLP protobuf message or ResourceSpans, an OTLP/JSON ResourceSpans,
+	// a Zipkin span or trace array, a Jaeger trace.
 	MaxMessageBytes int
 }
 
@@ -160,13 +162,13 @@ func Read(ctx context.Context, r io.Reader, name string, format Format, opts Opt
 	var err error
 	switch format {
 	case OTLPJSON, OTLPJSONL:
-		err = readOTLPJSON(in, newLineReader(br))
+		err = readOTLPJSON(in, newFramer(br, name, opts.MaxMessageBytes))
 	case OTLPProto:
 		err = readOTLPProto(in, br, opts.MaxMessageBytes)
 	case ZipkinJSON:
-		err = readZipkin(in, newLineReader(br))
+		err = readZipkin(in, newFramer(br, name, opts.MaxMessageBytes))
 	case JaegerJSON:
-		err = readJaeger(in, newLineReader(br))
+		err = readJaeger(in, newFramer(br, name, opts.MaxMessageBytes))
 	default:
 		err = fmt.Errorf("%s: unknown input format %q", name, format)
 	}

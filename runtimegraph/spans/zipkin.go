@@ -1,10 +1,8 @@
 package spans
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 )
@@ -31,109 +29,51 @@ type zipkinEndpoint struct {
 
 // readZipkin streams a Zipkin v2 JSON array whose elements are spans, or
 // arrays of spans (one per trace, as /api/v2/traces returns).
-func readZipkin(in *input, l *lineReader) error {
-	dec := json.NewDecoder(l)
-	if err := expectDelim(in, l, dec, '[', "a Zipkin span array"); err != nil {
-		return err
-	}
-	for dec.More() {
-		if peekValue(dec) == '{' {
-			off := dec.InputOffset()
-			var z zipkinSpan
-			if err := dec.Decode(&z); err != nil {
-				return in.decodeErr(l, off, err)
-			}
-			if err := in.addZipkin(l, off, &z); err != nil {
+func readZipkin(in *input, f *framer) error {
+	return in.pipeline(func(emit func(position, []byte) error) error {
+		if err := f.expect('[', "'[' opening a Zipkin span array"); err != nil {
+			return err
+		}
+		more, err := f.first(']')
+		for more && err == nil {
+			var data []byte
+			var at position
+			if data, at, err = f.value(); err != nil {
 				return err
 			}
-			continue
+			if err := emit(at, data); err != nil {
+				return err
+			}
+			more, err = f.next(']', "the Zipkin span array")
 		}
-		off := dec.InputOffset()
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return in.decodeErr(l, off, err)
+		if err != nil {
+			return err
 		}
-		raw = bytes.TrimLeft(raw, " \t\r\n")
-		start := dec.InputOffset() - int64(len(raw))
-		switch {
-		case len(raw) > 0 && raw[0] == '[':
+		return f.end()
+	}, func(e elem) ([]*span, error) {
+		switch e.data[0] {
+		case '{':
+			var z zipkinSpan
+			if err := json.Unmarshal(e.data, &z); err != nil {
+				return nil, valueErr(in.name, e.at, e.data, err)
+			}
+			return []*span{zipkinToSpan(&z)}, nil
+		case '[':
 			var trace []zipkinSpan
-			if err := json.Unmarshal(raw, &trace); err != nil {
-				return in.valueErr(l, start, err)
+			if err := json.Unmarshal(e.data, &trace); err != nil {
+				return nil, valueErr(in.name, e.at, e.data, err)
 			}
+			out := make([]*span, len(trace))
 			for i := range trace {
-				if err := in.addZipkin(l, start, &trace[i]); err != nil {
-					return err
-				}
+				out[i] = zipkinToSpan(&trace[i])
 			}
-		case len(raw) > 0 && raw[0] == '{':
-			var z zipkinSpan
-			if err := json.Unmarshal(raw, &z); err != nil {
-				return in.valueErr(l, start, err)
-			}
-			if err := in.addZipkin(l, start, &z); err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("%s: want a Zipkin span or an array of spans, got %.20s", l.where(in.name, start), raw)
+			return out, nil
 		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return in.decodeErr(l, dec.InputOffset(), err)
-	}
-	return trailing(in, l, dec)
+		return nil, fmt.Errorf("%s:%s: want a Zipkin span or an array of spans, got %.20s", in.name, e.at, e.data)
+	})
 }
 
-// peekValue returns the first byte of the next array element if the
-// decoder has it buffered, else 0. It lets the common case (an array of span
-// objects) decode each span once.
-func peekValue(dec *json.Decoder) byte {
-	buf, _ := dec.Buffered().(*bytes.Reader)
-	if buf == nil {
-		return 0
-	}
-	for {
-		c, err := buf.ReadByte()
-		if err != nil {
-			return 0
-		}
-		switch c {
-		case ' ', '\t', '\r', '\n', ',':
-			continue
-		}
-		return c
-	}
-}
-
-// expectDelim reads the opening token of the document.
-func expectDelim(in *input, l *lineReader, dec *json.Decoder, d json.Delim, what string) error {
-	off := dec.InputOffset()
-	t, err := dec.Token()
-	if err != nil {
-		if err == io.EOF {
-			return fmt.Errorf("%s: empty input, want %s", in.name, what)
-		}
-		return in.decodeErr(l, off, err)
-	}
-	if t != d {
-		return fmt.Errorf("%s: want %s, got %v", l.where(in.name, off), what, t)
-	}
-	return nil
-}
-
-// trailing checks that nothing but white space follows the document.
-func trailing(in *input, l *lineReader, dec *json.Decoder) error {
-	off := dec.InputOffset()
-	if _, err := dec.Token(); err != io.EOF {
-		if err != nil {
-			return in.decodeErr(l, off, err)
-		}
-		return fmt.Errorf("%s: unexpected data after the end of the document", l.where(in.name, off))
-	}
-	return nil
-}
-
-func (in *input) addZipkin(l *lineReader, off int64, z *zipkinSpan) error {
+func zipkinToSpan(z *zipkinSpan) *span {
 	s := &span{
 		trace:  normID(z.TraceID, 16),
 		id:     normID(z.ID, 16),
@@ -167,7 +107,7 @@ func (in *input) addZipkin(l *lineReader, off int64, z *zipkinSpan) error {
 		s.err, s.errText = true, v
 	}
 	statusTags(s)
-	return in.add(s, func() string { return l.where(in.name, off) })
+	return s
 }
 
 // statusTags reads the error status OpenTelemetry exporters write as tags

@@ -1,0 +1,59 @@
+package spans
+
+import (
+	"bytes"
+	"context"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tracegraph/tracegraph/runtimegraph/spans/spanstest"
+	"github.com/tracegraph/tracegraph/telemetry"
+)
+
+// benchRead measures decode plus pairing, in spans per second.
+func benchRead(b *testing.B, data []byte, format Format, spans int) {
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	cpu0 := cpuTime(b)
+	for b.Loop() {
+		st, err := Read(context.Background(), bytes.NewReader(data), "bench", format, Options{}, func(telemetry.Event) error { return nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st.Spans != int64(spans) || st.Paired != int64(spans/3) {
+			b.Fatalf("stats %+v, want %d spans, %d hops", st, spans, spans/3)
+		}
+	}
+	b.ReportMetric(float64(spans)*float64(b.N)/b.Elapsed().Seconds(), "spans/s")
+	// Spans per second of CPU (user and system, all threads, so GC counts):
+	// on a machine shared with other work, wall time says more about the
+	// neighbours than about the code.
+	b.ReportMetric(float64(spans)*float64(b.N)/(cpuTime(b)-cpu0).Seconds(), "spans/cpu-s")
+}
+
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+const benchTraces = 20_000
+
+func BenchmarkReadOTLPJSON(b *testing.B) {
+	var buf bytes.Buffer
+	if err := spanstest.NewGenerator().WriteOTLPJSON(&buf, 0, benchTraces); err != nil {
+		b.Fatal(err)
+	}
+	benchRead(b, buf.Bytes(), OTLPJSON, benchTraces*spanstest.SpansPerTrace)
+}
+
+func BenchmarkReadZipkin(b *testing.B) {
+	var buf bytes.Buffer
+	if err := spanstest.NewGenerator().WriteZipkin(&buf, 0, benchTraces); err != nil {
+		b.Fatal(err)
+	}
+	benchRead(b, buf.Bytes(), ZipkinJSON, benchTraces*spanstest.SpansPerTrace)
+}

@@ -1,0 +1,150 @@
+package spans
+
+import (
+	"runtime"
+	"sync"
+)
+
+// elem is one framed value: a span, a trace, a ResourceSpans or a protobuf
+// message, by format.
+type elem struct {
+	at   position
+	data []byte
+}
+
+// job is a run of elems one worker decodes, in stream order.
+type job struct {
+	elems []elem
+	buf   []byte // backing store of the elems' data
+	spans []*span
+	ats   []position // where each span's elem starts
+	err   error
+	done  chan struct{}
+}
+
+// Job sizes: large enough that channel hand-offs cost nothing next to
+// decoding, small enough that the jobs in flight stay a few MiB.
+const (
+	jobBytes = 256 << 10
+	jobElems = 512
+)
+
+// decodeFunc turns one elem into spans. It runs on a worker: it must not
+// touch the window.
+type decodeFunc func(e elem) ([]*span, error)
+
+// pipeline frames on one goroutine, decodes on GOMAXPROCS workers and adds
+// the spans to the window on the caller's goroutine in stream order, so the
+// result is the same as decoding in sequence. Memory is bounded by the jobs
+// in flight.
+func (in *input) pipeline(frame func(emit func(at position, data []byte) error) error, decode decodeFunc) error {
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *job, workers)
+	order := make(chan *job, 2*workers)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work {
+				runJob(j, decode)
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(order)
+		defer close(work)
+		newJob := func() *job {
+			return &job{buf: make([]byte, 0, jobBytes+jobBytes/4), done: make(chan struct{})}
+		}
+		cur := newJob()
+		send := func() bool {
+			select {
+			case order <- cur:
+			case <-quit:
+				return false
+			}
+			select {
+			case work <- cur:
+			case <-quit:
+				return false
+			}
+			cur = newJob()
+			return true
+		}
+		err := frame(func(at position, data []byte) error {
+			start := len(cur.buf)
+			cur.buf = append(cur.buf, data...)
+			cur.elems = append(cur.elems, elem{at: at, data: cur.buf[start:len(cur.buf):len(cur.buf)]})
+			if len(cur.buf) >= jobBytes || len(cur.elems) >= jobElems {
+				if !send() {
+					return errStopped
+				}
+			}
+			return nil
+		})
+		if err == errStopped {
+			return
+		}
+		if len(cur.elems) > 0 && !send() {
+			return
+		}
+		if err != nil {
+			failed := &job{err: err, done: make(chan struct{})}
+			close(failed.done)
+			select {
+			case order <- failed:
+			case <-quit:
+			}
+		}
+	}()
+
+	err := in.drain(order)
+	close(quit)
+	for range order { // let the framer finish its last send
+	}
+	wg.Wait()
+	return err
+}
+
+// drain adds the spans of each job, in order, as it completes.
+func (in *input) drain(order <-chan *job) error {
+	for j := range order {
+		<-j.done
+		for i, s := range j.spans {
+			at := j.ats[i]
+			if err := in.add(s, func() string { return in.name + ":" + at.String() }); err != nil {
+				return err
+			}
+		}
+		if j.err != nil {
+			return j.err
+		}
+	}
+	return nil
+}
+
+func runJob(j *job, decode decodeFunc) {
+	defer close(j.done)
+	for _, e := range j.elems {
+		spans, err := decode(e)
+		for _, s := range spans {
+			j.spans = append(j.spans, s)
+			j.ats = append(j.ats, e.at)
+		}
+		if err != nil {
+			j.err = err
+			return
+		}
+	}
+}
+
+type stopped struct{}
+
+func (stopped) Error() string { return "stopped" }
+
+// errStopped ends framing when the reader has stopped.
+var errStopped error = stopped{}
