@@ -57,6 +57,19 @@ func writeOutput(cmd *cobra.Command, path string, write func(io.Writer) error) e
 	if path == "" || path == "-" {
 		return write(cmd.OutOrStdout())
 	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		// A device or pipe (/dev/null, a FIFO) is written in place: renaming
+		// a temporary file over it would replace the device itself.
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return usageErr(fmt.Errorf("output %s: %w", path, err))
+		}
+		if err := write(f); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
 	tmp, err := os.CreateTemp(dirOf(path), ".tracegraph-*")
 	if err != nil {
 		return usageErr(fmt.Errorf("output %s: %w", path, err))
