@@ -3,12 +3,14 @@ package spans
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tracegraph/tracegraph/runtimegraph/spans/spanstest"
 	"github.com/tracegraph/tracegraph/telemetry"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 )
 
 // benchRead measures decode plus pairing, in spans per second.
@@ -56,4 +58,51 @@ func BenchmarkReadZipkin(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchRead(b, buf.Bytes(), ZipkinJSON, benchTraces*spanstest.SpansPerTrace)
+}
+
+// The baselines decode the same bytes with the bare decoder each format
+// uses, and nothing else: bench/spans.sh prints the importer's speed as a
+// ratio to them, measured in the same run.
+
+// BenchmarkBaselineOTLPProtojson is protojson alone, one request per line.
+func BenchmarkBaselineOTLPProtojson(b *testing.B) {
+	var buf bytes.Buffer
+	if err := spanstest.NewGenerator().WriteOTLPJSON(&buf, 0, benchTraces); err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n"))
+	benchBaseline(b, int64(buf.Len()), func() error {
+		for _, l := range lines {
+			var td tracepb.TracesData
+			if err := protojsonOpts.Unmarshal(l, &td); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// BenchmarkBaselineZipkinUnmarshal is encoding/json alone, the whole array.
+func BenchmarkBaselineZipkinUnmarshal(b *testing.B) {
+	var buf bytes.Buffer
+	if err := spanstest.NewGenerator().WriteZipkin(&buf, 0, benchTraces); err != nil {
+		b.Fatal(err)
+	}
+	benchBaseline(b, int64(buf.Len()), func() error {
+		var spans []zipkinSpan
+		return json.Unmarshal(buf.Bytes(), &spans)
+	})
+}
+
+func benchBaseline(b *testing.B, size int64, decode func() error) {
+	b.SetBytes(size)
+	cpu0 := cpuTime(b)
+	for b.Loop() {
+		if err := decode(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	spans := float64(benchTraces*spanstest.SpansPerTrace) * float64(b.N)
+	b.ReportMetric(spans/b.Elapsed().Seconds(), "spans/s")
+	b.ReportMetric(spans/(cpuTime(b)-cpu0).Seconds(), "spans/cpu-s")
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // framer cuts a JSON stream into the byte ranges of values without decoding
@@ -182,7 +183,7 @@ func (f *framer) key() (string, error) {
 	}
 	var k string
 	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &k) != nil {
-		return "", f.errorf(at, "invalid object key %.40s", raw)
+		return "", f.errorf(at, "invalid object key %.40q", raw)
 	}
 	return k, f.expect(':', "':' after object key")
 }
@@ -304,5 +305,10 @@ func valueErr(name string, at position, data []byte, err error) error {
 	case errors.As(err, &te):
 		at = at.where(data, te.Offset)
 	}
-	return fmt.Errorf("%s:%s: %w", name, at, err)
+	return fmt.Errorf("%s:%s: %s", name, at, oneLine(err.Error()))
+}
+
+// oneLine keeps a decoder's message, which may quote the input, on one line.
+func oneLine(s string) string {
+	return strings.NewReplacer("\n", `\n`, "\r", `\r`).Replace(s)
 }

@@ -85,7 +85,7 @@ var protojsonPos = regexp.MustCompile(`^proto:[ \x{00a0}]*(?:\(line (\d+):(\d+)\
 // protojsonErr places a protojson error on a value that starts at at: its
 // "(line l:c)" counts from the value's start.
 func protojsonErr(name string, at position, err error) error {
-	msg := err.Error()
+	msg := oneLine(err.Error())
 	m := protojsonPos.FindStringSubmatch(msg)
 	if m == nil {
 		return fmt.Errorf("%s:%s: %s", name, at, msg)
@@ -124,7 +124,7 @@ func resourceSpansArray(f *framer, key string, emit func(position, []byte) error
 			return err
 		}
 		if data[0] != '{' {
-			return f.errorf(at, "want a ResourceSpans object, got %.20s", data)
+			return f.errorf(at, "want a ResourceSpans object, got %.20q", data)
 		}
 		if err := emit(at, data); err != nil {
 			return err

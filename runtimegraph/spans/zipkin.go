@@ -69,7 +69,7 @@ func readZipkin(in *input, f *framer) error {
 			}
 			return out, nil
 		}
-		return nil, fmt.Errorf("%s:%s: want a Zipkin span or an array of spans, got %.20s", in.name, e.at, e.data)
+		return nil, fmt.Errorf("%s:%s: want a Zipkin span or an array of spans, got %.20q", in.name, e.at, e.data)
 	})
 }
 
