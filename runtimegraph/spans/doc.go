@@ -91,18 +91,44 @@
 // span's own duration, tags the span attributes as strings (the first
 // Options.MaxTags by key, cut to Options.MaxTagBytes).
 //
-// # Memory
+// # The result for Zipkin's messaging2.json
 //
-// Input is streamed: JSON is walked token by token and decoded one span (OTLP,
-// Zipkin) or one trace (Jaeger, whose processes may follow its spans) at a
-// time, protobuf one message or, for a raw message, one ResourceSpans at a
-// time. Spans wait for pairing in a window of open traces holding at most
+// In that export (../shared/corpora/zipkin/messaging2.json) the PRODUCER of
+// transfer-service and the CONSUMER of notification-service are siblings
+// under a parent span that is missing, as are four other transfer-service
+// spans. All six are counted as orphans and attached to the root
+// (mobile-gateway's SERVER span). Neither messaging span has a partner, so
+// each names its broker from its remoteEndpoint, and the observed graph gets
+// exactly these flows:
+//
+//	pubsub   transfer-service -> rabbitmq (virtual)   channel ""  (the producer span has no tags)
+//	pubsub   rabbitmq (virtual) -> notification-service  channel "notification", system rabbitmq
+//	reqrep   mobile-gateway -> auth-service            channel "GET /auth-service/v1/authentications/" (auth-service's
+//	         SERVER has no CLIENT span: its caller is its ancestor's service)
+//	reqrep   (entry) -> mobile-gateway                 channel "POST /mobile-gateway/transfer-service/transactions/{id}/"
+//
+// The three CLIENT spans that name no peer stay dangling requests; every
+// service of the file has events. The producer and consumer are not paired
+// with each other: nothing in the data links them but a shared missing
+// parent, and guessing would invent flows.
+//
+// # Memory and speed
+//
+// Input is streamed. JSON is framed (strings and nesting only) into units
+// that are decoded whole: one OTLP ResourceSpans, one Zipkin span or trace
+// array, one Jaeger trace (whose processes may follow its spans); protobuf
+// one message or, for a raw message, one ResourceSpans. A unit is at most
+// Options.MaxMessageBytes. Units are decoded on GOMAXPROCS workers and their
+// spans handed on in file order, so the output does not depend on the
+// number of workers.
+//
+// Spans wait for pairing in a window of open traces holding at most
 // Options.WindowSpans spans; past that the least recently touched trace is
 // paired and emitted. Zipkin and Jaeger files are grouped by trace and OTLP
 // batches are written soon after spans end, so the two sides of a hop are
-// normally close in a file. The trade-off: a trace spread over more than
-// the window is split, hops across the split lose their partner (the
-// sending side gets a virtual peer, the receiving side an ancestor or no
-// peer), and Stats.LateSpans counts the spans that arrived too late. Events
-// are emitted trace by trace, sorted by time within a trace.
+// normally close in a file. The trade-off: a trace spread over more than the
+// window is split, hops across the split lose their partner (the sending
+// side gets a virtual peer, the receiving side an ancestor or no peer), and
+// Stats.LateSpans counts the spans that arrived too late. Events are emitted
+// trace by trace, sorted by time within a trace.
 package spans

@@ -459,18 +459,13 @@ func (w *window) event(s *span, typ, extra string) telemetry.Event {
 	return e
 }
 
-// tags keeps the first MaxTags attributes in key order, values cut to
-// MaxTagBytes.
+// tags keeps the first MaxTags attributes in key order (input.add sorted
+// them), keys and values cut to MaxTagBytes.
 func (w *window) tags(s *span) map[string]string {
 	if len(s.attrs) == 0 {
 		return nil
 	}
-	attrs := s.attrs
-	if len(attrs) > w.opts.MaxTags {
-		attrs = append([]kv(nil), attrs...)
-		sort.Slice(attrs, func(i, j int) bool { return attrs[i].k < attrs[j].k })
-		attrs = attrs[:w.opts.MaxTags]
-	}
+	attrs := s.attrs[:min(len(s.attrs), w.opts.MaxTags)]
 	m := make(map[string]string, len(attrs)+1)
 	for _, a := range attrs {
 		m[truncate(a.k, w.opts.MaxTagBytes)] = truncate(a.v, w.opts.MaxTagBytes)

@@ -332,3 +332,84 @@ func TestWindowSplit(t *testing.T) {
 		t.Errorf("no window warning in %q", st.Warnings())
 	}
 }
+
+// The other JSON shapes each format comes in give the same flows as the
+// corpus files.
+func TestEnvelopes(t *testing.T) {
+	zipkin, err := os.ReadFile(corpus(t, "zipkin/messaging.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jaeger, err := os.ReadFile(corpus(t, "jaeger/testTraceNormal.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, in, file string
+	}{
+		{"zipkin array of traces", "[" + string(zipkin) + ",[]]", "zipkin/messaging.json"},
+		{"jaeger API envelope", `{"data":[` + string(jaeger) + `],"total":0,"limit":0,"offset":0,"errors":null}`, "jaeger/testTraceNormal.json"},
+		{"jaeger array of traces", "[" + string(jaeger) + "]", "jaeger/testTraceNormal.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want, _ := readAll(t, corpus(t, tt.file), Auto, Options{})
+			got := readString(t, tt.in, Options{})
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("events differ from %s:\n%s\nwant\n%s", tt.file, eventLines(got), eventLines(want))
+			}
+		})
+	}
+}
+
+// Jaeger: a consumer that FOLLOWS_FROM a producer in another trace is
+// linked to it; "error": false is no error.
+func TestJaegerFollowsFrom(t *testing.T) {
+	in := `{"data":[
+{"traceID":"a1","spans":[{"traceID":"a1","spanID":"01","operationName":"send","startTime":1000,"duration":5,"processID":"p1",
+  "tags":[{"key":"span.kind","type":"string","value":"producer"},{"key":"message_bus.destination","type":"string","value":"jobs"},{"key":"error","type":"bool","value":false}]}],
+ "processes":{"p1":{"serviceName":"api"}}},
+{"traceID":"b2","spans":[{"traceID":"b2","spanID":"02","operationName":"work","startTime":2000,"duration":9,"processID":"p1",
+  "references":[{"refType":"FOLLOWS_FROM","traceID":"a1","spanID":"01"}],
+  "tags":[{"key":"span.kind","type":"string","value":"consumer"},{"key":"error","type":"bool","value":true}]}],
+ "processes":{"p1":{"serviceName":"worker"}}}]}`
+	events := readString(t, in, Options{})
+	want := []string{"pubsub api -> worker channel=jobs system= type= n=1 errors=1"}
+	if got := flows(events); !reflect.DeepEqual(got, want) {
+		t.Errorf("flows:\n got %q\nwant %q\n%s", got, want, eventLines(events))
+	}
+	c := eventOf(t, events, telemetry.TypeConsume, "worker")
+	// The FOLLOWS_FROM reference points into another trace: a link, not
+	// the parent. Short ids are padded as Zipkin and Jaeger pad them.
+	if !reflect.DeepEqual(c.ParentIDs, []string{"0000000000000001"}) || c.TraceID != "00000000000000b2" {
+		t.Errorf("consume: parent_ids %q trace %q", c.ParentIDs, c.TraceID)
+	}
+	if p := eventOf(t, events, telemetry.TypePublish, "api"); p.Status != telemetry.StatusOK {
+		t.Errorf("error=false read as an error: %+v", p)
+	}
+}
+
+// The synthesised side of a virtual peer.
+func TestVirtualSide(t *testing.T) {
+	events, st := readAll(t, filepath.Join("testdata", "otlp", "virtual.json"), Auto, Options{})
+	req := eventOf(t, events, telemetry.TypeRequest, "checkout")
+	serve := eventOf(t, events, telemetry.TypeServe, "api.stripe.com")
+	if !req.PeerVirtual || req.PeerService != "api.stripe.com" {
+		t.Errorf("request: %+v", req)
+	}
+	want := telemetry.Event{
+		EventID: serve.EventID, TraceID: req.TraceID, EventType: telemetry.TypeServe, Timestamp: req.Timestamp,
+		Service: "api.stripe.com", Operation: req.Operation, Channel: "POST /v1/charges", System: "http",
+		MessageID: req.MessageID, ParentIDs: []string{req.MessageID}, PeerService: "checkout",
+		DurationUS: 120000, Status: telemetry.StatusOK, Tags: map[string]string{TagVirtualService: "true"},
+	}
+	if !reflect.DeepEqual(serve, want) {
+		t.Errorf("synthesised serve:\n got %+v\nwant %+v", serve, want)
+	}
+	if serve.EventID == req.EventID {
+		t.Errorf("the two sides share an event id")
+	}
+	if st.VirtualPeers != 3 {
+		t.Errorf("VirtualPeers = %d, want 3", st.VirtualPeers)
+	}
+}
