@@ -15,18 +15,23 @@ import (
 // so the fast path never decides a case the standard decoder would decide
 // differently. The fuzz test holds the two to that.
 //
-// A Decoder interns the short strings that repeat across events (service,
+// A Decoder reuses the short strings that repeat across events (service,
 // channel, message type and so on), so it is not safe for concurrent use.
 type Decoder struct {
-	intern map[string]string
+	// cache holds recent strings in slots chosen by a cheap hash; a hit
+	// saves an allocation, a miss replaces the slot.
+	cache [1024]string
+	// skip lists fields to check but not keep (see graphFields).
+	skip uint32
 }
 
-// NewDecoder returns a Decoder.
-func NewDecoder() *Decoder { return &Decoder{intern: map[string]string{}} }
+// NewDecoder returns a Decoder that fills every field.
+func NewDecoder() *Decoder { return &Decoder{} }
 
-// maxInterned bounds the intern table: a file of unique operation names
-// must not grow it without limit.
-const maxInterned = 1 << 16
+// graphSkip are the fields the observed graph never reads. Skipping them
+// (still checking their syntax, so the same lines are accepted) saves most
+// of the allocations of a decode.
+const graphSkip = fEventID | fTraceID | fOperation | fMessageID | fParentIDs | fError
 
 // Decode parses data into e (which it resets) and validates it as
 // telemetry.DecodeEvent does.
@@ -66,9 +71,10 @@ var errSlow = errors.New("slow path")
 
 // scanner walks one line. Any error means "let encoding/json decide".
 type scanner struct {
-	b []byte
-	i int
-	d *Decoder
+	b     []byte
+	i     int
+	d     *Decoder
+	hasID bool // a skipped event_id was not empty
 }
 
 func (d *Decoder) fast(data []byte, e *telemetry.Event) bool {
@@ -111,7 +117,7 @@ func (d *Decoder) fast(data []byte, e *telemetry.Event) bool {
 	if s.i != len(s.b) {
 		return false
 	}
-	if e.EventID == "" || e.EventType == "" || e.Service == "" || e.Timestamp.IsZero() {
+	if (e.EventID == "" && !s.hasID) || e.EventType == "" || e.Service == "" || e.Timestamp.IsZero() {
 		return false
 	}
 	e.Normalize()
@@ -120,6 +126,24 @@ func (d *Decoder) fast(data []byte, e *telemetry.Event) bool {
 
 func (s *scanner) field(key []byte, e *telemetry.Event) (uint32, error) {
 	var err error
+	if bit := skippable(key); bit&s.d.skip != 0 {
+		if bit == fParentIDs {
+			_, err = s.strings(true)
+			return bit, err
+		}
+		if bit == fTags {
+			_, err = s.tags(true)
+			return bit, err
+		}
+		v, ok := s.rawString()
+		if !ok {
+			return 0, errSlow
+		}
+		if bit == fEventID {
+			s.hasID = len(v) > 0
+		}
+		return bit, nil
+	}
 	switch string(key) {
 	case "event_id":
 		e.EventID, err = s.str(false)
@@ -180,13 +204,34 @@ func (s *scanner) field(key []byte, e *telemetry.Event) (uint32, error) {
 		e.DurationUS, err = s.int()
 		return fDurationUS, err
 	case "parent_ids":
-		e.ParentIDs, err = s.strings()
+		e.ParentIDs, err = s.strings(false)
 		return fParentIDs, err
 	case "tags":
-		e.Tags, err = s.tags()
+		e.Tags, err = s.tags(false)
 		return fTags, err
 	}
 	return 0, errSlow
+}
+
+// skippable is the bit of a field a Decoder may skip, or 0.
+func skippable(key []byte) uint32 {
+	switch string(key) {
+	case "event_id":
+		return fEventID
+	case "trace_id":
+		return fTraceID
+	case "operation":
+		return fOperation
+	case "message_id":
+		return fMessageID
+	case "parent_ids":
+		return fParentIDs
+	case "error":
+		return fError
+	case "tags":
+		return fTags
+	}
+	return 0
 }
 
 func (s *scanner) ws() {
@@ -258,21 +303,20 @@ var plain = func() (t [256]byte) {
 	return t
 }()
 
-func (s *scanner) str(intern bool) (string, error) {
+func (s *scanner) str(reuse bool) (string, error) {
 	v, ok := s.rawString()
 	if !ok {
 		return "", errSlow
 	}
-	if !intern {
+	if !reuse || len(v) == 0 {
 		return string(v), nil
 	}
-	if x, ok := s.d.intern[string(v)]; ok {
-		return x, nil
+	h := (uint(len(v))*31 + uint(v[0])*7 + uint(v[len(v)-1])*131 + uint(v[len(v)/2])*17) % uint(len(s.d.cache))
+	if c := s.d.cache[h]; c == string(v) {
+		return c, nil
 	}
 	x := string(v)
-	if len(s.d.intern) < maxInterned {
-		s.d.intern[x] = x
-	}
+	s.d.cache[h] = x
 	return x, nil
 }
 
@@ -305,7 +349,8 @@ func (s *scanner) int() (int64, error) {
 	return int64(n), nil
 }
 
-func (s *scanner) strings() ([]string, error) {
+// strings reads an array of strings; with check only it keeps nothing.
+func (s *scanner) strings(check bool) ([]string, error) {
 	if !s.eat('[') {
 		return nil, errSlow
 	}
@@ -316,11 +361,17 @@ func (s *scanner) strings() ([]string, error) {
 	}
 	for {
 		s.ws()
-		v, err := s.str(false)
-		if err != nil {
-			return nil, err
+		if check {
+			if _, ok := s.rawString(); !ok {
+				return nil, errSlow
+			}
+		} else {
+			v, err := s.str(false)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
 		}
-		out = append(out, v)
 		s.ws()
 		if s.eat(',') {
 			continue
@@ -332,18 +383,23 @@ func (s *scanner) strings() ([]string, error) {
 	}
 }
 
-func (s *scanner) tags() (map[string]string, error) {
+// tags reads the tag object; with check only it keeps nothing (and a
+// repeated key, which encoding/json accepts, needs no slow path).
+func (s *scanner) tags(check bool) (map[string]string, error) {
 	if !s.eat('{') {
 		return nil, errSlow
 	}
 	s.ws()
-	out := map[string]string{}
+	var out map[string]string
+	if !check {
+		out = map[string]string{}
+	}
 	if s.eat('}') {
 		return out, nil
 	}
 	for {
 		s.ws()
-		k, err := s.str(true)
+		k, err := s.tagString(check)
 		if err != nil {
 			return nil, err
 		}
@@ -355,11 +411,13 @@ func (s *scanner) tags() (map[string]string, error) {
 			return nil, errSlow
 		}
 		s.ws()
-		v, err := s.str(true)
+		v, err := s.tagString(check)
 		if err != nil {
 			return nil, err
 		}
-		out[k] = v
+		if !check {
+			out[k] = v
+		}
 		s.ws()
 		if s.eat(',') {
 			continue
@@ -369,4 +427,14 @@ func (s *scanner) tags() (map[string]string, error) {
 		}
 		return nil, errSlow
 	}
+}
+
+func (s *scanner) tagString(check bool) (string, error) {
+	if check {
+		if _, ok := s.rawString(); !ok {
+			return "", errSlow
+		}
+		return "", nil
+	}
+	return s.str(true)
 }

@@ -64,10 +64,28 @@ func checkSame(t *testing.T, d *Decoder, line []byte) {
 		if wantErr.Error() != gotErr.Error() {
 			t.Fatalf("%q: error %q, want %q", line, gotErr, wantErr)
 		}
+		g := &Decoder{skip: graphSkip | fTags}
+		if err := g.Decode(line, &telemetry.Event{}); err == nil {
+			t.Fatalf("%q: graph decoder accepted a line DecodeEvent rejects (%v)", line, wantErr)
+		}
 		return
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%q:\n got %+v\nwant %+v", line, got, want)
+	}
+	// The graph's decoder accepts and rejects the same lines and fills
+	// every field it does not skip the same way.
+	g := &Decoder{skip: graphSkip | fTags}
+	var partial telemetry.Event
+	if err := g.Decode(line, &partial); err != nil {
+		t.Fatalf("%q: graph decoder error %v, full decoder none", line, err)
+	}
+	if g.fast(line, &telemetry.Event{}) {
+		want.EventID, want.TraceID, want.Operation, want.MessageID, want.ParentIDs, want.Error, want.Tags = "", "", "", "", nil, "", nil
+		partial.Normalize()
+		if !reflect.DeepEqual(partial, want) {
+			t.Fatalf("%q: graph decoder\n got %+v\nwant %+v", line, partial, want)
+		}
 	}
 }
 

@@ -21,6 +21,10 @@ func FromFiles(ctx context.Context, paths []string, f Filter, opt ReadOptions) (
 		builders[i] = NewBuilder()
 	}
 	opt.Workers = len(builders)
+	opt.skip = graphSkip
+	if len(gf.Where) == 0 {
+		opt.skip |= fTags
+	}
 	st, err := ReadFiles(ctx, paths, opt, func(w int, e *telemetry.Event) error {
 		if gf.Match(e) {
 			builders[w].Add(e)

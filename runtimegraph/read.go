@@ -45,6 +45,8 @@ type ReadOptions struct {
 	Importer *Importer
 	// MaxBad bounds ReadStats.Bad (DefaultMaxBad when 0).
 	MaxBad int
+	// skip lists JSONL fields fn never reads, left empty (see graphSkip).
+	skip uint32
 }
 
 // ReadStats counts what ReadFiles read.
@@ -106,6 +108,7 @@ func ReadFiles(ctx context.Context, paths []string, opt ReadOptions, fn func(wor
 	for w := range workers {
 		wg.Go(func() {
 			dec := NewDecoder()
+			dec.skip = opt.skip
 			var e telemetry.Event
 			for c := range work {
 				if ctx.Err() != nil {
