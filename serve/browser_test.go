@@ -445,18 +445,29 @@ func TestBrowserLargeGraph(t *testing.T) {
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 
-	var times []float64
+	type split struct {
+		Fetch  float64 `json:"fetchMs"`
+		Init   float64 `json:"initMs"`
+		Layout float64 `json:"layoutMs"`
+	}
+	var times, layouts, fetches, inits []float64
 	for i := range 3 {
 		b.do("open the topology", chromedp.Navigate(fmt.Sprintf("%s/?run=%d#/", ts.URL, i)))
 		nodes, ms := b.waitGraph()
 		if nodes != 500 {
 			t.Fatalf("drew %d nodes, want 500", nodes)
 		}
-		times = append(times, ms)
+		sp := eval[split](b, `window.tracegraph`)
+		times, layouts, fetches = append(times, ms), append(layouts, sp.Layout), append(fetches, sp.Fetch)
+		inits = append(inits, sp.Init)
 	}
-	slices.Sort(times)
-	t.Logf("500 services, %d flows: first render %.0f ms after the request (median of %d loads: %v)",
-		len(g.Flows), times[len(times)/2], len(times), times)
+	b.do("wait for the refined layout", chromedp.WaitVisible(chromedp.CSS(`#graph[data-refined]`)))
+	refine := eval[float64](b, `window.tracegraph.refineMs`)
+	b.screenshot("large-graph-overview")
+	t.Logf("refining the layout took %.0f ms more", refine)
+	med := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
+	t.Logf("500 services, %d flows: first render %.0f ms after the request; fetch %.0f ms, set-up %.0f ms, layout %.0f ms (medians of %d loads; totals %v)",
+		len(g.Flows), med(times), med(fetches), med(inits), med(layouts), len(times), times)
 	// Finding one service among 500 is the search box's job.
 	b.do("search", chromedp.SendKeys(chromedp.CSS(`input[name="search"]`), "svc-042\r"),
 		chromedp.WaitVisible(chromedp.CSS(`#details .flow`)))

@@ -37,11 +37,21 @@ function graphStyle(big) {
     { selector: 'node[kind = "channel"]', style: { shape: 'tag', 'background-color': '#fff8e1', 'border-color': '#8d6e63', height: 22 } },
     { selector: 'node[?virtual]', style: { 'border-style': 'dashed', 'background-color': '#f5f5f5' } },
     {
+      selector: 'node[kind = "team"]',
+      style: {
+        shape: 'round-rectangle', 'background-color': '#f4f7fa', 'background-opacity': 0.7, 'border-color': '#b0bec5',
+        'border-style': 'dashed', 'border-width': 1, 'text-valign': 'top', 'text-halign': 'center', 'font-size': big ? 40 : 13,
+        color: '#607d8b', 'font-weight': 'bold', padding: 14, 'min-zoomed-font-size': 0,
+      },
+    },
+    {
       selector: 'edge',
       style: {
         'curve-style': 'bezier', 'target-arrow-shape': 'triangle', 'arrow-scale': 0.9,
         width: 'data(width)', 'line-color': PLAIN, 'target-arrow-color': PLAIN,
-        label: 'data(label)', 'font-size': 9, 'text-wrap': 'wrap', color: '#37474f',
+        // Measuring 1,500 edge labels costs seconds, so a large graph
+        // labels only the edges of what is selected.
+        label: big ? '' : 'data(label)', 'font-size': 9, 'text-wrap': 'wrap', color: '#37474f',
         'text-background-color': '#ffffff', 'text-background-opacity': 0.85, 'text-background-padding': 1,
         'text-background-shape': 'round-rectangle',
         'min-zoomed-font-size': big ? 100 : 7,
@@ -59,7 +69,8 @@ function graphStyle(big) {
     { selector: 'node.match', style: { 'border-color': '#ff6f00', 'border-width': 4 } },
     { selector: '.dim', style: { opacity: 0.15 } },
     { selector: 'node:selected', style: { 'border-color': '#0d47a1', 'border-width': 4, 'background-color': '#bbdefb' } },
-    { selector: 'edge:selected', style: { width: 'data(wide)', 'min-zoomed-font-size': 0, 'z-index': 10 } },
+    { selector: 'edge:selected', style: { width: 'data(wide)', label: 'data(label)', 'min-zoomed-font-size': 0, 'z-index': 10 } },
+    { selector: 'edge.near', style: { label: 'data(label)', 'min-zoomed-font-size': 0 } },
   );
   return s;
 }
@@ -191,6 +202,7 @@ export class TopologyPage {
     }
     if (key !== this.query) return;
     this.data = data;
+    this.fetchedMs = performance.now() - t0;
     this.draw(t0);
   }
 
@@ -201,11 +213,19 @@ export class TopologyPage {
     for (const s of graph.services) this.services.appendChild(h('option', { value: s.name }));
     const maxCount = Math.max(1, ...view.edges.map((e) => e.count));
     const elements = [];
+    // Services of one team are drawn inside a box of the team, as the
+    // other renderings cluster them.
+    const teams = new Set();
     for (const n of view.nodes) {
-      elements.push({
-        group: 'nodes',
-        data: { id: n.id, label: n.label, kind: n.kind, team: n.team || '', virtual: !!n.virtual, w: Math.max(36, n.label.length * 6.6 + 16) },
-      });
+      const d = { id: n.id, label: n.label, kind: n.kind, team: n.team || '', virtual: !!n.virtual, w: Math.max(36, n.label.length * 6.6 + 16) };
+      if (n.team) {
+        d.parent = 'team:' + n.team;
+        teams.add(n.team);
+      }
+      elements.push({ group: 'nodes', data: d });
+    }
+    for (const t of teams) {
+      elements.push({ group: 'nodes', data: { id: 'team:' + t, label: t, kind: 'team', team: t, w: 0 } });
     }
     for (const e of view.edges) {
       const width = e.count ? 1.5 + 3.5 * Math.log(1 + e.count) / Math.log(1 + maxCount) : 1.5;
@@ -218,6 +238,7 @@ export class TopologyPage {
         },
       });
     }
+    const tInit = performance.now();
     if (this.cy) this.cy.destroy();
     this.selected = null;
     this.cy = cytoscape({
@@ -234,22 +255,37 @@ export class TopologyPage {
     this.cy.on('tap', 'node', (ev) => this.selectNode(ev.target));
     this.cy.on('tap', 'edge', (ev) => this.selectEdge(ev.target));
     this.cy.on('tap', (ev) => { if (ev.target === this.cy) this.unselect(); });
-    const layout = this.cy.layout({
-      name: 'fcose', quality: 'default', randomize: true, animate: false,
+    // A large graph is drawn twice: a fast spectral draft first, so the
+    // page shows it soon, then refined in place to pull overlapping nodes
+    // apart. A small graph gets the refined layout at once.
+    const cy = this.cy;
+    const base = {
+      name: 'fcose', animate: false, packComponents: true, padding: 30,
       nodeRepulsion: () => (big ? 12000 : 30000), idealEdgeLength: () => (big ? 80 : 170), nodeSeparation: 100,
-      numIter: big ? 1500 : 2500,
-      packComponents: true, padding: 30,
+    };
+    this.initMs = performance.now() - tInit;
+    const tLayout = performance.now();
+    const first = cy.layout({ ...base, quality: big ? 'draft' : 'default', randomize: true, numIter: 2500 });
+    first.one('layoutstop', () => {
+      this.layoutMs = performance.now() - tLayout;
+      this.fit();
+      requestAnimationFrame(() => {
+        this.drawn(t0, view.nodes.length);
+        if (!big) return;
+        setTimeout(() => {
+          if (this.cy !== cy) return;
+          const tRefine = performance.now();
+          const refine = cy.layout({ ...base, quality: 'default', randomize: false, numIter: 600 });
+          refine.one('layoutstop', () => {
+            if (!this.selected) this.fit();
+            window.tracegraph.refineMs = Math.round(performance.now() - tRefine);
+            this.graphEl.dataset.refined = 'true';
+          });
+          refine.run();
+        }, 0);
+      });
     });
-    layout.one('layoutstop', () => {
-      this.cy.fit(undefined, 30);
-      // A handful of services would otherwise fill the screen.
-      if (this.cy.zoom() > 1.4) {
-        this.cy.zoom(1.4);
-        this.cy.center();
-      }
-      requestAnimationFrame(() => this.drawn(t0, view.nodes.length));
-    });
-    layout.run();
+    first.run();
     this.highlight();
     this.legend.dataset.source = this.data.source;
     const flows = graph.flows.length;
@@ -271,11 +307,21 @@ export class TopologyPage {
     if (!view.nodes.length) this.status.textContent += ' — nothing in this window and filter';
   }
 
+  fit() {
+    this.cy.fit(undefined, 30);
+    // A handful of services would otherwise fill the screen.
+    if (this.cy.zoom() > 1.4) {
+      this.cy.zoom(1.4);
+      this.cy.center();
+    }
+  }
+
   // drawn records the time to first render, which the browser test reads.
   drawn(t0, nodes) {
     const ms = Math.round(performance.now() - t0);
     window.tracegraph = {
       rendered: true, renderMs: ms, sinceNavigationMs: Math.round(performance.now()), nodes,
+      fetchMs: Math.round(this.fetchedMs || 0), initMs: Math.round(this.initMs || 0), layoutMs: Math.round(this.layoutMs || 0),
       // Where a node is on the page, so a browser test can click it.
       nodeCenter: (id) => {
         const n = this.cy && this.cy.getElementById(id);
@@ -297,7 +343,8 @@ export class TopologyPage {
       if (!q) return;
       const hit = this.cy.nodes().filter((n) => n.data('label').toLowerCase().includes(q) || n.id().toLowerCase().includes(q));
       hit.addClass('match');
-      this.cy.elements().difference(hit.union(hit.connectedEdges())).addClass('dim');
+      const near = hit.closedNeighborhood();
+      this.cy.elements().difference(near.union(near.nodes().ancestors())).addClass('dim');
     });
   }
 
@@ -306,18 +353,36 @@ export class TopologyPage {
     if (!hit || !hit.length) return;
     const n = hit[0];
     this.cy.animate({ center: { eles: n }, zoom: Math.max(this.cy.zoom(), 1) }, { duration: 200 });
+    this.cy.elements().unselect();
     n.select();
     this.selectNode(n);
   }
 
   unselect() {
     this.selected = null;
+    this.highlight();
     clear(this.details).appendChild(h('p', { className: 'hint' }, 'Click a service or an edge to see its flows.'));
   }
 
+  // spotlight dims everything but eles, so a selection stands out in a
+  // large graph; an empty collection undims.
+  spotlight(eles) {
+    this.cy.batch(() => {
+      this.cy.elements().removeClass('dim near');
+      if (!eles.length) return;
+      // A dimmed team box would dim the services in it too.
+      eles = eles.union(eles.nodes().ancestors());
+      this.cy.elements().difference(eles).addClass('dim');
+      eles.edges().addClass('near');
+    });
+  }
+
   selectNode(node) {
+    // A team stands for its services.
+    const members = node.isParent() ? node.descendants() : node;
+    this.spotlight(members.closedNeighborhood().union(node).union(members.ancestors()));
     const flows = new Set();
-    node.connectedEdges().forEach((e) => e.data('flows').forEach((i) => flows.add(i)));
+    members.connectedEdges().forEach((e) => e.data('flows').forEach((i) => flows.add(i)));
     const d = node.data();
     const svc = d.kind === 'service' ? this.data.graph.services.find((s) => s.name === d.label) : null;
     const meta = [];
@@ -333,6 +398,7 @@ export class TopologyPage {
   }
 
   selectEdge(edge) {
+    this.spotlight(edge.union(edge.connectedNodes()));
     const d = edge.data();
     const from = this.cy.getElementById(d.source).data('label');
     const to = this.cy.getElementById(d.target).data('label');
