@@ -30,7 +30,7 @@ type framer struct {
 }
 
 func newFramer(r io.Reader, name string, max int) *framer {
-	return &framer{r: r, name: name, max: max, buf: make([]byte, 0, 256<<10), line: 1, col: 1}
+	return &framer{r: r, name: name, max: max, buf: make([]byte, 0, 32<<10), line: 1, col: 1}
 }
 
 // here is the position of the next byte, for errors.

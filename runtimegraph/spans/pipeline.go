@@ -42,6 +42,9 @@ func (in *input) pipeline(frame func(emit func(at position, data []byte) error) 
 	work := make(chan *job, workers)
 	order := make(chan *job, 2*workers)
 	quit := make(chan struct{})
+	// free hands decoded jobs' buffers back to the framer: decoders copy
+	// what they keep, so a buffer is reusable once its job is decoded.
+	free := make(chan []byte, 3*workers+1)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
@@ -58,7 +61,12 @@ func (in *input) pipeline(frame func(emit func(at position, data []byte) error) 
 		defer close(order)
 		defer close(work)
 		newJob := func() *job {
-			return &job{buf: make([]byte, 0, jobBytes+jobBytes/4), done: make(chan struct{})}
+			j := &job{done: make(chan struct{})}
+			select {
+			case j.buf = <-free:
+			default:
+			}
+			return j
 		}
 		cur := newJob()
 		send := func() bool {
@@ -102,7 +110,7 @@ func (in *input) pipeline(frame func(emit func(at position, data []byte) error) 
 		}
 	}()
 
-	err := in.drain(order)
+	err := in.drain(order, free)
 	close(quit)
 	for range order { // let the framer finish its last send
 	}
@@ -111,9 +119,13 @@ func (in *input) pipeline(frame func(emit func(at position, data []byte) error) 
 }
 
 // drain adds the spans of each job, in order, as it completes.
-func (in *input) drain(order <-chan *job) error {
+func (in *input) drain(order <-chan *job, free chan<- []byte) error {
 	for j := range order {
 		<-j.done
+		select {
+		case free <- j.buf[:0]:
+		default:
+		}
 		for i, s := range j.spans {
 			at := j.ats[i]
 			if err := in.add(s, func() string { return in.name + ":" + at.String() }); err != nil {

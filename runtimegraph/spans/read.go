@@ -140,7 +140,7 @@ func (st Stats) Warnings() []string {
 // emit's error stops the read and is returned.
 func Read(ctx context.Context, r io.Reader, name string, format Format, opts Options, emit func(telemetry.Event) error) (Stats, error) {
 	opts = opts.withDefaults()
-	br := bufio.NewReaderSize(r, 256<<10)
+	br := bufio.NewReaderSize(r, 64<<10)
 	var st Stats
 	if format == Auto {
 		prefix, err := br.Peek(PrefixSize)
