@@ -1,6 +1,7 @@
 package spans
 
 import (
+	"errors"
 	"runtime"
 	"sync"
 )
@@ -154,9 +155,5 @@ func runJob(j *job, decode decodeFunc) {
 	}
 }
 
-type stopped struct{}
-
-func (stopped) Error() string { return "stopped" }
-
 // errStopped ends framing when the reader has stopped.
-var errStopped error = stopped{}
+var errStopped = errors.New("stopped")

@@ -215,7 +215,7 @@ type input struct {
 // add validates a decoded span and hands it to the window. where locates it
 // for the warning when it is skipped.
 func (in *input) add(s *span, where func() string) error {
-	if s.trace == "" || s.id == "" || s.start == 0 {
+	if s.trace == "" || s.id == "" || s.start <= 0 {
 		in.w.stats.Skipped++
 		in.w.stats.noteAt(warnSkipped, where())
 		return nil
