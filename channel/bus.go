@@ -19,7 +19,8 @@ type Subscription interface {
 // Bus is the raw transport under a Service.
 //
 // Subscribe and Serve deliver each message to one member of each group (a
-// consumer group); every group gets every message. Cancelling the ctx given
+// consumer group); every group gets every message. A subscriber with an
+// empty group is in a group of its own. Cancelling the ctx given
 // to Subscribe or Serve closes the subscription; handlers run with a ctx
 // derived from it. Serve's handler returns the reply, whose Header names the
 // server; when it also returns an error, Request returns that error as a

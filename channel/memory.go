@@ -122,6 +122,9 @@ type memSub struct {
 
 // Publish delivers msg to one member of every group subscribed to channel.
 func (b *MemoryBus) Publish(ctx context.Context, channel string, msg Message) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	b.mu.RLock()
 	t, closed := b.topics[channel], b.closed
 	b.mu.RUnlock()
@@ -131,18 +134,32 @@ func (b *MemoryBus) Publish(ctx context.Context, channel string, msg Message) er
 	if t == nil {
 		return nil
 	}
-	var errs []error
+	// Groups with room get the message first, so that a slow group delays
+	// no other.
+	d := delivery{msg: msg}
+	var full []*memGroup
 	for _, g := range t.groups {
-		if _, err := b.sendTo(ctx, g, delivery{msg: msg}); err != nil {
+		if b.offer(g, d) == nil {
+			full = append(full, g)
+		}
+	}
+	if len(full) == 0 {
+		return nil
+	}
+	expired, stop := b.expiry()
+	defer stop()
+	var errs []error
+	for _, g := range full {
+		if _, err := b.wait(ctx, g, d, expired); err != nil {
 			errs = append(errs, fmt.Errorf("group %s: %w", g.name, err))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// sendTo queues d on one member of g and returns that member, or nil when
-// the chosen member closed before taking d.
-func (b *MemoryBus) sendTo(ctx context.Context, g *memGroup, d delivery) (*memSub, error) {
+// offer queues d on a member of g with room, the next in turn first, and
+// returns it; nil when every member's queue is full.
+func (b *MemoryBus) offer(g *memGroup, d delivery) *memSub {
 	n := uint32(len(g.members))
 	first := g.next.Add(1)
 	for i := range n {
@@ -150,13 +167,18 @@ func (b *MemoryBus) sendTo(ctx context.Context, g *memGroup, d delivery) (*memSu
 		select {
 		case <-m.done:
 		case m.queue <- d:
-			return m, nil
+			return m
 		default:
 		}
 	}
-	m := g.members[first%n]
-	timer := time.NewTimer(b.blockTimeout)
-	defer timer.Stop()
+	return nil
+}
+
+// wait queues d on the member of g next in turn, waiting for room until
+// ctx ends or expired is closed. It returns the member, or nil when the
+// member closed first.
+func (b *MemoryBus) wait(ctx context.Context, g *memGroup, d delivery, expired <-chan struct{}) (*memSub, error) {
+	m := g.members[g.next.Load()%uint32(len(g.members))]
 	select {
 	case m.queue <- d:
 		return m, nil
@@ -164,9 +186,17 @@ func (b *MemoryBus) sendTo(ctx context.Context, g *memGroup, d delivery) (*memSu
 		return nil, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
-	case <-timer.C:
+	case <-expired:
 		return nil, fmt.Errorf("%w: queue of %d full for %v", ErrSlowConsumer, cap(m.queue), b.blockTimeout)
 	}
+}
+
+// expiry returns a channel closed when the block timeout has passed, and a
+// func to release its timer.
+func (b *MemoryBus) expiry() (<-chan struct{}, func()) {
+	ch := make(chan struct{})
+	t := time.AfterFunc(b.blockTimeout, func() { close(ch) })
+	return ch, func() { t.Stop() }
 }
 
 // Subscribe starts delivering channel's messages to h, as a member of group.
@@ -207,6 +237,9 @@ func (b *MemoryBus) Serve(ctx context.Context, channel, group string, h func(ctx
 
 // Request sends msg to one server of channel and waits for its reply.
 func (b *MemoryBus) Request(ctx context.Context, channel string, msg Message) (Message, error) {
+	if err := ctx.Err(); err != nil {
+		return Message{}, err
+	}
 	b.mu.RLock()
 	t, closed := b.serves[channel], b.closed
 	b.mu.RUnlock()
@@ -218,13 +251,20 @@ func (b *MemoryBus) Request(ctx context.Context, channel string, msg Message) (M
 	}
 	// Requests go to the first group, like a call to one service; other
 	// groups serving the same channel are stand-bys.
+	g := t.groups[0]
 	d := delivery{msg: msg, reqCtx: ctx, reply: make(chan reply, 1)}
-	m, err := b.sendTo(ctx, t.groups[0], d)
-	if err != nil {
-		return Message{}, err
-	}
+	m := b.offer(g, d)
 	if m == nil {
-		return Message{}, ErrNoResponders
+		expired, stop := b.expiry()
+		var err error
+		m, err = b.wait(ctx, g, d, expired)
+		stop()
+		if err != nil {
+			return Message{}, err
+		}
+		if m == nil {
+			return Message{}, ErrNoResponders
+		}
 	}
 	select {
 	case r := <-d.reply:
@@ -339,7 +379,7 @@ func withMember(t *topic, group string, s *memSub) *topic {
 	found := false
 	if t != nil {
 		for _, g := range t.groups {
-			if g.name == group {
+			if g.name == group && group != "" {
 				g = &memGroup{name: g.name, members: append(append([]*memSub(nil), g.members...), s), next: g.next}
 				found = true
 			}

@@ -14,48 +14,72 @@ import (
 )
 
 // TestMemoryBusSlowConsumer: a publisher waits on a full queue only until
-// the block timeout or its ctx ends; the other groups still get the message.
+// the block timeout or until its ctx ends; the other groups still get the
+// message.
 func TestMemoryBusSlowConsumer(t *testing.T) {
-	bus := channel.NewMemoryBus(channel.WithQueueSize(1), channel.WithBlockTimeout(50*time.Millisecond))
-	defer bus.Close()
-	ctx := context.Background()
-	started, release := make(chan int, 10), make(chan struct{})
-	defer close(release)
-	_, err := channel.NewSubClient[Ping](channel.NewService("slow", bus), "ping").Subscribe(ctx, func(ctx context.Context, env channel.Envelope[Ping]) error {
-		started <- env.Payload.N
-		<-release
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name    string
+		timeout time.Duration
+		cancel  bool
+		wantErr error
+	}{
+		{name: "block timeout", timeout: 50 * time.Millisecond, wantErr: channel.ErrSlowConsumer},
+		{name: "ctx cancelled", timeout: time.Hour, cancel: true, wantErr: context.Canceled},
 	}
-	c := newCounter()
-	subscribe(t, ctx, channel.NewService("fast", bus), "ping", "fast", c)
-	rec := newRecorder()
-	pub := channel.NewPubClient[Ping](channel.NewService("catalog", bus, channel.WithRecorder(rec)), "ping")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bus := channel.NewMemoryBus(channel.WithQueueSize(1), channel.WithBlockTimeout(tt.timeout))
+			defer bus.Close()
+			ctx := context.Background()
+			started, release := make(chan int, 10), make(chan struct{})
+			defer close(release)
+			_, err := channel.NewSubClient[Ping](channel.NewService("slow", bus), "ping").Subscribe(ctx, func(ctx context.Context, env channel.Envelope[Ping]) error {
+				started <- env.Payload.N
+				<-release
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The fast group subscribes after the slow one and still gets
+			// every message while a publisher waits on the slow one.
+			c := newCounter()
+			subscribe(t, ctx, channel.NewService("fast", bus), "ping", "fast", c)
+			rec := newRecorder()
+			pub := channel.NewPubClient[Ping](channel.NewService("catalog", bus, channel.WithRecorder(rec)), "ping")
 
-	if err := pub.Publish(ctx, Ping{N: 1}); err != nil {
-		t.Fatal(err)
-	}
-	<-started // the slow handler holds message 1
-	if err := pub.Publish(ctx, Ping{N: 2}); err != nil {
-		t.Fatal(err) // message 2 fills the queue
-	}
-	err = pub.Publish(ctx, Ping{N: 3})
-	if !errors.Is(err, channel.ErrSlowConsumer) || !strings.Contains(err.Error(), "group slow") {
-		t.Errorf("publish to a full queue: %v", err)
-	}
-	cctx, cancel := context.WithCancel(ctx)
-	cancel()
-	if err := pub.Publish(cctx, Ping{N: 4}); !errors.Is(err, context.Canceled) {
-		t.Errorf("publish with a cancelled ctx to a full queue: %v", err)
-	}
-	c.wait(t, 4)
-	if got := c.snapshot()["fast"]; len(got) != 4 {
-		t.Errorf("the fast group got %v, want all 4", got)
-	}
-	if evs := rec.find("catalog", telemetry.TypePublish); len(evs) != 4 || evs[2].Status != telemetry.StatusError {
-		t.Errorf("publish events %+v", evs)
+			if err := pub.Publish(ctx, Ping{N: 1}); err != nil {
+				t.Fatal(err)
+			}
+			<-started // the slow handler holds message 1
+			if err := pub.Publish(ctx, Ping{N: 2}); err != nil {
+				t.Fatal(err) // message 2 fills the queue
+			}
+			pctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			if tt.cancel {
+				// Cancel once message 3 has reached the fast group, so the
+				// publisher is waiting on the slow one.
+				go func() {
+					defer cancel()
+					giveUp := time.Now().Add(20 * time.Second) // keeps a regression from hanging
+					for len(c.snapshot()["fast"]) < 3 && time.Now().Before(giveUp) {
+						time.Sleep(time.Millisecond)
+					}
+				}()
+			}
+			err = pub.Publish(pctx, Ping{N: 3})
+			if !errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), "group slow") {
+				t.Errorf("publish to a full queue: %v, want %v", err, tt.wantErr)
+			}
+			c.wait(t, 3)
+			if got := c.snapshot()["fast"]; len(got) != 3 {
+				t.Errorf("the fast group got %v, want all 3", got)
+			}
+			if evs := rec.find("catalog", telemetry.TypePublish); len(evs) != 3 || evs[2].Status != telemetry.StatusError {
+				t.Errorf("publish events %+v", evs)
+			}
+		})
 	}
 }
 

@@ -39,6 +39,9 @@ type options struct {
 type Option func(*options)
 
 // WithRecorder sends the Service's events to r. Without it they are dropped.
+// r is called synchronously, on the goroutine that publishes or handles the
+// message, so that no event is lost or reordered; it must return quickly
+// (buffer, don't do I/O per event), as telemetry.Recorder requires.
 func WithRecorder(r telemetry.Recorder) Option { return func(o *options) { o.rec = r } }
 
 // WithCodec sets how payloads are encoded. JSON by default.
