@@ -48,6 +48,7 @@ function graphStyle(big) {
       selector: 'edge',
       style: {
         'curve-style': 'bezier', 'target-arrow-shape': 'triangle', 'arrow-scale': 0.9,
+        'control-point-step-size': big ? 40 : 80,
         width: 'data(width)', 'line-color': PLAIN, 'target-arrow-color': PLAIN,
         // Measuring 1,500 edge labels costs seconds, so a large graph
         // labels only the edges of what is selected.
@@ -180,8 +181,14 @@ export class TopologyPage {
       view: this.view.value, since: params.get('since'), until: params.get('until'),
       where: params.getAll('where'), focus: this.focus.value, depth: this.focus.value ? this.depth.value : '',
     };
+    // select=ID opens a node's flows once the graph is drawn: a link can
+    // point at one service.
+    this.pendingSelect = params.get('select') || '';
     const key = JSON.stringify([source, api]);
-    if (key === this.query) return;
+    if (key === this.query) {
+      this.applySelect();
+      return;
+    }
     this.query = key;
     this.load(source === 'diff' ? '/api/diff' : '/api/graph', api, key);
   }
@@ -271,6 +278,7 @@ export class TopologyPage {
       this.fit();
       requestAnimationFrame(() => {
         this.drawn(t0, view.nodes.length);
+        this.applySelect();
         if (!big) return;
         setTimeout(() => {
           if (this.cy !== cy) return;
@@ -305,6 +313,16 @@ export class TopologyPage {
     this.summary = parts.join(' · ');
     this.status.textContent = this.summary;
     if (!view.nodes.length) this.status.textContent += ' — nothing in this window and filter';
+  }
+
+  applySelect() {
+    const id = this.pendingSelect;
+    this.pendingSelect = '';
+    const n = id && this.cy && this.cy.getElementById(id);
+    if (!n || !n.length) return;
+    this.cy.elements().unselect();
+    n.select();
+    this.selectNode(n);
   }
 
   fit() {
