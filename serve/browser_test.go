@@ -251,6 +251,14 @@ func TestBrowserShop(t *testing.T) {
 	}
 	b.screenshot("topology")
 
+	// A tag filter re-queries the graph.
+	b.do("filter by merchant", chromedp.SendKeys(chromedp.CSS(`input[name="where"]`), "merchant_id=4c5d6e7\r"),
+		chromedp.Poll[chromedp.Void](`document.querySelector('.status-line').textContent.includes('where merchant_id=4c5d6e7')`))
+	if loc := eval[string](b, `location.hash`); !strings.Contains(loc, "where=merchant_id%3D4c5d6e7") {
+		t.Errorf("the filter is not in the URL: %q", loc)
+	}
+	b.waitGraph()
+
 	b.clickNode("svc:catalog")
 	b.do("wait for the catalog's flows", chromedp.WaitVisible(chromedp.CSS(`#details .flow`)))
 	details := b.text("#details")
@@ -304,6 +312,14 @@ func TestBrowserShop(t *testing.T) {
 		}
 	}
 	b.screenshot("events")
+
+	// Pasting a trace id in the header opens it.
+	id := want[0].TraceID
+	b.do("paste a trace id", chromedp.SendKeys(chromedp.CSS(`#trace-jump input`), id+"\r"),
+		chromedp.WaitVisible(chromedp.CSS(`#trace-tree li`)))
+	if head := b.text(".trace-head"); !strings.Contains(head, id) {
+		t.Errorf("trace page head %q does not name %s", head, id)
+	}
 	b.noDialogs()
 }
 

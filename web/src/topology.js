@@ -195,6 +195,8 @@ export class TopologyPage {
 
   async load(path, api, key) {
     this.status.textContent = 'Loading…';
+    delete this.graphEl.dataset.rendered;
+    delete this.graphEl.dataset.refined;
     this.status.classList.remove('error');
     const t0 = performance.now();
     let data;
