@@ -26,17 +26,21 @@ const (
 // MemoryBus is the embedded Bus: channels within one process.
 //
 // Delivery is asynchronous. Each subscription (and server) has a bounded
-// queue and one goroutine that calls its handler for one message at a time,
-// in order. A publish picks one member of each consumer group, preferring a
-// member with room in its queue. When every member's queue is full the
-// publisher waits, which slows a fast producer down to its slowest
-// consumer's pace, but only until ctx ends or the block timeout passes:
-// then that group misses the message and Publish returns ErrSlowConsumer
-// (after delivering to the other groups), so that a stuck subscriber never
-// stops its publishers for good and the loss is reported, not silent.
+// queue (DefaultQueueSize) and one goroutine that calls its handler for one
+// message at a time, in order. A publish gives the message to one member of
+// each consumer group, in turn, preferring a member with room in its queue;
+// every group with room gets it at once. When all of a group's members are
+// full the publisher waits for that group, which slows a fast producer to
+// its slowest consumer's pace, but only until ctx ends or the block timeout
+// (DefaultBlockTimeout) passes. Then that group misses the message and
+// Publish returns an error wrapping ErrSlowConsumer (or ctx's error) that
+// names the group, so a stuck subscriber never stops its publishers for
+// good and a loss is never silent: it is on the publish event.
 //
-// Each receiver gets its own copy of the header; Data is shared and must
-// be treated as read-only.
+// Requests go to the first group that serves the channel, like a call to
+// one service; further groups are stand-bys. The server's handler ctx ends
+// when the requester's does. Each receiver gets its own copy of the
+// header; Data is shared and must be treated as read-only.
 type MemoryBus struct {
 	queueSize    int
 	blockTimeout time.Duration
@@ -249,8 +253,6 @@ func (b *MemoryBus) Request(ctx context.Context, channel string, msg Message) (M
 	if t == nil {
 		return Message{}, ErrNoResponders
 	}
-	// Requests go to the first group, like a call to one service; other
-	// groups serving the same channel are stand-bys.
 	g := t.groups[0]
 	d := delivery{msg: msg, reqCtx: ctx, reply: make(chan reply, 1)}
 	m := b.offer(g, d)

@@ -42,7 +42,7 @@ func (b *Bus) Publish(ctx context.Context, subject string, msg channel.Message) 
 		return err
 	}
 	if err := b.nc.PublishMsg(m); err != nil {
-		return fmt.Errorf("nats publish on %s: %w", subject, err)
+		return fmt.Errorf("nats %s: publish on %s: %w", b.server(), subject, err)
 	}
 	return nil
 }
@@ -101,13 +101,21 @@ func (b *Bus) Request(ctx context.Context, subject string, msg channel.Message) 
 	case err != nil && ctx.Err() != nil:
 		return channel.Message{}, ctx.Err()
 	case err != nil:
-		return channel.Message{}, fmt.Errorf("nats request on %s: %w", subject, err)
+		return channel.Message{}, fmt.Errorf("nats %s: request on %s: %w", b.server(), subject, err)
 	}
 	rep := fromNATS(r)
 	if e := r.Header.Get(ErrorKey); e != "" {
 		return rep, &channel.RemoteError{Service: rep.Header.ProducerID, Channel: subject, Msg: e}
 	}
 	return rep, nil
+}
+
+// server names the server in errors; a password in its URL is redacted.
+func (b *Bus) server() string {
+	if u := b.nc.ConnectedUrlRedacted(); u != "" {
+		return u
+	}
+	return "(disconnected)"
 }
 
 func (b *Bus) subscribe(ctx context.Context, subject, group string, h func(context.Context, *nats.Msg)) (channel.Subscription, error) {
@@ -127,7 +135,7 @@ func (b *Bus) subscribe(ctx context.Context, subject, group string, h func(conte
 	})
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("nats subscribe to %s (queue %s): %w", subject, group, err)
+		return nil, fmt.Errorf("nats %s: subscribe to %s (queue %s): %w", b.server(), subject, group, err)
 	}
 	s.sub = sub
 	context.AfterFunc(ctx, func() { _ = s.Close() })

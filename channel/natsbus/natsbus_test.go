@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,5 +177,20 @@ func TestServeReply(t *testing.T) {
 		if string(rep.Data) != tt.wantData || rep.Header.Get(natsbus.ErrorKey) != tt.wantErr {
 			t.Errorf("request %s: reply %q error %q", tt.req, rep.Data, rep.Header.Get(natsbus.ErrorKey))
 		}
+	}
+}
+
+// TestErrorsNameServer: a transport error says which server and subject.
+func TestErrorsNameServer(t *testing.T) {
+	nc := connect(t)
+	svc := channel.NewService("catalog", natsbus.New(nc))
+	_, err := channel.NewSubClient[Ping](svc, "not a subject").Subscribe(context.Background(), func(context.Context, channel.Envelope[Ping]) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), nc.ConnectedUrlRedacted()) || !strings.Contains(err.Error(), "not a subject") {
+		t.Errorf("subscribe to a bad subject: %v", err)
+	}
+	nc.Close()
+	err = channel.NewPubClient[Ping](svc, subject("closed")).Publish(context.Background(), Ping{})
+	if err == nil || !strings.Contains(err.Error(), "(disconnected)") || !strings.Contains(err.Error(), "connection closed") {
+		t.Errorf("publish on a closed connection: %v", err)
 	}
 }
