@@ -239,6 +239,8 @@ func (c *ReqRepClient[Req, Rep]) Request(ctx context.Context, req Req) (Rep, err
 		err = fmt.Errorf("channel: request %s on %s: %w", c.reqType, c.channel, err)
 	default:
 		if uerr := s.codec.Unmarshal(m.Data, &rep); uerr != nil {
+			var zero Rep
+			rep = zero // not half a reply
 			err = fmt.Errorf("channel: request %s on %s: decode reply %s with %s: %w", c.reqType, c.channel, c.replyType, s.codec.Name(), uerr)
 		}
 	}

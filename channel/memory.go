@@ -40,7 +40,8 @@ const (
 // Requests go to the first group that serves the channel, like a call to
 // one service; further groups are stand-bys. The server's handler ctx ends
 // when the requester's does. Each receiver gets its own copy of the
-// header; Data is shared and must be treated as read-only.
+// header; Data is shared and must be treated as read-only. A raw handler's
+// panic is not recovered here (the typed clients recover their handlers').
 type MemoryBus struct {
 	queueSize    int
 	blockTimeout time.Duration

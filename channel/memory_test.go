@@ -130,3 +130,31 @@ func benchmarkMemoryBus(b *testing.B, rec telemetry.Recorder) {
 	<-done
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
 }
+
+// BenchmarkMemoryBusRequest measures request/reply round trips on the
+// memory bus with both sides' events encoded as JSON Lines.
+func BenchmarkMemoryBusRequest(b *testing.B) {
+	bus := channel.NewMemoryBus()
+	defer bus.Close()
+	w := telemetry.NewWriter(io.Discard)
+	ctx := context.Background()
+	srv := channel.NewReqRepServer[UpdateSku, UpdateSkuReply](channel.NewService("catalog", bus, channel.WithRecorder(w)), "catalog.update-sku")
+	if _, err := srv.Serve(ctx, func(ctx context.Context, env channel.Envelope[UpdateSku]) (UpdateSkuReply, error) {
+		return UpdateSkuReply{Version: 2}, nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	merchantAPI := channel.NewService("merchant-api", bus, channel.WithRecorder(w))
+	cli := channel.NewReqRepClient[UpdateSku, UpdateSkuReply](merchantAPI, "catalog.update-sku")
+	tctx, end := channel.StartTrace(ctx, merchantAPI, "UpdateSku", map[string]string{"merchant_id": "4c5d6e7"})
+	defer end(nil)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		if _, err := cli.Request(tctx, UpdateSku{MerchantID: "4c5d6e7", Sku: "sku-1"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "reqs/s")
+}
