@@ -17,7 +17,11 @@
 // handler ctx ends with it. NATS answers a request to a subject nobody
 // serves at once; that answer is channel.ErrNoResponders.
 //
-// Slow consumers are NATS's business: a subscription whose pending
-// messages exceed the connection's limits loses messages, and nats.go
+// Handlers of one subscription run one at a time, in order, on the
+// goroutine nats.go gives each subscription. Slow consumers are NATS's
+// business: a subscription whose pending messages exceed nats.go's limits
+// (500,000 messages or 64 MB by default) loses messages, and nats.go
 // reports that to the connection's error handler. Publishers never wait.
+// The deadline carried to a server assumes the two hosts' clocks roughly
+// agree.
 package natsbus
