@@ -197,3 +197,48 @@ func mustTrace(ctx context.Context) channel.TraceContext {
 	tc, _ := channel.TraceFrom(ctx)
 	return tc
 }
+
+// TestContextScope: what a ctx says about its trace and inbound header.
+func TestContextScope(t *testing.T) {
+	rec := newRecorder()
+	svc := channel.NewService("search-indexer", channel.NewMemoryBus(), channel.WithRecorder(rec))
+	inbound := channel.Header{MessageID: "m-41", TraceID: "t-1", PTags: map[string]string{"merchant_id": "4c5d6e7"}}
+	handler := channel.ContextWithInbound(channel.ContextWithOperation(context.Background(), "IndexSkus"), inbound)
+	restarted, _ := channel.StartTrace(handler, svc, "Reindex", nil)
+
+	tests := []struct {
+		name       string
+		ctx        context.Context
+		wantHeader bool
+		wantTrace  string
+		wantOp     string
+	}{
+		{name: "background", ctx: context.Background()},
+		{name: "handler", ctx: handler, wantHeader: true, wantTrace: "t-1", wantOp: "IndexSkus"},
+		{name: "operation changed in a handler", ctx: channel.ContextWithOperation(handler, "Reindex"), wantHeader: true, wantTrace: "t-1", wantOp: "Reindex"},
+		{name: "StartTrace in a handler hides the inbound header", ctx: restarted, wantTrace: mustTrace(restarted).TraceID, wantOp: "Reindex"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, ok := channel.HeaderFrom(tt.ctx)
+			if ok != tt.wantHeader || (ok && h.MessageID != "m-41") {
+				t.Errorf("HeaderFrom = %+v, %v", h, ok)
+			}
+			tc, ok := channel.TraceFrom(tt.ctx)
+			if ok != (tt.wantTrace != "") || tc.TraceID != tt.wantTrace || tc.Op != tt.wantOp || tc.TraceID == "t-1" && tc.Tags["merchant_id"] != "4c5d6e7" {
+				t.Errorf("TraceFrom = %+v, %v", tc, ok)
+			}
+		})
+	}
+	if tc := mustTrace(restarted); tc.TraceID == "t-1" || tc.TraceID == "" {
+		t.Errorf("StartTrace in a handler kept the inbound trace: %+v", tc)
+	}
+	// An event recorded under a changed operation carries it.
+	pubCtx := channel.ContextWithOperation(handler, "Reindex")
+	if err := channel.NewPubClient[Ping](svc, "search.reindexed").Publish(pubCtx, Ping{}); err != nil {
+		t.Fatal(err)
+	}
+	if e := rec.find("search-indexer", telemetry.TypePublish)[0]; e.Operation != "Reindex" || e.TraceID != "t-1" || !slices.Equal(e.ParentIDs, []string{"m-41"}) {
+		t.Errorf("publish event %+v", e)
+	}
+}
