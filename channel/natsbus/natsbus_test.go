@@ -194,3 +194,51 @@ func TestErrorsNameServer(t *testing.T) {
 		t.Errorf("publish on a closed connection: %v", err)
 	}
 }
+
+// TestQueueGroupAcrossConnections: replicas of a service in separate
+// processes (here, connections) share its queue group; another service
+// gets every message.
+func TestQueueGroupAcrossConnections(t *testing.T) {
+	subj := subject("sku.updated")
+	type delivery struct {
+		who string
+		n   int
+	}
+	got := make(chan delivery, 300)
+	for _, who := range []string{"inventory", "inventory", "search-indexer"} {
+		nc := connect(t)
+		sub, err := channel.NewSubClient[Ping](channel.NewService(who, natsbus.New(nc)), subj).
+			Subscribe(context.Background(), func(ctx context.Context, env channel.Envelope[Ping]) error {
+				got <- delivery{who, env.Payload.N}
+				return nil
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sub.Close()
+		if err := nc.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub := channel.NewPubClient[Ping](channel.NewService("catalog", natsbus.New(connect(t))), subj)
+	const n = 100
+	for i := range n {
+		if err := pub.Publish(context.Background(), Ping{N: i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := map[delivery]int{}
+	for range 2 * n {
+		select {
+		case d := <-got:
+			count[d]++
+		case <-time.After(20 * time.Second): // only keeps a broken test from hanging
+			t.Fatalf("%d deliveries", len(count))
+		}
+	}
+	for i := range n {
+		if count[delivery{"inventory", i}] != 1 || count[delivery{"search-indexer", i}] != 1 {
+			t.Errorf("message %d: inventory got it %d times, search-indexer %d", i, count[delivery{"inventory", i}], count[delivery{"search-indexer", i}])
+		}
+	}
+}
