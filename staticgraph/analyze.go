@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"go/ast"
+	"go/parser"
 	"go/token"
 	"go/types"
 	"maps"
@@ -68,7 +69,7 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 		dir = "."
 	}
 	progress("loading packages", 0, 0)
-	l, err := load(ctx, dir, patterns)
+	l, err := load(ctx, dir, patterns, rs.packages())
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +117,7 @@ type analysis struct {
 	endpoints map[endpointKey]*topology.Endpoint
 	svcs      map[string]*topology.Service
 	used      map[*ssa.Call]bool
-	files     map[*token.File]*ast.File
+	files     map[string]*parsedFile
 	reachedAt map[token.Pos]bool // positions of endpoint calls some main reaches
 }
 
@@ -169,15 +170,14 @@ func (a *analysis) endpoint(u recognised, x expanded) {
 	ch := p[propChannel]
 	name, pattern, ok := ch.name()
 	if !ok {
-		expr, pos := a.channelExpr(u, p[propReceiver])
+		expr, ev := a.channelExpr(u, p[propReceiver])
 		reason := "channel name is not constant"
 		if ch.kind == kUnknown {
 			reason += ": " + ch.reason
-			if ch.pos.IsValid() && a.line(ch.pos) != a.line(pos) {
-				reason += " (" + a.where(ch.pos) + ")"
+			if at := a.evidence(ch.pos); ch.pos.IsValid() && at != ev {
+				reason += fmt.Sprintf(" (%s:%d)", at.File, at.Line)
 			}
 		}
-		ev := a.evidence(pos)
 		for _, s := range services {
 			a.g.Unresolved = append(a.g.Unresolved, topology.Unresolved{Service: s, Role: u.rule.Role,
 				Expr: expr, File: ev.File, Line: ev.Line, Reason: reason})
@@ -276,80 +276,90 @@ func (a *analysis) unused() {
 // channelExpr returns the source expression a use's channel name came
 // from, and where it is: the channel argument of the client's construction,
 // or of the call itself.
-func (a *analysis) channelExpr(u recognised, recv *val) (string, token.Pos) {
+func (a *analysis) channelExpr(u recognised, recv *val) (string, topology.Evidence) {
 	src := u.rule.Channel
 	if src.Receiver && recv != nil && recv.kind == kClient {
-		if e, pos := a.argExpr(recv.site, recv.rule.Channel); e != "" {
-			return e, pos
+		if e, at := a.argExpr(recv.site, recv.rule.Channel); e != "" {
+			return e, at
 		}
 	}
 	if src.Receiver {
-		if r := a.callExpr(u.call.Pos()); r != nil {
-			if sel, ok := r.Fun.(*ast.SelectorExpr); ok {
-				return types.ExprString(sel.X), sel.X.Pos()
+		if ce, fset := a.callExpr(u.call.Pos()); ce != nil {
+			if sel, ok := ce.Fun.(*ast.SelectorExpr); ok {
+				return types.ExprString(sel.X), a.evidenceAt(fset.Position(sel.X.Pos()))
 			}
 		}
 	}
-	if e, pos := a.argExpr(u.call, src); e != "" {
-		return e, pos
+	if e, at := a.argExpr(u.call, src); e != "" {
+		return e, at
 	}
-	return "", u.call.Pos()
+	return "", a.evidence(u.call.Pos())
 }
 
 // argExpr returns the source text of the argument a rule's source names.
-func (a *analysis) argExpr(call ssa.CallInstruction, src *config.Source) (string, token.Pos) {
+func (a *analysis) argExpr(call ssa.CallInstruction, src *config.Source) (string, topology.Evidence) {
 	if src == nil || src.Arg == nil {
-		return "", call.Pos()
+		return "", a.evidence(call.Pos())
 	}
-	ce := a.callExpr(call.Pos())
+	ce, fset := a.callExpr(call.Pos())
 	if ce == nil || *src.Arg >= len(ce.Args) {
-		return "", call.Pos()
+		return "", a.evidence(call.Pos())
 	}
 	arg := ce.Args[*src.Arg]
 	s := types.ExprString(arg)
 	if src.Field != "" {
 		s += "." + src.Field
 	}
-	return s, arg.Pos()
+	return s, a.evidenceAt(fset.Position(arg.Pos()))
 }
 
-// callExpr finds the call expression whose left parenthesis is at pos.
-func (a *analysis) callExpr(pos token.Pos) *ast.CallExpr {
-	if a.files == nil {
-		a.files = map[*token.File]*ast.File{}
-		for _, p := range a.l.syntax {
-			for _, f := range p.Syntax {
-				a.files[p.Fset.File(f.FileStart)] = f
-			}
-		}
+// callExpr finds the call expression whose left parenthesis is at pos, and
+// the file set of its syntax. The syntax of the load is gone by now (see
+// load), so the file is parsed again; this happens only for unresolved
+// names and unused clients.
+func (a *analysis) callExpr(pos token.Pos) (*ast.CallExpr, *token.FileSet) {
+	at := a.l.prog.Fset.Position(pos)
+	if !at.IsValid() {
+		return nil, nil
 	}
-	f := a.files[a.l.prog.Fset.File(pos)]
-	if f == nil {
-		return nil
+	if a.files == nil {
+		a.files = map[string]*parsedFile{}
+	}
+	pf := a.files[at.Filename]
+	if pf == nil {
+		pf = &parsedFile{fset: token.NewFileSet()}
+		pf.f, _ = parser.ParseFile(pf.fset, at.Filename, nil, parser.SkipObjectResolution)
+		a.files[at.Filename] = pf
+	}
+	if pf.f == nil {
+		return nil, nil
 	}
 	var found *ast.CallExpr
-	ast.Inspect(f, func(n ast.Node) bool {
-		if found != nil || n == nil || pos < n.Pos() || pos >= n.End() {
+	ast.Inspect(pf.f, func(n ast.Node) bool {
+		if found != nil || n == nil {
 			return false
 		}
-		if ce, ok := n.(*ast.CallExpr); ok && ce.Lparen == pos {
-			found = ce
+		if ce, ok := n.(*ast.CallExpr); ok {
+			if p := pf.fset.Position(ce.Lparen); p.Line == at.Line && p.Column == at.Column {
+				found = ce
+			}
 		}
 		return true
 	})
-	return found
+	return found, pf.fset
+}
+
+type parsedFile struct {
+	fset *token.FileSet
+	f    *ast.File
 }
 
 func (a *analysis) evidence(pos token.Pos) topology.Evidence {
-	p := a.l.prog.Fset.Position(pos)
-	return topology.Evidence{File: a.l.rel(p.Filename), Line: p.Line}
+	return a.evidenceAt(a.l.prog.Fset.Position(pos))
 }
 
-func (a *analysis) line(pos token.Pos) int { return a.l.prog.Fset.Position(pos).Line }
-
-func (a *analysis) where(pos token.Pos) string {
-	e := a.evidence(pos)
-	return fmt.Sprintf("%s:%d", e.File, e.Line)
+func (a *analysis) evidenceAt(p token.Position) topology.Evidence {
+	return topology.Evidence{File: a.l.rel(p.Filename), Line: p.Line}
 }
 
 func (a *analysis) diag(fn *ssa.Function, pos token.Pos, msg string) {

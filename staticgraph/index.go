@@ -69,11 +69,10 @@ func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
 			case *ssa.Function:
 				add(m)
 			case *ssa.Type:
-				for _, fn := range ix.methodsOf(m.Type()) {
-					add(fn)
-				}
-				for _, fn := range ix.methodsOf(types.NewPointer(m.Type())) {
-					add(fn)
+				if n, ok := m.Type().(*types.Named); ok && n.TypeParams().Len() == 0 {
+					for i := 0; i < n.NumMethods(); i++ {
+						add(prog.FuncValue(n.Method(i)))
+					}
 				}
 			}
 		}
@@ -163,7 +162,9 @@ func (ix *index) genericUses(fn *ssa.Function, add func(*ssa.Function)) {
 // methodsOf returns the methods of t that have or may have bodies: the
 // methods a value of t converted to an interface may have called on it, by
 // code we see or by code we do not (a dependency calling String or
-// ServeHTTP).
+// ServeHTTP). Declared methods of non-generic types are taken as they are,
+// promoted ones from the embedded types, so that no wrapper is made; only
+// instances of generic types need the method set.
 func (ix *index) methodsOf(t types.Type) []*ssa.Function {
 	if types.IsInterface(t) || hasTypeParams(t) {
 		return nil
@@ -172,15 +173,33 @@ func (ix *index) methodsOf(t types.Type) []*ssa.Function {
 		return fs
 	}
 	var fs []*ssa.Function
+	key := t
+	ix.methods.Set(key, fs) // a type embedding itself through a pointer ends here
 	if n := namedOf(t); n != nil && n.Obj().Pkg() != nil && ix.hasSyntax[n.Obj().Pkg()] {
-		ms := ix.prog.MethodSets.MethodSet(t)
-		for i := 0; i < ms.Len(); i++ {
-			if fn := methodValue(ix.prog, ms.At(i)); fn != nil {
-				fs = append(fs, fn)
+		if n.TypeArgs().Len() > 0 {
+			ms := ix.prog.MethodSets.MethodSet(t)
+			for i := 0; i < ms.Len(); i++ {
+				if fn := methodValue(ix.prog, ms.At(i)); fn != nil {
+					fs = append(fs, fn)
+				}
+			}
+		} else {
+			for i := 0; i < n.NumMethods(); i++ {
+				fs = append(fs, ix.prog.FuncValue(n.Method(i)))
 			}
 		}
 	}
-	ix.methods.Set(t, fs)
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	if st, ok := t.Underlying().(*types.Struct); ok {
+		for i := 0; i < st.NumFields(); i++ {
+			if f := st.Field(i); f.Embedded() {
+				fs = append(fs, ix.methodsOf(f.Type())...)
+			}
+		}
+	}
+	ix.methods.Set(key, fs)
 	return fs
 }
 

@@ -56,7 +56,6 @@ func ModuleRoot(dir string) (string, error) {
 type loaded struct {
 	prog    *ssa.Program
 	pkgs    []*ssa.Package // the analysable packages, in load order
-	syntax  map[*types.Package]*packages.Package
 	broken  []string // paths of packages that failed to load or type-check
 	diags   []topology.Diagnostic
 	modRoot string
@@ -64,7 +63,7 @@ type loaded struct {
 
 // load runs the one packages.Load and builds SSA for every package that
 // loaded without errors (and whose imports did).
-func load(ctx context.Context, dir string, patterns []string) (*loaded, error) {
+func load(ctx context.Context, dir string, patterns []string, rulePkgs map[string]bool) (*loaded, error) {
 	root, err := ModuleRoot(dir)
 	if err != nil {
 		return nil, err
@@ -77,7 +76,7 @@ func load(ctx context.Context, dir string, patterns []string) (*loaded, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	l := &loaded{syntax: map[*types.Package]*packages.Package{}, modRoot: root}
+	l := &loaded{modRoot: root}
 	matched := 0
 	for _, p := range initial {
 		if len(p.GoFiles)+len(p.CompiledGoFiles) > 0 {
@@ -116,16 +115,16 @@ func load(ctx context.Context, dir string, patterns []string) (*loaded, error) {
 	}
 
 	prog := ssa.NewProgram(initial[0].Fset, ssa.InstantiateGenerics)
+	created := map[*types.Package]bool{}
 	for _, p := range good {
-		l.syntax[p.Types] = p
+		created[p.Types] = true
 	}
 	// Dependencies get SSA packages without bodies, as
 	// ssautil.BuildPackage does; ssautil.Packages would need NeedDeps.
-	created := map[*types.Package]bool{}
 	var createDeps func([]*types.Package)
 	createDeps = func(ps []*types.Package) {
 		for _, tp := range ps {
-			if created[tp] || l.syntax[tp] != nil {
+			if created[tp] {
 				continue
 			}
 			created[tp] = true
@@ -136,25 +135,113 @@ func load(ctx context.Context, dir string, patterns []string) (*loaded, error) {
 	for _, p := range good {
 		createDeps(p.Types.Imports())
 	}
+	// SSA with bodies only for the packages that can matter (see
+	// matters); the others are created from their types alone, like
+	// dependencies, and their syntax is let go at once. Packages are built
+	// one at a time, dropping their type information as they go.
+	// The packages that do not matter go first, so that their syntax is
+	// garbage before SSA starts to grow.
+	rel := relevance{rules: rulePkgs, memo: map[*types.Package]bool{}}
+	var build []*packages.Package
 	for _, p := range good {
-		l.pkgs = append(l.pkgs, prog.CreatePackage(p.Types, p.Syntax, p.TypesInfo, true))
+		if rel.matters(p.Types) {
+			build = append(build, p)
+			continue
+		}
+		prog.CreatePackage(p.Types, nil, nil, true)
+		p.Syntax, p.TypesInfo = nil, nil
 	}
-	if err := buildSSA(prog); err != nil {
-		return nil, err
+	for _, p := range build {
+		sp := prog.CreatePackage(p.Types, p.Syntax, p.TypesInfo, true)
+		if err := buildSSA(sp); err != nil {
+			return nil, err
+		}
+		l.pkgs = append(l.pkgs, sp)
+		p.Syntax, p.TypesInfo = nil, nil
 	}
 	l.prog = prog
 	return l, nil
 }
 
-// buildSSA builds every body. The builder panics on inputs it does not
-// expect; that is a bug to report, not a crash of the whole command.
-func buildSSA(prog *ssa.Program) (err error) {
+// relevance decides which loaded packages get SSA bodies. SSA functions
+// keep their syntax trees for good, so building every package would hold
+// all the syntax and all the SSA at once: about twice the memory of the
+// load. A package matters when it imports, directly or not, a recognised
+// package (only such code can make or use a client, and only from such
+// code can a main reach one: a closure passed elsewhere is reached where
+// it is made), or when it may compute a name for one: it has a function,
+// a method other than String or Error, or a package-level variable of
+// string type. What a package that does not matter cannot give is a name
+// stored into a struct field by its own code; such a name is reported
+// unresolved, not guessed.
+type relevance struct {
+	rules map[string]bool
+	memo  map[*types.Package]bool
+}
+
+func (r *relevance) matters(p *types.Package) bool {
+	return r.imports(p) || computesNames(p)
+}
+
+func (r *relevance) imports(p *types.Package) bool {
+	if v, ok := r.memo[p]; ok {
+		return v
+	}
+	r.memo[p] = false // import cycles cannot happen; this only guards repeats
+	v := r.rules[p.Path()]
+	for _, q := range p.Imports() {
+		v = v || r.imports(q)
+	}
+	r.memo[p] = v
+	return v
+}
+
+func computesNames(p *types.Package) bool {
+	sc := p.Scope()
+	for _, name := range sc.Names() {
+		switch o := sc.Lookup(name).(type) {
+		case *types.Func:
+			if returnsString(o) {
+				return true
+			}
+		case *types.Var:
+			if isString(o.Type()) {
+				return true
+			}
+		case *types.TypeName:
+			n, ok := o.Type().(*types.Named)
+			if !ok {
+				continue
+			}
+			for i := 0; i < n.NumMethods(); i++ {
+				if m := n.Method(i); m.Name() != "String" && m.Name() != "Error" && returnsString(m) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func returnsString(f *types.Func) bool {
+	res := f.Signature().Results()
+	for i := 0; i < res.Len(); i++ {
+		if isString(res.At(i).Type()) {
+			return true
+		}
+	}
+	return false
+}
+
+// buildSSA builds a package's bodies. The builder panics on inputs it does
+// not expect; that is a bug to report, not a crash of the whole command.
+func buildSSA(p *ssa.Package) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("building SSA: %v", r)
+			err = fmt.Errorf("building SSA for %s: %v", p.Pkg.Path(), r)
 		}
 	}()
-	prog.Build()
+	p.Build()
 	return nil
 }
 

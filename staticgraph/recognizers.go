@@ -52,6 +52,15 @@ func compileRules(recs []config.Recognizer) (rules, error) {
 	return rs, nil
 }
 
+// packages returns the import paths the rules recognise functions of.
+func (rs rules) packages() map[string]bool {
+	m := map[string]bool{}
+	for _, r := range rs {
+		m[r.pkg] = true
+	}
+	return m
+}
+
 // forCall returns the rule for the function or method a call calls, or nil.
 // Instances of generic functions and methods are looked up by their origin;
 // an interface method call by the interface's name.
