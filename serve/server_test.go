@@ -32,7 +32,7 @@ const skuUpdated = "github.com/tracegraph/tracegraph/examples/shop/catalog/catal
 // the last fixture event.
 var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
-func newTestServer(t *testing.T, opt Options) *Server {
+func newTestServer(t testing.TB, opt Options) *Server {
 	t.Helper()
 	if opt.Backend == nil {
 		files, err := OpenFiles(context.Background(), []string{"testdata/events.jsonl"}, runtimegraph.ReadOptions{})
@@ -67,6 +67,12 @@ func get(t *testing.T, h http.Handler, target string, want int, v any) *httptest
 		}
 	}
 	return rec
+}
+
+// jsonError reports whether body is an API error with a message.
+func jsonError(body []byte) bool {
+	var e apiError
+	return json.Unmarshal(body, &e) == nil && e.Error != ""
 }
 
 func TestInfo(t *testing.T) {
