@@ -16,7 +16,15 @@ export const WINDOWS = [
 // window (RFC 3339 times, dates or ages, as the CLI takes them).
 export class WindowControl {
   constructor(onChange) {
-    this.select = h('select', { name: 'window', title: 'Time window', onchange: () => { this.sync(); onChange(); } },
+    this.select = h('select', {
+      name: 'window', title: 'Time window',
+      onchange: () => {
+        this.sync();
+        // A custom window waits for its times.
+        if (this.select.value !== 'custom') onChange();
+        else if (this.onCustom) this.onCustom(this);
+      },
+    },
       WINDOWS.map(([v, label]) => h('option', { value: v }, label)));
     this.since = h('input', { name: 'since', placeholder: 'since (2026-11-24T10:00:00Z, 24h)', size: 22, onchange: onChange });
     this.until = h('input', { name: 'until', placeholder: 'until', size: 22, onchange: onChange });
@@ -27,6 +35,13 @@ export class WindowControl {
 
   sync() {
     this.custom.hidden = this.select.value !== 'custom';
+  }
+
+  // suggest fills an empty custom window with the span the data covers,
+  // so recorded data far from now is one edit away.
+  suggest(first, last) {
+    if (!this.since.value) this.since.value = first;
+    if (!this.until.value) this.until.value = last;
   }
 
   set(since, until) {

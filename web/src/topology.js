@@ -113,6 +113,14 @@ export class TopologyPage {
     this.focus = h('input', { name: 'focus', placeholder: 'focus on service', size: 16, attrs: { list: 'service-names' }, onchange: reload });
     this.depth = h('input', { type: 'number', name: 'depth', min: 0, max: 100, value: 1, title: 'Depth', className: 'depth', onchange: reload });
     this.window = new WindowControl(reload);
+    this.window.onCustom = (w) => {
+      const seen = this.data ? this.data.graph.flows.filter((f) => f.stats) : [];
+      if (!seen.length) return;
+      const first = Math.min(...seen.map((f) => Date.parse(f.stats.first_seen)));
+      const last = Math.max(...seen.map((f) => Date.parse(f.stats.last_seen)));
+      // until is exclusive: one second past the last event keeps it.
+      w.suggest(new Date(first).toISOString(), new Date(last + 1000).toISOString());
+    };
     this.tags = new TagControl(reload);
 
     this.status = h('div', { className: 'status-line', attrs: { role: 'status' } });

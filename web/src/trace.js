@@ -41,7 +41,7 @@ export async function renderTrace(root, id) {
       `took ${fmtUS(complete ? complete.duration_us : Math.round((last - t0) * 1000))}`,
       ' ', statusBadge(complete ? complete.status : (errors ? 'error' : 'ok'))),
     h('h2', null, 'Tree'),
-    h('ul', { className: 'tree', id: 'trace-tree' }, t.tree.map((n) => treeItem(n, t0))),
+    h('ul', { className: 'tree', id: 'trace-tree' }, t.tree.map((n) => treeItem(n, { t0, span: Math.max(last - t0, 0.001) }))),
     h('h2', null, 'Event log'),
     eventLog(evs, t0),
   );
@@ -51,8 +51,10 @@ const RECEIVES = new Set(['consume', 'serve']);
 
 // treeItem is one event and, under it, the events it caused: the consumers
 // of a publish, the serving of a request, what a handler sent in turn.
-function treeItem(node, t0) {
+function treeItem(node, clock) {
+  const { t0, span } = clock;
   const e = node.event;
+  const start = new Date(e.timestamp).getTime() - t0;
   const row = h('div', { className: 'hop', dataset: { status: e.status, type: e.event_type } },
     h('span', { className: 'hop-kind' }, e.event_type), ' ',
     h('b', { className: 'svc' }, e.service),
@@ -63,11 +65,24 @@ function treeItem(node, t0) {
     e.message_type ? [' ', h('span', { className: 'type', title: e.message_type }, shortType(e.message_type))] : '',
     ' ', h('span', { className: 'lat' }, fmtUS(e.duration_us)), ' ',
     statusBadge(e.status),
-    h('span', { className: 'offset' }, `+${new Date(e.timestamp).getTime() - t0} ms`),
+    h('span', { className: 'offset' }, `+${start} ms`),
+    // Where the hop falls in the trace, and how long it took.
+    h('span', { className: 'bar-track', title: `${fmtUS(e.duration_us)} from +${start} ms` },
+      h('span', {
+        className: 'bar',
+        style: `left: ${(100 * start / span).toFixed(2)}%; width: ${Math.max(0.5, 100 * e.duration_us / 1000 / span).toFixed(2)}%`,
+      })),
     e.error ? h('div', { className: 'err-text' }, e.error) : '');
   if (!node.children.length) return h('li', null, row);
   return h('li', null, h('details', { open: true }, h('summary', null, row),
-    h('ul', null, node.children.map((c) => treeItem(c, t0)))));
+    h('ul', null, node.children.map((c) => treeItem(c, clock)))));
+}
+
+// shortID keeps the end of a long id, the part that differs between the
+// time-ordered ids of one trace; the full id is in the cell's title.
+function shortID(id) {
+  if (!id) return '';
+  return id.length > 14 ? '…' + id.slice(-10) : id;
 }
 
 function eventLog(evs, t0) {
@@ -85,8 +100,8 @@ function eventLog(evs, t0) {
       h('td', null, e.peer_service || ''),
       h('td', { className: 'num' }, fmtUS(e.duration_us)),
       h('td', null, statusBadge(e.status)),
-      h('td', { className: 'mono' }, e.message_id || ''),
-      h('td', { className: 'mono' }, (e.parent_ids || []).join(' ')),
+      h('td', { className: 'mono', title: e.message_id || '' }, shortID(e.message_id)),
+      h('td', { className: 'mono', title: (e.parent_ids || []).join(' ') }, (e.parent_ids || []).map(shortID).join(' ')),
       h('td', { className: 'mono' }, Object.entries(e.tags || {}).map(([k, v]) => `${k}=${v}`).join(' ')),
       h('td', { className: 'err-text' }, e.error || ''))))));
 }
