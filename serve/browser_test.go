@@ -270,6 +270,16 @@ func TestBrowserShop(t *testing.T) {
 	b.do("wait for recent traces", chromedp.WaitVisible(chromedp.CSS(`#details .trace-link`)))
 	b.screenshot("catalog-details")
 
+	// Focus on the catalog: the graph shrinks to its neighbourhood.
+	b.do("focus", chromedp.Click(chromedp.CSS(`#details .actions button`), chromedp.NodeVisible),
+		chromedp.Poll[chromedp.Void](`document.querySelector('.status-line').textContent.includes('focus catalog depth 1')`))
+	focused, _ := b.waitGraph()
+	if loc := eval[string](b, `location.hash`); !strings.Contains(loc, "focus=catalog") || focused >= nodes || focused < 2 {
+		t.Errorf("focus on catalog: %d of %d nodes, location %q", focused, nodes, loc)
+	}
+	b.clickNode("svc:catalog")
+	b.do("wait for the catalog's flows again", chromedp.WaitVisible(chromedp.CSS(`#details .trace-link`)))
+
 	b.do("open a recent trace", chromedp.Click(chromedp.CSS(`#details .trace-link`), chromedp.NodeVisible))
 	b.do("wait for the tree", chromedp.WaitVisible(chromedp.CSS(`#trace-tree li`)))
 	loc := eval[string](b, `location.hash`)
