@@ -23,6 +23,7 @@ const ingestBatch = 25_000
 
 func newIngestCmd() *cobra.Command {
 	var sf sourceFlags
+	var parallel int
 	cmd := &cobra.Command{
 		Use:   "ingest --db URL FILE...",
 		Short: "Load events into PostgreSQL (JSONL; OTLP, Zipkin, Jaeger by content)",
@@ -34,10 +35,14 @@ lines are skipped and named (the first 20, then a count); the good ones are
 stored, and the exit code is then 2.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runIngest(cmd, &sf, args)
+			if parallel < 1 {
+				return usageErr(errors.New("--parallel must be at least 1"))
+			}
+			return runIngest(cmd, &sf, parallel, args)
 		},
 	}
 	cmd.Flags().StringVar(&sf.db, "db", "", "PostgreSQL URL (default $TRACEGRAPH_DATABASE_URL, $DATABASE_URL, or the PG* variables)")
+	cmd.Flags().IntVar(&parallel, "parallel", 2, "batches written at once, each on its own connection")
 	return cmd
 }
 
@@ -45,7 +50,7 @@ type ingestCounts struct {
 	read, stored, duplicate, rejected int64
 }
 
-func runIngest(cmd *cobra.Command, sf *sourceFlags, files []string) error {
+func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string) error {
 	ctx, cancel := context.WithCancelCause(cmd.Context())
 	defer cancel(nil)
 	for _, f := range files {
@@ -62,29 +67,35 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, files []string) error {
 	bar := newBar(cmd)
 	var (
 		counts   ingestCounts
+		mu       sync.Mutex // guards counts.stored, counts.duplicate, storeErr
 		storeErr error
 		unstored []string // events the store cannot hold, named like bad lines
 		wg       sync.WaitGroup
 	)
-	batches := make(chan []telemetry.Event, 2)
-	wg.Go(func() {
-		for b := range batches {
-			if storeErr != nil {
-				continue
+	// Batches are independent transactions, so several connections can
+	// write at once: the server's work is spread over its cores.
+	batches := make(chan []telemetry.Event, parallel)
+	for range parallel {
+		wg.Go(func() {
+			for b := range batches {
+				if ctx.Err() != nil {
+					continue
+				}
+				res, err := st.Write(ctx, b)
+				mu.Lock()
+				if err != nil && storeErr == nil {
+					storeErr = err
+					cancel(err)
+				}
+				counts.stored += res.Stored
+				counts.duplicate += res.Duplicate
+				mu.Unlock()
+				if bar != nil && err == nil {
+					_ = bar.Add(len(b))
+				}
 			}
-			res, err := st.Write(ctx, b)
-			if err != nil {
-				storeErr = err
-				cancel(err)
-				continue
-			}
-			counts.stored += res.Stored
-			counts.duplicate += res.Duplicate
-			if bar != nil {
-				_ = bar.Add(len(b))
-			}
-		}
-	})
+		})
+	}
 	batch := make([]telemetry.Event, 0, ingestBatch)
 	// One decoding worker keeps file order, so batches follow time.
 	rs, readErr := runtimegraph.ReadFiles(ctx, files, runtimegraph.ReadOptions{Workers: 1, Importer: spanImporter()},
@@ -120,6 +131,9 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, files []string) error {
 	counts.rejected += rs.Rejected
 	fmt.Fprintf(cmd.OutOrStdout(), "read %d, stored %d, duplicate %d, rejected %d\n",
 		counts.read, counts.stored, counts.duplicate, counts.rejected)
+	if cmd.Context().Err() != nil {
+		return readErrOf(cmd.Context(), cmd.Context().Err())
+	}
 	if storeErr != nil {
 		return usageErr(storeErr)
 	}

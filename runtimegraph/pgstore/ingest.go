@@ -21,8 +21,6 @@ import (
 const columns = "ts, event_id, trace_id, event_type, service, operation, channel, message_type, reply_type, system, " +
 	"message_id, parent_ids, peer_service, peer_virtual, duration_us, status, error, tags"
 
-const copySQL = "COPY events (" + columns + ") FROM STDIN (FORMAT binary)"
-
 // Check reports an event PostgreSQL cannot store as it is: text there
 // cannot hold a NUL character. Ingest rejects such an event rather than
 // store something else.
@@ -67,8 +65,7 @@ func (s *Store) Write(ctx context.Context, evs []telemetry.Event) (BatchResult, 
 		return BatchResult{}, err
 	}
 	var buf bytes.Buffer
-	encodeCopy(&buf, evs)
-	err := s.copyTx(ctx, buf.Bytes())
+	err := s.copyTx(ctx, &buf, evs)
 	if err == nil {
 		return BatchResult{Stored: int64(len(evs))}, nil
 	}
@@ -84,9 +81,7 @@ func (s *Store) Write(ctx context.Context, evs []telemetry.Event) (BatchResult, 
 		if len(fresh) == 0 {
 			return res, nil
 		}
-		buf.Reset()
-		encodeCopy(&buf, fresh)
-		err = s.copyTx(ctx, buf.Bytes())
+		err = s.copyTx(ctx, &buf, fresh)
 		if err == nil {
 			return res, nil
 		}
@@ -97,11 +92,51 @@ func (s *Store) Write(ctx context.Context, evs []telemetry.Event) (BatchResult, 
 	return BatchResult{}, s.wrap("ingest", fmt.Errorf("batch kept conflicting with concurrent ingests: %w", err))
 }
 
-func (s *Store) copyTx(ctx context.Context, data []byte) error {
+// copyTx copies evs in one transaction, straight into each day's
+// partition: routing rows through the parent table costs more than sorting
+// them by day here.
+func (s *Store) copyTx(ctx context.Context, buf *bytes.Buffer, evs []telemetry.Event) error {
+	byDay := splitByDay(evs)
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		_, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(data), copySQL)
-		return err
+		for _, part := range byDay {
+			buf.Reset()
+			encodeCopy(buf, part)
+			sql := "COPY " + partitionName(dayOf(part[0].Timestamp)) + " (" + columns + ") FROM STDIN (FORMAT binary)"
+			if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf.Bytes()), sql); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+}
+
+// splitByDay groups events by partition day, keeping their order. A batch
+// from a time-ordered file is almost always one day, returned as it is.
+func splitByDay(evs []telemetry.Event) [][]telemetry.Event {
+	first := dayOf(evs[0].Timestamp)
+	same := true
+	for i := range evs {
+		if dayOf(evs[i].Timestamp) != first {
+			same = false
+			break
+		}
+	}
+	if same {
+		return [][]telemetry.Event{evs}
+	}
+	idx := map[int64]int{}
+	var out [][]telemetry.Event
+	for _, e := range evs {
+		d := dayOf(e.Timestamp)
+		i, ok := idx[d]
+		if !ok {
+			i = len(out)
+			idx[d] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], e)
+	}
+	return out
 }
 
 func isUniqueViolation(err error) bool {
@@ -181,6 +216,20 @@ func dayOf(t time.Time) int64 {
 	return t.Unix()/86400 - boolInt(t.Unix()%86400 < 0)
 }
 
+// partitionName is the table of one day's events: events_YYYYMMDD, or
+// events_dN (N days after 1970) or events_bN (N days before) for a year
+// outside 1000-9999.
+func partitionName(day int64) string {
+	t := time.Unix(day*86400, 0).UTC()
+	switch {
+	case t.Year() > 9999:
+		return fmt.Sprintf("events_d%d", day)
+	case t.Year() < 1000:
+		return fmt.Sprintf("events_b%d", -day) // "-" cannot be in a plain identifier
+	}
+	return "events_" + t.Format("20060102")
+}
+
 func boolInt(b bool) int64 {
 	if b {
 		return 1
@@ -191,13 +240,10 @@ func boolInt(b bool) int64 {
 func (s *Store) createPartition(ctx context.Context, day int64) error {
 	from := time.Unix(day*86400, 0).UTC()
 	to := from.AddDate(0, 0, 1)
-	name := "events_" + from.Format("20060102")
-	if from.Year() < 1000 || from.Year() > 9999 {
-		name = fmt.Sprintf("events_d%d", day)
-	}
-	// The bounds are literals made here from integers, never from input.
+	name := partitionName(day)
+	// The name and bounds are made here from an integer, never from input.
 	sql := fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s PARTITION OF events FOR VALUES FROM ('%s') TO ('%s')",
-		pgx.Identifier{name}.Sanitize(), from.Format(time.RFC3339), to.Format(time.RFC3339))
+		name, from.Format(time.RFC3339), to.Format(time.RFC3339))
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", int64(partitionLock)); err != nil {
 			return err

@@ -421,7 +421,7 @@ func TestMigrateConcurrently(t *testing.T) {
 func TestPartitions(t *testing.T) {
 	s := openStore(t, freshSchema(t))
 	var evs []telemetry.Event
-	for i, ts := range []string{"2026-11-24T23:59:59.999999Z", "2026-11-25T00:00:00Z", "1969-12-31T12:00:00Z", "2026-11-26T08:00:00+09:00"} {
+	for i, ts := range []string{"2026-11-24T23:59:59.999999Z", "2026-11-25T00:00:00Z", "1969-12-31T12:00:00Z", "2026-11-26T08:00:00+09:00", "0900-01-01T00:00:00Z"} {
 		tm, _ := time.Parse(time.RFC3339Nano, ts)
 		evs = append(evs, telemetry.Event{EventID: fmt.Sprint(i), EventType: "start", Service: "s", Timestamp: tm})
 	}
@@ -436,7 +436,7 @@ func TestPartitions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"events_19691231", "events_20261124", "events_20261125"}
+	want := []string{"events_19691231", "events_20261124", "events_20261125", "events_b390809"}
 	if !reflect.DeepEqual(parts, want) {
 		t.Errorf("partitions %v, want %v", parts, want)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/jackc/pgx/v5"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,71 +49,170 @@ func where(f runtimegraph.Filter) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// groupsSQL groups the window's consume and serve events into flows
-// (producer = peer, consumer = service) and its publish and request events
-// into sends (producer = service), by kind, producer, consumer, channel,
-// message type and system. Percentiles are percentile_disc: the nearest
-// rank runtimegraph.Percentile computes.
-const groupsSQL = `SELECT kind, from_, to_, channel, message_type, system, max(reply_type), count(*),
+// flowsSQL groups the window's consume and serve events into flows
+// (producer = peer, consumer = service) by kind, producer, consumer,
+// channel, message type and system. Percentiles are percentile_disc: the
+// nearest rank runtimegraph.Percentile computes.
+//
+// The group key leads with a hash of the others: the sort the percentiles
+// need then mostly compares one integer instead of five strings with long
+// common prefixes, which halved it. The hash only orders; the strings still
+// decide the groups, so a collision costs nothing but a comparison.
+const flowsSQL = `SELECT CASE WHEN event_type = 'consume' THEN 'pubsub' ELSE 'reqrep' END AS kind,
+	peer_service, service, channel, message_type, system, max(reply_type), count(*),
 	count(*) FILTER (WHERE status = 'error'),
 	percentile_disc(0.5) WITHIN GROUP (ORDER BY duration_us),
 	percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_us),
 	min(ts), max(ts)
-FROM (SELECT CASE WHEN event_type IN ('consume', 'publish') THEN 'pubsub' ELSE 'reqrep' END AS kind,
-		CASE WHEN event_type IN ('consume', 'serve') THEN peer_service ELSE service END AS from_,
-		CASE WHEN event_type IN ('consume', 'serve') THEN service ELSE '' END AS to_,
-		channel, message_type, system, reply_type, status, duration_us, ts
-	FROM events WHERE event_type IN ('consume', 'serve', 'publish', 'request') AND %s) e
-GROUP BY kind, from_, to_, channel, message_type, system`
+FROM events WHERE event_type IN ('consume', 'serve') AND %s
+GROUP BY hashtextextended(peer_service || '/' || service || '/' || channel || '/' || message_type || '/' || system, 0),
+	1, 2, 3, 4, 5, 6`
 
-// servicesSQL names every service and peer of the window's events; a name
-// is virtual when it appears only as a virtual peer.
-const servicesSQL = `SELECT name, bool_and(virtual) FROM (
-	SELECT service AS name, false AS virtual FROM events WHERE %[1]s GROUP BY service
-	UNION ALL
-	SELECT peer_service, bool_and(peer_virtual) FROM events WHERE peer_service <> '' AND %[1]s GROUP BY peer_service
-) s GROUP BY name`
+// summarySQL lists, in one pass over the window, who recorded what with
+// whom: the services and peers of the graph, and the send groups (publish,
+// request) that may turn out to be dangling.
+const summarySQL = `SELECT event_type, service, peer_service, channel, message_type, system, bool_and(peer_virtual)
+FROM events WHERE %s
+GROUP BY 1, 2, 3, 4, 5, 6`
+
+// danglingSQL measures the send groups no flow received, named by the
+// arrays in the last five parameters. Only those, usually few, pay for
+// percentiles.
+const danglingSQL = `SELECT kind, service, channel, message_type, system, max(reply_type), count(*),
+	count(*) FILTER (WHERE status = 'error'),
+	percentile_disc(0.5) WITHIN GROUP (ORDER BY duration_us),
+	percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_us),
+	min(ts), max(ts)
+FROM (SELECT CASE WHEN event_type = 'publish' THEN 'pubsub' ELSE 'reqrep' END AS kind, *
+	FROM events WHERE event_type IN ('publish', 'request') AND %s) e
+WHERE (kind, service, channel, message_type, system) IN
+	(SELECT * FROM unnest($%d::text[], $%d::text[], $%d::text[], $%d::text[], $%d::text[]))
+GROUP BY 1, 2, 3, 4, 5`
+
+// graphWorkMem lets the percentile sorts of a large window run in memory:
+// spilling them to disk made the query several times slower.
+const graphWorkMem = "256MB"
 
 // Graph computes the observed graph of the events that pass the window and
-// tag filters of f, grouping in SQL.
+// tag filters of f. Grouping and percentiles run in SQL; Go only decides
+// which send groups are dangling (runtimegraph.Assemble's rule) and asks for
+// their measures.
 func (s *Store) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Graph, error) {
 	cond, args := where(f.GraphOnly())
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(groupsSQL, cond), args...)
-	if err != nil {
-		return nil, s.wrap("observed graph", err)
-	}
 	var groups []runtimegraph.Group
-	for rows.Next() {
-		var g runtimegraph.Group
-		st := &g.Stats
-		if err := rows.Scan(&g.Kind, &g.From, &g.To, &g.Channel, &g.MessageType, &g.System, &g.ReplyType,
-			&st.Count, &st.Errors, &st.P50US, &st.P95US, &st.FirstSeen, &st.LastSeen); err != nil {
-			rows.Close()
-			return nil, s.wrap("observed graph", err)
-		}
-		groups = append(groups, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap("observed graph", err)
-	}
-	rows, err = s.pool.Query(ctx, fmt.Sprintf(servicesSQL, cond), args...)
-	if err != nil {
-		return nil, s.wrap("observed services", err)
-	}
 	services := map[string]bool{}
-	for rows.Next() {
-		var name string
-		var virtual bool
-		if err := rows.Scan(&name, &virtual); err != nil {
-			rows.Close()
-			return nil, s.wrap("observed services", err)
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '"+graphWorkMem+"'"); err != nil {
+			return err
 		}
-		services[name] = virtual
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.wrap("observed services", err)
+		rows, err := tx.Query(ctx, fmt.Sprintf(flowsSQL, cond), args...)
+		if err != nil {
+			return err
+		}
+		groups, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (runtimegraph.Group, error) {
+			var g runtimegraph.Group
+			st := &g.Stats
+			err := row.Scan(&g.Kind, &g.From, &g.To, &g.Channel, &g.MessageType, &g.System, &g.ReplyType,
+				&st.Count, &st.Errors, &st.P50US, &st.P95US, &st.FirstSeen, &st.LastSeen)
+			return g, err
+		})
+		if err != nil {
+			return err
+		}
+		sends, err := s.summary(ctx, tx, cond, args, services)
+		if err != nil {
+			return err
+		}
+		dangling := danglingSends(groups, sends)
+		if len(dangling) == 0 {
+			return nil
+		}
+		cols := make([][]string, 5)
+		for _, d := range dangling {
+			cols[0] = append(cols[0], d.Kind)
+			cols[1] = append(cols[1], d.From)
+			cols[2] = append(cols[2], d.Channel)
+			cols[3] = append(cols[3], d.MessageType)
+			cols[4] = append(cols[4], d.System)
+		}
+		n := len(args)
+		q := fmt.Sprintf(danglingSQL, cond, n+1, n+2, n+3, n+4, n+5)
+		dargs := append(append([]any(nil), args...), cols[0], cols[1], cols[2], cols[3], cols[4])
+		rows, err = tx.Query(ctx, q, dargs...)
+		if err != nil {
+			return err
+		}
+		more, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (runtimegraph.Group, error) {
+			var g runtimegraph.Group
+			st := &g.Stats
+			err := row.Scan(&g.Kind, &g.From, &g.Channel, &g.MessageType, &g.System, &g.ReplyType,
+				&st.Count, &st.Errors, &st.P50US, &st.P95US, &st.FirstSeen, &st.LastSeen)
+			return g, err
+		})
+		groups = append(groups, more...)
+		return err
+	})
+	if err != nil {
+		return nil, s.wrap("observed graph", err)
 	}
 	return runtimegraph.Assemble(groups, services), nil
+}
+
+// summary reads summarySQL: it fills services (name to "only ever a
+// virtual peer") and returns the send groups, keyed as flows are.
+func (s *Store) summary(ctx context.Context, tx pgx.Tx, cond string, args []any, services map[string]bool) ([]runtimegraph.Group, error) {
+	rows, err := tx.Query(ctx, fmt.Sprintf(summarySQL, cond), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	seen := map[runtimegraph.Group]bool{}
+	var sends []runtimegraph.Group
+	for rows.Next() {
+		var typ, svc, peer, ch, mt, sys string
+		var virtual bool
+		if err := rows.Scan(&typ, &svc, &peer, &ch, &mt, &sys, &virtual); err != nil {
+			return nil, err
+		}
+		services[svc] = false
+		if peer != "" {
+			if v, ok := services[peer]; !ok || (v && !virtual) {
+				services[peer] = virtual
+			}
+		}
+		kind := topology.KindPubSub
+		switch typ {
+		case telemetry.TypePublish:
+		case telemetry.TypeRequest:
+			kind = topology.KindReqRep
+		default:
+			continue
+		}
+		g := runtimegraph.Group{Kind: kind, From: svc, Channel: ch, MessageType: mt, System: sys}
+		if !seen[g] {
+			seen[g] = true
+			sends = append(sends, g)
+		}
+	}
+	return sends, rows.Err()
+}
+
+// danglingSends are the sends no flow received, by Assemble's rule.
+func danglingSends(flows, sends []runtimegraph.Group) []runtimegraph.Group {
+	type side struct{ kind, from, channel, messageType string }
+	recv := map[side][]string{}
+	for _, f := range flows {
+		k := side{f.Kind, f.From, f.Channel, f.MessageType}
+		recv[k] = append(recv[k], f.System)
+	}
+	var out []runtimegraph.Group
+	for _, g := range sends {
+		if !slices.ContainsFunc(recv[side{g.Kind, g.From, g.Channel, g.MessageType}],
+			func(sys string) bool { return topology.SystemsMatch(sys, g.System) }) {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // selectSQL returns events in canonical order (time, then event id).

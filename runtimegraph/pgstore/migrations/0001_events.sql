@@ -24,5 +24,9 @@ CREATE TABLE events (
     PRIMARY KEY (ts, event_id)
 ) PARTITION BY RANGE (ts);
 
--- trace: one trace's events.
-CREATE INDEX events_trace_id ON events (trace_id);
+-- The primary key is the only index. It leads with ts, so every query's
+-- window is an index range within the partitions the window prunes to, and
+-- new rows land at its right edge. An index on trace_id (random values) was
+-- measured to double the cost of ingest (2 M rows, psql COPY: 30.6 s without,
+-- 65.5 s with, 55.4 s as a hash index), so a trace is found by scanning the
+-- window instead: trace takes --since/--until to keep that scan short.
