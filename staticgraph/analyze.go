@@ -92,6 +92,9 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 			a.reachedAt[u.call.Pos()] = true
 		}
 	}
+	for _, u := range ix.dynamic {
+		a.dynamicUse(u)
+	}
 	for i, u := range ix.uses {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -144,13 +147,52 @@ func (a *analysis) use(u recognised) {
 		return
 	}
 	cc := u.call.Common()
-	props := a.ev.props(u.rule, cc, u.call.Pos())
+	recvs := []*val{nil}
 	if r := receiver(cc); r != nil {
-		props[propReceiver] = a.ev.open(r)
+		recvs = a.ev.open(r)
 	}
-	tuples := product(&val{kind: kClient, pos: u.call.Pos()}, props)
-	for _, x := range a.ev.expand(u.fn, tuples, 0, nil, nil) {
+	a.useWith(u, recvs)
+}
+
+// useWith turns a use into endpoints for each of its receiver's values:
+// what comes from the receiver is taken from that one value, so that a
+// receiver that may be either of two clients gives two endpoints, not the
+// four mixtures of their channels and services.
+func (a *analysis) useWith(u recognised, recvs []*val) {
+	cc := u.call.Common()
+	var tuples []*val
+	for _, r := range recvs {
+		props := a.ev.props(u.rule, cc, u.call.Pos(), r)
+		if r != nil {
+			props[propReceiver] = []*val{r}
+		}
+		tuples = append(tuples, product(&val{kind: kClient, pos: u.call.Pos()}, props)...)
+	}
+	for _, x := range a.ev.expand(u.fn, capVals(tuples), 0, nil, nil) {
 		a.endpoint(u, x)
+	}
+}
+
+// dynamicUse handles a call of an interface method that a rule names for
+// a concrete client type (a client kept behind the caller's own
+// interface): it is a use for each client the receiver may hold whose type
+// has that rule.
+func (a *analysis) dynamicUse(u recognised) {
+	if !a.re.reachable(u.fn) {
+		return
+	}
+	cc := u.call.Common()
+	byRule := map[*rule][]*val{}
+	for _, x := range a.ev.expand(u.fn, a.ev.open(cc.Value), 0, nil, nil) {
+		if x.v.kind != kClient {
+			continue
+		}
+		if r := a.ix.rules.forMethodOf(x.v.site.Type(), cc.Method.Name()); r != nil && r.Role != "" {
+			byRule[r] = append(byRule[r], x.v)
+		}
+	}
+	for _, r := range slices.SortedFunc(maps.Keys(byRule), func(x, y *rule) int { return cmp.Compare(x.Func, y.Func) }) {
+		a.useWith(recognised{u.fn, u.call, r}, byRule[r])
 	}
 }
 

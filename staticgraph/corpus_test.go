@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tracegraph/tracegraph/config"
 	"github.com/tracegraph/tracegraph/topology"
 )
 
@@ -115,11 +116,12 @@ var corpusCases = []struct {
 		diags: []wantNote{{"dead", "not reached from any main package"}}},
 	{name: "channel name from the environment",
 		unresolved: []wantNote{{"env-client", "the result of os.Getenv ({env-getenv})"}}},
-	{name: "Sprintf and concatenation patterns; Sprintf of constants",
+	{name: "Sprintf and concatenation patterns; Sprintf of constants; a name from a helper in a package without the channel API",
 		endpoints: []wantEndpoint{
 			{"patterns", "subscribe", "orders.*", "msgs.Order", "", true, []string{"patterns-sprintf"}},
 			{"patterns", "publish", "shards.*.orders", "msgs.Order", "", true, []string{"patterns-concat"}},
 			{"patterns", "publish", "invoices.eu.v2", "msgs.Invoice", "", false, []string{"patterns-constfmt"}},
+			{"patterns", "publish", "regional.eu", "msgs.Invoice", "", false, []string{"patterns-helper"}},
 		}},
 	{name: "client built and never used",
 		diags: []wantNote{{"unused", `channel.NewPubClient(…, "unused.orders") is never used`}}},
@@ -140,6 +142,12 @@ var corpusCases = []struct {
 		endpoints: []wantEndpoint{
 			{"quoter", "serve", "rr.quote", "msgs.Quote", "msgs.Price", false, []string{"quoter"}},
 			{"pricer", "request", "rr.quote", "msgs.Quote", "msgs.Price", false, []string{"pricer", "pricer-ask"}},
+		}},
+	{name: "client behind an interface of the caller's; receiver that is either of two clients",
+		endpoints: []wantEndpoint{
+			{"iface", "publish", "iface.orders", "msgs.Order", "", false, []string{"iface"}},
+			{"iface", "publish", "either.a", "msgs.Invoice", "", false, []string{"either"}},
+			{"iface-other", "publish", "either.b", "msgs.Invoice", "", false, []string{"either"}},
 		}},
 	{name: "a name with two constant definitions",
 		endpoints: []wantEndpoint{
@@ -248,4 +256,39 @@ func expandMarkers(s string, at map[string]topology.Evidence) string {
 		e := at[m[1:len(m)-1]]
 		return fmt.Sprintf("%s:%d", e.File, e.Line)
 	})
+}
+
+func TestServiceRules(t *testing.T) {
+	res, err := Analyze(context.Background(), Options{Dir: corpusDir, Services: []config.ServiceRule{
+		{Package: "example.com/corpus/cmd/alpha", Name: "alpha-renamed", Aliases: []string{"a1"}, Team: "payments"},
+		{Package: "example.com/corpus/cmd/deep*", Name: "deep-svc", Team: "deep"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := res.Graph
+	for _, want := range []topology.Service{
+		// Renamed: the code's name stays as an alias, since it is the
+		// name the service runs under.
+		{Name: "alpha-renamed", Package: "example.com/corpus/cmd/alpha", Team: "payments", Aliases: []string{"a1", "alpha"}},
+		{Name: "deep-svc", Package: "example.com/corpus/cmd/deepmain", Team: "deep"},
+		{Name: "beta", Package: "example.com/corpus/cmd/beta"},
+	} {
+		s := g.Service(want.Name)
+		if s == nil || s.Package != want.Package || s.Team != want.Team || !slices.Equal(s.Aliases, want.Aliases) {
+			t.Errorf("service %+v, want %+v", s, want)
+		}
+	}
+	var alpha []string
+	for _, e := range g.Endpoints {
+		if e.Service == "alpha" {
+			t.Errorf("endpoint still under the old name: %+v", e)
+		}
+		if e.Service == "alpha-renamed" {
+			alpha = append(alpha, e.Channel)
+		}
+	}
+	if !slices.Equal(alpha, []string{"audit.events", "ping"}) {
+		t.Errorf("alpha-renamed endpoints %v, want audit.events and ping", alpha)
+	}
 }

@@ -241,12 +241,13 @@ func (e *evaluator) make(r *rule, c *ssa.Call) []*val {
 	if r.Makes == "service" {
 		k = kService
 	}
-	props := e.props(r, c.Common(), c.Pos())
+	props := e.props(r, c.Common(), c.Pos(), nil)
 	return product(&val{kind: k, pos: c.Pos(), site: c, rule: r}, props)
 }
 
-// props evaluates every source a rule names.
-func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos) map[string][]*val {
+// props evaluates every source a rule names; recv, when not nil, is the
+// one receiver value the properties it gives are taken from.
+func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos, recv *val) map[string][]*val {
 	props := map[string][]*val{}
 	for _, p := range []struct {
 		name string
@@ -256,7 +257,7 @@ func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos) map[string
 		{propMessage, r.Message}, {propReply, r.Reply},
 	} {
 		if p.src != nil {
-			props[p.name] = e.source(p.name, p.src, cc, pos)
+			props[p.name] = e.source(p.name, p.src, cc, pos, recv)
 		}
 	}
 	return props
@@ -291,7 +292,7 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 }
 
 // source evaluates where a rule says a property comes from.
-func (e *evaluator) source(prop string, src *config.Source, cc *ssa.CallCommon, pos token.Pos) []*val {
+func (e *evaluator) source(prop string, src *config.Source, cc *ssa.CallCommon, pos token.Pos, recv *val) []*val {
 	isType := prop == propMessage || prop == propReply
 	switch {
 	case src.Value != "":
@@ -302,6 +303,11 @@ func (e *evaluator) source(prop string, src *config.Source, cc *ssa.CallCommon, 
 	case src.TypeArg != nil:
 		if t := typeArg(cc, *src.TypeArg); t != nil {
 			return []*val{typeVal(types.TypeString(t, nil))}
+		}
+		if recv != nil && recv.kind == kClient {
+			// Called through an interface of the caller's: the client
+			// knows its types.
+			return project(recv, prop)
 		}
 		return []*val{unknown(pos, "no type argument "+fmt.Sprint(*src.TypeArg))}
 	case src.Arg != nil:
@@ -318,15 +324,18 @@ func (e *evaluator) source(prop string, src *config.Source, cc *ssa.CallCommon, 
 		}
 		return e.open(a)
 	case src.Receiver:
-		recv := receiver(cc)
-		if recv == nil {
+		rv := receiver(cc)
+		if rv == nil {
 			return []*val{unknown(pos, "no receiver")}
 		}
 		if src.Field != "" {
-			return e.fieldOf(recv, src.Field, pos)
+			return e.fieldOf(rv, src.Field, pos)
+		}
+		if recv != nil {
+			return project(recv, prop)
 		}
 		var out []*val
-		for _, x := range e.open(recv) {
+		for _, x := range e.open(rv) {
 			out = append(out, project(x, prop)...)
 		}
 		return out

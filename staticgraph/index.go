@@ -24,6 +24,8 @@ type index struct {
 	fieldStores  map[*types.Var][]*ssa.Store
 	globalStores map[*ssa.Global][]*ssa.Store
 	uses         []recognised // calls of endpoint rules
+	dynamic      []recognised // interface calls of a method some rule names (rule nil)
+	methodNames  map[string]bool
 	makes        []recognised // calls of client-making rules
 
 	methods typeutil.Map // types.Type -> []*ssa.Function, the methods of a type converted to an interface
@@ -41,6 +43,7 @@ func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
 		prog:         prog,
 		rules:        rs,
 		hasSyntax:    map[*types.Package]bool{},
+		methodNames:  rs.methodNames(),
 		out:          map[*ssa.Function][]*ssa.Function{},
 		sites:        map[*ssa.Function][]ssa.CallInstruction{},
 		closures:     map[*ssa.Function][]*ssa.MakeClosure{},
@@ -113,7 +116,11 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 				if g := cc.StaticCallee(); g != nil {
 					ix.sites[g] = append(ix.sites[g], in)
 				}
-				if r := ix.rules.forCall(cc); r != nil {
+				r := ix.rules.forCall(cc)
+				if r == nil && cc.IsInvoke() && ix.methodNames[cc.Method.Name()] {
+					ix.dynamic = append(ix.dynamic, recognised{fn, in, nil})
+				}
+				if r != nil {
 					if r.Role != "" {
 						ix.uses = append(ix.uses, recognised{fn, in, r})
 					}

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"go/types"
+	"strings"
 
 	"github.com/goccy/go-yaml"
 	"golang.org/x/tools/go/ssa"
@@ -37,6 +38,26 @@ func (r *rule) label() string { return lastElem(r.pkg) + "." + r.Func }
 
 // rules indexes recognised functions by package path and Func.
 type rules map[string]*rule
+
+// methodNames returns the names of the methods the rules recognise.
+func (rs rules) methodNames() map[string]bool {
+	m := map[string]bool{}
+	for _, r := range rs {
+		if _, name, ok := strings.Cut(r.Func, "."); ok {
+			m[name] = true
+		}
+	}
+	return m
+}
+
+// forMethodOf returns the rule for method name of type t (or *t), or nil.
+func (rs rules) forMethodOf(t types.Type, name string) *rule {
+	n := namedOf(t)
+	if n == nil || n.Obj().Pkg() == nil {
+		return nil
+	}
+	return rs[n.Obj().Pkg().Path()+" "+n.Obj().Name()+"."+name]
+}
 
 func compileRules(recs []config.Recognizer) (rules, error) {
 	rs := rules{}

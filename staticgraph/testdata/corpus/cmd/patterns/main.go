@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"example.com/corpus/msgs"
+	"example.com/corpus/topics"
 	"github.com/tracegraph/tracegraph/channel"
 )
 
@@ -20,4 +21,6 @@ func main() {
 	_ = shard.Publish(ctx, msgs.Order{}) // ev:patterns-concat
 	fixed := channel.NewPubClient[msgs.Invoice](svc, fmt.Sprintf("invoices.%s.v%d", "eu", 2))
 	_ = fixed.Publish(ctx, msgs.Invoice{}) // ev:patterns-constfmt
+	regional := channel.NewPubClient[msgs.Invoice](svc, topics.For("eu"))
+	_ = regional.Publish(ctx, msgs.Invoice{}) // ev:patterns-helper
 }
