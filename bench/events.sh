@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Benchmarks of the observed graph's stores, in one run against baselines
+# measured in the same run:
+#   1. ingest of N events vs psql \copy of the same rows (CSV) into a plain table (target <= 1.4x)
+#   2. the observed graph from the database vs SELECT count(*) of consume and serve events (target <= 1.5x)
+#   3. the observed graph from the JSONL file, in events/s (target >= 500,000/s)
+#
+# Usage: bench/events.sh [N]      (default N = 2000000; 10000000 works too, about 4 GB of files)
+# Database: $TRACEGRAPH_BENCH_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
+# Each timing is the median of $RUNS runs (default 3). Files go to $BENCH_DIR (default a temp dir).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${1:-2000000}
+RUNS=${RUNS:-3}
+DB=${TRACEGRAPH_BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
+DIR=${BENCH_DIR:-$(mktemp -d)}
+SCHEMA=tgbench_$$
+# psql does not take search_path in a URL; tracegraph (pgx) does.
+sep='?'; [[ $DB == *\?* ]] && sep='&'
+TGDB="${DB}${sep}search_path=${SCHEMA}"
+
+cleanup() { psql "$DB" -qXc "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+go build -o "$DIR/tracegraph" ./cmd/tracegraph
+go build -o "$DIR/eventsgen" ./bench/eventsgen
+if [[ ! -s $DIR/events-$N.jsonl ]]; then
+	"$DIR/eventsgen" -n "$N" -o "$DIR/events-$N.jsonl"
+	"$DIR/eventsgen" -n "$N" -csv -o "$DIR/events-$N.csv"
+fi
+JSONL=$DIR/events-$N.jsonl
+CSV=$DIR/events-$N.csv
+
+now() { date +%s.%N; }
+# median of the numbers on stdin
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# timed CMD...: seconds one run takes
+timed() { local t0; t0=$(now); "$@" >/dev/null; echo "$(now) - $t0" | bc -l; }
+ratio() { echo "scale=2; $1 / $2" | bc -l; }
+
+echo "events: $N ($(du -h "$JSONL" | cut -f1) JSONL), runs: $RUNS, $(nproc) CPUs, $(psql "$DB" -AtXc 'SHOW server_version')"
+
+# 1. Ingest vs psql \copy. Each run starts from an empty schema.
+copy_t=(); ingest_t=()
+for _ in $(seq "$RUNS"); do
+	cleanup
+	psql "$DB" -qXc "CREATE SCHEMA $SCHEMA; CREATE TABLE $SCHEMA.plain_events (ts timestamptz, event_id text, trace_id text,
+		event_type text, service text, operation text, channel text, message_type text, reply_type text, system text,
+		message_id text, parent_ids text[], peer_service text, peer_virtual boolean, duration_us bigint, status text,
+		error text, tags jsonb)"
+	psql "$DB" -qXc "CHECKPOINT" >/dev/null
+	copy_t+=("$(timed psql "$DB" -qXc "\\copy $SCHEMA.plain_events FROM '$CSV' WITH (FORMAT csv)")")
+	psql "$DB" -qXc "DROP TABLE $SCHEMA.plain_events; CHECKPOINT" >/dev/null
+	ingest_t+=("$(timed "$DIR/tracegraph" ingest --db "$TGDB" "$JSONL")")
+done
+copy=$(printf '%s\n' "${copy_t[@]}" | median)
+ingest=$(printf '%s\n' "${ingest_t[@]}" | median)
+rows=$(psql "$DB" -AtXc "SELECT count(*) FROM $SCHEMA.events")
+[[ $rows == "$N" ]] || { echo "ingest stored $rows rows, want $N" >&2; exit 1; }
+printf '1. ingest          %6.2fs   psql \\copy %6.2fs   ratio %sx (target <= 1.4)   [runs: %s | %s]\n' \
+	"$ingest" "$copy" "$(ratio "$ingest" "$copy")" "${ingest_t[*]}" "${copy_t[*]}"
+
+# 2. Observed graph from the database vs count(*).
+psql "$DB" -qXc "VACUUM ANALYZE $SCHEMA.events" >/dev/null
+count_t=(); graph_t=()
+for _ in $(seq "$RUNS"); do
+	count_t+=("$(timed psql "$DB" -AtXc "SELECT count(*) FROM $SCHEMA.events WHERE event_type IN ('consume', 'serve')")")
+	graph_t+=("$(timed "$DIR/tracegraph" observed --db "$TGDB" -o "$DIR/graph-db.json")")
+done
+count=$(printf '%s\n' "${count_t[@]}" | median)
+graph=$(printf '%s\n' "${graph_t[@]}" | median)
+printf '2. graph (db)      %6.2fs   count(*)    %6.2fs   ratio %sx (target <= 1.5)   [runs: %s | %s]\n' \
+	"$graph" "$count" "$(ratio "$graph" "$count")" "${graph_t[*]}" "${count_t[*]}"
+
+# 3. Observed graph from the JSONL file.
+file_t=()
+for _ in $(seq "$RUNS"); do
+	file_t+=("$(timed "$DIR/tracegraph" observed --events "$JSONL" -o "$DIR/graph-file.json")")
+done
+file=$(printf '%s\n' "${file_t[@]}" | median)
+printf '3. graph (file)    %6.2fs   %s events/s (target >= 500000)   [runs: %s]\n' \
+	"$file" "$(echo "$N / $file" | bc)" "${file_t[*]}"
+
+if cmp -s "$DIR/graph-db.json" "$DIR/graph-file.json"; then
+	echo "graphs from the database and from the file are byte-identical"
+else
+	echo "graphs from the database and from the file DIFFER" >&2
+	exit 1
+fi

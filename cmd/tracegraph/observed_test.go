@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// tg runs the CLI and returns its exit code, stdout and stderr, as main
+// would produce them.
+func tg(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(&out)
+	root.SetErr(&errb)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	err := root.ExecuteContext(ctx)
+	code := exitOK
+	if err != nil {
+		code = exitUsage
+		var ee *exitError
+		if errors.As(err, &ee) {
+			code = ee.code
+		}
+		fmt.Fprintln(&errb, "tracegraph: "+err.Error())
+	}
+	return code, out.String(), errb.String()
+}
+
+const shopEvents = "../../examples/shop/events.jsonl"
+
+// pgURL gives a database URL on a fresh schema, or skips (see pgstore's
+// tests for the same rule).
+func pgURL(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("TRACEGRAPH_TEST_DATABASE_URL")
+	if base == "" {
+		if os.Getenv("TRACEGRAPH_REQUIRE_PG") == "1" {
+			t.Fatal("TRACEGRAPH_REQUIRE_PG=1 but TRACEGRAPH_TEST_DATABASE_URL is not set")
+		}
+		t.Skip("PostgreSQL tests skipped: set TRACEGRAPH_TEST_DATABASE_URL")
+	}
+	schema := fmt.Sprintf("tg_cli_%d", time.Now().UnixNano())
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), base)
+		if err == nil {
+			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			c.Close(context.Background())
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// TestDBMatchesFiles: after ingest, observed, events and trace give the
+// same bytes from the database as from the file.
+func TestDBMatchesFiles(t *testing.T) {
+	db := pgURL(t)
+	code, out, errs := tg(t, "ingest", "--db", db, shopEvents)
+	if code != 0 {
+		t.Fatalf("ingest: exit %d: %s", code, errs)
+	}
+	lines := strings.Count(mustRead(t, shopEvents), "\n")
+	if want := fmt.Sprintf("read %d, stored %d, duplicate 0, rejected 0\n", lines, lines); out != want {
+		t.Errorf("ingest printed %q, want %q", out, want)
+	}
+	code, out, _ = tg(t, "ingest", "--db", db, shopEvents)
+	if want := fmt.Sprintf("read %d, stored 0, duplicate %d, rejected 0\n", lines, lines); code != 0 || out != want {
+		t.Errorf("second ingest: exit %d, %q; want %q", code, out, want)
+	}
+	_, jsonl, _ := tg(t, "events", "--events", shopEvents, "-f", "jsonl", "--limit", "1")
+	trace := jsonField(t, jsonl, "trace_id")
+	for _, args := range [][]string{
+		{"observed", "-f", "json"},
+		{"observed", "-f", "text", "--where", "merchant_id=4c5d6e7"},
+		{"events", "--service", "inventory", "--status", "error", "--where", "merchant_id=4c5d6e7"},
+		{"events", "-f", "jsonl", "--type", "consume", "--since", "2026-11-24T09:02:00Z"},
+		{"trace", trace},
+	} {
+		fc, fromFile, ferr := tg(t, append(args, "--events", shopEvents)...)
+		dc, fromDB, derr := tg(t, append(args, "--db", db)...)
+		if fc != 0 || dc != 0 {
+			t.Fatalf("%v: exit %d (%s) and %d (%s)", args, fc, ferr, dc, derr)
+		}
+		if fromFile != fromDB {
+			t.Errorf("%v: output differs\nfile:\n%s\ndb:\n%s", args, fromFile, fromDB)
+		}
+		if len(fromFile) < 100 {
+			t.Errorf("%v: output too short to prove anything: %q", args, fromFile)
+		}
+	}
+}
+
+// TestIngestMalformed: every good line is stored, the first 20 bad lines
+// are named file:line in order, then the count; exit 2.
+func TestIngestMalformed(t *testing.T) {
+	db := pgURL(t)
+	good := strings.SplitAfter(strings.TrimSpace(mustRead(t, shopEvents)), "\n")[:200]
+	var b strings.Builder
+	var bad []int
+	n := 0
+	for i, l := range good {
+		b.WriteString(strings.TrimRight(l, "\n") + "\n")
+		n++
+		if i%8 == 0 {
+			b.WriteString(`{"event_id": "broken` + "\n")
+			n++
+			bad = append(bad, n)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "mixed.jsonl")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := tg(t, "ingest", "--db", db, p)
+	if code != exitUsage {
+		t.Errorf("exit %d, want 2", code)
+	}
+	if want := fmt.Sprintf("read %d, stored %d, duplicate 0, rejected %d\n", len(good), len(good), len(bad)); out != want {
+		t.Errorf("printed %q, want %q", out, want)
+	}
+	errLines := strings.Split(strings.TrimSpace(errs), "\n")
+	if len(errLines) != 21 {
+		t.Fatalf("stderr has %d lines, want 20 named and 1 summary:\n%s", len(errLines), errs)
+	}
+	for i := range 20 {
+		if prefix := fmt.Sprintf("%s:%d: ", p, bad[i]); !strings.HasPrefix(errLines[i], prefix) {
+			t.Errorf("line %d %q, want prefix %q", i, errLines[i], prefix)
+		}
+	}
+	if !strings.Contains(errLines[20], fmt.Sprintf("%d bad lines", len(bad))) {
+		t.Errorf("summary %q does not give the count %d", errLines[20], len(bad))
+	}
+	code, out, _ = tg(t, "events", "--db", db, "-f", "jsonl")
+	if code != 0 || strings.Count(out, "\n") != len(good) {
+		t.Errorf("events: exit %d, %d events stored, want %d", code, strings.Count(out, "\n"), len(good))
+	}
+}
+
+// TestUnreachableCLI: one line on stderr naming host and port, no password,
+// exit 2.
+func TestUnreachableCLI(t *testing.T) {
+	code, _, errs := tg(t, "observed", "--db", "postgres://me:hunter2-secret@127.0.0.1:1/events?connect_timeout=3")
+	if code != exitUsage {
+		t.Errorf("exit %d, want 2", code)
+	}
+	if strings.Count(strings.TrimSpace(errs), "\n") != 0 || !strings.Contains(errs, "127.0.0.1:1") || strings.Contains(errs, "hunter2") {
+		t.Errorf("stderr %q: want one line naming 127.0.0.1:1 without the password", errs)
+	}
+}
+
+func TestSourceInputErrors(t *testing.T) {
+	t.Setenv("TRACEGRAPH_DATABASE_URL", "")
+	t.Setenv("DATABASE_URL", "")
+	for _, v := range []string{"PGHOST", "PGDATABASE", "PGSERVICE", "PGPORT", "PGUSER"} {
+		t.Setenv(v, "")
+	}
+	missing := filepath.Join(t.TempDir(), "missing.jsonl")
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"observed"}, "give --events FILE"},
+		{[]string{"observed", "--events", missing}, "missing.jsonl"},
+		{[]string{"observed", "--events", shopEvents, "--where", "merchant_id"}, "key=value"},
+		{[]string{"observed", "--events", shopEvents, "--since", "last week"}, "--since"},
+		{[]string{"observed", "--events", shopEvents, "--since", "1h", "--until", "2h"}, "--until must be after --since"},
+		{[]string{"events", "--events", shopEvents, "-f", "xml"}, "table or jsonl"},
+		{[]string{"trace", "no-such-trace", "--events", shopEvents}, "no events for trace"},
+		{[]string{"ingest", missing}, "missing.jsonl"},
+	}
+	for _, tt := range tests {
+		code, _, errs := tg(t, tt.args...)
+		if code != exitUsage || !strings.Contains(errs, tt.msg) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line containing %q", tt.args, code, errs, tt.msg)
+		}
+	}
+}
+
+func mustRead(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func jsonField(t *testing.T, line, field string) string {
+	t.Helper()
+	key := `"` + field + `":"`
+	i := strings.Index(line, key)
+	if i < 0 {
+		t.Fatalf("no %s in %q", field, line)
+	}
+	rest := line[i+len(key):]
+	return rest[:strings.IndexByte(rest, '"')]
+}
