@@ -117,13 +117,13 @@ func (s *Server) hostAllowed(hostport string) bool {
 }
 
 // pages serves the embedded single-page app: its files by name, and
-// index.html for "/" (the pages route by the URL fragment).
+// index.html for "/" (the pages route by the URL fragment). The files have
+// no version in their names, so a browser must revalidate them: a newer
+// binary then never runs with an older page.
 func (s *Server) pages() http.Handler {
 	files := http.FileServerFS(s.assets)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/" || r.URL.Path == "/index.html" {
-			w.Header().Set("Cache-Control", "no-cache")
-		}
+		w.Header().Set("Cache-Control", "no-cache")
 		files.ServeHTTP(w, r)
 	})
 }
