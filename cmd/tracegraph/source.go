@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -12,6 +13,8 @@ import (
 
 	"github.com/tracegraph/tracegraph/runtimegraph"
 	"github.com/tracegraph/tracegraph/runtimegraph/pgstore"
+	"github.com/tracegraph/tracegraph/runtimegraph/spans"
+	"github.com/tracegraph/tracegraph/telemetry"
 )
 
 // sourceFlags choose where events come from (files or a database) and which
@@ -71,9 +74,24 @@ func readOptions() runtimegraph.ReadOptions {
 	return runtimegraph.ReadOptions{Importer: spanImporter()}
 }
 
-// spanImporter is the seam for span formats (OTLP, Zipkin, Jaeger): it
-// returns nil until an importer is wired in, and files are then read as JSONL.
-func spanImporter() *runtimegraph.Importer { return nil }
+// spanImporter reads span exports (OTLP, Zipkin, Jaeger), chosen by content.
+// A file Detect does not recognise is read as JSONL, whose reader names the
+// bad lines.
+func spanImporter() *runtimegraph.Importer {
+	return &runtimegraph.Importer{
+		Detect: func(prefix []byte) string {
+			f, err := spans.Detect(prefix)
+			if err != nil {
+				return ""
+			}
+			return string(f)
+		},
+		Read: func(ctx context.Context, format string, r io.Reader, name string, emit func(telemetry.Event) error) error {
+			_, err := spans.Read(ctx, r, name, spans.Format(format), spans.Options{}, emit)
+			return err
+		},
+	}
+}
 
 // badLinesErr turns the bad lines of a read into one input error naming the
 // first of them, or nil when there were none.
