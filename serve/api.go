@@ -216,7 +216,7 @@ type flowTracesResponse struct {
 // naming the sender as peer; a dangling flow by its sender's publish or
 // request events.
 func (s *Server) handleFlowTraces(w http.ResponseWriter, r *http.Request) {
-	p, err := readParams(r, "kind", "from", "to", "channel", "message_type", "system", "since", "until", "where", "limit")
+	p, err := readParams(r, "kind", "from", "to", "channel", "message_type", "system", "since", "until", "where", "limit", "last_seen")
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -254,24 +254,69 @@ func (s *Server) handleFlowTraces(w http.ResponseWriter, r *http.Request) {
 	} else {
 		f.Service, f.EventType = from, send
 	}
-	evs, err := s.opt.Backend.Select(r.Context(), f, 0)
-	if err != nil {
-		s.backendError(w, r, "flow traces", err)
-		return
+	var lastSeen time.Time
+	if ls := p.str("last_seen"); ls != "" {
+		if lastSeen, err = time.Parse(time.RFC3339Nano, ls); err != nil {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("bad last_seen %q (want an RFC 3339 time)", ls))
+			return
+		}
 	}
 	system := p.str("system")
-	resp := flowTracesResponse{Traces: []traceRef{}}
-	seen := map[string]bool{}
-	for i := len(evs) - 1; i >= 0 && len(resp.Traces) < limit; i-- {
-		e := &evs[i]
-		if e.PeerService != wantPeer || e.System != system || seen[e.TraceID] {
-			continue
+	pick := func(evs []telemetry.Event) []traceRef {
+		refs := []traceRef{}
+		seen := map[string]bool{}
+		for i := len(evs) - 1; i >= 0 && len(refs) < limit; i-- {
+			e := &evs[i]
+			if e.PeerService != wantPeer || e.System != system || seen[e.TraceID] {
+				continue
+			}
+			seen[e.TraceID] = true
+			refs = append(refs, traceRef{TraceID: e.TraceID, Timestamp: e.Timestamp, Operation: e.Operation,
+				Status: e.Status, DurationUS: e.DurationUS})
 		}
-		seen[e.TraceID] = true
-		resp.Traces = append(resp.Traces, traceRef{TraceID: e.TraceID, Timestamp: e.Timestamp, Operation: e.Operation,
-			Status: e.Status, DurationUS: e.DurationUS})
+		return refs
 	}
-	writeJSON(w, http.StatusOK, resp)
+	var refs []traceRef
+	for _, q := range searchBack(f, lastSeen) {
+		evs, err := s.opt.Backend.Select(r.Context(), q, 0)
+		if err != nil {
+			s.backendError(w, r, "flow traces", err)
+			return
+		}
+		if refs = pick(evs); len(refs) >= limit {
+			break
+		}
+	}
+	writeJSON(w, http.StatusOK, flowTracesResponse{Traces: refs})
+}
+
+// searchBack is the sequence of ever wider windows, each ending where f's
+// window or the flow's last event does, in which to look for a flow's most
+// recent traces: a busy flow is answered from its last minute rather than
+// by reading every event it ever carried. The last window is f's own.
+func searchBack(f runtimegraph.Filter, lastSeen time.Time) []runtimegraph.Filter {
+	end := f.Until
+	if !lastSeen.IsZero() {
+		if next := lastSeen.Add(time.Microsecond); end.IsZero() || next.Before(end) {
+			end = next
+		}
+	}
+	if end.IsZero() {
+		return []runtimegraph.Filter{f}
+	}
+	var out []runtimegraph.Filter
+	for d := time.Minute; d < 4*365*24*time.Hour; d *= 32 {
+		start := end.Add(-d)
+		if !f.Since.IsZero() && !start.After(f.Since) {
+			break
+		}
+		q := f
+		q.Since, q.Until = start, end
+		out = append(out, q)
+	}
+	q := f
+	q.Until = end
+	return append(out, q)
 }
 
 // traceNode is one event of a trace tree and the events it caused.

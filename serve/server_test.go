@@ -188,6 +188,7 @@ func TestBadParams(t *testing.T) {
 		{"/api/flow/traces?kind=pubsub&channel=c", 400, "needs from or to"},
 		{"/api/flow/traces?kind=pubsub&from=a&limit=1000", 400, `bad limit "1000"`},
 		{"/api/flow/traces?kind=pubsub&from=a&since=x", 400, `bad since "x"`},
+		{"/api/flow/traces?kind=pubsub&from=a&last_seen=today", 400, `bad last_seen "today"`},
 		{"/api/trace/no-such-trace", 404, `no trace "no-such-trace"`},
 		{"/api/trace/" + strings.Repeat("a", 300), 400, "too long"},
 		{"/api/trace/trace-a?x=1", 400, `unknown parameter "x"`},
@@ -302,6 +303,11 @@ func TestFlowTraces(t *testing.T) {
 		{"kind=reqrep&from=merchant-api&to=catalog&channel=catalog.update-sku", []string{"trace-b", "trace-a"}},
 		{"kind=pubsub&from=audit&channel=audit.log", []string{"trace-c"}},
 		{"kind=pubsub&from=catalog&to=inventory&channel=sku.updated&system=kafka", nil},
+		// With the flow's last sight, the search starts there and widens.
+		{"kind=pubsub&from=catalog&to=inventory&channel=sku.updated&last_seen=2026-11-24T10:05:00.004Z", []string{"trace-b", "trace-a"}},
+		{"kind=pubsub&from=catalog&to=inventory&channel=sku.updated&last_seen=2026-11-24T10:05:00.004Z&limit=1", []string{"trace-b"}},
+		{"kind=pubsub&from=catalog&to=inventory&channel=sku.updated&last_seen=2026-11-24T10:00:00.004Z", []string{"trace-a"}},
+		{"kind=pubsub&from=catalog&to=inventory&channel=sku.updated&last_seen=2026-11-24T10:05:00.004Z&since=2026-11-24T10:01:00Z", []string{"trace-b"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -313,6 +319,46 @@ func TestFlowTraces(t *testing.T) {
 			}
 			if !slices.Equal(ids, tt.traces) {
 				t.Errorf("traces %q, want %q", ids, tt.traces)
+			}
+		})
+	}
+}
+
+func TestSearchBack(t *testing.T) {
+	at := func(s string) time.Time {
+		t.Helper()
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	last := at("2026-11-24T10:00:00Z")
+	end := last.Add(time.Microsecond)
+	tests := []struct {
+		name     string
+		f        runtimegraph.Filter
+		lastSeen time.Time
+		want     [][2]time.Time // since, until of each window
+	}{
+		{"no end known: one query", runtimegraph.Filter{}, time.Time{}, [][2]time.Time{{}}},
+		{"from the last sight back", runtimegraph.Filter{}, last, [][2]time.Time{
+			{end.Add(-time.Minute), end}, {end.Add(-32 * time.Minute), end}, {end.Add(-1024 * time.Minute), end},
+			{end.Add(-32768 * time.Minute), end}, {end.Add(-1048576 * time.Minute), end}, {time.Time{}, end}}},
+		{"never before since", runtimegraph.Filter{Since: last.Add(-time.Hour)}, last, [][2]time.Time{
+			{end.Add(-time.Minute), end}, {end.Add(-32 * time.Minute), end}, {last.Add(-time.Hour), end}}},
+		{"until before the last sight", runtimegraph.Filter{Until: last.Add(-time.Hour), Since: last.Add(-2 * time.Hour)}, last, [][2]time.Time{
+			{last.Add(-time.Hour - time.Minute), last.Add(-time.Hour)}, {last.Add(-time.Hour - 32*time.Minute), last.Add(-time.Hour)},
+			{last.Add(-2 * time.Hour), last.Add(-time.Hour)}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got [][2]time.Time
+			for _, q := range searchBack(tt.f, tt.lastSeen) {
+				got = append(got, [2]time.Time{q.Since, q.Until})
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("windows\n%v\nwant\n%v", got, tt.want)
 			}
 		})
 	}

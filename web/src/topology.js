@@ -489,6 +489,7 @@ export class TopologyPage {
       const res = await get('/api/flow/traces', {
         kind: f.kind, from: f.from, to: f.to, channel: f.channel, message_type: f.observed_type || f.message_type,
         system: f.system, since: params.since, until: params.until, where: params.where, limit: '5',
+        last_seen: f.stats.last_seen,
       });
       clear(el).appendChild(h('div', { className: 'label' }, 'recent traces'));
       if (!res.traces.length) el.appendChild(h('div', { className: 'hint' }, 'none in this window'));
