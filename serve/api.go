@@ -20,6 +20,7 @@ const (
 	defaultTraceLimit = 10
 	maxTraceLimit     = 100
 	maxTraceIDLen     = 256
+	maxTraceEvents    = 10000
 )
 
 type infoResponse struct {
@@ -332,6 +333,9 @@ type traceResponse struct {
 	TraceID string            `json:"trace_id"`
 	Events  []telemetry.Event `json:"events"`
 	Tree    []traceNode       `json:"tree"`
+	// Truncated says the trace has more events than a page can show; the
+	// first ones are here.
+	Truncated bool `json:"truncated"`
 }
 
 func treeOf(nodes []*runtimegraph.TraceNode) []traceNode {
@@ -352,7 +356,7 @@ func (s *Server) handleTrace(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("trace id of %d bytes is too long (at most %d)", len(id), maxTraceIDLen))
 		return
 	}
-	evs, err := s.opt.Backend.Select(r.Context(), runtimegraph.Filter{TraceID: id}, 0)
+	evs, err := s.opt.Backend.Select(r.Context(), runtimegraph.Filter{TraceID: id}, maxTraceEvents+1)
 	if err != nil {
 		s.backendError(w, r, "trace", err)
 		return
@@ -361,7 +365,11 @@ func (s *Server) handleTrace(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no trace %q in the events", id))
 		return
 	}
-	writeJSON(w, http.StatusOK, traceResponse{TraceID: id, Events: evs, Tree: treeOf(runtimegraph.TraceTree(evs))})
+	truncated := len(evs) > maxTraceEvents
+	if truncated {
+		evs = evs[:maxTraceEvents]
+	}
+	writeJSON(w, http.StatusOK, traceResponse{TraceID: id, Events: evs, Tree: treeOf(runtimegraph.TraceTree(evs)), Truncated: truncated})
 }
 
 // backendError answers a failure of the store. It is the server's fault,

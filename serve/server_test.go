@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -400,6 +401,34 @@ func TestTrace(t *testing.T) {
 	}
 	if !slices.Equal(lines, want) {
 		t.Errorf("tree:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestTraceTruncated(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "long.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := telemetry.NewWriter(f)
+	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	for i := range maxTraceEvents + 5 {
+		if err := w.Write(telemetry.Event{EventID: fmt.Sprintf("e%06d", i), TraceID: "long", EventType: "tick",
+			Timestamp: at.Add(time.Duration(i) * time.Millisecond), Service: "clock"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, err := OpenFiles(context.Background(), []string{path}, runtimegraph.ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp traceResponse
+	get(t, newTestServer(t, Options{Backend: files}), "/api/trace/long", 200, &resp)
+	if !resp.Truncated || len(resp.Events) != maxTraceEvents || resp.Events[0].EventID != "e000000" {
+		t.Errorf("truncated %v, %d events from %s", resp.Truncated, len(resp.Events), resp.Events[0].EventID)
 	}
 }
 

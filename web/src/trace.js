@@ -40,6 +40,7 @@ export async function renderTrace(root, id) {
       `${evs.length} events · ${services.size} services · ${errors} errors · started ${fmtTime(evs[0].timestamp)} · `,
       `took ${fmtUS(complete ? complete.duration_us : Math.round((last - t0) * 1000))}`,
       ' ', statusBadge(complete ? complete.status : (errors ? 'error' : 'ok'))),
+    t.truncated ? h('p', { className: 'error' }, `This trace has more events than a page shows; these are the first ${evs.length}.`) : '',
     h('h2', null, 'Tree'),
     h('ul', { className: 'tree', id: 'trace-tree' }, t.tree.map((n) => treeItem(n, { t0, span: Math.max(last - t0, 0.001) }))),
     h('h2', null, 'Event log'),
