@@ -6,6 +6,7 @@ import (
 	"go/types"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -56,7 +57,7 @@ func ModuleRoot(dir string) (string, error) {
 type loaded struct {
 	prog    *ssa.Program
 	pkgs    []*ssa.Package // the analysable packages, in load order
-	broken  []string // paths of packages that failed to load or type-check
+	broken  []string       // paths of packages that failed to load or type-check
 	diags   []topology.Diagnostic
 	modRoot string
 }
@@ -151,6 +152,10 @@ func load(ctx context.Context, dir string, patterns []string, rulePkgs map[strin
 		prog.CreatePackage(p.Types, nil, nil, true)
 		p.Syntax, p.TypesInfo = nil, nil
 	}
+	// The load's last collection set the heap goal with all syntax live;
+	// collecting now, with most of it gone, lowers the goal for the SSA
+	// that follows instead of letting the heap grow into the old one.
+	runtime.GC()
 	for _, p := range build {
 		sp := prog.CreatePackage(p.Types, p.Syntax, p.TypesInfo, true)
 		if err := buildSSA(sp); err != nil {

@@ -44,9 +44,9 @@ func main() {
 }
 
 type gen struct {
-	out                               string
+	out                              string
 	services, perService, libs, msgs int
-	count                             int
+	count                            int
 }
 
 const mod = "example.com/mono"
