@@ -55,6 +55,9 @@ The JSON API the pages use is under /api/ (docs/api.md).`,
 func runServe(cmd *cobra.Command, args []string, sf *sourceFlags, listen, declaredFile string) error {
 	ctx := cmd.Context()
 	opt := serve.Options{Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))}
+	if len(sf.events) > 0 && sf.db != "" {
+		return usageErr(errors.New("give --events or --db, not both"))
+	}
 	if len(sf.events) > 0 {
 		files, err := serve.OpenFiles(ctx, sf.events, readOptions())
 		if err != nil {
@@ -121,9 +124,21 @@ func serveDiff(cmd *cobra.Command, patterns []string, declaredFile string) (*top
 			return nil, nil, err
 		}
 	}
-	declared, err := declaredGraph(cmd, declaredFile, patterns)
-	if err != nil {
-		return nil, nil, err
+	var declared *topology.Graph
+	if declaredFile != "" {
+		if declared, err = readGraphFile(declaredFile); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		res, err := analyzeCode(cmd, patterns)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(res.Broken) > 0 {
+			fmt.Fprintf(cmd.ErrOrStderr(), "tracegraph: %d package(s) failed to load, the declared graph is partial: %s\n",
+				len(res.Broken), strings.Join(res.Broken, ", "))
+		}
+		declared = res.Graph
 	}
 	return declared, func(d, o *topology.Graph) *topology.Graph { return diff.Compare(d, o, opts) }, nil
 }

@@ -54,6 +54,7 @@ func TestServeInputErrors(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"serve", "--events", filepath.Join(dir, "missing.jsonl")}, "missing.jsonl"},
+		{[]string{"serve", "--events", good, "--db", "postgres://x"}, "not both"},
 		{[]string{"serve", "--events", bad}, bad + ":1:"},
 		{[]string{"serve", "--events", good, "--listen", "no-port"}, "--listen"},
 		{[]string{"serve", "--events", good, "--declared", filepath.Join(dir, "none.json")}, "none.json"},
@@ -68,18 +69,18 @@ func TestServeInputErrors(t *testing.T) {
 	}
 }
 
-// TestServeRuns starts the server on a free port, asks it something, and
-// stops it as Ctrl-C would: a clean exit.
-func TestServeRuns(t *testing.T) {
+// startServe runs serve with args on a free port and returns its address
+// and a func that stops it as Ctrl-C would and returns its error.
+func startServe(t *testing.T, args ...string) (base string, stop func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
 	var stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- execute(ctx, &stderr, "serve", "--events", filepath.Join("..", "..", "serve", "testdata", "events.jsonl"), "--listen", "127.0.0.1:0")
+		done <- execute(ctx, &stderr, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
 	}()
 	addr := regexp.MustCompile(`on http://(127\.0\.0\.1:\d+)/`)
-	var base string
 	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		select {
 		case err := <-done:
@@ -93,38 +94,82 @@ func TestServeRuns(t *testing.T) {
 	if base == "" {
 		t.Fatalf("serve never said where it listens; stderr %s", stderr.String())
 	}
-	get := func(path, host string) int {
-		req, err := http.NewRequest(http.MethodGet, base+path, nil)
-		if err != nil {
-			t.Fatal(err)
+	return base, func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			return errors.New("serve did not stop")
 		}
-		if host != "" {
-			req.Host = host
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res.StatusCode
 	}
-	if code := get("/api/trace/trace-a", ""); code != http.StatusOK {
-		t.Errorf("GET /api/trace/trace-a: %d", code)
+}
+
+func httpGet(t *testing.T, url, host string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if code := get("/", ""); code != http.StatusOK {
+	if host != "" {
+		req.Host = host
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, string(body)
+}
+
+var fixture = filepath.Join("..", "..", "serve", "testdata", "events.jsonl")
+
+// TestServeRuns starts the server, asks it something, and stops it as
+// Ctrl-C would: a clean exit.
+func TestServeRuns(t *testing.T) {
+	base, stop := startServe(t, "--events", fixture)
+	if code, body := httpGet(t, base+"/api/trace/trace-a", ""); code != http.StatusOK {
+		t.Errorf("GET /api/trace/trace-a: %d %s", code, body)
+	}
+	if code, _ := httpGet(t, base+"/", ""); code != http.StatusOK {
 		t.Errorf("GET /: %d", code)
 	}
+	if code, body := httpGet(t, base+"/api/diff", ""); code != http.StatusNotFound || !strings.Contains(body, "no declared graph") {
+		t.Errorf("GET /api/diff without packages: %d %s", code, body)
+	}
 	// A loopback server answers only to loopback names.
-	if code := get("/api/info", "tracegraph.example:80"); code != http.StatusForbidden {
+	if code, _ := httpGet(t, base+"/api/info", "tracegraph.example:80"); code != http.StatusForbidden {
 		t.Errorf("GET with a foreign Host: %d, want 403", code)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve after cancel: %v", err)
+	if err := stop(); err != nil {
+		t.Errorf("serve after Ctrl-C: %v", err)
+	}
+}
+
+// TestServeDiff serves the diff of a saved declared graph against the
+// fixture's events.
+func TestServeDiff(t *testing.T) {
+	declared := filepath.Join(t.TempDir(), "declared.json")
+	const graph = `{"schema":"tracegraph/v1","source":"static","services":[],"endpoints":[],"unresolved":[],"diagnostics":[],
+"flows":[{"kind":"pubsub","from":"catalog","to":"inventory","channel":"sku.updated",
+ "message_type":"github.com/tracegraph/tracegraph/examples/shop/catalog/catalogmsg.SkuUpdated","status":""},
+{"kind":"pubsub","from":"catalog","to":"search-indexer","channel":"sku.updated",
+ "message_type":"github.com/tracegraph/tracegraph/examples/shop/catalog/catalogmsg.SkuUpdated","status":""}]}`
+	if err := os.WriteFile(declared, []byte(graph), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base, stop := startServe(t, "--events", fixture, "--declared", declared)
+	code, body := httpGet(t, base+"/api/diff", "")
+	for _, want := range []string{`"status":"converged"`, `"status":"undeclared"`, `"status":"unobserved"`} {
+		if code != http.StatusOK || !strings.Contains(body, want) {
+			t.Errorf("GET /api/diff: %d, no %s in %.300s", code, want, body)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop")
+	}
+	if err := stop(); err != nil {
+		t.Errorf("serve after Ctrl-C: %v", err)
 	}
 }
