@@ -76,6 +76,26 @@ function graphStyle(big) {
   return s;
 }
 
+// seeded runs fn with Math.random replaced by a fixed-seed generator
+// (mulberry32), so that the same graph is laid out the same way on every
+// load and a service stays where a person last saw it. The layouts run
+// synchronously (animate: false), so nothing else sees the swap.
+function seeded(fn) {
+  const random = Math.random;
+  let a = 0x2f6b7a1d;
+  Math.random = () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  try {
+    fn();
+  } finally {
+    Math.random = random;
+  }
+}
+
 // edgeLabel stacks an edge's message types, a few at most.
 function edgeLabel(labels) {
   if (labels.length <= 3) return labels.join('\n');
@@ -299,11 +319,11 @@ export class TopologyPage {
             window.tracegraph.refineMs = Math.round(performance.now() - tRefine);
             this.graphEl.dataset.refined = 'true';
           });
-          refine.run();
+          seeded(() => refine.run());
         }, 0);
       });
     });
-    first.run();
+    seeded(() => first.run());
     this.highlight();
     this.legend.dataset.source = this.data.source;
     const flows = graph.flows.length;
