@@ -96,6 +96,9 @@ var corpusCases = []struct {
 		endpoints: []wantEndpoint{
 			{"generic", "publish", "gen.orders", "msgs.Order", "", false, []string{"wrap-generic", "generic-orders"}},
 			{"generic", "publish", "gen.invoices", "msgs.Invoice", "", false, []string{"wrap-generic", "generic-invoices"}},
+			// A field of a generic type, per instance: no mixtures.
+			{"generic", "publish", "gen.field.orders", "msgs.Order", "", false, []string{"wrap-emit"}},
+			{"generic", "publish", "gen.field.invoices", "msgs.Invoice", "", false, []string{"wrap-emit"}},
 		}},
 	{name: "Service passed down through two calls",
 		endpoints: []wantEndpoint{

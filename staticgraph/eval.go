@@ -192,7 +192,7 @@ func (e *evaluator) eval(v ssa.Value) []*val {
 			return e.open(v.X)
 		}
 	case *ssa.Field:
-		return e.fieldLoad(fieldVar(v.X.Type(), v.Field), v.Pos())
+		return e.fieldLoad(v.X.Type(), v.Field, v.Pos())
 	case *ssa.FreeVar:
 		return e.freeVar(v, false)
 	case *ssa.Lookup:
@@ -391,13 +391,14 @@ func (e *evaluator) fieldOf(a ssa.Value, name string, pos token.Pos) []*val {
 			return out
 		}
 	}
-	return e.fieldLoad(st.Field(idx).Origin(), pos)
+	return e.fieldLoad(t, idx, pos)
 }
 
 // fieldLoad evaluates a struct field by field: every value stored to it
 // anywhere in reachable code.
-func (e *evaluator) fieldLoad(f *types.Var, pos token.Pos) []*val {
-	if f == nil {
+func (e *evaluator) fieldLoad(t types.Type, i int, pos token.Pos) []*val {
+	f, ok := fieldOfType(t, i)
+	if !ok {
 		return []*val{unknown(pos, "a field of a value that is not a struct")}
 	}
 	var out []*val
@@ -407,7 +408,7 @@ func (e *evaluator) fieldLoad(f *types.Var, pos token.Pos) []*val {
 		}
 	}
 	if len(out) == 0 {
-		return []*val{unknown(pos, "field "+f.Name()+" is never set by reachable code")}
+		return []*val{unknown(pos, "field "+f.v.Name()+" is never set by reachable code")}
 	}
 	return out
 }
@@ -427,7 +428,7 @@ func (e *evaluator) load(p ssa.Value, pos token.Pos) []*val {
 		}
 		return out
 	case *ssa.FieldAddr:
-		return e.fieldLoad(fieldVar(p.X.Type(), p.Field), pos)
+		return e.fieldLoad(p.X.Type(), p.Field, pos)
 	case *ssa.Alloc:
 		return e.stores(p, false)
 	case *ssa.FreeVar:

@@ -3,6 +3,7 @@ package staticgraph
 import (
 	"go/types"
 	"slices"
+	"strings"
 
 	"golang.org/x/tools/go/ssa"
 	"golang.org/x/tools/go/types/typeutil"
@@ -21,7 +22,7 @@ type index struct {
 	out          map[*ssa.Function][]*ssa.Function
 	sites        map[*ssa.Function][]ssa.CallInstruction
 	closures     map[*ssa.Function][]*ssa.MakeClosure
-	fieldStores  map[*types.Var][]*ssa.Store
+	fieldStores  map[field][]*ssa.Store
 	globalStores map[*ssa.Global][]*ssa.Store
 	uses         []recognised // calls of endpoint rules
 	dynamic      []recognised // interface calls of a method some rule names (rule nil)
@@ -47,7 +48,7 @@ func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
 		out:          map[*ssa.Function][]*ssa.Function{},
 		sites:        map[*ssa.Function][]ssa.CallInstruction{},
 		closures:     map[*ssa.Function][]*ssa.MakeClosure{},
-		fieldStores:  map[*types.Var][]*ssa.Store{},
+		fieldStores:  map[field][]*ssa.Store{},
 		globalStores: map[*ssa.Global][]*ssa.Store{},
 	}
 	for _, p := range pkgs {
@@ -138,8 +139,8 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 			case *ssa.Store:
 				switch addr := in.Addr.(type) {
 				case *ssa.FieldAddr:
-					if v := fieldVar(addr.X.Type(), addr.Field); v != nil {
-						ix.fieldStores[v] = append(ix.fieldStores[v], in)
+					if f, ok := fieldOfType(addr.X.Type(), addr.Field); ok {
+						ix.fieldStores[f] = append(ix.fieldStores[f], in)
 					}
 				case *ssa.Global:
 					ix.globalStores[addr] = append(ix.globalStores[addr], in)
@@ -240,15 +241,31 @@ func hasTypeParams(t types.Type) bool {
 	return false
 }
 
-// fieldVar returns the field of a struct (or pointer to struct) type, as
-// declared: the generic field for an instance, so all instances share it.
-func fieldVar(t types.Type, i int) *types.Var {
+// field identifies a struct field across the program: the field as
+// declared, and for a field of an instance of a generic type, the type
+// arguments, so that Publisher[A].pub and Publisher[B].pub stay apart while
+// every mention of Publisher[A] meets.
+type field struct {
+	v     *types.Var
+	targs string
+}
+
+// fieldOfType returns field i of a struct (or pointer to struct) type.
+func fieldOfType(t types.Type, i int) (field, bool) {
 	if p, ok := t.Underlying().(*types.Pointer); ok {
 		t = p.Elem()
 	}
 	st, ok := t.Underlying().(*types.Struct)
 	if !ok || i >= st.NumFields() {
-		return nil
+		return field{}, false
 	}
-	return st.Field(i).Origin()
+	f := field{v: st.Field(i).Origin()}
+	if n := namedOf(t); n != nil && n.TypeArgs().Len() > 0 {
+		var b strings.Builder
+		for j := 0; j < n.TypeArgs().Len(); j++ {
+			b.WriteString(types.TypeString(n.TypeArgs().At(j), nil) + ";")
+		}
+		f.targs = b.String()
+	}
+	return f, true
 }

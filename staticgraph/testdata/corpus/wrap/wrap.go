@@ -19,3 +19,16 @@ func Publish[T any](ctx context.Context, svc *channel.Service, ch string, v T) e
 	pub := channel.NewPubClient[T](svc, ch)
 	return pub.Publish(ctx, v) // ev:wrap-generic
 }
+
+// Publisher keeps a client in a field of a generic type.
+type Publisher[T any] struct {
+	pub *channel.PubClient[T]
+}
+
+func NewPublisher[T any](svc *channel.Service, ch string) *Publisher[T] {
+	return &Publisher[T]{pub: channel.NewPubClient[T](svc, ch)}
+}
+
+func (p *Publisher[T]) Emit(ctx context.Context, v T) error {
+	return p.pub.Publish(ctx, v) // ev:wrap-emit
+}
