@@ -70,31 +70,22 @@ func (s *Store) Server() string { return s.server }
 func (s *Store) Close() { s.pool.Close() }
 
 // connErr makes a connection failure one line naming the server: pgconn's
-// own message repeats user and database and nests the dial error.
+// own message repeats user and database and nests the dial error, so only
+// the innermost reason is kept.
 func (s *Store) connErr(err error, pw string) error {
 	msg := err.Error()
-	var ce *pgconn.ConnectError
-	if errors.As(err, &ce) {
-		inner := ce.Unwrap()
-		for inner != nil {
-			var ne *net.OpError
-			if errors.As(inner, &ne) {
-				msg = ne.Err.Error()
-				break
-			}
-			var pe *pgconn.PgError
-			if errors.As(inner, &pe) {
-				msg = pe.Message
-				break
-			}
-			msg = inner.Error()
-			break
-		}
+	var ne *net.OpError
+	var pe *pgconn.PgError
+	switch {
+	case errors.As(err, &pe):
+		msg = pe.Message
+	case errors.As(err, &ne):
+		msg = ne.Err.Error()
 	}
 	if errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "timeout") {
 		msg = "no answer (timeout)"
 	}
-	return fmt.Errorf("cannot connect to PostgreSQL at %s: %s", s.server, redact(msg, pw))
+	return fmt.Errorf("cannot connect to PostgreSQL at %s: %s", s.server, redact(strings.ReplaceAll(msg, "\n", " "), pw))
 }
 
 // redact removes a password from a message, in case a driver quotes it.
