@@ -214,11 +214,17 @@ func (a *analysis) endpoint(u recognised, x expanded) {
 	if !ok {
 		expr, ev := a.channelExpr(u, p[propReceiver])
 		reason := "channel name is not constant"
+		if r := p[propReceiver]; r != nil && r.kind == kUnknown && u.rule.Channel.Receiver {
+			reason, ch = "the client could not be traced", r
+		}
 		if ch.kind == kUnknown {
 			reason += ": " + ch.reason
 			if at := a.evidence(ch.pos); ch.pos.IsValid() && at != ev {
 				reason += fmt.Sprintf(" (%s:%d)", at.File, at.Line)
 			}
+		}
+		if len(services) == 0 {
+			services = []string{""}
 		}
 		for _, s := range services {
 			a.g.Unresolved = append(a.g.Unresolved, topology.Unresolved{Service: s, Role: u.rule.Role,
@@ -311,7 +317,7 @@ func (a *analysis) unused() {
 			continue
 		}
 		expr, _ := a.argExpr(c, m.rule.Channel)
-		a.diag(m.fn, c.Pos(), fmt.Sprintf("client built by %s(…, %s) is never used: no endpoint", m.rule.label(), expr))
+		a.diag(m.fn, c.Pos(), fmt.Sprintf("client built by %s(…, %s) is never used by a call the analysis can trace: no endpoint", m.rule.label(), expr))
 	}
 }
 

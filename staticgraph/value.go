@@ -279,9 +279,9 @@ func project(v *val, prop string) []*val {
 	case kParam, kProj:
 		return []*val{{kind: kProj, of: v, prop: prop}}
 	case kUnknown:
-		return []*val{v}
+		return []*val{unknown(v.pos, "its client or service is not known: "+v.reason)}
 	}
-	return []*val{unknown(v.pos, "not a value made by a recognised function")}
+	return []*val{unknown(v.pos, "its client or service was not made by a recognised function")}
 }
 
 func cloneProps(m map[string]*val) map[string]*val {
