@@ -103,7 +103,11 @@ func NewBuilder() *Builder {
 // Add counts one event. The caller filters; every event added names its
 // service and peer as services of the graph.
 func (b *Builder) Add(e *telemetry.Event) {
-	b.peerOnly[e.Service] = false
+	// Look before writing: almost every event names services seen before,
+	// and a lookup is cheaper than an assignment.
+	if v, seen := b.peerOnly[e.Service]; !seen || v {
+		b.peerOnly[e.Service] = false
+	}
 	if e.PeerService != "" {
 		if v, seen := b.peerOnly[e.PeerService]; !seen {
 			b.peerOnly[e.PeerService] = e.PeerVirtual
