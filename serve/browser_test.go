@@ -302,7 +302,8 @@ func TestBrowserShop(t *testing.T) {
 	// Two clicks: the Events page, then the question.
 	b.do("open events", chromedp.Navigate(ts.URL+"/#/"), chromedp.Click(chromedp.CSS(`header nav a[data-page="events"]`), chromedp.NodeVisible))
 	b.do("ask", chromedp.Click(chromedp.CSS(`a.preset`), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.CSS(`#event-count`)))
-	want, err := files.Select(b.ctx, runtimegraph.Filter{Service: "inventory", EventType: telemetry.TypeConsume,
+	// The README's question: tracegraph events --service inventory --status error --where merchant_id=4c5d6e7.
+	want, err := files.Select(b.ctx, runtimegraph.Filter{Service: "inventory",
 		Status: telemetry.StatusError, Where: []runtimegraph.Tag{{Key: "merchant_id", Value: "4c5d6e7"}}}, 0)
 	if err != nil {
 		t.Fatal(err)

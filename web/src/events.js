@@ -6,7 +6,7 @@ import { WindowControl, TagControl } from './filters.js';
 
 // Questions people ask of their events, one click away.
 const PRESETS = [
-  ['Failed inventory updates for merchant 4c5d6e7', { service: 'inventory', type: 'consume', status: 'error', where: ['merchant_id=4c5d6e7'] }],
+  ['Failed inventory updates for merchant 4c5d6e7', { service: 'inventory', status: 'error', where: ['merchant_id=4c5d6e7'] }],
   ['All failed events', { status: 'error' }],
   ['Failures in the last 24 hours', { status: 'error', since: '24h' }],
   ['Traces started', { type: 'start' }],
