@@ -85,6 +85,9 @@ func runServe(cmd *cobra.Command, args []string, sf *sourceFlags, listen, declar
 		return usageErr(fmt.Errorf("--listen: %w", err))
 	}
 	opt.AllowedHosts = allowedHosts(ln.Addr())
+	if opt.AllowedHosts == nil {
+		fmt.Fprintf(cmd.ErrOrStderr(), "tracegraph: %s is not a loopback address: anyone who reaches it can read the events, tags and errors included\n", ln.Addr())
+	}
 	srv, err := serve.New(opt)
 	if err != nil {
 		ln.Close()
