@@ -201,7 +201,10 @@ func (a *analysis) endpoint(u recognised, x expanded) {
 	if r := p[propReceiver]; r != nil && r.kind == kClient {
 		a.used[r.site] = true
 	}
-	evidence := []topology.Evidence{a.evidence(u.call.Pos())}
+	var evidence []topology.Evidence
+	for _, pos := range a.usePositions(u) {
+		evidence = append(evidence, a.evidence(pos))
+	}
 	for _, s := range x.chain {
 		if s.Pos().IsValid() {
 			evidence = append(evidence, a.evidence(s.Pos()))
@@ -242,6 +245,22 @@ func (a *analysis) endpoint(u recognised, x expanded) {
 		}
 		e.Evidence = append(e.Evidence, evidence...)
 	}
+}
+
+// usePositions says where in the source a use is: the call, or for a call
+// inside a wrapper the compiler made (a method value such as pub.Publish
+// passed as a function), where the wrapper is made.
+func (a *analysis) usePositions(u recognised) []token.Pos {
+	if u.call.Pos().IsValid() {
+		return []token.Pos{u.call.Pos()}
+	}
+	var out []token.Pos
+	for _, mc := range a.ix.closures[u.fn] {
+		if mc.Pos().IsValid() && a.re.reachable(mc.Parent()) {
+			out = append(out, mc.Pos())
+		}
+	}
+	return out
 }
 
 func typeOf(v *val) string {

@@ -155,6 +155,13 @@ var corpusCases = []struct {
 			{"iface", "publish", "either.a", "msgs.Invoice", "", false, []string{"either"}},
 			{"iface-other", "publish", "either.b", "msgs.Invoice", "", false, []string{"either"}},
 		}},
+	{name: "method value, method expression, go statement, embedded client",
+		endpoints: []wantEndpoint{
+			{"indirect", "publish", "indirect.orders", "msgs.Order", "", false, []string{"indirect-value"}},
+			{"indirect", "publish", "indirect.invoices", "msgs.Invoice", "", false, []string{"indirect-expr"}},
+			{"indirect", "publish", "indirect.quotes", "msgs.Quote", "", false, []string{"indirect-go"}},
+			{"indirect", "publish", "indirect.audit", "msgs.AuditEvent", "", false, []string{"indirect-embedded"}},
+		}},
 	{name: "a name with two constant definitions",
 		endpoints: []wantEndpoint{
 			{"phi", "publish", "phi.a", "msgs.Order", "", false, []string{"phi"}},

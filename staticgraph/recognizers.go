@@ -97,7 +97,7 @@ func (rs rules) forCall(cc *ssa.CallCommon) *rule {
 		return rs[n.Obj().Pkg().Path()+" "+n.Obj().Name()+"."+cc.Method.Name()]
 	}
 	fn := cc.StaticCallee()
-	if fn == nil {
+	if fn == nil || isWrapper(fn) {
 		return nil
 	}
 	if o := fn.Origin(); o != nil {
@@ -117,6 +117,18 @@ func (rs rules) forCall(cc *ssa.CallCommon) *rule {
 		return rs[obj.Pkg().Path()+" "+n.Obj().Name()+"."+obj.Name()]
 	}
 	return rs[obj.Pkg().Path()+" "+obj.Name()]
+}
+
+// isWrapper reports whether fn is a wrapper the compiler made for a method
+// value, a method expression or a promoted method. It is recognised by the
+// call inside its body, which has the receiver.
+func isWrapper(fn *ssa.Function) bool {
+	for _, p := range []string{"thunk for ", "wrapper for ", "bound method wrapper for "} {
+		if strings.HasPrefix(fn.Synthetic, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // namedOf returns the named type of t or *t, or nil.
