@@ -26,7 +26,7 @@ import (
 	"github.com/tracegraph/tracegraph/topology"
 )
 
-var update = flag.Bool("update", false, "write the browser tests' screenshots to testdata/screenshots")
+var update = flag.Bool("update", false, "rewrite testdata/golden and the browser tests' screenshots in testdata/screenshots")
 
 // chromium finds Debian's Chromium. Without it the browser tests skip,
 // unless TRACEGRAPH_REQUIRE_BROWSER=1 (CI), where that is a failure.
