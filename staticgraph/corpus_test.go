@@ -3,6 +3,7 @@ package staticgraph
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/goccy/go-yaml"
 
 	"github.com/tracegraph/tracegraph/config"
 	"github.com/tracegraph/tracegraph/topology"
@@ -303,5 +306,55 @@ func TestServiceRules(t *testing.T) {
 	}
 	if !slices.Equal(alpha, []string{"audit.events", "ping"}) {
 		t.Errorf("alpha-renamed endpoints %v, want audit.events and ping", alpha)
+	}
+}
+
+// TestUserRecognizer describes an in-house API in the form tracegraph.yaml
+// uses, and nothing else: no code knows the package.
+func TestUserRecognizer(t *testing.T) {
+	const spec = `
+recognizers:
+  - package: example.com/corpus/inhouse
+    system: inhouse
+    functions:
+      - func: Conn.Emit
+        role: publish
+        channel: {arg: 0}
+        message: {arg: 1}
+      - func: Conn.Listen
+        role: subscribe
+        channel: {arg: 0}
+`
+	var f struct {
+		Recognizers []config.Recognizer `yaml:"recognizers"`
+	}
+	if err := yaml.UnmarshalWithOptions([]byte(spec), &f, yaml.Strict()); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Analyze(context.Background(), Options{Dir: corpusDir, Patterns: []string{"./cmd/inhousemain", "./inhouse"}, Recognizers: f.Recognizers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := markers(t, corpusDir)
+	want := []topology.Endpoint{
+		{Service: "inhousemain", Role: "publish", Channel: "inhouse.orders", MessageType: "example.com/corpus/msgs.Order", System: "inhouse",
+			Evidence: []topology.Evidence{at["inhouse-emit"]}},
+		{Service: "inhousemain", Role: "subscribe", Channel: "inhouse.a", System: "inhouse", Evidence: []topology.Evidence{at["inhouse-listen"]}},
+		{Service: "inhousemain", Role: "subscribe", Channel: "inhouse.b", System: "inhouse", Evidence: []topology.Evidence{at["inhouse-listen"]}},
+	}
+	if got := res.Graph.Endpoints; !slices.EqualFunc(got, want, func(a, b topology.Endpoint) bool {
+		return endpointString(a) == endpointString(b) && a.System == b.System && slices.Equal(a.Evidence, b.Evidence)
+	}) {
+		t.Errorf("endpoints\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestBadRecognizer(t *testing.T) {
+	arg := 0
+	_, err := Analyze(context.Background(), Options{Dir: corpusDir, Recognizers: []config.Recognizer{{
+		Package: "example.com/corpus/inhouse", Functions: []config.FuncRule{{Func: "Conn.Emit", Role: "emit", Channel: &config.Source{Arg: &arg}}}}}})
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "role must be one of") {
+		t.Errorf("error %v, want an input error about the role", err)
 	}
 }

@@ -322,6 +322,16 @@ func (e *evaluator) source(prop string, src *config.Source, cc *ssa.CallCommon, 
 		if isType {
 			return []*val{typeVal(types.TypeString(peel(a).Type(), nil))}
 		}
+		if isVariadicArg(cc, *src.Arg) {
+			// Each element is a value of its own: ConsumeTopics("a", "b").
+			var out []*val
+			for _, item := range e.varargs(a) {
+				out = append(out, item...)
+			}
+			if len(out) > 0 {
+				return out
+			}
+		}
 		return e.open(a)
 	case src.Receiver:
 		rv := receiver(cc)

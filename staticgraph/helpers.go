@@ -20,6 +20,13 @@ func callArgs(cc *ssa.CallCommon) []ssa.Value {
 	return cc.Args
 }
 
+// isVariadicArg reports whether argument i (receiver not counted) of a call
+// is the slice a variadic parameter collects.
+func isVariadicArg(cc *ssa.CallCommon, i int) bool {
+	sig := cc.Signature()
+	return sig.Variadic() && i == sig.Params().Len()-1
+}
+
 // receiver returns a method call's receiver, or nil.
 func receiver(cc *ssa.CallCommon) ssa.Value {
 	if cc.IsInvoke() {
