@@ -127,7 +127,8 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string
 		_ = bar.Finish()
 		fmt.Fprintln(cmd.ErrOrStderr())
 	}
-	counts.read = rs.Read
+	// Every record read is stored, a duplicate, or rejected.
+	counts.read = rs.Read + rs.Rejected
 	counts.rejected += rs.Rejected
 	fmt.Fprintf(cmd.OutOrStdout(), "read %d, stored %d, duplicate %d, rejected %d\n",
 		counts.read, counts.stored, counts.duplicate, counts.rejected)

@@ -143,7 +143,7 @@ func TestIngestMalformed(t *testing.T) {
 	if code != exitUsage {
 		t.Errorf("exit %d, want 2", code)
 	}
-	if want := fmt.Sprintf("read %d, stored %d, duplicate 0, rejected %d\n", len(good), len(good), len(bad)); out != want {
+	if want := fmt.Sprintf("read %d, stored %d, duplicate 0, rejected %d\n", len(good)+len(bad), len(good), len(bad)); out != want {
 		t.Errorf("printed %q, want %q", out, want)
 	}
 	errLines := strings.Split(strings.TrimSpace(errs), "\n")
