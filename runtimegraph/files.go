@@ -49,6 +49,13 @@ func SelectFromFiles(ctx context.Context, paths []string, f Filter, limit int, o
 		if f.Match(e) {
 			mu.Lock()
 			out = append(out, *e)
+			// With a limit, keep memory bounded: only the first limit
+			// events in canonical order can be returned.
+			if limit > 0 && len(out) >= 2*limit+1024 {
+				SortEvents(out)
+				clear(out[limit:])
+				out = out[:limit]
+			}
 			mu.Unlock()
 		}
 		return nil
