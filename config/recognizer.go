@@ -90,6 +90,10 @@ type Source struct {
 	Field string `yaml:"field"`
 	// Value is a fixed value.
 	Value string `yaml:"value"`
+	// Else is where the property comes from when this source gives
+	// nothing known: a kafka-go Writer without a Topic takes each
+	// Message's.
+	Else *Source `yaml:"else"`
 }
 
 // Roles an endpoint rule may have.
@@ -183,6 +187,11 @@ func (s *Source) validate(typeOK, isMethod bool) error {
 	}
 	if s.Field != "" && s.Arg == nil && !s.Receiver {
 		return fmt.Errorf("field needs arg or receiver")
+	}
+	if s.Else != nil {
+		if err := s.Else.validate(typeOK, isMethod); err != nil {
+			return fmt.Errorf("else: %w", err)
+		}
 	}
 	return nil
 }

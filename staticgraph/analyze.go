@@ -80,9 +80,13 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 		g: topology.New(topology.SourceStatic), endpoints: map[endpointKey]*topology.Endpoint{},
 		svcs: map[string]*topology.Service{}, used: map[*ssa.Call]bool{}}
 	a.g.Diagnostics = append(a.g.Diagnostics, l.diags...)
-	if len(re.mains) == 0 {
+	switch {
+	case l.mains == 0:
 		a.g.Diagnostics = append(a.g.Diagnostics, topology.Diagnostic{
 			Message: "no main package among the analysed packages: no code is reachable, so there are no flows"})
+	case len(re.mains) == 0:
+		a.g.Diagnostics = append(a.g.Diagnostics, topology.Diagnostic{
+			Message: "no main package imports a recognised messaging API (a built-in pack or a recognizer in tracegraph.yaml), so there are no flows"})
 	}
 	// A call in generic code is one call in the source however many
 	// instances it has: unreachable only if no instance is reached.
@@ -217,7 +221,7 @@ func (a *analysis) endpoint(u recognised, x expanded) {
 	if !ok {
 		expr, ev := a.channelExpr(u, p[propReceiver])
 		reason := "channel name is not constant"
-		if r := p[propReceiver]; r != nil && r.kind == kUnknown && u.rule.Channel.Receiver {
+		if r := p[propReceiver]; r != nil && r.kind == kUnknown && u.rule.Channel.Receiver && u.rule.Channel.Field == "" {
 			reason, ch = "the client could not be traced", r
 		}
 		if ch.kind == kUnknown {

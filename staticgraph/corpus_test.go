@@ -324,6 +324,9 @@ recognizers:
       - func: Conn.Listen
         role: subscribe
         channel: {arg: 0}
+      - func: Poster.Post
+        role: publish
+        channel: {receiver: true, field: Default, else: {arg: 0, field: Topic}}
 `
 	var f struct {
 		Recognizers []config.Recognizer `yaml:"recognizers"`
@@ -341,7 +344,12 @@ recognizers:
 			Evidence: []topology.Evidence{at["inhouse-emit"]}},
 		{Service: "inhousemain", Role: "subscribe", Channel: "inhouse.a", System: "inhouse", Evidence: []topology.Evidence{at["inhouse-listen"]}},
 		{Service: "inhousemain", Role: "subscribe", Channel: "inhouse.b", System: "inhouse", Evidence: []topology.Evidence{at["inhouse-listen"]}},
+		{Service: "inhousemain", Role: "publish", Channel: "inhouse.posted", System: "inhouse", Evidence: []topology.Evidence{at["inhouse-own"]}},
+		{Service: "inhousemain", Role: "publish", Channel: "inhouse.default", System: "inhouse", Evidence: []topology.Evidence{at["inhouse-default"]}},
 	}
+	slices.SortFunc(want, func(a, b topology.Endpoint) int {
+		return strings.Compare(a.Role+" "+a.Channel+" "+a.MessageType, b.Role+" "+b.Channel+" "+b.MessageType)
+	})
 	if got := res.Graph.Endpoints; !slices.EqualFunc(got, want, func(a, b topology.Endpoint) bool {
 		return endpointString(a) == endpointString(b) && a.System == b.System && slices.Equal(a.Evidence, b.Evidence)
 	}) {

@@ -195,6 +195,20 @@ func (e *evaluator) eval(v ssa.Value) []*val {
 		return e.fieldLoad(v.X.Type(), v.Field, v.Pos())
 	case *ssa.FreeVar:
 		return e.freeVar(v, false)
+	case *ssa.Slice:
+		// A slice literal of names stands for each of them: a consumer of
+		// []string{"a", "b"} consumes a and b.
+		if elems, ok := sliceElems(v); ok && len(elems) > 0 {
+			var out []*val
+			for _, x := range elems {
+				if x == nil {
+					out = append(out, unknown(v.Pos(), "an element never set"))
+					continue
+				}
+				out = append(out, e.open(x)...)
+			}
+			return out
+		}
 	case *ssa.Lookup:
 		return []*val{unknown(v.Pos(), "an element of a map")}
 	case *ssa.Index:
@@ -291,8 +305,17 @@ func mapsKeys[V any](m map[string]V) func(func(string) bool) {
 	}
 }
 
-// source evaluates where a rule says a property comes from.
+// source evaluates where a rule says a property comes from, and where its
+// Else says when that gives nothing known.
 func (e *evaluator) source(prop string, src *config.Source, cc *ssa.CallCommon, pos token.Pos, recv *val) []*val {
+	out := e.source1(prop, src, cc, pos, recv)
+	if src.Else != nil && !slices.ContainsFunc(out, func(v *val) bool { return v.kind != kUnknown }) {
+		return e.source(prop, src.Else, cc, pos, recv)
+	}
+	return out
+}
+
+func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon, pos token.Pos, recv *val) []*val {
 	isType := prop == propMessage || prop == propReply
 	switch {
 	case src.Value != "":
@@ -317,6 +340,16 @@ func (e *evaluator) source(prop string, src *config.Source, cc *ssa.CallCommon, 
 		}
 		a := args[*src.Arg]
 		if src.Field != "" {
+			if elems, ok := sliceElems(a); ok && isVariadicArg(cc, *src.Arg) {
+				// ProduceSync(ctx, &Record{Topic: "a"}, &Record{Topic: "b"})
+				var out []*val
+				for _, x := range elems {
+					if x != nil {
+						out = append(out, e.fieldOf(x, src.Field, pos)...)
+					}
+				}
+				return out
+			}
 			return e.fieldOf(a, src.Field, pos)
 		}
 		if isType {
@@ -397,9 +430,12 @@ func (e *evaluator) fieldOf(a ssa.Value, name string, pos token.Pos) []*val {
 				}
 			}
 		}
-		if len(out) > 0 {
-			return out
+		if len(out) == 0 {
+			// A literal that leaves the field out: its zero value,
+			// which names nothing.
+			return []*val{unknown(pos, "field "+name+" is not set")}
 		}
+		return out
 	}
 	return e.fieldLoad(t, idx, pos)
 }
@@ -452,6 +488,13 @@ func (e *evaluator) load(p ssa.Value, pos token.Pos) []*val {
 // stores evaluates the values stored to a local variable whose address is
 // taken; resolved when read from another function (a closure).
 func (e *evaluator) stores(a *ssa.Alloc, resolved bool) []*val {
+	if c := escapes(a); c != nil {
+		name := "a call"
+		if fn := c.Common().StaticCallee(); fn != nil {
+			name = funcName(fn)
+		}
+		return []*val{unknown(c.Pos(), "a variable set through its address by "+name)}
+	}
 	var out []*val
 	for _, r := range *a.Referrers() {
 		if s, ok := r.(*ssa.Store); ok && s.Addr == a {
@@ -466,6 +509,17 @@ func (e *evaluator) stores(a *ssa.Alloc, resolved bool) []*val {
 		return []*val{unknown(a.Pos(), "a variable that is never set")}
 	}
 	return out
+}
+
+// escapes returns the call a local variable's address is passed to, if any:
+// its value is then set where we do not look (flag.StringVar(&topic, ...)).
+func escapes(a *ssa.Alloc) ssa.CallInstruction {
+	for _, r := range *a.Referrers() {
+		if c, ok := r.(ssa.CallInstruction); ok && slices.Contains(c.Common().Args, ssa.Value(a)) {
+			return c
+		}
+	}
+	return nil
 }
 
 // freeVar evaluates a closure's free variable from the bindings of every
@@ -589,22 +643,44 @@ func formatted(spec string, v *val) *val {
 	return &val{kind: kName, segs: []seg{{param: -1, wild: true}}}
 }
 
-// varargs returns the alternatives of each element of a variadic slice
-// built at the call.
+// varargs returns the alternatives of each element of a slice built from a
+// literal (a variadic call's arguments are one).
 func (e *evaluator) varargs(v ssa.Value) [][]*val {
-	sl, ok := v.(*ssa.Slice)
+	elems, ok := sliceElems(v)
 	if !ok {
 		return nil
+	}
+	items := make([][]*val, len(elems))
+	for i, x := range elems {
+		if x == nil {
+			items[i] = []*val{unknown(v.Pos(), "an element never set")}
+			continue
+		}
+		items[i] = e.open(x)
+	}
+	return items
+}
+
+// sliceElems returns the values stored into each element of a slice built
+// from a literal (nil for an element not set), and whether v is one.
+func sliceElems(v ssa.Value) ([]ssa.Value, bool) {
+	sl, ok := v.(*ssa.Slice)
+	if !ok {
+		return nil, false
 	}
 	alloc, ok := sl.X.(*ssa.Alloc)
 	if !ok {
-		return nil
+		return nil, false
 	}
-	arr, ok := alloc.Type().Underlying().(*types.Pointer).Elem().Underlying().(*types.Array)
+	ptr, ok := alloc.Type().Underlying().(*types.Pointer)
 	if !ok {
-		return nil
+		return nil, false
 	}
-	items := make([][]*val, arr.Len())
+	arr, ok := ptr.Elem().Underlying().(*types.Array)
+	if !ok {
+		return nil, false
+	}
+	elems := make([]ssa.Value, arr.Len())
 	for _, r := range *alloc.Referrers() {
 		ia, ok := r.(*ssa.IndexAddr)
 		if !ok {
@@ -612,19 +688,14 @@ func (e *evaluator) varargs(v ssa.Value) [][]*val {
 		}
 		k, ok := ia.Index.(*ssa.Const)
 		if !ok {
-			continue
+			return nil, false // written at a computed index: not a literal
 		}
 		i, _ := constant.Int64Val(k.Value)
 		for _, r2 := range *ia.Referrers() {
-			if s, ok := r2.(*ssa.Store); ok && s.Addr == ia && int(i) < len(items) {
-				items[i] = e.open(s.Val)
+			if s, ok := r2.(*ssa.Store); ok && s.Addr == ia && int(i) < len(elems) {
+				elems[i] = s.Val
 			}
 		}
 	}
-	for i := range items {
-		if items[i] == nil {
-			items[i] = []*val{unknown(v.Pos(), "a Sprintf argument")}
-		}
-	}
-	return items
+	return elems, true
 }

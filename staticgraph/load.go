@@ -58,6 +58,7 @@ type loaded struct {
 	prog    *ssa.Program
 	pkgs    []*ssa.Package // the analysable packages, in load order
 	broken  []string       // paths of packages that failed to load or type-check
+	mains   int            // main packages loaded, whether they matter or not
 	diags   []topology.Diagnostic
 	modRoot string
 }
@@ -145,6 +146,9 @@ func load(ctx context.Context, dir string, patterns []string, rulePkgs map[strin
 	rel := relevance{rules: rulePkgs, memo: map[*types.Package]bool{}}
 	var build []*packages.Package
 	for _, p := range good {
+		if p.Name == "main" {
+			l.mains++
+		}
 		if rel.matters(p.Types) {
 			build = append(build, p)
 			continue

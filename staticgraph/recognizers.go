@@ -1,8 +1,9 @@
 package staticgraph
 
 import (
-	_ "embed"
+	"embed"
 	"fmt"
+	"io/fs"
 	"go/types"
 	"strings"
 
@@ -12,18 +13,34 @@ import (
 	"github.com/tracegraph/tracegraph/config"
 )
 
-//go:embed builtin/channel.yaml
-var builtinChannel []byte
+// builtin holds the built-in recognizer packs, one YAML file each, in the
+// form of tracegraph.yaml's recognizers: section.
+//
+//go:embed builtin/*.yaml
+var builtin embed.FS
 
-// Builtin returns the built-in recognizer packs, parsed from their YAML.
+// Builtin returns the built-in recognizer packs, parsed from their YAML, in
+// file name order.
 func Builtin() ([]config.Recognizer, error) {
-	var f struct {
-		Recognizers []config.Recognizer `yaml:"recognizers"`
+	names, err := fs.Glob(builtin, "builtin/*.yaml")
+	if err != nil {
+		return nil, err
 	}
-	if err := yaml.UnmarshalWithOptions(builtinChannel, &f, yaml.Strict()); err != nil {
-		return nil, fmt.Errorf("built-in recognizers: %w", err)
+	var all []config.Recognizer
+	for _, name := range names {
+		data, err := builtin.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		var f struct {
+			Recognizers []config.Recognizer `yaml:"recognizers"`
+		}
+		if err := yaml.UnmarshalWithOptions(data, &f, yaml.Strict()); err != nil {
+			return nil, fmt.Errorf("built-in recognizers %s: %w", name, err)
+		}
+		all = append(all, f.Recognizers...)
 	}
-	return f.Recognizers, nil
+	return all, nil
 }
 
 // rule is one recognised function, compiled for lookup.

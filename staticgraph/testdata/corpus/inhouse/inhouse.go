@@ -14,3 +14,11 @@ func (c *Conn) Emit(topic string, payload any) error {
 
 // Listen subscribes to every topic given.
 func (c *Conn) Listen(topics ...string) error { return nil }
+
+// Msg is a message that may name its own topic.
+type Msg struct{ Topic string }
+
+// Poster posts to its Default topic, or to each message's own.
+type Poster struct{ Default string }
+
+func (p *Poster) Post(m Msg) error { return nil }

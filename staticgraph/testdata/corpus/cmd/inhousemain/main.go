@@ -14,4 +14,9 @@ func main() {
 	c := inhouse.Dial()
 	_ = c.Emit(prefix+"orders", msgs.Order{}) // ev:inhouse-emit
 	_ = c.Listen(prefix+"a", prefix+"b")      // ev:inhouse-listen
+
+	own := &inhouse.Poster{}
+	_ = own.Post(inhouse.Msg{Topic: prefix + "posted"}) // ev:inhouse-own
+	fixed := &inhouse.Poster{Default: prefix + "default"}
+	_ = fixed.Post(inhouse.Msg{}) // ev:inhouse-default
 }
