@@ -3,8 +3,8 @@ package staticgraph
 import (
 	"embed"
 	"fmt"
-	"io/fs"
 	"go/types"
+	"io/fs"
 	"strings"
 
 	"github.com/goccy/go-yaml"
