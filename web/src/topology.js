@@ -26,13 +26,17 @@ function graphStyle(big) {
     {
       selector: 'node',
       style: {
-        label: 'data(label)', 'font-size': 11, 'font-family': 'system-ui, sans-serif',
+        // A large graph is first drawn without names, which cost a second
+        // to measure and are too small to read at its first zoom anyway;
+        // they come with the refined layout or the first selection.
+        label: big ? '' : 'data(label)', 'font-size': 11, 'font-family': 'system-ui, sans-serif',
         'text-valign': 'center', 'text-halign': 'center', color: '#102a43',
         shape: 'round-rectangle', width: 'data(w)', height: 24,
         'background-color': '#e3f2fd', 'border-color': '#1565c0', 'border-width': 1.5,
         'min-zoomed-font-size': big ? 7 : 0,
       },
     },
+    { selector: 'node.named', style: { label: 'data(label)' } },
     { selector: 'node[kind = "message"]', style: { shape: 'ellipse', 'background-color': '#f3e5f5', 'border-color': '#6a1b9a', height: 22 } },
     { selector: 'node[kind = "channel"]', style: { shape: 'tag', 'background-color': '#fff8e1', 'border-color': '#8d6e63', height: 22 } },
     { selector: 'node[?virtual]', style: { 'border-style': 'dashed', 'background-color': '#f5f5f5' } },
@@ -292,6 +296,8 @@ export class TopologyPage {
     this.cy.on('tap', 'node', (ev) => this.selectNode(ev.target));
     this.cy.on('tap', 'edge', (ev) => this.selectEdge(ev.target));
     this.cy.on('tap', (ev) => { if (ev.target === this.cy) this.unselect(); });
+    // Names become readable from about this zoom on (min-zoomed-font-size).
+    this.cy.on('zoom', () => { if (this.cy.zoom() > 0.6) this.nameNodes(); });
     // A large graph is drawn twice: a fast spectral draft first, so the
     // page shows it soon, then refined in place to pull overlapping nodes
     // apart. A small graph gets the refined layout at once.
@@ -315,6 +321,7 @@ export class TopologyPage {
           const tRefine = performance.now();
           const refine = cy.layout({ ...base, quality: 'default', randomize: false, numIter: 600 });
           refine.one('layoutstop', () => {
+            this.nameNodes();
             if (!this.selected) this.fit();
             window.tracegraph.refineMs = Math.round(performance.now() - tRefine);
             this.graphEl.dataset.refined = 'true';
@@ -412,6 +419,13 @@ export class TopologyPage {
     clear(this.details).appendChild(h('p', { className: 'hint' }, 'Click a service or an edge to see its flows.'));
   }
 
+  // nameNodes shows every node's name (see graphStyle).
+  nameNodes() {
+    if (this.named === this.cy) return;
+    this.named = this.cy;
+    this.cy.batch(() => this.cy.nodes().addClass('named'));
+  }
+
   // spotlight dims everything but eles, so a selection stands out in a
   // large graph; an empty collection undims.
   spotlight(eles) {
@@ -426,6 +440,7 @@ export class TopologyPage {
   }
 
   selectNode(node) {
+    this.nameNodes();
     // A team stands for its services.
     const members = node.isParent() ? node.descendants() : node;
     this.spotlight(members.closedNeighborhood().union(node).union(members.ancestors()));
@@ -446,6 +461,7 @@ export class TopologyPage {
   }
 
   selectEdge(edge) {
+    this.nameNodes();
     this.spotlight(edge.union(edge.connectedNodes()));
     const d = edge.data();
     const from = this.cy.getElementById(d.source).data('label');
