@@ -366,3 +366,21 @@ func TestBadRecognizer(t *testing.T) {
 		t.Errorf("error %v, want an input error about the role", err)
 	}
 }
+
+func TestDeterministic(t *testing.T) {
+	var outs []string
+	for range 2 {
+		res, err := Analyze(context.Background(), Options{Dir: corpusDir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		if err := topology.Encode(&b, res.Graph); err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, b.String())
+	}
+	if outs[0] != outs[1] {
+		t.Error("two analyses of the same code encode differently")
+	}
+}
