@@ -268,6 +268,12 @@ func TestBrowserShop(t *testing.T) {
 		}
 	}
 	b.do("wait for recent traces", chromedp.WaitVisible(chromedp.CSS(`#details .trace-link`)))
+	links := eval[[]string](b, `[...document.querySelectorAll('#details .flow-links a')].map(a => a.getAttribute('href'))`)
+	if !slices.ContainsFunc(links, func(h string) bool {
+		return strings.Contains(h, "service=inventory") && strings.Contains(h, "channel=sku.updated") && strings.Contains(h, "status=error")
+	}) {
+		t.Errorf("no link to the failed events of catalog -> inventory among %q", links)
+	}
 	b.screenshot("catalog-details")
 
 	// Focus on the catalog: the graph shrinks to its neighbourhood.

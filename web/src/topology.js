@@ -510,12 +510,35 @@ export class TopologyPage {
         ? h('div', { className: 'evidence' }, h('div', { className: 'label' }, 'declared at'),
           h('ul', null, f.evidence.map((ev) => h('li', { className: 'mono' }, `${ev.file}:${ev.line}`))))
         : '',
-      traces);
+      traces,
+      st && st.count ? this.flowEventsLinks(f) : '');
     if (st && st.count) {
       if (autoTraces) this.loadTraces(f, traces);
       else traces.appendChild(h('button', { type: 'button', onclick: () => this.loadTraces(f, traces) }, 'Recent traces'));
     }
     return card;
+  }
+
+  // flowEventsLinks open the events page on the events that make the flow:
+  // the receiver's consume or serve events (the sender's own, when nobody
+  // received), all of them or the failed ones.
+  flowEventsLinks(f) {
+    const q = new URLSearchParams();
+    const recv = f.kind === 'reqrep' ? 'serve' : 'consume';
+    const send = f.kind === 'reqrep' ? 'request' : 'publish';
+    q.set('service', f.to || f.from);
+    q.set('type', f.to ? recv : send);
+    q.set('channel', f.channel);
+    if (f.observed_type || f.message_type) q.set('message_type', f.observed_type || f.message_type);
+    const params = JSON.parse(this.query)[1];
+    if (params.since) q.set('since', params.since);
+    if (params.until) q.set('until', params.until);
+    for (const w of params.where) q.append('where', w);
+    const failed = new URLSearchParams(q);
+    failed.set('status', 'error');
+    return h('div', { className: 'flow-links' },
+      h('a', { href: '#/events?' + q.toString() }, 'events'),
+      f.stats.errors ? h('a', { href: '#/events?' + failed.toString() }, 'failed events') : '');
   }
 
   async loadTraces(f, el) {
