@@ -97,7 +97,7 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	for _, u := range ix.dynamic {
-		a.dynamicUse(u)
+		a.guard(u, a.dynamicUse)
 	}
 	for i, u := range ix.uses {
 		if i%64 == 0 {
@@ -106,7 +106,7 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 			}
 			progress("analysing calls", i, len(ix.uses))
 		}
-		a.use(u)
+		a.guard(u, a.use)
 	}
 	progress("analysing calls", len(ix.uses), len(ix.uses))
 	a.unused()
@@ -131,6 +131,18 @@ type analysis struct {
 type endpointKey struct {
 	service, role, channel, message, reply, system string
 	pattern                                        bool
+}
+
+// guard runs f on u and turns a panic, which would be a bug of ours met on
+// code we did not foresee, into a diagnostic at the call, so that one odd
+// construct does not cost the whole graph.
+func (a *analysis) guard(u recognised, f func(recognised)) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.diag(u.fn, u.call.Pos(), fmt.Sprintf("internal error analysing this call, please report it: %v", r))
+		}
+	}()
+	f(u)
 }
 
 // propReceiver carries the receiver a use's properties were taken from, so

@@ -5,6 +5,7 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"maps"
 	"slices"
 
 	"golang.org/x/tools/go/ssa"
@@ -280,7 +281,7 @@ func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos, recv *val)
 // product makes one value per combination of the properties' alternatives.
 func product(proto *val, props map[string][]*val) []*val {
 	outs := []*val{proto}
-	for _, k := range slices.Sorted(mapsKeys(props)) {
+	for _, k := range slices.Sorted(maps.Keys(props)) {
 		var next []*val
 		for _, o := range outs {
 			for _, a := range props[k] {
@@ -295,15 +296,6 @@ func product(proto *val, props map[string][]*val) []*val {
 	return outs
 }
 
-func mapsKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
 
 // source evaluates where a rule says a property comes from, and where its
 // Else says when that gives nothing known.
