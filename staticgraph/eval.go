@@ -296,7 +296,6 @@ func product(proto *val, props map[string][]*val) []*val {
 	return outs
 }
 
-
 // source evaluates where a rule says a property comes from, and where its
 // Else says when that gives nothing known.
 func (e *evaluator) source(prop string, src *config.Source, cc *ssa.CallCommon, pos token.Pos, recv *val) []*val {
