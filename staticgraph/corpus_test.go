@@ -165,10 +165,12 @@ var corpusCases = []struct {
 			{"indirect", "publish", "indirect.quotes", "msgs.Quote", "", false, []string{"indirect-go"}},
 			{"indirect", "publish", "indirect.audit", "msgs.AuditEvent", "", false, []string{"indirect-embedded"}},
 		}},
-	{name: "a name with two constant definitions",
+	{name: "a name with two constant definitions; names ranged over in a slice literal",
 		endpoints: []wantEndpoint{
 			{"phi", "publish", "phi.a", "msgs.Order", "", false, []string{"phi"}},
 			{"phi", "publish", "phi.b", "msgs.Order", "", false, []string{"phi"}},
+			{"phi", "publish", "phi.eu", "msgs.Invoice", "", false, []string{"phi-range"}},
+			{"phi", "publish", "phi.us", "msgs.Invoice", "", false, []string{"phi-range"}},
 		}},
 }
 

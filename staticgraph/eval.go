@@ -471,6 +471,17 @@ func (e *evaluator) load(p ssa.Value, pos token.Pos) []*val {
 	case *ssa.FreeVar:
 		return e.freeVar(p, true)
 	case *ssa.IndexAddr:
+		// An element of a slice literal is any of them: ranging over
+		// []string{"a", "b"} subscribes to a and to b.
+		if elems, ok := sliceElems(p.X); ok && len(elems) > 0 {
+			var out []*val
+			for _, x := range elems {
+				if x != nil {
+					out = append(out, e.open(x)...)
+				}
+			}
+			return out
+		}
 		return []*val{unknown(pos, "an element of a slice or array")}
 	}
 	return []*val{unknown(pos, "loaded through a pointer ("+describe(p)+")")}

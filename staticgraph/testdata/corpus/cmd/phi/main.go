@@ -1,4 +1,5 @@
-// Case: a name with two constant definitions: both are declared.
+// Case: a name with two constant definitions, and names ranged over in a
+// slice literal: each is declared.
 package main
 
 import (
@@ -16,4 +17,7 @@ func main() {
 		ch = "phi.b"
 	}
 	_ = channel.NewPubClient[msgs.Order](svc, ch).Publish(context.Background(), msgs.Order{}) // ev:phi
+	for _, region := range []string{"phi.eu", "phi.us"} {
+		_ = channel.NewPubClient[msgs.Invoice](svc, region).Publish(context.Background(), msgs.Invoice{}) // ev:phi-range
+	}
 }
