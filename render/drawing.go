@@ -97,17 +97,25 @@ func newDrawing(g *topology.Graph, kind topology.ViewKind) *drawing {
 // names both types.
 func flowLabel(f topology.Flow, kind topology.ViewKind) string {
 	if kind == topology.ViewMessages {
-		c := f.Channel
-		if f.System != "" {
-			c = f.System + ":" + c
-		}
-		return c
+		return channelLabel(f)
 	}
 	l := topology.ShortType(f.MessageType)
 	if f.ObservedType != "" {
 		l += " (observed " + topology.ShortType(f.ObservedType) + ")"
 	}
+	// An undeclared flow is the one a reviewer has to chase, and its channel
+	// (a debug tap's, say) is often the clue; the channels view shows it anyway.
+	if f.Status == topology.StatusUndeclared && kind == topology.ViewServices {
+		l += " on " + channelLabel(f)
+	}
 	return l
+}
+
+func channelLabel(f topology.Flow) string {
+	if f.System != "" {
+		return f.System + ":" + f.Channel
+	}
+	return f.Channel
 }
 
 func plural(n int64, noun string) string {

@@ -27,18 +27,31 @@ import (
 // draws exactly what Graphviz asks for.
 
 // pngScale is pixels per point: 2 gives crisp text on high-density screens
-// and in GitHub's image viewer.
-const pngScale = 2.0
+// and in GitHub's image viewer. Large pictures are drawn smaller, down to
+// pngMinScale, to stay within PNGMaxPixels.
+const (
+	pngScale    = 2.0
+	pngMinScale = 0.75
+)
 
-// PNGMaxPixels bounds the image size. Past it a PNG is too big to open
-// comfortably, and SVG is the format for the graph.
-const PNGMaxPixels = 64_000_000
+// PNG refuses graphs past these sizes with a message suggesting SVG: the
+// layout alone takes seconds, and the picture is too large to read, while
+// SVG zooms and shows edge labels on hover.
+const (
+	PNGMaxElements = 1000 // nodes plus edges, checked before the layout
+	PNGMaxPixels   = 40_000_000
+)
 
-// PNG writes g laid out by Graphviz's dot as a PNG image. A graph whose
-// picture would exceed PNGMaxPixels is refused with a message that suggests
-// SVG or --focus.
+// PNG writes g laid out by Graphviz's dot as a PNG image.
 func PNG(ctx context.Context, w io.Writer, g *topology.Graph, opts Options) error {
 	d := newDrawing(g, viewOf(opts))
+	tooBig := func(why string) error {
+		return fmt.Errorf("png: %s is too big to draw legibly as PNG (%s); use -f svg, or narrow it with --focus SERVICE --depth N",
+			fmt.Sprintf("a graph of %d nodes and %d edges", len(d.nodes), len(d.edges)), why)
+	}
+	if n := len(d.nodes) + len(d.edges); n > PNGMaxElements {
+		return tooBig(fmt.Sprintf("PNG draws at most %d nodes and edges", PNGMaxElements))
+	}
 	var out bytes.Buffer
 	if err := layout(ctx, &out, d, "json"); err != nil {
 		return err
@@ -51,12 +64,15 @@ func PNG(ctx context.Context, w io.Writer, g *topology.Graph, opts Options) erro
 	if err != nil {
 		return fmt.Errorf("png: graphviz layout: %w", err)
 	}
-	wpx, hpx := int(math.Ceil(bb[2]*pngScale))+2, int(math.Ceil(bb[3]*pngScale))+2
-	if wpx*hpx > PNGMaxPixels {
-		return fmt.Errorf("png: the picture of %d nodes and %d edges would be %d×%d pixels, too big for PNG; use -f svg, or narrow it with --focus SERVICE --depth N",
-			len(d.nodes), len(d.edges), wpx, hpx)
+	scale := pngScale
+	if px := (bb[2] + 2) * (bb[3] + 2) * scale * scale; px > PNGMaxPixels {
+		scale *= math.Sqrt(PNGMaxPixels / px)
 	}
-	p := &painter{c: gg.NewContext(wpx, hpx), height: bb[3], fonts: map[float64]font.Face{}}
+	if scale < pngMinScale {
+		return tooBig(fmt.Sprintf("the picture would be %.0f×%.0f points", bb[2], bb[3]))
+	}
+	wpx, hpx := int(math.Ceil((bb[2]+2)*scale)), int(math.Ceil((bb[3]+2)*scale))
+	p := &painter{c: gg.NewContext(wpx, hpx), scale: scale, height: bb[3], fonts: map[float64]font.Face{}}
 	p.c.SetColor(color.White)
 	p.c.Clear()
 	// Graphviz's own order: the graph, clusters, then nodes and edges. Edges
@@ -134,6 +150,7 @@ func parseBox(s string) ([4]float64, error) {
 // and font, which operations set and later ones use.
 type painter struct {
 	c        *gg.Context
+	scale    float64 // pixels per point
 	height   float64 // of the graph in points; xdot's y axis points up
 	pen      color.Color
 	fill     color.Color
@@ -143,8 +160,8 @@ type painter struct {
 	fonts    map[float64]font.Face
 }
 
-func (p *painter) x(v float64) float64 { return (v + 1) * pngScale }
-func (p *painter) y(v float64) float64 { return (p.height - v + 1) * pngScale }
+func (p *painter) x(v float64) float64 { return (v + 1) * p.scale }
+func (p *painter) y(v float64) float64 { return (p.height - v + 1) * p.scale }
 
 func (p *painter) ops(lists ...[]xop) {
 	for _, ops := range lists {
@@ -168,7 +185,7 @@ func (p *painter) op(o xop) {
 	case "F":
 		p.fontSize = o.Size
 	case "E", "e":
-		c.DrawEllipse(p.x(o.Rect[0]), p.y(o.Rect[1]), o.Rect[2]*pngScale, o.Rect[3]*pngScale)
+		c.DrawEllipse(p.x(o.Rect[0]), p.y(o.Rect[1]), o.Rect[2]*p.scale, o.Rect[3]*p.scale)
 		p.finish(o.Op == "E")
 	case "P", "p", "L":
 		if len(o.Points) == 0 {
@@ -214,7 +231,7 @@ func (p *painter) finish(filled bool) {
 		return
 	}
 	c.SetColor(p.pen)
-	c.SetLineWidth(p.width * pngScale)
+	c.SetLineWidth(p.width * p.scale)
 	c.SetDash(p.dash...)
 	c.Stroke()
 	c.SetDash()
@@ -223,9 +240,9 @@ func (p *painter) finish(filled bool) {
 func (p *painter) style(s string) {
 	switch {
 	case s == "dashed":
-		p.dash = []float64{5 * pngScale, 3 * pngScale}
+		p.dash = []float64{5 * p.scale, 3 * p.scale}
 	case s == "dotted":
-		p.dash = []float64{1.5 * pngScale, 3 * pngScale}
+		p.dash = []float64{1.5 * p.scale, 3 * p.scale}
 	case s == "solid":
 		p.dash = nil
 	case s == "invis":
@@ -249,8 +266,8 @@ func (p *painter) text(o xop) {
 	}
 	size := p.fontSize
 	face := p.face(size)
-	if w := font.MeasureString(face, o.Text).Round(); o.Width > 0 && float64(w) > o.Width*pngScale {
-		size = math.Floor(size*o.Width*pngScale/float64(w)*10) / 10
+	if w := font.MeasureString(face, o.Text).Round(); o.Width > 0 && float64(w) > o.Width*p.scale {
+		size = math.Floor(size*o.Width*p.scale/float64(w)*10) / 10
 		face = p.face(size)
 	}
 	p.c.SetFontFace(face)
@@ -272,7 +289,7 @@ func (p *painter) face(size float64) font.Face {
 	// Go's own font is embedded: the picture does not depend on the fonts
 	// a machine happens to have.
 	ft, _ := truetype.Parse(goregular.TTF)
-	f := truetype.NewFace(ft, &truetype.Options{Size: size * pngScale * 0.96, Hinting: font.HintingFull})
+	f := truetype.NewFace(ft, &truetype.Options{Size: size * p.scale * 0.96, Hinting: font.HintingFull})
 	p.fonts[size] = f
 	return f
 }

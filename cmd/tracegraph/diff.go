@@ -162,8 +162,13 @@ func declaredGraph(cmd *cobra.Command, file string, patterns []string) (*topolog
 	return staticGraph(cmd, patterns)
 }
 
-// staticGraph is the seam for the static analysis, which the static command
-// shares once it exists; until then diff needs --declared.
-func staticGraph(*cobra.Command, []string) (*topology.Graph, error) {
-	return nil, usageErr(errors.New("diff: the static analysis is not wired in yet; pass a saved declared graph with --declared FILE"))
+// staticGraph is the static analysis as `tracegraph static` runs it. A
+// package that failed to load leaves the declared graph partial; its
+// diagnostics travel into the diff.
+func staticGraph(cmd *cobra.Command, patterns []string) (*topology.Graph, error) {
+	res, err := analyzeCode(cmd, patterns)
+	if err != nil {
+		return nil, err
+	}
+	return res.Graph, nil
 }

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Rendering speed: tracegraph's SVG (go-graphviz, Graphviz compiled to WASM)
+# against the native `dot -Tsvg` of the same DOT, in one run on one machine,
+# on a generated diff graph (default 500 services and 1,500 flows). Prints
+# the median wall time of each over RUNS runs, their ratio (target: within
+# 1.5x of native), the PNG time, and the peak memory (max RSS) of each.
+#
+#   bench/render.sh [SERVICES FLOWS]      RUNS=5 by default
+#
+# Needs /usr/bin/time (GNU time) and, for the comparison, Graphviz's dot
+# (Debian: apt-get install graphviz); without dot it says so and exits 0.
+set -eu
+cd "$(dirname "$0")/.."
+SERVICES=${1:-500}
+FLOWS=${2:-1500}
+RUNS=${RUNS:-5}
+
+if ! command -v dot >/dev/null 2>&1; then
+	echo "bench/render.sh: SKIP: Graphviz's dot is not installed (apt-get install graphviz); nothing to compare against"
+	exit 0
+fi
+if [ ! -x /usr/bin/time ]; then
+	echo "bench/render.sh: SKIP: /usr/bin/time (GNU time) is not installed"
+	exit 0
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+go build -o "$work/tracegraph" ./cmd/tracegraph
+go run ./bench/rendergen/cmd/rendergen -services "$SERVICES" -flows "$FLOWS" >"$work/graph.json"
+"$work/tracegraph" render "$work/graph.json" -f dot -o "$work/graph.dot"
+echo "graph: $SERVICES services, $FLOWS flows; $(grep -c -- '->' "$work/graph.dot") edges drawn; dot $(dot -V 2>&1 | sed 's/.*version //')"
+
+# measure NAME CMD...: runs CMD RUNS times, prints "NAME median_s max_rss_kb".
+measure() {
+	name=$1
+	shift
+	: >"$work/$name.times"
+	i=0
+	while [ "$i" -lt "$RUNS" ]; do
+		/usr/bin/time -f '%e %M' -o "$work/$name.one" "$@" >/dev/null
+		cat "$work/$name.one" >>"$work/$name.times"
+		i=$((i + 1))
+	done
+	sort -n "$work/$name.times" | awk -v n="$name" '{t[NR]=$1; if ($2>m) m=$2} END {printf "%s %.2f %d\n", n, t[int((NR+1)/2)], m}'
+}
+
+measure native dot -Tsvg "$work/graph.dot" -o "$work/native.svg" >"$work/native.res"
+measure svg "$work/tracegraph" render "$work/graph.json" -f svg -o "$work/tracegraph.svg" >"$work/svg.res"
+measure png "$work/tracegraph" render "$work/graph.json" -f png -o "$work/tracegraph.png" >"$work/png.res" || echo "png failed: $(cat "$work/png.one" 2>/dev/null)"
+
+cat "$work/native.res" "$work/svg.res" "$work/png.res" | awk '
+	{ t[$1]=$2; m[$1]=$3 }
+	END {
+		printf "%-28s %8s %12s\n", "", "median", "peak RSS"
+		printf "%-28s %7.2fs %9.0f MB\n", "native dot -Tsvg", t["native"], m["native"]/1024
+		printf "%-28s %7.2fs %9.0f MB\n", "tracegraph render -f svg", t["svg"], m["svg"]/1024
+		if ("png" in t) printf "%-28s %7.2fs %9.0f MB\n", "tracegraph render -f png", t["png"], m["png"]/1024
+		printf "svg / native: %.2fx (target <= 1.5x)\n", t["svg"]/t["native"]
+	}'
