@@ -35,7 +35,7 @@ func TestMermaidLimits(t *testing.T) {
 			}
 			title := ""
 			if strings.HasPrefix(out, "---\ntitle: ") {
-				title = out[len("---\n"):strings.Index(out[4:], "\n")+4]
+				title = out[len("---\n") : strings.Index(out[4:], "\n")+4]
 			}
 			if tt.wantTitle == "" && title != "" || tt.wantTitle != "" && !strings.HasPrefix(title, tt.wantTitle) {
 				t.Errorf("title %q, want prefix %q", title, tt.wantTitle)
