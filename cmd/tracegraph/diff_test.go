@@ -1,0 +1,121 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const renderTestdata = "../../render/testdata"
+
+// TestDiffShop runs the whole pipeline on the example shop: static analysis
+// of its code, its committed events, and the diff.
+func TestDiffShop(t *testing.T) {
+	args := []string{"diff", "../../examples/shop/...", "--events", shopEvents}
+	code, out, errOut := tg(t, args...)
+	if code != exitFound {
+		t.Fatalf("exit %d, want %d; stderr: %s", code, exitFound, errOut)
+	}
+	for _, s := range []string{"converged ", "undeclared ", "unobserved ", "debug.stockadjustfailed"} {
+		if !strings.Contains(out, s) {
+			t.Errorf("text output lacks %q:\n%s", s, out)
+		}
+	}
+	if !strings.Contains(errOut, "diff found 1 undeclared flow") {
+		t.Errorf("stderr %q, want the findings named", errOut)
+	}
+	if code, _, errOut := tg(t, append(args, "--fail-on", "")...); code != exitOK {
+		t.Errorf("--fail-on '': exit %d, want 0; stderr: %s", code, errOut)
+	}
+	if code, _, _ := tg(t, append(args, "--fail-on", "unobserved")...); code != exitFound {
+		t.Errorf("--fail-on unobserved: exit %d, want %d", code, exitFound)
+	}
+}
+
+func TestDiffBaselineRoundTrip(t *testing.T) {
+	baseline := filepath.Join(t.TempDir(), "baseline.json")
+	args := []string{"diff", "--config", renderTestdata + "/tracegraph.yaml",
+		"--declared", renderTestdata + "/declared.json", "--observed", renderTestdata + "/observed.json",
+		"--fail-on", "undeclared,unobserved,type-mismatch,rules"}
+	if code, _, _ := tg(t, args...); code != exitFound {
+		t.Fatalf("without a baseline: exit %d, want %d", code, exitFound)
+	}
+	code, _, errOut := tg(t, append(args, "--baseline", baseline, "--update-baseline")...)
+	if code != exitOK || !strings.Contains(errOut, "accepted differences") {
+		t.Fatalf("--update-baseline: exit %d, stderr %q", code, errOut)
+	}
+	code, out, errOut := tg(t, append(args, "--baseline", baseline)...)
+	if code != exitOK {
+		t.Fatalf("with the baseline: exit %d, want 0; stderr: %s", code, errOut)
+	}
+	if !strings.Contains(out, "undeclared (baselined)") {
+		t.Errorf("baselined flows are not marked:\n%s", out)
+	}
+
+	// An entry for a flow that is gone is stale: reported, never failing.
+	data, err := os.ReadFile(baseline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := strings.Replace(string(data), `"entries": [`, `"entries": [
+    {"status": "undeclared", "kind": "pubsub", "from": "gone", "to": "audit", "channel": "x"},`, 1)
+	if err := os.WriteFile(baseline, []byte(stale), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = tg(t, append(args, "--baseline", baseline)...)
+	if code != exitOK || !strings.Contains(out, "baseline entry matches nothing any more, remove it: undeclared pubsub gone -> audit on x") {
+		t.Errorf("stale entry: exit %d, output:\n%s", code, out)
+	}
+	code, _, errOut = tg(t, append(args, "--baseline", baseline, "-f", "sarif")...)
+	if code != exitOK || !strings.Contains(errOut, "1 baseline entries match nothing any more") {
+		t.Errorf("stale entry, sarif: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestDiffUsageErrors(t *testing.T) {
+	base := []string{"diff", "--declared", renderTestdata + "/declared.json", "--observed", renderTestdata + "/observed.json"}
+	for _, c := range []struct {
+		name   string
+		args   []string
+		stderr string
+	}{
+		{"bad fail-on", []string{"--fail-on", "undeclared,sometimes"}, `--fail-on: unknown value "sometimes"`},
+		{"update without a file", []string{"--update-baseline"}, "--update-baseline: no baseline file"},
+		{"missing baseline", []string{"--baseline", "nosuch.json"}, "baseline: open nosuch.json"},
+		{"not a graph", []string{"--observed", renderTestdata + "/baseline.json"}, "baseline.json: decode graph: schema \"tracegraph-baseline/v1\" is not a tracegraph graph"},
+		{"bad view", []string{"--view", "teams"}, `unknown view "teams"`},
+		{"unknown focus", []string{"--focus", "nobody"}, `no service "nobody"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errOut := tg(t, append(base, c.args...)...)
+			if code != exitUsage || !strings.Contains(errOut, c.stderr) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, errOut, exitUsage, c.stderr)
+			}
+		})
+	}
+}
+
+func TestRenderCommand(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"dot", []string{"render", renderTestdata + "/declared.json", "-f", "dot"}, exitOK, `"svc:catalog" -> "svc:pricing"`, ""},
+		{"mermaid focused", []string{"render", renderTestdata + "/declared.json", "-f", "mermaid", "--focus", "audit", "--depth", "0"}, exitOK, `(["audit.events"]):::channel`, ""},
+		{"svg", []string{"render", renderTestdata + "/declared.json"}, exitOK, "<svg", ""},
+		{"wrong schema", []string{"render", renderTestdata + "/baseline.json"}, exitUsage, "", `schema "tracegraph-baseline/v1" is not a tracegraph graph`},
+		{"missing file", []string{"render", "nosuch.json"}, exitUsage, "", "nosuch.json"},
+		{"bad format", []string{"render", renderTestdata + "/declared.json", "-f", "gif"}, exitUsage, "", `unknown format "gif"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := tg(t, c.args...)
+			if code != c.code || !strings.Contains(out, c.stdout) || !strings.Contains(errOut, c.stderr) {
+				t.Errorf("exit %d (want %d), stdout %.200q (want %q), stderr %q (want %q)", code, c.code, out, c.stdout, errOut, c.stderr)
+			}
+		})
+	}
+}
