@@ -31,7 +31,11 @@ func readParams(r *http.Request, known ...string) (*params, error) {
 	slices.Sort(names)
 	for _, k := range names {
 		if !slices.Contains(known, k) {
-			return nil, fmt.Errorf("unknown parameter %q (this route takes %s)", k, strings.Join(known, ", "))
+			takes := "no parameters"
+			if len(known) > 0 {
+				takes = strings.Join(known, ", ")
+			}
+			return nil, fmt.Errorf("unknown parameter %q (this route takes %s)", k, takes)
 		}
 		if len(v[k]) > 1 && k != "where" {
 			return nil, fmt.Errorf("parameter %q given %d times (it takes one value)", k, len(v[k]))

@@ -193,7 +193,7 @@ func TestBadParams(t *testing.T) {
 		{"/api/trace/no-such-trace", 404, `no trace "no-such-trace"`},
 		{"/api/trace/" + strings.Repeat("a", 300), 400, "too long"},
 		{"/api/trace/trace-a?x=1", 400, `unknown parameter "x"`},
-		{"/api/info?x=1", 400, `unknown parameter "x"`},
+		{"/api/info?x=1", 400, `unknown parameter "x" (this route takes no parameters)`},
 		{"/api/nothing", 404, "no API route GET /api/nothing"},
 	}
 	for _, tt := range tests {
