@@ -75,7 +75,7 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 	}
 	progress("indexing", 0, 0)
 	ix := newIndex(l.prog, l.pkgs, rs)
-	re := newReach(ix, l.pkgs)
+	re := newReach(ix, l.pkgs, l.selected)
 	a := &analysis{l: l, ix: ix, re: re, ev: newEvaluator(ix, re), services: opts.Services,
 		g: topology.New(topology.SourceStatic), endpoints: map[endpointKey]*topology.Endpoint{},
 		svcs: map[string]*topology.Service{}, used: map[*ssa.Call]bool{}}

@@ -27,6 +27,7 @@ type index struct {
 	uses         []recognised // calls of endpoint rules
 	dynamic      []recognised // interface calls of a method some rule names (rule nil)
 	methodNames  map[string]bool
+	rulePkgs     map[string]bool
 	makes        []recognised // calls of client-making rules
 
 	methods typeutil.Map // types.Type -> []*ssa.Function, the methods of a type converted to an interface
@@ -45,6 +46,7 @@ func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
 		rules:        rs,
 		hasSyntax:    map[*types.Package]bool{},
 		methodNames:  rs.methodNames(),
+		rulePkgs:     rs.packages(),
 		out:          map[*ssa.Function][]*ssa.Function{},
 		sites:        map[*ssa.Function][]ssa.CallInstruction{},
 		closures:     map[*ssa.Function][]*ssa.MakeClosure{},
@@ -118,7 +120,11 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 					ix.sites[g] = append(ix.sites[g], in)
 				}
 				r := ix.rules.forCall(cc)
-				if r == nil && cc.IsInvoke() && ix.methodNames[cc.Method.Name()] {
+				if ix.implements(fn) {
+					// Inside a recognised API's own implementation,
+					// calls of the APIs it is built on are not uses.
+					r = nil
+				} else if r == nil && cc.IsInvoke() && ix.methodNames[cc.Method.Name()] {
 					ix.dynamic = append(ix.dynamic, recognised{fn, in, nil})
 				}
 				if r != nil {
@@ -150,11 +156,34 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 	}
 }
 
+// implements reports whether fn belongs to a recognised package or one
+// below it (channel/natsbus below channel): the abstraction a recognizer
+// describes, whose transport calls are not the program's flows.
+func (ix *index) implements(fn *ssa.Function) bool {
+	p := pkgOf(fn)
+	if p == nil {
+		return false
+	}
+	for path := p.Path(); ; {
+		if ix.rulePkgs[path] {
+			return true
+		}
+		i := strings.LastIndex(path, "/")
+		if i < 0 {
+			return false
+		}
+		path = path[:i]
+	}
+}
+
 // genericUses records the endpoint calls in a generic body (no main reaches
 // it: only its instances run) and queues its closures.
 func (ix *index) genericUses(fn *ssa.Function, add func(*ssa.Function)) {
 	for _, g := range fn.AnonFuncs {
 		add(g)
+	}
+	if ix.implements(fn) {
+		return
 	}
 	for _, b := range fn.Blocks {
 		for _, instr := range b.Instrs {

@@ -3,13 +3,16 @@ package staticgraph
 import (
 	"context"
 	"fmt"
+	"go/build"
 	"go/types"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
 
+	"golang.org/x/mod/modfile"
 	"golang.org/x/tools/go/packages"
 	"golang.org/x/tools/go/ssa"
 
@@ -55,12 +58,15 @@ func ModuleRoot(dir string) (string, error) {
 // loaded is the outcome of the load: the packages that can be analysed, in
 // SSA form, and what went wrong with the others.
 type loaded struct {
-	prog    *ssa.Program
-	pkgs    []*ssa.Package // the analysable packages, in load order
-	broken  []string       // paths of packages that failed to load or type-check
-	mains   int            // main packages loaded, whether they matter or not
-	diags   []topology.Diagnostic
-	modRoot string
+	prog   *ssa.Program
+	pkgs   []*ssa.Package // the analysable packages, in load order
+	broken []string       // paths of packages that failed to load or type-check
+	mains  int            // main packages loaded, whether they matter or not
+	// selected are the packages the patterns match: their main packages
+	// are the services; the rest of the load is library code they use.
+	selected map[string]bool
+	diags    []topology.Diagnostic
+	modRoot  string
 }
 
 // load runs the one packages.Load and builds SSA for every package that
@@ -70,8 +76,12 @@ func load(ctx context.Context, dir string, patterns []string, rulePkgs map[strin
 	if err != nil {
 		return nil, err
 	}
+	all, err := LoadPatterns(dir, patterns)
+	if err != nil {
+		return nil, err
+	}
 	cfg := &packages.Config{Context: ctx, Mode: LoadMode, Dir: dir}
-	initial, err := packages.Load(cfg, patterns...)
+	loadedPkgs, err := packages.Load(cfg, all...)
 	if err != nil {
 		return nil, inputErr("load %s: %s", strings.Join(patterns, " "), oneLine(err.Error()))
 	}
@@ -79,19 +89,11 @@ func load(ctx context.Context, dir string, patterns []string, rulePkgs map[strin
 		return nil, err
 	}
 	l := &loaded{modRoot: root}
-	matched := 0
-	for _, p := range initial {
-		if len(p.GoFiles)+len(p.CompiledGoFiles) > 0 {
-			matched++
-		}
+	initial, selected, err := selectPackages(dir, patterns, loadedPkgs)
+	if err != nil {
+		return nil, err
 	}
-	if matched == 0 {
-		msg := "matched no packages"
-		if len(initial) > 0 && len(initial[0].Errors) > 0 {
-			msg = oneLine(initial[0].Errors[0].Msg)
-		}
-		return nil, inputErr("%s: %s", strings.Join(patterns, " "), msg)
-	}
+	l.selected = selected
 
 	var good []*packages.Package
 	for _, p := range initial {
@@ -146,7 +148,7 @@ func load(ctx context.Context, dir string, patterns []string, rulePkgs map[strin
 	rel := relevance{rules: rulePkgs, memo: map[*types.Package]bool{}}
 	var build []*packages.Package
 	for _, p := range good {
-		if p.Name == "main" {
+		if p.Name == "main" && selected[p.PkgPath] {
 			l.mains++
 		}
 		if rel.matters(p.Types) {
@@ -278,4 +280,117 @@ func (l *loaded) rel(file string) string {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
+}
+
+// LoadPatterns returns the patterns of the one load: the given ones and the
+// whole main module, so that the module's code that the matched packages
+// use is read with syntax wherever it lives (tracegraph static ./cmd/catalog
+// must see the catalog package's clients).
+func LoadPatterns(dir string, patterns []string) ([]string, error) {
+	root, err := ModuleRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return nil, inputErr("%v", err)
+	}
+	mod := modfile.ModulePath(data)
+	if mod == "" {
+		return nil, inputErr("%s: no module line", filepath.Join(root, "go.mod"))
+	}
+	return append(slices.Clone(patterns), mod+"/..."), nil
+}
+
+// selectPackages keeps, of a load, the packages the patterns match and the
+// loaded packages they import, directly or not; the rest of the module is
+// dropped unread. It is an input error when the patterns match nothing.
+func selectPackages(dir string, patterns []string, pkgs []*packages.Package) ([]*packages.Package, map[string]bool, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, nil, inputErr("%s: %v", dir, err)
+	}
+	byPath := map[string]*packages.Package{}
+	for _, p := range pkgs {
+		byPath[p.PkgPath] = p
+	}
+	selected := map[string]bool{}
+	var firstErr string
+	for _, p := range pkgs {
+		for _, pat := range patterns {
+			if matchPattern(abs, pat, p) {
+				if len(p.GoFiles)+len(p.CompiledGoFiles) > 0 {
+					selected[p.PkgPath] = true
+				} else if firstErr == "" && len(p.Errors) > 0 {
+					firstErr = oneLine(p.Errors[0].Msg)
+				}
+			}
+		}
+	}
+	if len(selected) == 0 {
+		for _, p := range pkgs {
+			// go list reports a pattern it cannot expand as a package
+			// without files that carries the error.
+			if firstErr == "" && len(p.GoFiles)+len(p.CompiledGoFiles) == 0 && len(p.Errors) > 0 {
+				firstErr = oneLine(p.Errors[0].Msg)
+			}
+		}
+		if firstErr == "" {
+			firstErr = "matched no packages"
+		}
+		return nil, nil, inputErr("%s: %s", strings.Join(patterns, " "), firstErr)
+	}
+	needed := map[string]bool{}
+	var visit func(path string)
+	visit = func(path string) {
+		p := byPath[path]
+		if p == nil || needed[path] {
+			return
+		}
+		needed[path] = true
+		for imp := range p.Imports {
+			visit(p.Imports[imp].PkgPath)
+		}
+	}
+	for path := range selected {
+		visit(path)
+	}
+	var out []*packages.Package
+	for _, p := range pkgs {
+		if needed[p.PkgPath] {
+			out = append(out, p)
+		}
+	}
+	return out, selected, nil
+}
+
+// matchPattern reports whether a go package pattern given in dir matches p:
+// a relative pattern by directory, an import path pattern by path, "..."
+// matching anything (and "x/..." matching x itself).
+func matchPattern(dir, pattern string, p *packages.Package) bool {
+	if pattern == "all" {
+		return true
+	}
+	recursive := pattern == "..." || strings.HasSuffix(pattern, "/...")
+	base := strings.TrimSuffix(strings.TrimSuffix(pattern, "..."), "/")
+	if build.IsLocalImport(pattern) || filepath.IsAbs(pattern) {
+		files := append(slices.Clone(p.GoFiles), p.CompiledGoFiles...)
+		if len(files) == 0 {
+			return false
+		}
+		pdir := filepath.Dir(files[0])
+		bdir := base
+		if !filepath.IsAbs(bdir) {
+			bdir = filepath.Join(dir, base)
+		}
+		return pdir == bdir || (recursive && strings.HasPrefix(pdir, bdir+string(filepath.Separator)))
+	}
+	if !strings.Contains(pattern, "...") {
+		return p.PkgPath == pattern
+	}
+	re := regexp.QuoteMeta(pattern)
+	re = strings.ReplaceAll(re, `/\.\.\.`, `(/.*)?`)
+	re = strings.ReplaceAll(re, `\.\.\.`, `.*`)
+	ok, _ := regexp.MatchString("^"+re+"$", p.PkgPath)
+	return ok
 }

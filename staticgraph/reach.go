@@ -15,10 +15,10 @@ type reach struct {
 	by    map[*ssa.Function][]uint64 // bitset over mains
 }
 
-func newReach(ix *index, pkgs []*ssa.Package) *reach {
+func newReach(ix *index, pkgs []*ssa.Package, selected map[string]bool) *reach {
 	r := &reach{by: map[*ssa.Function][]uint64{}}
 	for _, p := range pkgs {
-		if p.Pkg.Name() == "main" && p.Func("main") != nil {
+		if p.Pkg.Name() == "main" && p.Func("main") != nil && selected[p.Pkg.Path()] {
 			r.mains = append(r.mains, p)
 		}
 	}

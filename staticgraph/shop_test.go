@@ -100,3 +100,26 @@ func sourceLine(t *testing.T, file string, line int) string {
 	}
 	return lines[line-1]
 }
+
+// TestShopOneService analyses one binary: its service's endpoints come from
+// the module's library packages that the pattern does not name.
+func TestShopOneService(t *testing.T) {
+	res, err := Analyze(context.Background(), Options{Dir: "../examples/shop", Patterns: []string{"./cmd/catalog"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range res.Graph.Endpoints {
+		got = append(got, e.Service+" "+e.Role+" "+e.Channel)
+	}
+	want := []string{
+		"catalog publish sku.deleted",
+		"catalog publish sku.updated",
+		"catalog serve catalog.delete-sku",
+		"catalog serve catalog.update-sku",
+		"catalog subscribe search.skus-indexed",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("endpoints %q, want %q", got, want)
+	}
+}

@@ -1,7 +1,8 @@
 // Command staticfloor is the floor that bench/static.sh measures
-// `tracegraph static` against: the one packages.Load the analysis does, in
-// the same mode (staticgraph.LoadMode: syntax and types for the matched
-// packages, export data for their dependencies), and nothing else.
+// `tracegraph static` against: the one packages.Load the analysis does, of
+// the same patterns (staticgraph.LoadPatterns) in the same mode
+// (staticgraph.LoadMode: syntax and types for the module's packages, export
+// data for their dependencies), and nothing else.
 package main
 
 import (
@@ -18,7 +19,12 @@ func main() {
 	if len(patterns) == 0 {
 		patterns = []string{"./..."}
 	}
-	pkgs, err := packages.Load(&packages.Config{Mode: staticgraph.LoadMode}, patterns...)
+	all, err := staticgraph.LoadPatterns(".", patterns)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "staticfloor:", err)
+		os.Exit(1)
+	}
+	pkgs, err := packages.Load(&packages.Config{Mode: staticgraph.LoadMode}, all...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "staticfloor:", err)
 		os.Exit(1)
