@@ -25,7 +25,7 @@ import (
 
 // testURL is the server the tests use. Without TRACEGRAPH_TEST_DATABASE_URL
 // they skip, unless TRACEGRAPH_REQUIRE_PG=1 makes that a failure.
-func testURL(t *testing.T) string {
+func testURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("TRACEGRAPH_TEST_DATABASE_URL")
 	if u == "" {
@@ -40,7 +40,7 @@ func testURL(t *testing.T) string {
 // freshSchema creates an empty schema for one test and returns a URL whose
 // search_path points at it (and an application_name naming it), so tests
 // running at once never see each other's tables.
-func freshSchema(t *testing.T) string {
+func freshSchema(t testing.TB) string {
 	t.Helper()
 	base := testURL(t)
 	var b [6]byte
