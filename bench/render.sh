@@ -31,23 +31,38 @@ go run ./bench/rendergen/cmd/rendergen -services "$SERVICES" -flows "$FLOWS" >"$
 "$work/tracegraph" render "$work/graph.json" -f dot -o "$work/graph.dot"
 echo "graph: $SERVICES services, $FLOWS flows; $(grep -c -- '->' "$work/graph.dot") edges drawn; dot $(dot -V 2>&1 | sed 's/.*version //')"
 
-# measure NAME CMD...: runs CMD RUNS times, prints "NAME median_s max_rss_kb".
-measure() {
+# one NAME CMD...: runs CMD once under GNU time, appending "seconds maxrss_kb"
+# to NAME.times. A failing run (PNG refusing a graph) is recorded with its
+# message in NAME.err.
+one() {
 	name=$1
 	shift
-	: >"$work/$name.times"
-	i=0
-	while [ "$i" -lt "$RUNS" ]; do
-		/usr/bin/time -f '%e %M' -o "$work/$name.one" "$@" >/dev/null
+	if /usr/bin/time -f '%e %M' -o "$work/$name.one" "$@" >/dev/null 2>"$work/$name.err"; then
 		cat "$work/$name.one" >>"$work/$name.times"
-		i=$((i + 1))
-	done
-	sort -n "$work/$name.times" | awk -v n="$name" '{t[NR]=$1; if ($2>m) m=$2} END {printf "%s %.2f %d\n", n, t[int((NR+1)/2)], m}'
+	else
+		tail -1 "$work/$name.one" >>"$work/$name.times"
+		echo failed >"$work/$name.failed"
+	fi
 }
 
-measure native dot -Tsvg "$work/graph.dot" -o "$work/native.svg" >"$work/native.res"
-measure svg "$work/tracegraph" render "$work/graph.json" -f svg -o "$work/tracegraph.svg" >"$work/svg.res"
-measure png "$work/tracegraph" render "$work/graph.json" -f png -o "$work/tracegraph.png" >"$work/png.res" || echo "png failed: $(cat "$work/png.one" 2>/dev/null)"
+# The runs alternate, so a machine that gets busier or quieter during the
+# benchmark (it is shared) weighs on both sides alike.
+: >"$work/native.times"
+: >"$work/svg.times"
+: >"$work/png.times"
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+	one native dot -Tsvg "$work/graph.dot" -o "$work/native.svg"
+	one svg "$work/tracegraph" render "$work/graph.json" -f svg -o "$work/tracegraph.svg"
+	one png "$work/tracegraph" render "$work/graph.json" -f png -o "$work/tracegraph.png"
+	i=$((i + 1))
+done
+for n in native svg png; do
+	sort -n "$work/$n.times" | awk -v n="$n" '{t[NR]=$1; if ($2>m) m=$2} END {printf "%s %.2f %d\n", n, t[int((NR+1)/2)], m}' >"$work/$n.res"
+done
+if [ -e "$work/png.failed" ]; then
+	echo "png: $(cat "$work/png.err")"
+fi
 
 cat "$work/native.res" "$work/svg.res" "$work/png.res" | awk '
 	{ t[$1]=$2; m[$1]=$3 }
@@ -55,6 +70,6 @@ cat "$work/native.res" "$work/svg.res" "$work/png.res" | awk '
 		printf "%-28s %8s %12s\n", "", "median", "peak RSS"
 		printf "%-28s %7.2fs %9.0f MB\n", "native dot -Tsvg", t["native"], m["native"]/1024
 		printf "%-28s %7.2fs %9.0f MB\n", "tracegraph render -f svg", t["svg"], m["svg"]/1024
-		if ("png" in t) printf "%-28s %7.2fs %9.0f MB\n", "tracegraph render -f png", t["png"], m["png"]/1024
+		printf "%-28s %7.2fs %9.0f MB\n", "tracegraph render -f png", t["png"], m["png"]/1024
 		printf "svg / native: %.2fx (target <= 1.5x)\n", t["svg"]/t["native"]
 	}'

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/color"
+	"image/png"
 	"io"
 	"math"
 	"strconv"
@@ -91,7 +92,10 @@ func PNG(ctx context.Context, w io.Writer, g *topology.Graph, opts Options) erro
 			p.ops(o.Draw, o.LDraw)
 		}
 	}
-	if err := p.c.EncodePNG(w); err != nil {
+	// Flat colours compress well even at the fastest level, which halves
+	// the time of a large picture.
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(w, p.c.Image()); err != nil {
 		return fmt.Errorf("png: %w", err)
 	}
 	return nil

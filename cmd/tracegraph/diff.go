@@ -19,6 +19,7 @@ type diffFlags struct {
 	failOn         string
 	declared       string
 	observed       string
+	strict         bool
 }
 
 func newDiffCmd() *cobra.Command {
@@ -57,6 +58,7 @@ fails), 2 on a usage or input error.`,
 	// both sides, and tests can pin them.
 	fs.StringVar(&df.declared, "declared", "", "declared graph JSON to use instead of analysing packages")
 	fs.StringVar(&df.observed, "observed", "", "observed graph JSON to use instead of reading events")
+	fs.BoolVar(&df.strict, "strict", false, "exit 3 when packages failed to load (the declared graph is partial)")
 	_ = fs.MarkHidden("declared")
 	_ = fs.MarkHidden("observed")
 	return cmd
@@ -87,7 +89,7 @@ func runDiff(cmd *cobra.Command, args []string, sf *sourceFlags, gf *graphFlags,
 		}
 	}
 
-	declared, err := declaredGraph(cmd, df.declared, args)
+	declared, broken, err := declaredGraph(cmd, df.declared, args)
 	if err != nil {
 		return err
 	}
@@ -117,6 +119,10 @@ func runDiff(cmd *cobra.Command, args []string, sf *sourceFlags, gf *graphFlags,
 	counts := diff.Count(g)
 	if counts.StaleBaseline > 0 && gf.format != "text" {
 		fmt.Fprintf(cmd.ErrOrStderr(), "tracegraph: %d baseline entries match nothing any more; remove them (-f text lists them)\n", counts.StaleBaseline)
+	}
+	if df.strict && len(broken) > 0 {
+		return &exitError{code: exitIncomplete, err: fmt.Errorf("analysis incomplete: %d package(s) failed to load: %s",
+			len(broken), strings.Join(broken, ", "))}
 	}
 	if failures := counts.Failures(failOn); len(failures) > 0 {
 		return &exitError{code: exitFound, err: fmt.Errorf("diff found %s (--fail-on %s)", strings.Join(failures, ", "), strings.Join(failOn, ","))}
@@ -154,21 +160,15 @@ func readBaseline(path string) (*diff.Baseline, error) {
 }
 
 // declaredGraph is the declared side: a saved graph (--declared), or the
-// static analysis of the packages.
-func declaredGraph(cmd *cobra.Command, file string, patterns []string) (*topology.Graph, error) {
+// static analysis of the packages, with the packages that failed to load.
+func declaredGraph(cmd *cobra.Command, file string, patterns []string) (*topology.Graph, []string, error) {
 	if file != "" {
-		return readGraphFile(file)
+		g, err := readGraphFile(file)
+		return g, nil, err
 	}
-	return staticGraph(cmd, patterns)
-}
-
-// staticGraph is the static analysis as `tracegraph static` runs it. A
-// package that failed to load leaves the declared graph partial; its
-// diagnostics travel into the diff.
-func staticGraph(cmd *cobra.Command, patterns []string) (*topology.Graph, error) {
 	res, err := analyzeCode(cmd, patterns)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return res.Graph, nil
+	return res.Graph, res.Broken, nil
 }

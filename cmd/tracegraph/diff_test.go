@@ -119,3 +119,19 @@ func TestRenderCommand(t *testing.T) {
 		})
 	}
 }
+
+func TestDiffStrict(t *testing.T) {
+	observed, err := filepath.Abs(renderTestdata + "/observed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(corpusDir)
+	args := []string{"diff", "./...", "--observed", observed, "--fail-on", ""}
+	if code, _, errOut := tg(t, args...); code != exitOK {
+		t.Errorf("without --strict: exit %d, want 0 (a partial graph is still a diff); stderr %s", code, errOut)
+	}
+	code, _, errOut := tg(t, append(args, "--strict")...)
+	if code != exitIncomplete || !strings.Contains(errOut, "analysis incomplete: 1 package(s) failed to load") {
+		t.Errorf("--strict: exit %d, stderr %q; want %d", code, errOut, exitIncomplete)
+	}
+}
