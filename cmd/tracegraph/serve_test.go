@@ -34,7 +34,7 @@ func (s *syncBuffer) String() string {
 }
 
 // execute runs the CLI with args and returns its error and stderr.
-func execute(ctx context.Context, stderr io.Writer, args ...string) error {
+func executeCLI(ctx context.Context, stderr io.Writer, args ...string) error {
 	root := newRootCmd()
 	root.SetArgs(args)
 	root.SetOut(io.Discard)
@@ -61,7 +61,7 @@ func TestServeInputErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer
-		err := execute(context.Background(), &stderr, tt.args...)
+		err := executeCLI(context.Background(), &stderr, tt.args...)
 		var ee *exitError
 		if !errors.As(err, &ee) || ee.code != exitUsage || !strings.Contains(err.Error(), tt.msg) {
 			t.Errorf("%q: error %v, want exit %d naming %q", tt.args, err, exitUsage, tt.msg)
@@ -78,7 +78,7 @@ func startServe(t *testing.T, args ...string) (base string, stop func() error) {
 	var stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- execute(ctx, &stderr, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+		done <- executeCLI(ctx, &stderr, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
 	}()
 	addr := regexp.MustCompile(`on http://(127\.0\.0\.1:\d+)/`)
 	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
@@ -105,7 +105,7 @@ func startServe(t *testing.T, args ...string) (base string, stop func() error) {
 	}
 }
 
-func httpGet(t *testing.T, url, host string) (int, string) {
+func serveGet(t *testing.T, url, host string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
@@ -126,23 +126,23 @@ func httpGet(t *testing.T, url, host string) (int, string) {
 	return res.StatusCode, string(body)
 }
 
-var fixture = filepath.Join("..", "..", "serve", "testdata", "events.jsonl")
+var serveFixture = filepath.Join("..", "..", "serve", "testdata", "events.jsonl")
 
 // TestServeRuns starts the server, asks it something, and stops it as
 // Ctrl-C would: a clean exit.
 func TestServeRuns(t *testing.T) {
-	base, stop := startServe(t, "--events", fixture)
-	if code, body := httpGet(t, base+"/api/trace/trace-a", ""); code != http.StatusOK {
+	base, stop := startServe(t, "--events", serveFixture)
+	if code, body := serveGet(t, base+"/api/trace/trace-a", ""); code != http.StatusOK {
 		t.Errorf("GET /api/trace/trace-a: %d %s", code, body)
 	}
-	if code, _ := httpGet(t, base+"/", ""); code != http.StatusOK {
+	if code, _ := serveGet(t, base+"/", ""); code != http.StatusOK {
 		t.Errorf("GET /: %d", code)
 	}
-	if code, body := httpGet(t, base+"/api/diff", ""); code != http.StatusNotFound || !strings.Contains(body, "no declared graph") {
+	if code, body := serveGet(t, base+"/api/diff", ""); code != http.StatusNotFound || !strings.Contains(body, "no declared graph") {
 		t.Errorf("GET /api/diff without packages: %d %s", code, body)
 	}
 	// A loopback server answers only to loopback names.
-	if code, _ := httpGet(t, base+"/api/info", "tracegraph.example:80"); code != http.StatusForbidden {
+	if code, _ := serveGet(t, base+"/api/info", "tracegraph.example:80"); code != http.StatusForbidden {
 		t.Errorf("GET with a foreign Host: %d, want 403", code)
 	}
 	if err := stop(); err != nil {
@@ -151,7 +151,7 @@ func TestServeRuns(t *testing.T) {
 }
 
 // TestServeDiff serves the diff of a saved declared graph against the
-// fixture's events.
+// serveFixture's events.
 func TestServeDiff(t *testing.T) {
 	declared := filepath.Join(t.TempDir(), "declared.json")
 	const graph = `{"schema":"tracegraph/v1","source":"static","services":[],"endpoints":[],"unresolved":[],"diagnostics":[],
@@ -162,8 +162,8 @@ func TestServeDiff(t *testing.T) {
 	if err := os.WriteFile(declared, []byte(graph), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	base, stop := startServe(t, "--events", fixture, "--declared", declared)
-	code, body := httpGet(t, base+"/api/diff", "")
+	base, stop := startServe(t, "--events", serveFixture, "--declared", declared)
+	code, body := serveGet(t, base+"/api/diff", "")
 	for _, want := range []string{`"status":"converged"`, `"status":"undeclared"`, `"status":"unobserved"`} {
 		if code != http.StatusOK || !strings.Contains(body, want) {
 			t.Errorf("GET /api/diff: %d, no %s in %.300s", code, want, body)
