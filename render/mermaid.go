@@ -16,6 +16,12 @@ const (
 	MermaidMaxEdges = 500
 )
 
+// Past these sizes the Mermaid diagram leaves out the team subgraphs.
+const (
+	mermaidMaxClusteredNodes = 50
+	mermaidMaxClusteredEdges = 150
+)
+
 // Mermaid writes g as a Mermaid flowchart in the view opts.View, coloured
 // like the DOT. A graph too big for GitHub is cut down to the neighbourhood
 // of its differences (the flows that are not converged and every flow of the
@@ -119,6 +125,14 @@ func mermaidOf(d *drawing, title string) (string, int) {
 		ids[n.ID] = fmt.Sprintf("n%d", i)
 	}
 	teams, byTeam := d.teams()
+	if len(d.nodes) > mermaidMaxClusteredNodes || len(d.edges) > mermaidMaxClusteredEdges {
+		// Team subgraphs make Mermaid's dagre layout fail on larger graphs
+		// ("Cannot set properties of undefined (setting 'order')", dagre's
+		// cluster handling; a generated 100-service graph hit it, 50 did
+		// not), and a diagram that fails to draw is worse than one without
+		// team boxes.
+		teams, byTeam = nil, map[string][]topology.ViewNode{"": d.nodes}
+	}
 	for ti, t := range teams {
 		fmt.Fprintf(&b, "  subgraph team%d [%s]\n", ti, mermaidLabel("team "+t))
 		for _, n := range byTeam[t] {
@@ -149,12 +163,11 @@ func mermaidOf(d *drawing, title string) (string, int) {
 		link(ids[e.from], ids[e.to], e.status, e.lines)
 	}
 	if d.diff {
-		b.WriteString("  subgraph legend [\"Legend\"]\n    direction LR\n")
+		// The legend: one styled link per status between invisible nodes.
+		// Not in a subgraph: Mermaid would draw its box across the flows.
 		for i, s := range legendStatuses {
-			b.WriteString("  ")
 			link(fmt.Sprintf("l%da[\" \"]:::legend", i), fmt.Sprintf("l%db[\" \"]:::legend", i), s, []string{fmt.Sprintf("%s (%d)", s, d.counts[s])})
 		}
-		b.WriteString("  end\n")
 	}
 	statuses := make([]string, 0, len(links))
 	for s := range links {
