@@ -147,8 +147,9 @@ func (d *drawing) teams() ([]string, map[string][]topology.ViewNode) {
 	return teams, by
 }
 
-// classes is the class attribute of a node or edge: its kind or status and
-// qualifiers, so SVG consumers (and tests) can select them.
+// nodeClass and edgeClass are the class attributes of a node or edge (its
+// kind or status, and qualifiers), which Graphviz carries into the SVG so
+// that stylesheets, scripts and tests can select them.
 func nodeClass(n topology.ViewNode) string {
 	c := []string{n.Kind}
 	if n.Virtual {
