@@ -69,7 +69,7 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 		dir = "."
 	}
 	progress("loading packages", 0, 0)
-	l, err := load(ctx, dir, patterns, rs.packages())
+	l, err := load(ctx, dir, patterns, rs.packages(), progress)
 	if err != nil {
 		return nil, err
 	}

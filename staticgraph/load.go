@@ -71,7 +71,7 @@ type loaded struct {
 
 // load runs the one packages.Load and builds SSA for every package that
 // loaded without errors (and whose imports did).
-func load(ctx context.Context, dir string, patterns []string, rulePkgs map[string]bool) (*loaded, error) {
+func load(ctx context.Context, dir string, patterns []string, rulePkgs map[string]bool, progress func(string, int, int)) (*loaded, error) {
 	root, err := ModuleRoot(dir)
 	if err != nil {
 		return nil, err
@@ -162,7 +162,8 @@ func load(ctx context.Context, dir string, patterns []string, rulePkgs map[strin
 	// collecting now, with most of it gone, lowers the goal for the SSA
 	// that follows instead of letting the heap grow into the old one.
 	runtime.GC()
-	for _, p := range build {
+	for i, p := range build {
+		progress("building SSA", i, len(build))
 		sp := prog.CreatePackage(p.Types, p.Syntax, p.TypesInfo, true)
 		if err := buildSSA(sp); err != nil {
 			return nil, err
