@@ -153,12 +153,20 @@ func (b *MemoryBus) Publish(ctx context.Context, channel string, msg Message) er
 	}
 	expired, stop := b.expiry()
 	defer stop()
-	var errs []error
-	for _, g := range full {
-		if _, err := b.wait(ctx, g, d, expired); err != nil {
-			errs = append(errs, fmt.Errorf("group %s: %w", g.name, err))
-		}
+	// Wait on every full group at once: waiting on them in turn would hold
+	// a group that frees up quickly behind one that never does.
+	errs := make([]error, len(full))
+	var wg sync.WaitGroup
+	for i, g := range full {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := b.wait(ctx, g, d, expired); err != nil {
+				errs[i] = fmt.Errorf("group %s: %w", g.name, err)
+			}
+		}()
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
