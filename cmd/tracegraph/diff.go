@@ -69,10 +69,9 @@ func runDiff(cmd *cobra.Command, args []string, sf *sourceFlags, gf *graphFlags,
 	if err != nil {
 		return usageErr(err)
 	}
-	cfgPath, _ := cmd.Flags().GetString("config")
-	cfg, err := config.Load(cfgPath)
+	cfg, err := loadConfig(cmd)
 	if err != nil {
-		return usageErr(err)
+		return err
 	}
 	opts := diffOptions(cfg)
 	gf.configFile = cfg.Path

@@ -78,7 +78,11 @@ func newEventsCmd() *cobra.Command {
 func selectEvents(cmd *cobra.Command, sf *sourceFlags, f runtimegraph.Filter, limit int, args []string) ([]telemetry.Event, error) {
 	ctx := cmd.Context()
 	if files := sf.files(args); files != nil {
-		evs, st, err := runtimegraph.SelectFromFiles(ctx, files, f, limit, readOptions())
+		ro, err := sf.readOptions(cmd)
+		if err != nil {
+			return nil, err
+		}
+		evs, st, err := runtimegraph.SelectFromFiles(ctx, files, f, limit, ro)
 		if err != nil {
 			return nil, readErr(ctx, err)
 		}

@@ -43,6 +43,7 @@ stored, and the exit code is then 2.`,
 	}
 	cmd.Flags().StringVar(&sf.db, "db", "", "PostgreSQL URL (default $TRACEGRAPH_DATABASE_URL, $DATABASE_URL, or the PG* variables)")
 	cmd.Flags().IntVar(&parallel, "parallel", 2, "batches written at once, each on its own connection")
+	sf.registerInput(cmd)
 	return cmd
 }
 
@@ -98,7 +99,12 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string
 	}
 	batch := make([]telemetry.Event, 0, ingestBatch)
 	// One decoding worker keeps file order, so batches follow time.
-	rs, readErr := runtimegraph.ReadFiles(ctx, files, runtimegraph.ReadOptions{Workers: 1, Importer: spanImporter()},
+	ro, err := sf.readOptions(cmd)
+	if err != nil {
+		return err
+	}
+	ro.Workers = 1
+	rs, readErr := runtimegraph.ReadFiles(ctx, files, ro,
 		func(_ int, e *telemetry.Event) error {
 			if err := pgstore.Check(e); err != nil {
 				counts.rejected++

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tracegraph/tracegraph/config"
 )
 
 // Exit codes, a public contract (DESIGN.md, "The CLI").
@@ -88,9 +90,13 @@ func newRootCmd() *cobra.Command {
 	return root
 }
 
-// notImplemented is the placeholder for a command a later issue fills in.
-func notImplemented(name string) func(*cobra.Command, []string) error {
-	return func(*cobra.Command, []string) error {
-		return usageErr(fmt.Errorf("%s: not implemented yet", name))
+// loadConfig reads the file --config names, else tracegraph.yaml when
+// present. A bad config is an input error (exit 2).
+func loadConfig(cmd *cobra.Command) (*config.Config, error) {
+	path, _ := cmd.Flags().GetString("config")
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, usageErr(err)
 	}
+	return cfg, nil
 }

@@ -42,7 +42,11 @@ func observedGraph(cmd *cobra.Command, sf *sourceFlags, args []string) (*topolog
 		return nil, err
 	}
 	if files := sf.files(args); files != nil {
-		g, st, err := runtimegraph.FromFiles(ctx, files, f, readOptions())
+		ro, err := sf.readOptions(cmd)
+		if err != nil {
+			return nil, err
+		}
+		g, st, err := runtimegraph.FromFiles(ctx, files, f, ro)
 		if err != nil {
 			return nil, readErr(ctx, err)
 		}

@@ -5,14 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/tracegraph/tracegraph/internal/pgtest"
+	"github.com/tracegraph/tracegraph/topology"
 )
 
 // tg runs the CLI and returns its exit code, stdout and stderr, as main
@@ -41,46 +41,11 @@ func tg(t *testing.T, args ...string) (int, string, string) {
 
 const shopEvents = "../../examples/shop/events.jsonl"
 
-// pgURL gives a database URL on a fresh schema, or skips (see pgstore's
-// tests for the same rule).
-func pgURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("TRACEGRAPH_TEST_DATABASE_URL")
-	if base == "" {
-		if os.Getenv("TRACEGRAPH_REQUIRE_PG") == "1" {
-			t.Fatal("TRACEGRAPH_REQUIRE_PG=1 but TRACEGRAPH_TEST_DATABASE_URL is not set")
-		}
-		t.Skip("PostgreSQL tests skipped: set TRACEGRAPH_TEST_DATABASE_URL")
-	}
-	schema := fmt.Sprintf("tg_cli_%d", time.Now().UnixNano())
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err == nil {
-			_, _ = c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-// TestDBMatchesFiles: after ingest, observed, events and trace give the
-// same bytes from the database as from the file.
+// pgURL gives a database URL on a fresh schema, or skips.
+func pgURL(t *testing.T) string { return pgtest.URL(t) }
+
 func TestDBMatchesFiles(t *testing.T) {
 	db := pgURL(t)
 	code, out, errs := tg(t, "ingest", "--db", db, shopEvents)
@@ -195,6 +160,8 @@ func TestSourceInputErrors(t *testing.T) {
 		{[]string{"events", "--events", shopEvents, "-f", "xml"}, "table or jsonl"},
 		{[]string{"trace", "no-such-trace", "--events", shopEvents}, "no events for trace"},
 		{[]string{"ingest", missing}, "missing.jsonl"},
+		{[]string{"observed", "--events", shopEvents, "--input-format", "bogus"}, `unknown input format "bogus"`},
+		{[]string{"observed", "--events", shopEvents, "--input-format", "zipkin"}, "opening a Zipkin span array"},
 	}
 	for _, tt := range tests {
 		code, _, errs := tg(t, tt.args...)
@@ -222,4 +189,38 @@ func jsonField(t *testing.T, line, field string) string {
 	}
 	rest := line[i+len(key):]
 	return rest[:strings.IndexByte(rest, '"')]
+}
+
+// A span export is read by content, and --input-format names a format
+// outright; both give the same flows.
+func TestObservedSpanExport(t *testing.T) {
+	const corpus = "../../../shared/corpora/zipkin/messaging.json"
+	if _, err := os.Stat(corpus); err != nil {
+		t.Skipf("shared corpora not beside the checkout: %v", err)
+	}
+	var outs []string
+	for _, extra := range [][]string{nil, {"--input-format", "zipkin"}} {
+		args := append([]string{"observed", "--events", corpus, "-f", "json"}, extra...)
+		code, out, errs := tg(t, args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		g, err := topology.Decode(strings.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, f := range g.Flows {
+			if f.From == "frontend" && f.To == "backend" && f.Channel == "backend" && f.Kind == topology.KindPubSub {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%v: no frontend -> backend flow on queue backend in %+v", args, g.Flows)
+		}
+		outs = append(outs, out)
+	}
+	if outs[0] != outs[1] {
+		t.Error("detected and forced formats give different graphs")
+	}
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tracegraph/tracegraph/config"
 	"github.com/tracegraph/tracegraph/diff"
 	"github.com/tracegraph/tracegraph/serve"
 	"github.com/tracegraph/tracegraph/topology"
@@ -59,7 +58,11 @@ func runServe(cmd *cobra.Command, args []string, sf *sourceFlags, listen, declar
 		return usageErr(errors.New("give --events or --db, not both"))
 	}
 	if len(sf.events) > 0 {
-		files, err := serve.OpenFiles(ctx, sf.events, readOptions())
+		ro, err := sf.readOptions(cmd)
+		if err != nil {
+			return err
+		}
+		files, err := serve.OpenFiles(ctx, sf.events, ro)
 		if err != nil {
 			return readErr(ctx, err)
 		}
@@ -116,10 +119,9 @@ func runServe(cmd *cobra.Command, args []string, sf *sourceFlags, listen, declar
 // serveDiff prepares the declared side and the comparison, configured as
 // the diff command configures it (aliases, teams, rules, baseline).
 func serveDiff(cmd *cobra.Command, patterns []string, declaredFile string) (*topology.Graph, func(d, o *topology.Graph) *topology.Graph, error) {
-	cfgPath, _ := cmd.Flags().GetString("config")
-	cfg, err := config.Load(cfgPath)
+	cfg, err := loadConfig(cmd)
 	if err != nil {
-		return nil, nil, usageErr(err)
+		return nil, nil, err
 	}
 	opts := diffOptions(cfg)
 	if p := cfg.BaselinePath(); p != "" {

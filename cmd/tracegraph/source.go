@@ -25,6 +25,9 @@ type sourceFlags struct {
 	since  string
 	until  string
 	where  []string
+
+	inputFormat     string
+	messageTypeAttr string
 }
 
 func (sf *sourceFlags) register(cmd *cobra.Command) {
@@ -34,6 +37,14 @@ func (sf *sourceFlags) register(cmd *cobra.Command) {
 	fs.StringVar(&sf.since, "since", "", "only events at or after this time: RFC 3339, a date, or an age such as 24h or 7d")
 	fs.StringVar(&sf.until, "until", "", "only events before this time (same forms as --since)")
 	fs.StringArrayVar(&sf.where, "where", nil, "only events with this tag, key=value; repeatable (all must hold)")
+	sf.registerInput(cmd)
+}
+
+// registerInput adds the flags that say how events files are read.
+func (sf *sourceFlags) registerInput(cmd *cobra.Command) {
+	fs := cmd.Flags()
+	fs.StringVar(&sf.inputFormat, "input-format", "auto", "events file format: auto (detect by content), jsonl, otlp-json, otlp-jsonl, otlp-proto, zipkin, jaeger")
+	fs.StringVar(&sf.messageTypeAttr, "message-type-attr", "", "span attribute naming the message type (default spans.message_type_attribute in the config, else "+spans.DefaultMessageTypeAttr+")")
 }
 
 // filter reads the window and tag flags into a Filter.
@@ -69,17 +80,24 @@ func (sf *sourceFlags) files(extra []string) []string {
 }
 
 // readOptions are how every command reads events files: JSONL, and the span
-// formats the importer detects by content.
-func readOptions() runtimegraph.ReadOptions {
-	return runtimegraph.ReadOptions{Importer: spanImporter()}
-}
-
-// spanImporter reads span exports (OTLP, Zipkin, Jaeger), chosen by content.
-// A file Detect does not recognise is read as JSONL, whose reader names the
-// bad lines.
-func spanImporter() *runtimegraph.Importer {
-	return &runtimegraph.Importer{
+// formats the importer detects by content unless --input-format names one.
+// The importer's warnings (orphan spans, clamped clock skew) go to stderr.
+func (sf *sourceFlags) readOptions(cmd *cobra.Command) (runtimegraph.ReadOptions, error) {
+	forced, err := spans.ParseFormat(sf.inputFormat)
+	if err != nil {
+		return runtimegraph.ReadOptions{}, usageErr(fmt.Errorf("--input-format: %w", err))
+	}
+	cfg, err := loadConfig(cmd)
+	if err != nil {
+		return runtimegraph.ReadOptions{}, err
+	}
+	opts := spans.Options{MessageTypeAttr: cmp.Or(sf.messageTypeAttr, cfg.Spans.MessageTypeAttribute)}
+	stderr := cmd.ErrOrStderr()
+	return runtimegraph.ReadOptions{Importer: &runtimegraph.Importer{
 		Detect: func(prefix []byte) string {
+			if forced != spans.Auto {
+				return string(forced)
+			}
 			f, err := spans.Detect(prefix)
 			if err != nil {
 				return ""
@@ -87,10 +105,13 @@ func spanImporter() *runtimegraph.Importer {
 			return string(f)
 		},
 		Read: func(ctx context.Context, format string, r io.Reader, name string, emit func(telemetry.Event) error) error {
-			_, err := spans.Read(ctx, r, name, spans.Format(format), spans.Options{}, emit)
+			st, err := spans.Read(ctx, r, name, spans.Format(format), opts, emit)
+			for _, w := range st.Warnings() {
+				fmt.Fprintf(stderr, "tracegraph: %s: %s\n", name, w)
+			}
 			return err
 		},
-	}
+	}}, nil
 }
 
 // badLinesErr turns the bad lines of a read into one input error naming the

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/tracegraph/tracegraph/config"
 	"github.com/tracegraph/tracegraph/staticgraph"
 )
 
@@ -51,10 +50,9 @@ graph is built from the rest (--strict makes that exit 3).`,
 // analyzeCode runs the static analysis over patterns with what
 // tracegraph.yaml says about services and recognizers.
 func analyzeCode(cmd *cobra.Command, patterns []string) (*staticgraph.Result, error) {
-	cfgPath, _ := cmd.Flags().GetString("config")
-	cfg, err := config.Load(cfgPath)
+	cfg, err := loadConfig(cmd)
 	if err != nil {
-		return nil, usageErr(err)
+		return nil, err
 	}
 	bar := newStaticBar(cmd)
 	opts := staticgraph.Options{Patterns: patterns, Recognizers: cfg.Recognizers, Services: cfg.Services}
