@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -70,7 +71,7 @@ func writeOutput(cmd *cobra.Command, path string, write func(io.Writer) error) e
 		}
 		return f.Close()
 	}
-	tmp, err := os.CreateTemp(dirOf(path), ".tracegraph-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tracegraph-*")
 	if err != nil {
 		return usageErr(fmt.Errorf("output %s: %w", path, err))
 	}
@@ -79,6 +80,17 @@ func writeOutput(cmd *cobra.Command, path string, write func(io.Writer) error) e
 		tmp.Close()
 		return err
 	}
+	// A temporary file is private; the output keeps the mode of the file it
+	// replaces, or gets the mode os.Create would give it, so pictures meant
+	// for a repository or a web server stay readable.
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return usageErr(fmt.Errorf("output %s: %w", path, err))
+	}
 	if err := tmp.Close(); err != nil {
 		return usageErr(fmt.Errorf("output %s: %w", path, err))
 	}
@@ -86,13 +98,4 @@ func writeOutput(cmd *cobra.Command, path string, write func(io.Writer) error) e
 		return usageErr(fmt.Errorf("output %s: %w", path, err))
 	}
 	return nil
-}
-
-func dirOf(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if path[i] == '/' {
-			return path[:i+1]
-		}
-	}
-	return "."
 }
