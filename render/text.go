@@ -32,7 +32,7 @@ func Text(w io.Writer, g *topology.Graph) error {
 			row = append([]string{st}, row...)
 		}
 		if s := f.Stats; s != nil {
-			row = append(row, fmt.Sprint(s.Count), fmt.Sprint(s.Errors), durText(s.P50US), durText(s.P95US),
+			row = append(row, fmt.Sprint(s.Count), fmt.Sprint(s.Errors), Micros(s.P50US), Micros(s.P95US),
 				s.FirstSeen.Format("2006-01-02T15:04:05Z07:00"), s.LastSeen.Format("2006-01-02T15:04:05Z07:00"))
 		} else {
 			row = append(row, "-", "-", "-", "-", "-", "-")
@@ -129,7 +129,9 @@ func typeText(f topology.Flow) string {
 	return t
 }
 
-func durText(us int64) string {
+// Micros formats a latency given in microseconds for people: 812µs, 2.3ms,
+// 1.25s.
+func Micros(us int64) string {
 	switch {
 	case us >= 1_000_000:
 		return fmt.Sprintf("%.2fs", float64(us)/1e6)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tracegraph/tracegraph/render"
 	"github.com/tracegraph/tracegraph/runtimegraph"
+	"github.com/tracegraph/tracegraph/runtimegraph/pgstore"
 	"github.com/tracegraph/tracegraph/telemetry"
 	"github.com/tracegraph/tracegraph/topology"
 )
@@ -76,34 +79,13 @@ func newEventsCmd() *cobra.Command {
 // selectEvents reads the events passing f from the source the flags name,
 // in canonical order.
 func selectEvents(cmd *cobra.Command, sf *sourceFlags, f runtimegraph.Filter, limit int, args []string) ([]telemetry.Event, error) {
-	ctx := cmd.Context()
-	if files := sf.files(args); files != nil {
-		ro, err := sf.readOptions(cmd)
-		if err != nil {
-			return nil, err
-		}
-		evs, st, err := runtimegraph.SelectFromFiles(ctx, files, f, limit, ro)
-		if err != nil {
-			return nil, readErr(ctx, err)
-		}
-		if err := badLinesErr(st); err != nil {
-			return nil, err
-		}
-		return evs, nil
-	}
-	if len(args) > 0 {
-		return nil, usageErr(errArgsWithoutEvents(args))
-	}
-	st, err := openStore(ctx, sf)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	evs, err := st.Select(ctx, f, limit)
-	if err != nil {
-		return nil, storeErr(err)
-	}
-	return evs, nil
+	return fromSource(cmd, sf, args,
+		func(ctx context.Context, files []string, ro runtimegraph.ReadOptions) ([]telemetry.Event, runtimegraph.ReadStats, error) {
+			return runtimegraph.SelectFromFiles(ctx, files, f, limit, ro)
+		},
+		func(ctx context.Context, st *pgstore.Store) ([]telemetry.Event, error) {
+			return st.Select(ctx, f, limit)
+		})
 }
 
 // writeJSONL writes events in the canonical JSONL form, as telemetry.Writer does.
@@ -123,7 +105,7 @@ func writeEventTable(w io.Writer, evs []telemetry.Event) error {
 	for _, e := range evs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
 			e.Timestamp.Format("2006-01-02T15:04:05.000000Z"), e.TraceID, e.EventType, e.Service, dash(e.Operation),
-			dash(e.Channel), dash(topology.ShortType(e.MessageType)), dash(e.PeerService), latency(e.DurationUS),
+			dash(e.Channel), dash(topology.ShortType(e.MessageType)), dash(e.PeerService), render.Micros(e.DurationUS),
 			e.Status, dash(tagText(e.Tags)), dash(oneLine(e.Error)))
 	}
 	return tw.Flush()
@@ -150,15 +132,4 @@ func oneLine(s string) string {
 		return string(b)
 	}
 	return s
-}
-
-func latency(us int64) string {
-	switch {
-	case us >= 1_000_000:
-		return fmt.Sprintf("%.2fs", float64(us)/1e6)
-	case us >= 1000:
-		return fmt.Sprintf("%.1fms", float64(us)/1e3)
-	default:
-		return fmt.Sprintf("%dµs", us)
-	}
 }

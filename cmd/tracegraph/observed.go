@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tracegraph/tracegraph/runtimegraph"
+	"github.com/tracegraph/tracegraph/runtimegraph/pgstore"
 	"github.com/tracegraph/tracegraph/topology"
 )
 
@@ -36,36 +38,13 @@ consumed, or a request no one served, is a flow with an empty "to".`,
 
 // observedGraph builds the observed graph from the source the flags name.
 func observedGraph(cmd *cobra.Command, sf *sourceFlags, args []string) (*topology.Graph, error) {
-	ctx := cmd.Context()
 	f, err := sf.filter(time.Now())
 	if err != nil {
 		return nil, err
 	}
-	if files := sf.files(args); files != nil {
-		ro, err := sf.readOptions(cmd)
-		if err != nil {
-			return nil, err
-		}
-		g, st, err := runtimegraph.FromFiles(ctx, files, f, ro)
-		if err != nil {
-			return nil, readErr(ctx, err)
-		}
-		if err := badLinesErr(st); err != nil {
-			return nil, err
-		}
-		return g, nil
-	}
-	if len(args) > 0 {
-		return nil, usageErr(errArgsWithoutEvents(args))
-	}
-	st, err := openStore(ctx, sf)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	g, err := st.Graph(ctx, f)
-	if err != nil {
-		return nil, storeErr(err)
-	}
-	return g, nil
+	return fromSource(cmd, sf, args,
+		func(ctx context.Context, files []string, ro runtimegraph.ReadOptions) (*topology.Graph, runtimegraph.ReadStats, error) {
+			return runtimegraph.FromFiles(ctx, files, f, ro)
+		},
+		func(ctx context.Context, st *pgstore.Store) (*topology.Graph, error) { return st.Graph(ctx, f) })
 }

@@ -114,6 +114,42 @@ func (sf *sourceFlags) readOptions(cmd *cobra.Command) (runtimegraph.ReadOptions
 	}}, nil
 }
 
+// fromSource runs one query on the source the flags name: fromFiles on the
+// events files (a bad line is an input error), else fromDB on the database.
+func fromSource[T any](cmd *cobra.Command, sf *sourceFlags, args []string,
+	fromFiles func(context.Context, []string, runtimegraph.ReadOptions) (T, runtimegraph.ReadStats, error),
+	fromDB func(context.Context, *pgstore.Store) (T, error)) (T, error) {
+	ctx := cmd.Context()
+	var zero T
+	if files := sf.files(args); files != nil {
+		ro, err := sf.readOptions(cmd)
+		if err != nil {
+			return zero, err
+		}
+		v, st, err := fromFiles(ctx, files, ro)
+		if err != nil {
+			return zero, readErr(ctx, err)
+		}
+		if err := badLinesErr(st); err != nil {
+			return zero, err
+		}
+		return v, nil
+	}
+	if len(args) > 0 {
+		return zero, usageErr(errArgsWithoutEvents(args))
+	}
+	st, err := openStore(ctx, sf)
+	if err != nil {
+		return zero, err
+	}
+	defer st.Close()
+	v, err := fromDB(ctx, st)
+	if err != nil {
+		return zero, storeErr(err)
+	}
+	return v, nil
+}
+
 // badLinesErr turns the bad lines of a read into one input error naming the
 // first of them, or nil when there were none.
 func badLinesErr(st runtimegraph.ReadStats) error {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tracegraph/tracegraph/render"
 	"github.com/tracegraph/tracegraph/runtimegraph"
 	"github.com/tracegraph/tracegraph/telemetry"
 	"github.com/tracegraph/tracegraph/topology"
@@ -67,7 +68,7 @@ func writeTrace(w io.Writer, evs []telemetry.Event) error {
 		}
 		e := n.Event
 		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\t%s\n", prefix+branch, hopText(e), dash(e.Channel),
-			dash(topology.ShortType(e.MessageType)), latency(e.DurationUS), e.Status, dash(oneLine(e.Error)))
+			dash(topology.ShortType(e.MessageType)), render.Micros(e.DurationUS), e.Status, dash(oneLine(e.Error)))
 		for i, c := range n.Children {
 			walk(c, prefix+next, i == len(n.Children)-1, false)
 		}
