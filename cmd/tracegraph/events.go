@@ -2,13 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,7 +12,6 @@ import (
 	"github.com/tracegraph/tracegraph/runtimegraph"
 	"github.com/tracegraph/tracegraph/runtimegraph/pgstore"
 	"github.com/tracegraph/tracegraph/telemetry"
-	"github.com/tracegraph/tracegraph/topology"
 )
 
 // eventFlags are the event-level filters of events (and trace).
@@ -57,7 +51,7 @@ func newEventsCmd() *cobra.Command {
 				if ef.format == "jsonl" {
 					return writeJSONL(w, evs)
 				}
-				return writeEventTable(w, evs)
+				return render.EventTable(w, evs)
 			})
 		},
 	}
@@ -97,39 +91,4 @@ func writeJSONL(w io.Writer, evs []telemetry.Event) error {
 		}
 	}
 	return jw.Flush()
-}
-
-func writeEventTable(w io.Writer, evs []telemetry.Event) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tTRACE\tTYPE\tSERVICE\tOPERATION\tCHANNEL\tMESSAGE TYPE\tPEER\tLATENCY\tSTATUS\tTAGS\tERROR")
-	for _, e := range evs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			e.Timestamp.Format("2006-01-02T15:04:05.000000Z"), e.TraceID, e.EventType, e.Service, dash(e.Operation),
-			dash(e.Channel), dash(topology.ShortType(e.MessageType)), dash(e.PeerService), render.Micros(e.DurationUS),
-			e.Status, dash(tagText(e.Tags)), dash(oneLine(e.Error)))
-	}
-	return tw.Flush()
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func tagText(tags map[string]string) string {
-	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(tags)) {
-		parts = append(parts, k+"="+tags[k])
-	}
-	return strings.Join(parts, ",")
-}
-
-func oneLine(s string) string {
-	b, _ := json.Marshal(s)
-	if strings.ContainsAny(s, "\n\r\t") {
-		return string(b)
-	}
-	return s
 }

@@ -1,0 +1,91 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/tracegraph/tracegraph/runtimegraph"
+	"github.com/tracegraph/tracegraph/telemetry"
+	"github.com/tracegraph/tracegraph/topology"
+)
+
+// EventTable writes events as an aligned table, one line each, in the order
+// given.
+func EventTable(w io.Writer, evs []telemetry.Event) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tTRACE\tTYPE\tSERVICE\tOPERATION\tCHANNEL\tMESSAGE TYPE\tPEER\tLATENCY\tSTATUS\tTAGS\tERROR")
+	for _, e := range evs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			e.Timestamp.Format("2006-01-02T15:04:05.000000Z"), e.TraceID, e.EventType, e.Service, orDash(e.Operation),
+			orDash(e.Channel), orDash(topology.ShortType(e.MessageType)), orDash(e.PeerService), Micros(e.DurationUS),
+			e.Status, orDash(tagText(e.Tags)), orDash(oneLine(e.Error)))
+	}
+	return tw.Flush()
+}
+
+func tagText(tags map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		parts = append(parts, k+"="+tags[k])
+	}
+	return strings.Join(parts, ",")
+}
+
+// oneLine keeps an error text on one table line, quoting it when it holds
+// line breaks or tabs.
+func oneLine(s string) string {
+	b, _ := json.Marshal(s)
+	if strings.ContainsAny(s, "\n\r\t") {
+		return string(b)
+	}
+	return s
+}
+
+// Trace writes one trace's events as a time-ordered log and then as a tree
+// built from message and parent ids. evs must not be empty.
+func Trace(w io.Writer, evs []telemetry.Event) error {
+	fmt.Fprintf(w, "trace %s: %d events\n\nLOG\n", evs[0].TraceID, len(evs))
+	if err := EventTable(w, evs); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nTREE")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var walk func(n *runtimegraph.TraceNode, prefix string, last, root bool)
+	walk = func(n *runtimegraph.TraceNode, prefix string, last, root bool) {
+		branch, next := "", ""
+		if !root {
+			branch, next = "├─ ", "│  "
+			if last {
+				branch, next = "└─ ", "   "
+			}
+		}
+		e := n.Event
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\t%s\n", prefix+branch, hopText(e), orDash(e.Channel),
+			orDash(topology.ShortType(e.MessageType)), Micros(e.DurationUS), e.Status, orDash(oneLine(e.Error)))
+		for i, c := range n.Children {
+			walk(c, prefix+next, i == len(n.Children)-1, false)
+		}
+	}
+	for _, r := range runtimegraph.TraceTree(evs) {
+		walk(r, "", true, true)
+	}
+	return tw.Flush()
+}
+
+// hopText says who did what: "consume inventory <- catalog".
+func hopText(e telemetry.Event) string {
+	var b strings.Builder
+	b.WriteString(e.EventType + " " + e.Service)
+	if e.Operation != "" {
+		b.WriteString(" (" + e.Operation + ")")
+	}
+	if e.PeerService != "" {
+		b.WriteString(" <- " + e.PeerService)
+	}
+	return b.String()
+}
