@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -44,7 +45,15 @@ type Recognizer struct {
 const (
 	MakesService = "service" // a value naming the service that owns clients built from it
 	MakesClient  = "client"  // a value that carries a channel, service and message type to later calls
+	// MakesSetting: the first result is a value from outside the program
+	// (an environment variable, a flag): a channel name that is, or may
+	// be, one is unresolved, with the visible defaults as candidates.
+	MakesSetting = "setting"
 )
+
+// Kinds of setting, for FuncRule.Setting: the word an unresolved entry's
+// reason uses.
+var settings = []string{"environment", "flag", "config"}
 
 // FuncRule describes one function or method.
 type FuncRule struct {
@@ -70,6 +79,14 @@ type FuncRule struct {
 	Message *Source `yaml:"message"`
 	// Reply is where a request/reply endpoint's reply type comes from.
 	Reply *Source `yaml:"reply"`
+	// Setting (Makes: setting) says where the value comes from:
+	// environment, flag or config.
+	Setting string `yaml:"setting"`
+	// Default (Makes: setting) is the visible default, a candidate.
+	Default *Source `yaml:"default"`
+	// Into (Makes: setting) is the pointer argument the *Var forms
+	// (flag.StringVar(&topic, ...)) write the setting to.
+	Into *Source `yaml:"into"`
 }
 
 // Source says where a property of a call comes from. Exactly one of Arg,
@@ -122,8 +139,18 @@ func (f *FuncRule) validate() error {
 		if f.Name == nil {
 			return fmt.Errorf("makes: service needs name")
 		}
+	case MakesSetting:
+		if !slices.Contains(settings, f.Setting) {
+			return fmt.Errorf("makes: setting needs setting: one of %s", strings.Join(settings, ", "))
+		}
+		if f.Into != nil && f.Into.Arg == nil {
+			return fmt.Errorf("into must be an arg")
+		}
 	default:
-		return fmt.Errorf("makes must be %q or %q", MakesService, MakesClient)
+		return fmt.Errorf("makes must be %q, %q or %q", MakesService, MakesClient, MakesSetting)
+	}
+	if f.Makes != MakesSetting && (f.Setting != "" || f.Default != nil || f.Into != nil) {
+		return fmt.Errorf("setting, default and into need makes: setting")
 	}
 	if f.Role != "" {
 		ok := false
@@ -145,7 +172,8 @@ func (f *FuncRule) validate() error {
 		name    string
 		src     *Source
 		typeArg bool
-	}{{"name", f.Name, false}, {"service", f.Service, false}, {"channel", f.Channel, false}, {"message", f.Message, true}, {"reply", f.Reply, true}} {
+	}{{"name", f.Name, false}, {"service", f.Service, false}, {"channel", f.Channel, false}, {"message", f.Message, true}, {"reply", f.Reply, true},
+		{"default", f.Default, false}, {"into", f.Into, false}} {
 		if s.src == nil {
 			continue
 		}

@@ -184,8 +184,39 @@ func (a *analysis) useWith(u recognised, recvs []*val) {
 		}
 		tuples = append(tuples, product(&val{kind: kClient, pos: u.call.Pos()}, props)...)
 	}
-	for _, x := range a.ev.expand(u.fn, capVals(tuples), 0, nil, nil) {
-		a.endpoint(u, x)
+	xs := a.ev.expand(u.fn, capVals(tuples), 0, nil, nil)
+	// A name that may come from a setting is not known, whatever
+	// constants it may also be: they are its candidates, not endpoints.
+	var cands []string
+	fromSetting := false
+	for _, x := range xs {
+		ch := x.v.props[propChannel]
+		if ch == nil {
+			continue
+		}
+		if ch.setting != "" {
+			fromSetting = true
+			cands = append(cands, ch.cands...)
+		} else if n, pattern, ok := ch.name(); ok && !pattern {
+			cands = append(cands, n)
+		}
+	}
+	if !fromSetting {
+		for _, x := range xs {
+			a.endpoint(u, x, nil)
+		}
+		return
+	}
+	slices.Sort(cands)
+	cands = slices.Compact(cands)
+	seen := map[string]bool{}
+	for _, x := range xs {
+		if ch := x.v.props[propChannel]; ch != nil && ch.setting != "" {
+			if k := ch.key(); !seen[k] {
+				seen[k] = true
+				a.endpoint(u, x, cands)
+			}
+		}
 	}
 }
 
@@ -212,7 +243,9 @@ func (a *analysis) dynamicUse(u recognised) {
 	}
 }
 
-func (a *analysis) endpoint(u recognised, x expanded) {
+// endpoint records one bound alternative of a use: an endpoint, or an
+// unresolved entry with cands, the names it may take, as candidates.
+func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 	p := x.v.props
 	if r := p[propReceiver]; r != nil && r.kind == kClient {
 		a.used[r.site] = true
@@ -247,7 +280,7 @@ func (a *analysis) endpoint(u recognised, x expanded) {
 		}
 		for _, s := range services {
 			a.g.Unresolved = append(a.g.Unresolved, topology.Unresolved{Service: s, Role: u.rule.Role,
-				Expr: expr, File: ev.File, Line: ev.Line, Reason: reason})
+				Expr: expr, File: ev.File, Line: ev.Line, Reason: reason, Candidates: cands})
 		}
 		return
 	}
@@ -389,11 +422,45 @@ func (a *analysis) argExpr(call ssa.CallInstruction, src *config.Source) (string
 		return "", a.evidence(call.Pos())
 	}
 	arg := ce.Args[*src.Arg]
-	s := types.ExprString(arg)
 	if src.Field != "" {
-		s += "." + src.Field
+		// A literal written at the call: the field's own expression,
+		// as the user wrote it (Topic: low.NotifyTopic).
+		if v := literalField(arg, src.Field); v != nil {
+			return types.ExprString(v), a.evidenceAt(fset.Position(v.Pos()))
+		}
+		return types.ExprString(arg) + "." + src.Field, a.evidenceAt(fset.Position(arg.Pos()))
 	}
-	return s, a.evidenceAt(fset.Position(arg.Pos()))
+	return types.ExprString(arg), a.evidenceAt(fset.Position(arg.Pos()))
+}
+
+// literalField returns the value given to field name in a composite
+// literal x (or &x), or nil.
+func literalField(x ast.Expr, name string) ast.Expr {
+	for {
+		switch y := x.(type) {
+		case *ast.ParenExpr:
+			x = y.X
+			continue
+		case *ast.UnaryExpr:
+			if y.Op == token.AND {
+				x = y.X
+				continue
+			}
+		}
+		break
+	}
+	cl, ok := x.(*ast.CompositeLit)
+	if !ok {
+		return nil
+	}
+	for _, el := range cl.Elts {
+		if kv, ok := el.(*ast.KeyValueExpr); ok {
+			if id, ok := kv.Key.(*ast.Ident); ok && id.Name == name {
+				return kv.Value
+			}
+		}
+	}
+	return nil
 }
 
 // callExpr finds the call expression whose left parenthesis is at pos, and

@@ -121,7 +121,7 @@ var corpusCases = []struct {
 	{name: "helper no main calls",
 		diags: []wantNote{{"dead", "not reached from any main package"}}},
 	{name: "channel name from the environment",
-		unresolved: []wantNote{{"env-client", "the result of os.Getenv ({env-getenv})"}}},
+		unresolved: []wantNote{{"env-client", "the result of os.Getenv, a setting from the environment ({env-getenv})"}}},
 	{name: "Sprintf and concatenation patterns; Sprintf of constants; a name from a helper in a package without the channel API",
 		endpoints: []wantEndpoint{
 			{"patterns", "subscribe", "orders.*", "msgs.Order", "", true, []string{"patterns-sprintf"}},
@@ -257,7 +257,7 @@ func TestCorpusUnresolvedEntry(t *testing.T) {
 	}
 	at := markers(t, corpusDir)
 	want := topology.Unresolved{Service: "env", Role: "publish", Expr: "topic", File: "cmd/envmain/main.go", Line: at["env-client"].Line,
-		Reason: expandMarkers("channel name is not constant: the result of os.Getenv ({env-getenv})", at)}
+		Reason: expandMarkers("channel name is not constant: the result of os.Getenv, a setting from the environment ({env-getenv})", at)}
 	if !slices.ContainsFunc(res.Graph.Unresolved, func(u topology.Unresolved) bool { return equalUnresolved(u, want) }) {
 		t.Errorf("unresolved %+v, want %+v among them", res.Graph.Unresolved, want)
 	}

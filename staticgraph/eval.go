@@ -224,6 +224,9 @@ func (e *evaluator) eval(v ssa.Value) []*val {
 func (e *evaluator) call(c *ssa.Call, idx int) []*val {
 	cc := c.Common()
 	if r := e.ix.rules.forCall(cc); r != nil && r.Makes != "" && idx == 0 {
+		if r.Makes == config.MakesSetting {
+			return []*val{e.setting(r, cc, c.Pos())}
+		}
 		return e.make(r, c)
 	}
 	callee := cc.StaticCallee()
@@ -232,6 +235,16 @@ func (e *evaluator) call(c *ssa.Call, idx int) []*val {
 	}
 	if idx == 0 && isFunc(callee, "fmt", "Sprintf") {
 		return e.sprintf(c)
+	}
+	if idx == 0 && isGenericFunc(callee, "cmp", "Or") {
+		// cmp.Or(os.Getenv(k), def) may be any of its arguments.
+		var out []*val
+		for _, item := range e.varargs(cc.Args[0]) {
+			out = append(out, item...)
+		}
+		if len(out) > 0 {
+			return out
+		}
 	}
 	if callee.Blocks == nil || isGenericBody(callee) {
 		return []*val{unknown(c.Pos(), "the result of "+funcName(callee))}
@@ -258,6 +271,26 @@ func (e *evaluator) make(r *rule, c *ssa.Call) []*val {
 	}
 	props := e.props(r, c.Common(), c.Pos(), nil)
 	return product(&val{kind: k, pos: c.Pos(), site: c, rule: r}, props)
+}
+
+// setting is the value of a call of a setting rule: unknown, with the
+// kind of setting and the default the call shows as a candidate.
+func (e *evaluator) setting(r *rule, cc *ssa.CallCommon, pos token.Pos) *val {
+	v := unknown(pos, fmt.Sprintf("the result of %s, a setting from the %s", r.label(), r.Setting))
+	if r.Setting == "flag" {
+		v.reason = fmt.Sprintf("the result of %s, set by a flag", r.label())
+	}
+	v.setting = r.Setting
+	if r.Default != nil && r.Default.Arg != nil {
+		if args := callArgs(cc); *r.Default.Arg < len(args) {
+			for _, d := range e.resolve(args[*r.Default.Arg]) {
+				if n, pattern, ok := d.name(); ok && !pattern {
+					v.cands = append(v.cands, n)
+				}
+			}
+		}
+	}
+	return v
 }
 
 // props evaluates every source a rule names; recv, when not nil, is the
@@ -316,7 +349,7 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 		return []*val{litVal(src.Value)}
 	case src.TypeArg != nil:
 		if t := typeArg(cc, *src.TypeArg); t != nil {
-			return []*val{typeVal(types.TypeString(t, nil))}
+			return []*val{typeVal(typeName(t))}
 		}
 		if recv != nil && recv.kind == kClient {
 			// Called through an interface of the caller's: the client
@@ -344,7 +377,7 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 			return e.fieldOf(a, src.Field, pos)
 		}
 		if isType {
-			return []*val{typeVal(types.TypeString(peel(a).Type(), nil))}
+			return []*val{typeVal(typeName(peel(a).Type()))}
 		}
 		if isVariadicArg(cc, *src.Arg) {
 			// Each element is a value of its own: ConsumeTopics("a", "b").
@@ -409,26 +442,74 @@ func (e *evaluator) fieldOf(a ssa.Value, name string, pos token.Pos) []*val {
 		}
 	}
 	if alloc != nil {
-		var out []*val
-		for _, r := range *alloc.Referrers() {
-			fa, ok := r.(*ssa.FieldAddr)
-			if !ok || fa.Field != idx {
+		return e.allocField(alloc, idx, pos)
+	}
+	return e.fieldLoad(t, idx, pos)
+}
+
+// allocField evaluates field idx of a local struct variable or literal
+// from what this function stores into it. A variable filled through its
+// address by a decoder (json.Unmarshal(data, &o)) holds request data,
+// whatever other code stores to the same field elsewhere; a field a
+// literal leaves out is its zero value, which names nothing.
+func (e *evaluator) allocField(alloc *ssa.Alloc, idx int, pos token.Pos) []*val {
+	name := "?"
+	if f, ok := fieldOfType(alloc.Type(), idx); ok {
+		name = f.v.Name()
+	}
+	if c := e.filledBy(alloc); c != nil {
+		what := "a call"
+		if fn := c.Common().StaticCallee(); fn != nil {
+			what = funcName(fn)
+		}
+		return []*val{unknown(c.Pos(), "field "+name+" of a value decoded by "+what+" (request data)")}
+	}
+	var out []*val
+	for _, r := range *alloc.Referrers() {
+		switch r := r.(type) {
+		case *ssa.Store:
+			if r.Addr == alloc {
+				// The whole value is assigned: its fields are what
+				// was stored to them anywhere.
+				return e.fieldLoad(alloc.Type(), idx, pos)
+			}
+		case *ssa.FieldAddr:
+			if r.Field != idx {
 				continue
 			}
-			for _, r2 := range *fa.Referrers() {
-				if s, ok := r2.(*ssa.Store); ok && s.Addr == fa {
+			for _, r2 := range *r.Referrers() {
+				if s, ok := r2.(*ssa.Store); ok && s.Addr == r {
 					out = append(out, e.open(s.Val)...)
 				}
 			}
 		}
-		if len(out) == 0 {
-			// A literal that leaves the field out: its zero value,
-			// which names nothing.
-			return []*val{unknown(pos, "field "+name+" is not set")}
-		}
-		return out
 	}
-	return e.fieldLoad(t, idx, pos)
+	if len(out) == 0 {
+		return []*val{unknown(pos, "field "+name+" is not set")}
+	}
+	return out
+}
+
+// filledBy returns the call a local variable is handed to as an interface
+// value (the any of a decoder), or by address to a function whose body is
+// not analysed: the call that may fill it with data from outside.
+func (e *evaluator) filledBy(a *ssa.Alloc) ssa.CallInstruction {
+	for _, r := range *a.Referrers() {
+		switch r := r.(type) {
+		case *ssa.MakeInterface:
+			for _, r2 := range *r.Referrers() {
+				if c, ok := r2.(ssa.CallInstruction); ok && e.ix.rules.forCall(c.Common()) == nil {
+					return c
+				}
+			}
+		case ssa.CallInstruction:
+			fn := r.Common().StaticCallee()
+			if slices.Contains(r.Common().Args, ssa.Value(a)) && e.ix.rules.forCall(r.Common()) == nil && (fn == nil || fn.Blocks == nil) {
+				return r
+			}
+		}
+	}
+	return nil
 }
 
 // fieldLoad evaluates a struct field by field: every value stored to it
@@ -437,6 +518,13 @@ func (e *evaluator) fieldLoad(t types.Type, i int, pos token.Pos) []*val {
 	f, ok := fieldOfType(t, i)
 	if !ok {
 		return []*val{unknown(pos, "a field of a value that is not a struct")}
+	}
+	if c, ok := e.ix.decoded.At(derefType(t)).(ssa.CallInstruction); ok {
+		what := "a call"
+		if fn := c.Common().StaticCallee(); fn != nil {
+			what = funcName(fn)
+		}
+		return []*val{unknown(pos, "field "+f.v.Name()+" of "+typeName(t)+", which "+what+" fills from outside data (request data)")}
 	}
 	var out []*val
 	for _, s := range e.ix.fieldStores[f] {
@@ -465,6 +553,9 @@ func (e *evaluator) load(p ssa.Value, pos token.Pos) []*val {
 		}
 		return out
 	case *ssa.FieldAddr:
+		if a, ok := p.X.(*ssa.Alloc); ok {
+			return e.allocField(a, p.Field, pos)
+		}
 		return e.fieldLoad(p.X.Type(), p.Field, pos)
 	case *ssa.Alloc:
 		return e.stores(p, false)
@@ -484,6 +575,17 @@ func (e *evaluator) load(p ssa.Value, pos token.Pos) []*val {
 		}
 		return []*val{unknown(pos, "an element of a slice or array")}
 	}
+	// A pointer a setting rule returns (flag.String): what it points to
+	// is the setting.
+	var settings []*val
+	for _, x := range e.open(p) {
+		if x.setting != "" {
+			settings = append(settings, x)
+		}
+	}
+	if len(settings) > 0 {
+		return settings
+	}
 	return []*val{unknown(pos, "loaded through a pointer ("+describe(p)+")")}
 }
 
@@ -491,6 +593,11 @@ func (e *evaluator) load(p ssa.Value, pos token.Pos) []*val {
 // taken; resolved when read from another function (a closure).
 func (e *evaluator) stores(a *ssa.Alloc, resolved bool) []*val {
 	if c := escapes(a); c != nil {
+		if r := e.ix.rules.forCall(c.Common()); r != nil && r.Makes == config.MakesSetting && r.Into != nil {
+			if args := callArgs(c.Common()); *r.Into.Arg < len(args) && args[*r.Into.Arg] == ssa.Value(a) {
+				return []*val{e.setting(r, c.Common(), c.Pos())}
+			}
+		}
 		name := "a call"
 		if fn := c.Common().StaticCallee(); fn != nil {
 			name = funcName(fn)

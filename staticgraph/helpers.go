@@ -83,6 +83,17 @@ func isFunc(fn *ssa.Function, pkg, name string) bool {
 	return fn.Pkg != nil && fn.Pkg.Pkg.Path() == pkg && fn.Name() == name && fn.Signature.Recv() == nil
 }
 
+// isGenericFunc reports whether fn is an instance of the generic function
+// pkg.name.
+func isGenericFunc(fn *ssa.Function, pkg, name string) bool {
+	o := fn.Origin()
+	if o == nil {
+		return false
+	}
+	obj, _ := o.Object().(*types.Func)
+	return obj != nil && obj.Pkg() != nil && obj.Pkg().Path() == pkg && obj.Name() == name && obj.Signature().Recv() == nil
+}
+
 // funcName names a function for a message: pkg.F, pkg.T.M or pkg.F$1.
 func funcName(fn *ssa.Function) string {
 	return strings.TrimPrefix(fn.RelString(nil), "(")

@@ -30,6 +30,10 @@ type index struct {
 	rulePkgs     map[string]bool
 	makes        []recognised // calls of client-making rules
 
+	// decoded maps a struct type to a call that fills a value of it from
+	// outside data (json.Unmarshal(data, &o)): its fields are request data.
+	decoded typeutil.Map // types.Type -> ssa.CallInstruction
+
 	methods typeutil.Map // types.Type -> []*ssa.Function, the methods of a type converted to an interface
 }
 
@@ -139,6 +143,7 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 				for _, g := range ix.methodsOf(in.X.Type()) {
 					edge(g)
 				}
+				ix.noteDecoded(in)
 			case *ssa.MakeClosure:
 				g := in.Fn.(*ssa.Function)
 				ix.closures[g] = append(ix.closures[g], in)
@@ -152,6 +157,30 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 					ix.globalStores[addr] = append(ix.globalStores[addr], in)
 				}
 			}
+		}
+	}
+}
+
+// noteDecoded records the struct type a pointer converted to an interface
+// points to when the interface is handed straight to a function whose body
+// is not analysed and that is no recognised API: a decoder such as
+// json.Unmarshal or proto.Unmarshal, which fills it from outside data.
+func (ix *index) noteDecoded(mi *ssa.MakeInterface) {
+	p, ok := mi.X.Type().Underlying().(*types.Pointer)
+	if !ok {
+		return
+	}
+	if _, ok := p.Elem().Underlying().(*types.Struct); !ok || ix.decoded.At(p.Elem()) != nil {
+		return
+	}
+	for _, r := range *mi.Referrers() {
+		c, ok := r.(ssa.CallInstruction)
+		if !ok || !slices.Contains(c.Common().Args, ssa.Value(mi)) || ix.rules.forCall(c.Common()) != nil {
+			continue
+		}
+		if fn := c.Common().StaticCallee(); fn == nil || fn.Blocks == nil {
+			ix.decoded.Set(p.Elem(), c)
+			return
 		}
 	}
 }

@@ -90,11 +90,15 @@ func compileRules(recs []config.Recognizer) (rules, error) {
 	return rs, nil
 }
 
-// packages returns the import paths the rules recognise functions of.
+// packages returns the import paths the rules recognise functions of,
+// leaving out those with only setting rules (os, flag): nearly every
+// package imports them, and they make no client.
 func (rs rules) packages() map[string]bool {
 	m := map[string]bool{}
 	for _, r := range rs {
-		m[r.pkg] = true
+		if r.Makes != config.MakesSetting {
+			m[r.pkg] = true
+		}
 	}
 	return m
 }

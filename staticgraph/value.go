@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/constant"
 	"go/token"
+	"go/types"
 	"maps"
 	"slices"
 	"strings"
@@ -21,8 +22,12 @@ type val struct {
 	segs  []seg          // kName
 	konst constant.Value // kName made from one constant, for Sprintf verbs
 
-	reason string    // kUnknown: why the value is not known
-	pos    token.Pos // kUnknown: where; kService, kClient: the making call
+	reason string // kUnknown: why the value is not known
+	// kUnknown from a setting rule: the kind of setting (environment,
+	// flag) and its visible defaults, the candidates.
+	setting string
+	cands   []string
+	pos     token.Pos // kUnknown: where; kService, kClient: the making call
 
 	param int // kParam: index into the traced function's Params
 
@@ -85,6 +90,19 @@ func unknown(pos token.Pos, format string) *val {
 func paramVal(i int) *val { return &val{kind: kParam, param: i} }
 
 func typeVal(t string) *val { return &val{kind: kType, typ: t} }
+
+// typeName names a message type as the channel library and the runtime
+// side do: &shop.ShipOrder{} and the generated *fxpb.GetRateRequest are
+// messages of the named type, not of a pointer to it.
+func typeName(t types.Type) string { return types.TypeString(derefType(t), nil) }
+
+// derefType returns the type t points to, or t.
+func derefType(t types.Type) types.Type {
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		return p.Elem()
+	}
+	return t
+}
 
 // segsOf turns v into name segments for concatenation: anything that is not
 // a name or a parameter becomes a wildcard.
@@ -319,7 +337,7 @@ func (v *val) writeKey(b *strings.Builder) {
 			fmt.Fprintf(b, "%q/%d/%t,", s.lit, s.param, s.wild)
 		}
 	case kUnknown:
-		fmt.Fprintf(b, "%q@%d", v.reason, v.pos)
+		fmt.Fprintf(b, "%q@%d%s%q", v.reason, v.pos, v.setting, v.cands)
 	case kParam:
 		fmt.Fprint(b, v.param)
 	case kProj:
