@@ -49,6 +49,10 @@ const (
 	// (an environment variable, a flag): a channel name that is, or may
 	// be, one is unresolved, with the visible defaults as candidates.
 	MakesSetting = "setting"
+	// MakesPayload: the first result carries the rule's message (and
+	// reply) type to a later `made` source (json.Marshal(v) carries v's
+	// type to the bytes a library sends); it is never reported unused.
+	MakesPayload = "payload"
 )
 
 // Kinds of setting, for FuncRule.Setting: the word an unresolved entry's
@@ -107,6 +111,11 @@ type Source struct {
 	Field string `yaml:"field"`
 	// Value is a fixed value.
 	Value string `yaml:"value"`
+	// Made, with Arg (and Field), takes the property of the same name
+	// from what the argument was made with by a Makes rule, through
+	// variables, fields and conversions (sarama.ByteEncoder(b)); nothing
+	// when no rule made it. Each element of a variadic argument counts.
+	Made bool `yaml:"made"`
 	// Else is where the property comes from when this source gives
 	// nothing known: a kafka-go Writer without a Topic takes each
 	// Message's.
@@ -135,6 +144,10 @@ func (f *FuncRule) validate() error {
 	}
 	switch f.Makes {
 	case "", MakesClient:
+	case MakesPayload:
+		if f.Message == nil {
+			return fmt.Errorf("makes: payload needs message")
+		}
 	case MakesService:
 		if f.Name == nil {
 			return fmt.Errorf("makes: service needs name")
@@ -147,7 +160,7 @@ func (f *FuncRule) validate() error {
 			return fmt.Errorf("into must be an arg")
 		}
 	default:
-		return fmt.Errorf("makes must be %q, %q or %q", MakesService, MakesClient, MakesSetting)
+		return fmt.Errorf("makes must be %q, %q, %q or %q", MakesService, MakesClient, MakesPayload, MakesSetting)
 	}
 	if f.Makes != MakesSetting && (f.Setting != "" || f.Default != nil || f.Into != nil) {
 		return fmt.Errorf("setting, default and into need makes: setting")
@@ -212,6 +225,9 @@ func (s *Source) validate(typeOK, isMethod bool) error {
 	}
 	if n != 1 {
 		return fmt.Errorf("exactly one of arg, type_arg, receiver, value")
+	}
+	if s.Made && s.Arg == nil {
+		return fmt.Errorf("made needs arg")
 	}
 	if s.Field != "" && s.Arg == nil && !s.Receiver {
 		return fmt.Errorf("field needs arg or receiver")

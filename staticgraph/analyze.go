@@ -184,7 +184,22 @@ func (a *analysis) useWith(u recognised, recvs []*val) {
 		}
 		tuples = append(tuples, product(&val{kind: kClient, pos: u.call.Pos()}, props)...)
 	}
-	xs := a.ev.expand(u.fn, capVals(tuples), 0, nil, nil)
+	var xs []expanded
+	for _, t := range capVals(tuples) {
+		// The call sites a summary passed through are evidence only when
+		// the channel, a type or the Service came through them, not when
+		// only a transport client the call uses did.
+		through := false
+		for _, k := range []string{propChannel, propMessage, propReply, propService} {
+			through = through || (t.props[k] != nil && t.props[k].hasParams())
+		}
+		for _, x := range a.ev.expand(u.fn, []*val{t}, 0, nil, nil) {
+			if !through {
+				x.chain = nil
+			}
+			xs = append(xs, x)
+		}
+	}
 	// A name that may come from a setting is not known, whatever
 	// constants it may also be: they are its candidates, not endpoints.
 	var cands []string

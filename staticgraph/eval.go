@@ -189,7 +189,9 @@ func (e *evaluator) eval(v ssa.Value) []*val {
 	case *ssa.TypeAssert:
 		return e.open(v.X)
 	case *ssa.Convert:
-		if isString(v.Type()) && isString(v.X.Type()) {
+		// string to string, and between strings and bytes: a payload's
+		// type survives []byte(s).
+		if isStringOrBytes(v.Type()) && isStringOrBytes(v.X.Type()) {
 			return e.open(v.X)
 		}
 	case *ssa.Field:
@@ -363,6 +365,9 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 			return []*val{unknown(pos, "no argument "+fmt.Sprint(*src.Arg))}
 		}
 		a := args[*src.Arg]
+		if src.Made {
+			return e.made(prop, src, a, isVariadicArg(cc, *src.Arg), pos)
+		}
 		if src.Field != "" {
 			if elems, ok := sliceElems(a); ok && isVariadicArg(cc, *src.Arg) {
 				// ProduceSync(ctx, &Record{Topic: "a"}, &Record{Topic: "b"})
@@ -408,6 +413,39 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 		return out
 	}
 	return []*val{unknown(pos, "no source")}
+}
+
+// made takes property prop from the values a (or each element of it when
+// it is a variadic tail, or its field) was made with by a rule. Values no
+// rule made give nothing: a message type is left empty, never guessed.
+func (e *evaluator) made(prop string, src *config.Source, a ssa.Value, variadic bool, pos token.Pos) []*val {
+	items := []ssa.Value{a}
+	if elems, ok := sliceElems(a); ok && variadic {
+		items = nil
+		for _, x := range elems {
+			if x != nil {
+				items = append(items, x)
+			}
+		}
+	}
+	var vs []*val
+	for _, x := range items {
+		if src.Field != "" {
+			vs = append(vs, e.fieldOf(x, src.Field, pos)...)
+		} else {
+			vs = append(vs, e.open(x)...)
+		}
+	}
+	var out []*val
+	for _, v := range vs {
+		if v.kind == kClient || v.kind == kParam || v.kind == kProj {
+			out = append(out, project(v, prop)...)
+		}
+	}
+	if len(out) == 0 {
+		return []*val{unknown(pos, "not made by a recognised function")}
+	}
+	return out
 }
 
 // fieldOf evaluates field name of the struct a is or points to: from the

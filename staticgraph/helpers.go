@@ -79,6 +79,14 @@ func isString(t types.Type) bool {
 	return ok && b.Info()&types.IsString != 0
 }
 
+func isStringOrBytes(t types.Type) bool {
+	if s, ok := t.Underlying().(*types.Slice); ok {
+		b, ok := s.Elem().Underlying().(*types.Basic)
+		return ok && b.Kind() == types.Byte
+	}
+	return isString(t)
+}
+
 func isFunc(fn *ssa.Function, pkg, name string) bool {
 	return fn.Pkg != nil && fn.Pkg.Pkg.Path() == pkg && fn.Name() == name && fn.Signature.Recv() == nil
 }

@@ -91,12 +91,13 @@ func compileRules(recs []config.Recognizer) (rules, error) {
 }
 
 // packages returns the import paths the rules recognise functions of,
-// leaving out those with only setting rules (os, flag): nearly every
-// package imports them, and they make no client.
+// leaving out those with only setting and payload rules (os, flag,
+// encoding/json): nearly every package imports them, they make no client,
+// and what they make matters only where it reaches a messaging API.
 func (rs rules) packages() map[string]bool {
 	m := map[string]bool{}
 	for _, r := range rs {
-		if r.Makes != config.MakesSetting {
+		if r.Makes != config.MakesSetting && r.Makes != config.MakesPayload {
 			m[r.pkg] = true
 		}
 	}
