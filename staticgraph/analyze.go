@@ -56,7 +56,7 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	rs, err := compileRules(append(recs, opts.Recognizers...))
+	rs, err := compileRules(recs, opts.Recognizers)
 	if err != nil {
 		return nil, &InputError{Msg: err.Error()}
 	}
@@ -249,8 +249,10 @@ func (a *analysis) dynamicUse(u recognised) {
 		if x.v.kind != kClient {
 			continue
 		}
-		if r := a.ix.rules.forMethodOf(x.v.site.Type(), cc.Method.Name()); r != nil && r.Role != "" {
-			byRule[r] = append(byRule[r], x.v)
+		for _, r := range a.ix.rules.forMethodOf(x.v.site.Type(), cc.Method.Name()) {
+			if r.Role != "" {
+				byRule[r] = append(byRule[r], x.v)
+			}
 		}
 	}
 	for _, r := range slices.SortedFunc(maps.Keys(byRule), func(x, y *rule) int { return cmp.Compare(x.Func, y.Func) }) {

@@ -225,7 +225,7 @@ func (e *evaluator) eval(v ssa.Value) []*val {
 // to this call's arguments.
 func (e *evaluator) call(c *ssa.Call, idx int) []*val {
 	cc := c.Common()
-	if r := e.ix.rules.forCall(cc); r != nil && r.Makes != "" && idx == 0 {
+	if r := maker(e.ix.rulesFor(cc)); r != nil && idx == 0 {
 		if r.Makes == config.MakesSetting {
 			return []*val{e.setting(r, cc, c.Pos())}
 		}
@@ -536,13 +536,13 @@ func (e *evaluator) filledBy(a *ssa.Alloc) ssa.CallInstruction {
 		switch r := r.(type) {
 		case *ssa.MakeInterface:
 			for _, r2 := range *r.Referrers() {
-				if c, ok := r2.(ssa.CallInstruction); ok && e.ix.rules.forCall(c.Common()) == nil {
+				if c, ok := r2.(ssa.CallInstruction); ok && e.ix.rulesFor(c.Common()) == nil {
 					return c
 				}
 			}
 		case ssa.CallInstruction:
 			fn := r.Common().StaticCallee()
-			if slices.Contains(r.Common().Args, ssa.Value(a)) && e.ix.rules.forCall(r.Common()) == nil && (fn == nil || fn.Blocks == nil) {
+			if slices.Contains(r.Common().Args, ssa.Value(a)) && e.ix.rulesFor(r.Common()) == nil && (fn == nil || fn.Blocks == nil) {
 				return r
 			}
 		}
@@ -631,7 +631,7 @@ func (e *evaluator) load(p ssa.Value, pos token.Pos) []*val {
 // taken; resolved when read from another function (a closure).
 func (e *evaluator) stores(a *ssa.Alloc, resolved bool) []*val {
 	if c := escapes(a); c != nil {
-		if r := e.ix.rules.forCall(c.Common()); r != nil && r.Makes == config.MakesSetting && r.Into != nil {
+		if r := maker(e.ix.rulesFor(c.Common())); r != nil && r.Makes == config.MakesSetting && r.Into != nil {
 			if args := callArgs(c.Common()); *r.Into.Arg < len(args) && args[*r.Into.Arg] == ssa.Value(a) {
 				return []*val{e.setting(r, c.Common(), c.Pos())}
 			}

@@ -7,6 +7,8 @@ import (
 
 	"golang.org/x/tools/go/ssa"
 	"golang.org/x/tools/go/types/typeutil"
+
+	"github.com/tracegraph/tracegraph/config"
 )
 
 // index is one pass over every function with a body: the edges of the call
@@ -27,6 +29,7 @@ type index struct {
 	uses         []recognised // calls of endpoint rules
 	dynamic      []recognised // interface calls of a method some rule names (rule nil)
 	methodNames  map[string]bool
+	ifaces       map[string][]ifaceRule // rules of interface methods, by method name
 	rulePkgs     map[string]bool
 	makes        []recognised // calls of client-making rules
 
@@ -50,6 +53,7 @@ func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
 		rules:        rs,
 		hasSyntax:    map[*types.Package]bool{},
 		methodNames:  rs.methodNames(),
+		ifaces:       rs.ifaceRules(prog),
 		rulePkgs:     rs.packages(),
 		out:          map[*ssa.Function][]*ssa.Function{},
 		sites:        map[*ssa.Function][]ssa.CallInstruction{},
@@ -123,19 +127,19 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 				if g := cc.StaticCallee(); g != nil {
 					ix.sites[g] = append(ix.sites[g], in)
 				}
-				r := ix.rules.forCall(cc)
+				rs := ix.rulesFor(cc)
 				if ix.implements(fn) {
 					// Inside a recognised API's own implementation,
 					// calls of the APIs it is built on are not uses.
-					r = nil
-				} else if r == nil && cc.IsInvoke() && ix.methodNames[cc.Method.Name()] {
+					rs = nil
+				} else if rs == nil && cc.IsInvoke() && ix.methodNames[cc.Method.Name()] {
 					ix.dynamic = append(ix.dynamic, recognised{fn, in, nil})
 				}
-				if r != nil {
+				for _, r := range rs {
 					if r.Role != "" {
 						ix.uses = append(ix.uses, recognised{fn, in, r})
 					}
-					if _, ok := in.(*ssa.Call); ok && r.Makes == "client" {
+					if _, ok := in.(*ssa.Call); ok && r.Makes == config.MakesClient {
 						ix.makes = append(ix.makes, recognised{fn, in, r})
 					}
 				}
@@ -175,7 +179,7 @@ func (ix *index) noteDecoded(mi *ssa.MakeInterface) {
 	}
 	for _, r := range *mi.Referrers() {
 		c, ok := r.(ssa.CallInstruction)
-		if !ok || !slices.Contains(c.Common().Args, ssa.Value(mi)) || ix.rules.forCall(c.Common()) != nil {
+		if !ok || !slices.Contains(c.Common().Args, ssa.Value(mi)) || ix.rulesFor(c.Common()) != nil {
 			continue
 		}
 		if fn := c.Common().StaticCallee(); fn == nil || fn.Blocks == nil {
@@ -184,6 +188,9 @@ func (ix *index) noteDecoded(mi *ssa.MakeInterface) {
 		}
 	}
 }
+
+// rulesFor returns the rules that recognise the function a call calls.
+func (ix *index) rulesFor(cc *ssa.CallCommon) []*rule { return ix.rules.forCall(cc, ix.ifaces) }
 
 // implements reports whether fn belongs to a recognised package or one
 // below it (channel/natsbus below channel): the abstraction a recognizer
@@ -217,8 +224,10 @@ func (ix *index) genericUses(fn *ssa.Function, add func(*ssa.Function)) {
 	for _, b := range fn.Blocks {
 		for _, instr := range b.Instrs {
 			if c, ok := instr.(ssa.CallInstruction); ok {
-				if r := ix.rules.forCall(c.Common()); r != nil && r.Role != "" {
-					ix.uses = append(ix.uses, recognised{fn, c, r})
+				for _, r := range ix.rulesFor(c.Common()) {
+					if r.Role != "" {
+						ix.uses = append(ix.uses, recognised{fn, c, r})
+					}
 				}
 			}
 		}

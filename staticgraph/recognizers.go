@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"go/types"
 	"io/fs"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -53,22 +55,26 @@ type rule struct {
 // label names the rule in diagnostics: channel.NewPubClient.
 func (r *rule) label() string { return lastElem(r.pkg) + "." + r.Func }
 
-// rules indexes recognised functions by package path and Func.
-type rules map[string]*rule
+// rules indexes recognised functions by package path and Func. Every rule
+// naming a function applies (Router.AddHandler both subscribes and
+// publishes), in the order written.
+type rules map[string][]*rule
 
 // methodNames returns the names of the methods the rules recognise.
 func (rs rules) methodNames() map[string]bool {
 	m := map[string]bool{}
-	for _, r := range rs {
-		if _, name, ok := strings.Cut(r.Func, "."); ok {
-			m[name] = true
+	for _, list := range rs {
+		for _, r := range list {
+			if _, name, ok := strings.Cut(r.Func, "."); ok {
+				m[name] = true
+			}
 		}
 	}
 	return m
 }
 
-// forMethodOf returns the rule for method name of type t (or *t), or nil.
-func (rs rules) forMethodOf(t types.Type, name string) *rule {
+// forMethodOf returns the rules for method name of type t (or *t).
+func (rs rules) forMethodOf(t types.Type, name string) []*rule {
 	n := namedOf(t)
 	if n == nil || n.Obj().Pkg() == nil {
 		return nil
@@ -76,15 +82,26 @@ func (rs rules) forMethodOf(t types.Type, name string) *rule {
 	return rs[n.Obj().Pkg().Path()+" "+n.Obj().Name()+"."+name]
 }
 
-func compileRules(recs []config.Recognizer) (rules, error) {
+// compileRules indexes builtin and then user rules. A user's rules for a
+// function replace the built-in ones for it; rules of one source naming
+// the same function all apply.
+func compileRules(builtin, user []config.Recognizer) (rules, error) {
 	rs := rules{}
-	for i := range recs {
-		rec := &recs[i]
-		if err := rec.Validate(); err != nil {
-			return nil, err
-		}
-		for _, f := range rec.Functions {
-			rs[rec.Package+" "+f.Func] = &rule{FuncRule: f, pkg: rec.Package, system: rec.System}
+	for src, recs := range [][]config.Recognizer{builtin, user} {
+		replaced := map[string]bool{}
+		for i := range recs {
+			rec := &recs[i]
+			if err := rec.Validate(); err != nil {
+				return nil, err
+			}
+			for _, f := range rec.Functions {
+				k := rec.Package + " " + f.Func
+				if src == 1 && !replaced[k] {
+					replaced[k] = true
+					rs[k] = nil
+				}
+				rs[k] = append(rs[k], &rule{FuncRule: f, pkg: rec.Package, system: rec.System})
+			}
 		}
 	}
 	return rs, nil
@@ -96,22 +113,76 @@ func compileRules(recs []config.Recognizer) (rules, error) {
 // and what they make matters only where it reaches a messaging API.
 func (rs rules) packages() map[string]bool {
 	m := map[string]bool{}
-	for _, r := range rs {
-		if r.Makes != config.MakesSetting && r.Makes != config.MakesPayload {
-			m[r.pkg] = true
+	for _, list := range rs {
+		for _, r := range list {
+			if r.Makes != config.MakesSetting && r.Makes != config.MakesPayload {
+				m[r.pkg] = true
+			}
 		}
 	}
 	return m
 }
 
-// forCall returns the rule for the function or method a call calls, or nil.
-// Instances of generic functions and methods are looked up by their origin;
-// an interface method call by the interface's name.
-func (rs rules) forCall(cc *ssa.CallCommon) *rule {
+// maker returns the rule among rs that makes something, or nil.
+func maker(rs []*rule) *rule {
+	for _, r := range rs {
+		if r.Makes != "" {
+			return r
+		}
+	}
+	return nil
+}
+
+// ifaceRule is the rules for one method of an interface type, which also
+// apply to calls of that method on any type implementing the interface
+// (E7): Subscribe on a *gochannel.GoChannel is message.Subscriber's.
+type ifaceRule struct {
+	iface *types.Interface
+	rules []*rule
+}
+
+// ifaceRules finds, among the rules, those naming a method of an
+// interface type of a package the program has, by method name.
+func (rs rules) ifaceRules(prog *ssa.Program) map[string][]ifaceRule {
+	out := map[string][]ifaceRule{}
+	for _, k := range slices.Sorted(maps.Keys(rs)) {
+		pkg, fn, _ := strings.Cut(k, " ")
+		typ, method, ok := strings.Cut(fn, ".")
+		if !ok {
+			continue
+		}
+		p := prog.ImportedPackage(pkg)
+		if p == nil {
+			continue
+		}
+		tn, _ := p.Pkg.Scope().Lookup(typ).(*types.TypeName)
+		if tn == nil {
+			continue
+		}
+		if it, ok := tn.Type().Underlying().(*types.Interface); ok {
+			out[method] = append(out[method], ifaceRule{it, rs[k]})
+		}
+	}
+	return out
+}
+
+// forCall returns the rules for the function or method a call calls.
+// Instances of generic functions and methods are looked up by their
+// origin; an interface method call by the interface that declares the
+// method, then by the receiver's interface; a concrete method with no
+// rule of its own by each rule's interface it implements (ifaces).
+func (rs rules) forCall(cc *ssa.CallCommon, ifaces map[string][]ifaceRule) []*rule {
 	if len(rs) == 0 {
 		return nil
 	}
 	if cc.IsInvoke() {
+		if recv := cc.Method.Signature().Recv(); recv != nil {
+			if n := namedOf(recv.Type()); n != nil && n.Obj().Pkg() != nil {
+				if r := rs[n.Obj().Pkg().Path()+" "+n.Obj().Name()+"."+cc.Method.Name()]; r != nil {
+					return r
+				}
+			}
+		}
 		n := namedOf(cc.Value.Type())
 		if n == nil || n.Obj().Pkg() == nil {
 			return nil
@@ -131,14 +202,24 @@ func (rs rules) forCall(cc *ssa.CallCommon) *rule {
 	}
 	obj = obj.Origin()
 	sig := obj.Signature()
-	if recv := sig.Recv(); recv != nil {
-		n := namedOf(recv.Type())
-		if n == nil {
-			return nil
-		}
-		return rs[obj.Pkg().Path()+" "+n.Obj().Name()+"."+obj.Name()]
+	recv := sig.Recv()
+	if recv == nil {
+		return rs[obj.Pkg().Path()+" "+obj.Name()]
 	}
-	return rs[obj.Pkg().Path()+" "+obj.Name()]
+	n := namedOf(recv.Type())
+	if n == nil {
+		return nil
+	}
+	if r := rs[obj.Pkg().Path()+" "+n.Obj().Name()+"."+obj.Name()]; r != nil {
+		return r
+	}
+	var out []*rule
+	for _, ir := range ifaces[obj.Name()] {
+		if types.Implements(recv.Type(), ir.iface) || types.Implements(types.NewPointer(n), ir.iface) {
+			out = append(out, ir.rules...)
+		}
+	}
+	return out
 }
 
 // isWrapper reports whether fn is a wrapper the compiler made for a method
