@@ -55,6 +55,12 @@ const (
 	MakesPayload = "payload"
 )
 
+// Where a Role rule's endpoints are, for FuncRule.At.
+const (
+	AtCall = "call"
+	AtSend = "send"
+)
+
 // Kinds of setting, for FuncRule.Setting: the word an unresolved entry's
 // reason uses.
 var settings = []string{"environment", "flag", "config"}
@@ -83,6 +89,10 @@ type FuncRule struct {
 	Message *Source `yaml:"message"`
 	// Reply is where a request/reply endpoint's reply type comes from.
 	Reply *Source `yaml:"reply"`
+	// At says where the endpoints of a Role rule are: AtCall (the
+	// default), or AtSend: each send on the Go channel the call returns
+	// (sarama's producer.Input() <- msg), its properties from Sent sources.
+	At string `yaml:"at"`
 	// Setting (Makes: setting) says where the value comes from:
 	// environment, flag or config.
 	Setting string `yaml:"setting"`
@@ -94,7 +104,8 @@ type FuncRule struct {
 }
 
 // Source says where a property of a call comes from. Exactly one of Arg,
-// TypeArg, Receiver and Value is set; Field may refine Arg or Receiver.
+// TypeArg, Receiver, Sent and Value is set; Field may refine Arg, Receiver
+// or Sent, and Made Arg or Sent.
 type Source struct {
 	// Arg is the index of the call's argument (the receiver not counted).
 	// For Message and Reply it means the argument's type, as passed before
@@ -111,6 +122,9 @@ type Source struct {
 	Field string `yaml:"field"`
 	// Value is a fixed value.
 	Value string `yaml:"value"`
+	// Sent (a rule with At: send) is the value sent, refined by Field and
+	// Made like an argument.
+	Sent bool `yaml:"sent"`
 	// Made, with Arg (and Field), takes the property of the same name
 	// from what the argument was made with by a Makes rule, through
 	// variables, fields and conversions (sarama.ByteEncoder(b)); nothing
@@ -177,6 +191,15 @@ func (f *FuncRule) validate() error {
 			return fmt.Errorf("an endpoint rule needs channel")
 		}
 	}
+	switch f.At {
+	case "", AtCall:
+	case AtSend:
+		if f.Role == "" {
+			return fmt.Errorf("at: send needs role")
+		}
+	default:
+		return fmt.Errorf("at must be %q or %q", AtCall, AtSend)
+	}
 	if f.Makes == "" && f.Role == "" {
 		return fmt.Errorf("a rule needs makes or role")
 	}
@@ -223,14 +246,17 @@ func (s *Source) validate(typeOK, isMethod bool) error {
 	if s.Value != "" {
 		n++
 	}
+	if s.Sent {
+		n++
+	}
 	if n != 1 {
-		return fmt.Errorf("exactly one of arg, type_arg, receiver, value")
+		return fmt.Errorf("exactly one of arg, type_arg, receiver, sent, value")
 	}
-	if s.Made && s.Arg == nil {
-		return fmt.Errorf("made needs arg")
+	if s.Made && s.Arg == nil && !s.Sent {
+		return fmt.Errorf("made needs arg or sent")
 	}
-	if s.Field != "" && s.Arg == nil && !s.Receiver {
-		return fmt.Errorf("field needs arg or receiver")
+	if s.Field != "" && s.Arg == nil && !s.Receiver && !s.Sent {
+		return fmt.Errorf("field needs arg, receiver or sent")
 	}
 	if s.Else != nil {
 		if err := s.Else.validate(typeOK, isMethod); err != nil {

@@ -178,7 +178,7 @@ func (a *analysis) useWith(u recognised, recvs []*val) {
 	cc := u.call.Common()
 	var tuples []*val
 	for _, r := range recvs {
-		props := a.ev.props(u.rule, cc, u.call.Pos(), r)
+		props := a.ev.props(u.rule, cc, u.call.Pos(), r, u.sent)
 		if r != nil {
 			props[propReceiver] = []*val{r}
 		}
@@ -256,7 +256,7 @@ func (a *analysis) dynamicUse(u recognised) {
 		}
 	}
 	for _, r := range slices.SortedFunc(maps.Keys(byRule), func(x, y *rule) int { return cmp.Compare(x.Func, y.Func) }) {
-		a.useWith(recognised{u.fn, u.call, r}, byRule[r])
+		a.useWith(recognised{fn: u.fn, call: u.call, rule: r}, byRule[r])
 	}
 }
 
@@ -317,6 +317,9 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 // inside a wrapper the compiler made (a method value such as pub.Publish
 // passed as a function), where the wrapper is made.
 func (a *analysis) usePositions(u recognised) []token.Pos {
+	if u.send != nil {
+		return []token.Pos{u.send.Pos()}
+	}
 	if u.call.Pos().IsValid() {
 		return []token.Pos{u.call.Pos()}
 	}

@@ -271,7 +271,7 @@ func (e *evaluator) make(r *rule, c *ssa.Call) []*val {
 	if r.Makes == "service" {
 		k = kService
 	}
-	props := e.props(r, c.Common(), c.Pos(), nil)
+	props := e.props(r, c.Common(), c.Pos(), nil, nil)
 	return product(&val{kind: k, pos: c.Pos(), site: c, rule: r}, props)
 }
 
@@ -296,8 +296,9 @@ func (e *evaluator) setting(r *rule, cc *ssa.CallCommon, pos token.Pos) *val {
 }
 
 // props evaluates every source a rule names; recv, when not nil, is the
-// one receiver value the properties it gives are taken from.
-func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos, recv *val) map[string][]*val {
+// one receiver value the properties it gives are taken from; sent is the
+// value sent, for a rule whose endpoints are channel sends.
+func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos, recv *val, sent ssa.Value) map[string][]*val {
 	props := map[string][]*val{}
 	for _, p := range []struct {
 		name string
@@ -307,7 +308,7 @@ func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos, recv *val)
 		{propMessage, r.Message}, {propReply, r.Reply},
 	} {
 		if p.src != nil {
-			props[p.name] = e.source(p.name, p.src, cc, pos, recv)
+			props[p.name] = e.source(p.name, p.src, cc, pos, recv, sent)
 		}
 	}
 	return props
@@ -333,17 +334,30 @@ func product(proto *val, props map[string][]*val) []*val {
 
 // source evaluates where a rule says a property comes from, and where its
 // Else says when that gives nothing known.
-func (e *evaluator) source(prop string, src *config.Source, cc *ssa.CallCommon, pos token.Pos, recv *val) []*val {
-	out := e.source1(prop, src, cc, pos, recv)
+func (e *evaluator) source(prop string, src *config.Source, cc *ssa.CallCommon, pos token.Pos, recv *val, sent ssa.Value) []*val {
+	out := e.source1(prop, src, cc, pos, recv, sent)
 	if src.Else != nil && !slices.ContainsFunc(out, func(v *val) bool { return v.kind != kUnknown }) {
-		return e.source(prop, src.Else, cc, pos, recv)
+		return e.source(prop, src.Else, cc, pos, recv, sent)
 	}
 	return out
 }
 
-func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon, pos token.Pos, recv *val) []*val {
+func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon, pos token.Pos, recv *val, sent ssa.Value) []*val {
 	isType := prop == propMessage || prop == propReply
 	switch {
+	case src.Sent:
+		if sent == nil {
+			return []*val{unknown(pos, "no value sent")}
+		}
+		switch {
+		case src.Made:
+			return e.made(prop, src, sent, false, pos)
+		case src.Field != "":
+			return e.fieldOf(sent, src.Field, pos)
+		case isType:
+			return []*val{typeVal(typeName(peel(sent).Type()))}
+		}
+		return e.open(sent)
 	case src.Value != "":
 		if isType {
 			return []*val{typeVal(src.Value)}

@@ -40,11 +40,14 @@ type index struct {
 	methods typeutil.Map // types.Type -> []*ssa.Function, the methods of a type converted to an interface
 }
 
-// recognised is a call that a rule recognised.
+// recognised is a call that a rule recognised; for a rule whose
+// endpoints are sends, a send on the channel the call returns.
 type recognised struct {
 	fn   *ssa.Function
 	call ssa.CallInstruction
 	rule *rule
+	send *ssa.Send // the send, for a rule with at: send
+	sent ssa.Value // the value it sends
 }
 
 func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
@@ -133,14 +136,14 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 					// calls of the APIs it is built on are not uses.
 					rs = nil
 				} else if rs == nil && cc.IsInvoke() && ix.methodNames[cc.Method.Name()] {
-					ix.dynamic = append(ix.dynamic, recognised{fn, in, nil})
+					ix.dynamic = append(ix.dynamic, recognised{fn: fn, call: in})
 				}
 				for _, r := range rs {
-					if r.Role != "" {
-						ix.uses = append(ix.uses, recognised{fn, in, r})
+					if r.Role != "" && r.At != config.AtSend {
+						ix.uses = append(ix.uses, recognised{fn: fn, call: in, rule: r})
 					}
 					if _, ok := in.(*ssa.Call); ok && r.Makes == config.MakesClient {
-						ix.makes = append(ix.makes, recognised{fn, in, r})
+						ix.makes = append(ix.makes, recognised{fn: fn, call: in, rule: r})
 					}
 				}
 			case *ssa.MakeInterface:
@@ -148,6 +151,15 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 					edge(g)
 				}
 				ix.noteDecoded(in)
+			case *ssa.Send:
+				// producer.Input() <- msg: the send is the endpoint.
+				if c, ok := in.Chan.(*ssa.Call); ok && !ix.implements(fn) {
+					for _, r := range ix.rulesFor(c.Common()) {
+						if r.Role != "" && r.At == config.AtSend {
+							ix.uses = append(ix.uses, recognised{fn: fn, call: c, rule: r, send: in, sent: in.X})
+						}
+					}
+				}
 			case *ssa.MakeClosure:
 				g := in.Fn.(*ssa.Function)
 				ix.closures[g] = append(ix.closures[g], in)
@@ -225,8 +237,8 @@ func (ix *index) genericUses(fn *ssa.Function, add func(*ssa.Function)) {
 		for _, instr := range b.Instrs {
 			if c, ok := instr.(ssa.CallInstruction); ok {
 				for _, r := range ix.rulesFor(c.Common()) {
-					if r.Role != "" {
-						ix.uses = append(ix.uses, recognised{fn, c, r})
+					if r.Role != "" && r.At != config.AtSend {
+						ix.uses = append(ix.uses, recognised{fn: fn, call: c, rule: r})
 					}
 				}
 			}
