@@ -177,12 +177,14 @@ func (a *analysis) use(u recognised) {
 func (a *analysis) useWith(u recognised, recvs []*val) {
 	cc := u.call.Common()
 	var tuples []*val
-	for _, r := range recvs {
-		props := a.ev.props(u.rule, cc, u.call.Pos(), r, u.sent)
-		if r != nil {
-			props[propReceiver] = []*val{r}
+	for _, at := range a.sitesOf(u) {
+		for _, r := range recvs {
+			props := a.ev.props(u.rule, cc, u.call.Pos(), r, at)
+			if r != nil {
+				props[propReceiver] = []*val{r}
+			}
+			tuples = append(tuples, product(&val{kind: kClient, pos: u.call.Pos()}, props)...)
 		}
-		tuples = append(tuples, product(&val{kind: kClient, pos: u.call.Pos()}, props)...)
 	}
 	var xs []expanded
 	for _, t := range capVals(tuples) {
@@ -233,6 +235,39 @@ func (a *analysis) useWith(u recognised, recvs []*val) {
 			}
 		}
 	}
+}
+
+// sitesOf splits a use whose rule reads a variadic argument given as a
+// list (WriteMessages(ctx, m1, m2)) into one use per element, so that each
+// element's channel goes with its own message type (E3).
+func (a *analysis) sitesOf(u recognised) []useSite {
+	cc := u.call.Common()
+	n := 0
+	var walk func(s *config.Source)
+	walk = func(s *config.Source) {
+		if s == nil {
+			return
+		}
+		if s.Arg != nil && isVariadicArg(cc, *s.Arg) {
+			if args := callArgs(cc); *s.Arg < len(args) {
+				if elems, ok := sliceElems(args[*s.Arg]); ok {
+					n = max(n, len(elems))
+				}
+			}
+		}
+		walk(s.Else)
+	}
+	for _, s := range []*config.Source{u.rule.Channel, u.rule.Message, u.rule.Reply} {
+		walk(s)
+	}
+	if n < 2 {
+		return []useSite{{sent: u.sent}}
+	}
+	out := make([]useSite, n)
+	for i := range out {
+		out[i] = useSite{sent: u.sent, elem: i, one: true}
+	}
+	return out
 }
 
 // dynamicUse handles a call of an interface method that a rule names for
@@ -414,6 +449,12 @@ func (a *analysis) unused() {
 // or of the call itself.
 func (a *analysis) channelExpr(u recognised, recv *val) (string, topology.Evidence) {
 	src := u.rule.Channel
+	// A source that gave nothing (a Writer with no Topic) gave way to its
+	// else: the expression is the else's.
+	for src.Else != nil && !slices.ContainsFunc(a.ev.source1(propChannel, src, u.call.Common(), u.call.Pos(), recv, useSite{sent: u.sent}),
+		func(v *val) bool { return !v.empty() }) {
+		src = src.Else
+	}
 	if src.Receiver && recv != nil && recv.kind == kClient {
 		if e, at := a.argExpr(recv.site, recv.rule.Channel); e != "" {
 			return e, at

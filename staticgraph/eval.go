@@ -271,7 +271,7 @@ func (e *evaluator) make(r *rule, c *ssa.Call) []*val {
 	if r.Makes == "service" {
 		k = kService
 	}
-	props := e.props(r, c.Common(), c.Pos(), nil, nil)
+	props := e.props(r, c.Common(), c.Pos(), nil, useSite{})
 	return product(&val{kind: k, pos: c.Pos(), site: c, rule: r}, props)
 }
 
@@ -296,9 +296,9 @@ func (e *evaluator) setting(r *rule, cc *ssa.CallCommon, pos token.Pos) *val {
 }
 
 // props evaluates every source a rule names; recv, when not nil, is the
-// one receiver value the properties it gives are taken from; sent is the
-// value sent, for a rule whose endpoints are channel sends.
-func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos, recv *val, sent ssa.Value) map[string][]*val {
+// one receiver value the properties it gives are taken from; at says
+// which value was sent, or which element of a variadic argument is meant.
+func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos, recv *val, at useSite) map[string][]*val {
 	props := map[string][]*val{}
 	for _, p := range []struct {
 		name string
@@ -308,7 +308,7 @@ func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos, recv *val,
 		{propMessage, r.Message}, {propReply, r.Reply},
 	} {
 		if p.src != nil {
-			props[p.name] = e.source(p.name, p.src, cc, pos, recv, sent)
+			props[p.name] = e.source(p.name, p.src, cc, pos, recv, at)
 		}
 	}
 	return props
@@ -334,24 +334,47 @@ func product(proto *val, props map[string][]*val) []*val {
 
 // source evaluates where a rule says a property comes from, and where its
 // Else says when that gives nothing known.
-func (e *evaluator) source(prop string, src *config.Source, cc *ssa.CallCommon, pos token.Pos, recv *val, sent ssa.Value) []*val {
-	out := e.source1(prop, src, cc, pos, recv, sent)
-	if src.Else != nil && !slices.ContainsFunc(out, func(v *val) bool { return v.kind != kUnknown }) {
-		return e.source(prop, src.Else, cc, pos, recv, sent)
+// useSite narrows a use: the value a send sends, and for a variadic
+// argument given element by element, the one element meant (so that each
+// Message's topic stays with its own Value).
+type useSite struct {
+	sent ssa.Value
+	elem int
+	one  bool
+}
+
+// pick returns the elements at means.
+func (at useSite) pick(elems []ssa.Value) []ssa.Value {
+	if !at.one {
+		return elems
+	}
+	if at.elem < len(elems) {
+		return elems[at.elem : at.elem+1]
+	}
+	return nil
+}
+
+// source evaluates where a rule says a property comes from, and where its
+// Else says when that gives nothing: a field never set, or set to "".
+func (e *evaluator) source(prop string, src *config.Source, cc *ssa.CallCommon, pos token.Pos, recv *val, at useSite) []*val {
+	out := e.source1(prop, src, cc, pos, recv, at)
+	if src.Else != nil && !slices.ContainsFunc(out, func(v *val) bool { return !v.empty() }) {
+		return e.source(prop, src.Else, cc, pos, recv, at)
 	}
 	return out
 }
 
-func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon, pos token.Pos, recv *val, sent ssa.Value) []*val {
+func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon, pos token.Pos, recv *val, at useSite) []*val {
 	isType := prop == propMessage || prop == propReply
 	switch {
 	case src.Sent:
+		sent := at.sent
 		if sent == nil {
 			return []*val{unknown(pos, "no value sent")}
 		}
 		switch {
 		case src.Made:
-			return e.made(prop, src, sent, false, pos)
+			return e.made(prop, src, sent, false, pos, at)
 		case src.Field != "":
 			return e.fieldOf(sent, src.Field, pos)
 		case isType:
@@ -380,13 +403,13 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 		}
 		a := args[*src.Arg]
 		if src.Made {
-			return e.made(prop, src, a, isVariadicArg(cc, *src.Arg), pos)
+			return e.made(prop, src, a, isVariadicArg(cc, *src.Arg), pos, at)
 		}
 		if src.Field != "" {
 			if elems, ok := sliceElems(a); ok && isVariadicArg(cc, *src.Arg) {
 				// ProduceSync(ctx, &Record{Topic: "a"}, &Record{Topic: "b"})
 				var out []*val
-				for _, x := range elems {
+				for _, x := range at.pick(elems) {
 					if x != nil {
 						out = append(out, e.fieldOf(x, src.Field, pos)...)
 					}
@@ -401,8 +424,10 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 		if isVariadicArg(cc, *src.Arg) {
 			// Each element is a value of its own: ConsumeTopics("a", "b").
 			var out []*val
-			for _, item := range e.varargs(a) {
-				out = append(out, item...)
+			for i, item := range e.varargs(a) {
+				if !at.one || i == at.elem {
+					out = append(out, item...)
+				}
 			}
 			if len(out) > 0 {
 				return out
@@ -432,11 +457,11 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 // made takes property prop from the values a (or each element of it when
 // it is a variadic tail, or its field) was made with by a rule. Values no
 // rule made give nothing: a message type is left empty, never guessed.
-func (e *evaluator) made(prop string, src *config.Source, a ssa.Value, variadic bool, pos token.Pos) []*val {
+func (e *evaluator) made(prop string, src *config.Source, a ssa.Value, variadic bool, pos token.Pos, at useSite) []*val {
 	items := []ssa.Value{a}
 	if elems, ok := sliceElems(a); ok && variadic {
 		items = nil
-		for _, x := range elems {
+		for _, x := range at.pick(elems) {
 			if x != nil {
 				items = append(items, x)
 			}
@@ -537,27 +562,22 @@ func (e *evaluator) allocField(alloc *ssa.Alloc, idx int, pos token.Pos) []*val 
 		}
 	}
 	if len(out) == 0 {
-		return []*val{unknown(pos, "field "+name+" is not set")}
+		return []*val{unset(pos, "field "+name+" is not set")}
 	}
 	return out
 }
 
 // filledBy returns the call a local variable is handed to as an interface
-// value (the any of a decoder), or by address to a function whose body is
-// not analysed: the call that may fill it with data from outside.
+// value (the any of a decoder such as json.Unmarshal): the call that may
+// fill it with data from outside.
 func (e *evaluator) filledBy(a *ssa.Alloc) ssa.CallInstruction {
 	for _, r := range *a.Referrers() {
-		switch r := r.(type) {
-		case *ssa.MakeInterface:
-			for _, r2 := range *r.Referrers() {
-				if c, ok := r2.(ssa.CallInstruction); ok && e.ix.rulesFor(c.Common()) == nil {
+		if mi, ok := r.(*ssa.MakeInterface); ok {
+			for _, r2 := range *mi.Referrers() {
+				if c, ok := r2.(ssa.CallInstruction); ok && e.ix.rulesFor(c.Common()) == nil &&
+					slices.Contains(c.Common().Args, ssa.Value(mi)) {
 					return c
 				}
-			}
-		case ssa.CallInstruction:
-			fn := r.Common().StaticCallee()
-			if slices.Contains(r.Common().Args, ssa.Value(a)) && e.ix.rulesFor(r.Common()) == nil && (fn == nil || fn.Blocks == nil) {
-				return r
 			}
 		}
 	}
@@ -585,7 +605,7 @@ func (e *evaluator) fieldLoad(t types.Type, i int, pos token.Pos) []*val {
 		}
 	}
 	if len(out) == 0 {
-		return []*val{unknown(pos, "field "+f.v.Name()+" is never set by reachable code")}
+		return []*val{unset(pos, "field "+f.v.Name()+" is never set by reachable code")}
 	}
 	return out
 }

@@ -21,8 +21,7 @@ import (
 // only shrinks.
 var libsPending = map[string]string{
 	"grpc":      "needs E12 (serve per implemented method) and E13 (evidence out of generated code, unused clients)",
-	"kafkago":   "needs E3/E4 (Messages without a Writer topic, GroupTopics); a Writer behind a caller's interface is not traced",
-	"nats":      "needs E9 (serve_if_calls), E10 (wildcards), E3/E4 (FilterSubjects)",
+	"nats":      "needs E9 (serve_if_calls) and E10 (wildcards)",
 	"watermill": "needs E8 (cqrs topics from generate-topic functions)",
 }
 

@@ -27,6 +27,7 @@ type val struct {
 	// flag) and its visible defaults, the candidates.
 	setting string
 	cands   []string
+	unset   bool      // kUnknown: a field never set, which a source's else replaces
 	pos     token.Pos // kUnknown: where; kService, kClient: the making call
 
 	param int // kParam: index into the traced function's Params
@@ -85,6 +86,21 @@ func constVal(c constant.Value) *val {
 
 func unknown(pos token.Pos, format string) *val {
 	return &val{kind: kUnknown, reason: format, pos: pos}
+}
+
+func unset(pos token.Pos, reason string) *val {
+	v := unknown(pos, reason)
+	v.unset = true
+	return v
+}
+
+// empty reports whether v gives nothing: a field never set, or "".
+func (v *val) empty() bool {
+	if v.kind == kUnknown {
+		return v.unset
+	}
+	n, _, ok := v.name()
+	return ok && n == ""
 }
 
 func paramVal(i int) *val { return &val{kind: kParam, param: i} }
