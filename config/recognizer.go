@@ -37,6 +37,10 @@ type Recognizer struct {
 	// System names the messaging system (kafka, nats, ...) of every endpoint
 	// found through this recognizer; empty when the API is transport-neutral.
 	System string `yaml:"system"`
+	// Wildcards names the subject wildcard syntax of the system: "nats"
+	// makes a constant channel with a token '*' or a final token '>' a
+	// pattern endpoint, kept as written.
+	Wildcards string `yaml:"wildcards"`
 	// Functions are the recognised functions and methods.
 	Functions []FuncRule `yaml:"functions"`
 }
@@ -89,6 +93,13 @@ type FuncRule struct {
 	Message *Source `yaml:"message"`
 	// Reply is where a request/reply endpoint's reply type comes from.
 	Reply *Source `yaml:"reply"`
+	// Handler is the argument that handles what a subscription receives
+	// (a function, method value or closure), for ServeIfCalls.
+	Handler *Source `yaml:"handler"`
+	// ServeIfCalls lists methods of the same package ("Type.Method"): if
+	// the handler, or a function it calls, calls one of them, the endpoint
+	// serves (a NATS subscription that responds is a server).
+	ServeIfCalls []string `yaml:"serve_if_calls"`
 	// At says where the endpoints of a Role rule are: AtCall (the
 	// default), or AtSend: each send on the Go channel the call returns
 	// (sarama's producer.Input() <- msg), its properties from Sent sources.
@@ -144,6 +155,9 @@ func (r *Recognizer) Validate() error {
 	if r.Package == "" {
 		return fmt.Errorf("recognizer: package is required")
 	}
+	if r.Wildcards != "" && r.Wildcards != "nats" {
+		return fmt.Errorf("recognizer %s: wildcards must be \"nats\"", r.Package)
+	}
 	for i, f := range r.Functions {
 		if err := f.validate(); err != nil {
 			return fmt.Errorf("recognizer %s: functions[%d] (%s): %w", r.Package, i, f.Func, err)
@@ -189,6 +203,14 @@ func (f *FuncRule) validate() error {
 		}
 		if f.Channel == nil {
 			return fmt.Errorf("an endpoint rule needs channel")
+		}
+	}
+	if len(f.ServeIfCalls) > 0 && (f.Role == "" || f.Handler == nil || f.Handler.Arg == nil) {
+		return fmt.Errorf("serve_if_calls needs role and handler: {arg: n}")
+	}
+	for _, m := range f.ServeIfCalls {
+		if strings.Count(m, ".") != 1 {
+			return fmt.Errorf("serve_if_calls: %q must be Type.Method", m)
 		}
 	}
 	switch f.At {

@@ -167,6 +167,9 @@ func (a *analysis) use(u recognised) {
 	if r := receiver(cc); r != nil {
 		recvs = a.ev.open(r)
 	}
+	if u.rule.serving != nil && a.serves(u) {
+		u.rule = u.rule.serving
+	}
 	a.useWith(u, recvs)
 }
 
@@ -235,6 +238,85 @@ func (a *analysis) useWith(u recognised, recvs []*val) {
 			}
 		}
 	}
+}
+
+// natsWildcard reports whether a NATS subject has a token '*' or ends in
+// the token '>'.
+func natsWildcard(subject string) bool {
+	tokens := strings.Split(subject, ".")
+	return slices.Contains(tokens, "*") || tokens[len(tokens)-1] == ">"
+}
+
+// serves reports whether the handler a use's rule names calls, itself or
+// through the functions it calls, one of the rule's ServeIfCalls methods.
+func (a *analysis) serves(u recognised) bool {
+	args := callArgs(u.call.Common())
+	if *u.rule.Handler.Arg >= len(args) {
+		return false
+	}
+	want := map[string]bool{}
+	for _, m := range u.rule.ServeIfCalls {
+		want[u.rule.pkg+" "+m] = true
+	}
+	var stack []*ssa.Function
+	seen := map[*ssa.Function]bool{}
+	push := func(fn *ssa.Function) {
+		if fn != nil && !seen[fn] {
+			seen[fn] = true
+			stack = append(stack, fn)
+		}
+	}
+	h := peel(args[*u.rule.Handler.Arg])
+	for {
+		// func(*nats.Msg) to the named nats.MsgHandler
+		ct, ok := h.(*ssa.ChangeType)
+		if !ok {
+			break
+		}
+		h = ct.X
+	}
+	switch h := h.(type) {
+	case *ssa.Function:
+		push(h)
+	case *ssa.MakeClosure:
+		push(h.Fn.(*ssa.Function))
+	}
+	for len(stack) > 0 {
+		fn := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, b := range fn.Blocks {
+			for _, in := range b.Instrs {
+				if c, ok := in.(ssa.CallInstruction); ok && want[calleeKey(c.Common())] {
+					return true
+				}
+			}
+		}
+		for _, g := range a.ix.out[fn] {
+			push(g)
+		}
+	}
+	return false
+}
+
+// calleeKey names what a call calls as rules do: "pkg Type.Method" or
+// "pkg Func".
+func calleeKey(cc *ssa.CallCommon) string {
+	var obj *types.Func
+	if cc.IsInvoke() {
+		obj = cc.Method
+	} else if fn := cc.StaticCallee(); fn != nil {
+		obj, _ = fn.Object().(*types.Func)
+	}
+	if obj == nil || obj.Pkg() == nil {
+		return ""
+	}
+	if recv := obj.Signature().Recv(); recv != nil {
+		if n := namedOf(recv.Type()); n != nil {
+			return obj.Pkg().Path() + " " + n.Obj().Name() + "." + obj.Name()
+		}
+		return ""
+	}
+	return obj.Pkg().Path() + " " + obj.Name()
 }
 
 // sitesOf splits a use whose rule reads a variadic argument given as a
@@ -315,6 +397,9 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 	msg, reply := typeOf(p[propMessage]), typeOf(p[propReply])
 	ch := p[propChannel]
 	name, pattern, ok := ch.name()
+	if ok && !pattern && u.rule.wildcards == "nats" && natsWildcard(name) {
+		pattern = true
+	}
 	if !ok {
 		expr, ev := a.channelExpr(u, p[propReceiver])
 		reason := "channel name is not constant"

@@ -21,7 +21,6 @@ import (
 // only shrinks.
 var libsPending = map[string]string{
 	"grpc":      "needs E12 (serve per implemented method) and E13 (evidence out of generated code, unused clients)",
-	"nats":      "needs E9 (serve_if_calls) and E10 (wildcards)",
 	"watermill": "needs E8 (cqrs topics from generate-topic functions)",
 }
 

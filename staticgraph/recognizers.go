@@ -48,8 +48,10 @@ func Builtin() ([]config.Recognizer, error) {
 // rule is one recognised function, compiled for lookup.
 type rule struct {
 	config.FuncRule
-	pkg    string
-	system string
+	pkg       string
+	system    string
+	wildcards string
+	serving   *rule // the same rule with role serve, for ServeIfCalls
 }
 
 // label names the rule in diagnostics: channel.NewPubClient.
@@ -100,7 +102,13 @@ func compileRules(builtin, user []config.Recognizer) (rules, error) {
 					replaced[k] = true
 					rs[k] = nil
 				}
-				rs[k] = append(rs[k], &rule{FuncRule: f, pkg: rec.Package, system: rec.System})
+				r := &rule{FuncRule: f, pkg: rec.Package, system: rec.System, wildcards: rec.Wildcards}
+				if len(f.ServeIfCalls) > 0 {
+					s := *r
+					s.Role = "serve"
+					r.serving = &s
+				}
+				rs[k] = append(rs[k], r)
 			}
 		}
 	}
