@@ -133,6 +133,13 @@ type Source struct {
 	Field string `yaml:"field"`
 	// Value is a fixed value.
 	Value string `yaml:"value"`
+	// Call, with Arg or Receiver giving a function value (a func literal
+	// or named function kept in a config field), is the string that
+	// function returns with the fields of its one struct parameter bound:
+	// each key a field name, each value message_name (the endpoint's
+	// message type as package.Type, Watermill's FullyQualifiedStructName)
+	// or message_short_name (Type).
+	Call map[string]string `yaml:"call"`
 	// Sent (a rule with At: send) is the value sent, refined by Field and
 	// Made like an argument.
 	Sent bool `yaml:"sent"`
@@ -273,6 +280,14 @@ func (s *Source) validate(typeOK, isMethod bool) error {
 	}
 	if n != 1 {
 		return fmt.Errorf("exactly one of arg, type_arg, receiver, sent, value")
+	}
+	for k, v := range s.Call {
+		if v != "message_name" && v != "message_short_name" {
+			return fmt.Errorf("call: %s must be message_name or message_short_name", k)
+		}
+	}
+	if len(s.Call) > 0 && s.Arg == nil && !s.Receiver {
+		return fmt.Errorf("call needs arg or receiver")
 	}
 	if s.Made && s.Arg == nil && !s.Sent {
 		return fmt.Errorf("made needs arg or sent")

@@ -7,6 +7,7 @@ import (
 	"go/types"
 	"maps"
 	"slices"
+	"strings"
 
 	"golang.org/x/tools/go/ssa"
 
@@ -212,6 +213,10 @@ func (e *evaluator) eval(v ssa.Value) []*val {
 			}
 			return out
 		}
+	case *ssa.Function:
+		return []*val{{kind: kFunc, fn: v, pos: v.Pos()}}
+	case *ssa.MakeClosure:
+		return []*val{{kind: kFunc, fn: v.Fn.(*ssa.Function), pos: v.Pos()}}
 	case *ssa.Lookup:
 		return []*val{unknown(v.Pos(), "an element of a map")}
 	case *ssa.Index:
@@ -311,7 +316,106 @@ func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos, recv *val,
 			props[p.name] = e.source(p.name, p.src, cc, pos, recv, at)
 		}
 	}
+	if r.Channel != nil && len(r.Channel.Call) > 0 && r.Role != "" {
+		props[propChannel] = e.called(r.Channel.Call, props[propChannel], props[propMessage], pos)
+	}
 	return props
+}
+
+// called evaluates a Call source: the string each function value in fns
+// returns, its parameter's fields bound as call says, for each message
+// type the endpoint may have.
+func (e *evaluator) called(call map[string]string, fns, msgs []*val, pos token.Pos) []*val {
+	var out []*val
+	for _, f := range fns {
+		if f.kind != kFunc {
+			out = append(out, unknown(pos, "the topic function is not known"))
+			continue
+		}
+		for _, m := range msgs {
+			if m.kind != kType {
+				out = append(out, unknown(pos, "the message type is not known"))
+				continue
+			}
+			fields := map[string]string{}
+			for k, v := range call {
+				name := lastElem(m.typ) // Watermill's package.Type
+				if v == "message_short_name" {
+					name = name[strings.LastIndex(name, ".")+1:]
+				}
+				fields[k] = name
+			}
+			for _, b := range f.fn.Blocks {
+				if ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return); ok && len(ret.Results) > 0 {
+					out = append(out, e.generated(f.fn, ret.Results[0], fields)...)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// generated evaluates what a topic function returns, with the fields of
+// its one parameter bound; the rest is traced as any value.
+func (e *evaluator) generated(fn *ssa.Function, v ssa.Value, fields map[string]string) []*val {
+	// isParam: the parameter itself, or the local copy SSA reads a
+	// struct parameter's fields through.
+	isParam := func(x ssa.Value) bool {
+		if len(fn.Params) != 1 {
+			return false
+		}
+		if x == fn.Params[0] {
+			return true
+		}
+		if a, ok := x.(*ssa.Alloc); ok {
+			for _, r := range *a.Referrers() {
+				if st, ok := r.(*ssa.Store); ok && st.Addr == a && st.Val == fn.Params[0] {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	field := func(x ssa.Value, i int) []*val {
+		if !isParam(x) {
+			return nil
+		}
+		if st, ok := derefType(x.Type()).Underlying().(*types.Struct); ok {
+			if s, ok := fields[st.Field(i).Name()]; ok {
+				return []*val{litVal(s)}
+			}
+		}
+		return nil
+	}
+	switch v := v.(type) {
+	case *ssa.Field:
+		if out := field(v.X, v.Field); out != nil {
+			return out
+		}
+	case *ssa.UnOp:
+		if fa, ok := v.X.(*ssa.FieldAddr); ok && v.Op == token.MUL {
+			if out := field(fa.X, fa.Field); out != nil {
+				return out
+			}
+		}
+	case *ssa.BinOp:
+		if v.Op == token.ADD && isString(v.Type()) {
+			var out []*val
+			for _, x := range e.generated(fn, v.X, fields) {
+				for _, y := range e.generated(fn, v.Y, fields) {
+					out = append(out, concat(v.Pos(), x, y))
+				}
+			}
+			return out
+		}
+	case *ssa.Phi:
+		var out []*val
+		for _, x := range v.Edges {
+			out = append(out, e.generated(fn, x, fields)...)
+		}
+		return out
+	}
+	return e.resolve(v)
 }
 
 // product makes one value per combination of the properties' alternatives.
@@ -648,15 +752,16 @@ func (e *evaluator) load(p ssa.Value, pos token.Pos) []*val {
 		return []*val{unknown(pos, "an element of a slice or array")}
 	}
 	// A pointer a setting rule returns (flag.String): what it points to
-	// is the setting.
-	var settings []*val
+	// is the setting; a pointer to a client (a *cqrs.CommandBus whose
+	// methods take the value): the client.
+	var made []*val
 	for _, x := range e.open(p) {
-		if x.setting != "" {
-			settings = append(settings, x)
+		if x.setting != "" || x.kind == kClient || x.kind == kService {
+			made = append(made, x)
 		}
 	}
-	if len(settings) > 0 {
-		return settings
+	if len(made) > 0 {
+		return made
 	}
 	return []*val{unknown(pos, "loaded through a pointer ("+describe(p)+")")}
 }

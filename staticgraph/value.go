@@ -41,6 +41,8 @@ type val struct {
 	rule  *rule     // kService, kClient: the rule that recognised it
 
 	typ string // kType
+
+	fn *ssa.Function // kFunc
 }
 
 type kind uint8
@@ -53,6 +55,7 @@ const (
 	kService             // a value made by a service rule
 	kClient              // a value made by a client rule
 	kType                // a message type
+	kFunc                // a function value (a topic generator kept in a config)
 )
 
 // Property names shared by clients, services and endpoint rules.
@@ -309,6 +312,9 @@ func project(v *val, prop string) []*val {
 		if p, ok := v.props[prop]; ok {
 			return []*val{p}
 		}
+		if v.rule == nil {
+			return []*val{unknown(v.pos, "no "+prop)}
+		}
 		return []*val{unknown(v.pos, "the "+v.rule.label()+" recognizer gives no "+prop)}
 	case kParam, kProj:
 		return []*val{{kind: kProj, of: v, prop: prop}}
@@ -367,6 +373,8 @@ func (v *val) writeKey(b *strings.Builder) {
 		}
 	case kType:
 		b.WriteString(v.typ)
+	case kFunc:
+		fmt.Fprintf(b, "%p", v.fn)
 	}
 	b.WriteString(")")
 }
