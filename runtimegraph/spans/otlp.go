@@ -70,12 +70,21 @@ func readOTLPJSON(in *input, f *framer) error {
 			}
 		}
 	}, func(e elem) ([]*span, error) {
-		var rs tracepb.ResourceSpans
-		if err := protojsonOpts.Unmarshal(e.data, &rs); err != nil {
-			return nil, protojsonErr(in.name, e.at, err)
+		if out, ok := otlpFast(e.data); ok {
+			return out, nil
 		}
-		return resourceSpans(&rs, true, func() string { return in.name + ":" + e.at.String() })
+		return otlpProtojson(in.name, e)
 	})
+}
+
+// otlpProtojson decodes one OTLP/JSON ResourceSpans with protojson: the
+// reference for otlpFast, and its fallback.
+func otlpProtojson(name string, e elem) ([]*span, error) {
+	var rs tracepb.ResourceSpans
+	if err := protojsonOpts.Unmarshal(e.data, &rs); err != nil {
+		return nil, protojsonErr(name, e.at, err)
+	}
+	return resourceSpans(&rs, true, func() string { return name + ":" + e.at.String() })
 }
 
 // protojsonPos finds the position protojson gives in its errors (its

@@ -51,29 +51,52 @@ func readZipkin(in *input, f *framer) error {
 		}
 		return f.end()
 	}, func(e elem) ([]*span, error) {
-		switch e.data[0] {
-		case '{':
-			var z zipkinSpan
-			if err := json.Unmarshal(e.data, &z); err != nil {
-				return nil, valueErr(in.name, e.at, e.data, err)
-			}
-			return []*span{zipkinToSpan(&z)}, nil
-		case '[':
-			var trace []zipkinSpan
-			if err := json.Unmarshal(e.data, &trace); err != nil {
-				return nil, valueErr(in.name, e.at, e.data, err)
-			}
-			out := make([]*span, len(trace))
-			for i := range trace {
-				out[i] = zipkinToSpan(&trace[i])
-			}
+		if out, ok := zipkinFast(e.data); ok {
 			return out, nil
 		}
-		return nil, fmt.Errorf("%s:%s: want a Zipkin span or an array of spans, got %.20q", in.name, e.at, e.data)
+		return zipkinUnmarshal(in.name, e)
 	})
 }
 
-func zipkinToSpan(z *zipkinSpan) *span {
+// zipkinUnmarshal decodes one Zipkin span or trace array with
+// encoding/json: the reference for zipkinFast, and its fallback.
+func zipkinUnmarshal(name string, e elem) ([]*span, error) {
+	switch e.data[0] {
+	case '{':
+		var z zipkinSpan
+		if err := json.Unmarshal(e.data, &z); err != nil {
+			return nil, valueErr(name, e.at, e.data, err)
+		}
+		return []*span{zipkinToSpan(&z, mapTags(z.Tags))}, nil
+	case '[':
+		var trace []zipkinSpan
+		if err := json.Unmarshal(e.data, &trace); err != nil {
+			return nil, valueErr(name, e.at, e.data, err)
+		}
+		out := make([]*span, len(trace))
+		for i := range trace {
+			out[i] = zipkinToSpan(&trace[i], mapTags(trace[i].Tags))
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%s:%s: want a Zipkin span or an array of spans, got %.20q", name, e.at, e.data)
+}
+
+// mapTags lists tags in the map's (random) order: input.add sorts them.
+func mapTags(m map[string]string) []kv {
+	if len(m) == 0 {
+		return nil
+	}
+	tags := make([]kv, 0, len(m))
+	for k, v := range m {
+		tags = append(tags, kv{k, v})
+	}
+	return tags
+}
+
+// zipkinToSpan converts a span; its tags (keys distinct) come apart from
+// z.Tags, which only encoding/json fills.
+func zipkinToSpan(z *zipkinSpan, tags []kv) *span {
 	s := &span{
 		trace:  normID(z.TraceID, 16),
 		id:     normID(z.ID, 16),
@@ -95,16 +118,13 @@ func zipkinToSpan(z *zipkinSpan) *span {
 	if z.Kind == "" && s.service != "" && s.remote != "" {
 		s.kind = kindClient
 	}
-	if len(z.Tags) > 0 {
-		s.attrs = make([]kv, 0, len(z.Tags))
-		for k, v := range z.Tags {
-			s.attrs = append(s.attrs, kv{k, v})
-		}
-	}
+	s.attrs = tags
 	// Zipkin marks an error by the presence of the "error" tag; its value
 	// is the message (often empty or "true").
-	if v, ok := z.Tags["error"]; ok {
-		s.err, s.errText = true, v
+	for _, t := range tags {
+		if t.k == "error" {
+			s.err, s.errText = true, t.v
+		}
 	}
 	statusTags(s)
 	return s

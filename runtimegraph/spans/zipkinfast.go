@@ -1,0 +1,150 @@
+package spans
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// zipkinFast decodes one Zipkin span or trace array (a readZipkin element)
+// without encoding/json's reflection, which is most of the Zipkin import's
+// time. It takes the fields of zipkinSpan by their exact names, strings,
+// plain JSON numbers and booleans, and skips other fields after checking
+// their syntax, as encoding/json ignores them.
+//
+// ok false means the value has something else (nulls, a field name
+// encoding/json would match by case folding, a field or tag given twice,
+// surrogate escapes, invalid UTF-8, non-ASCII or escaped names, bad
+// syntax): the caller then decodes it with encoding/json, which decides.
+// When ok is true the spans are those encoding/json's path gives, tags
+// aside in order (FuzzZipkinFastDiff checks it).
+func zipkinFast(data []byte) (out []*span, ok bool) {
+	s := scan{b: data}
+	switch s.peek() {
+	case '{':
+		sp, ok := zipkinSpanFast(&s)
+		if !ok || !s.end() {
+			return nil, false
+		}
+		return []*span{sp}, true
+	case '[':
+		ok := s.array(func() bool {
+			sp, ok := zipkinSpanFast(&s)
+			out = append(out, sp)
+			return ok
+		})
+		if !ok || !s.end() {
+			return nil, false
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// zipkinSpanKeys are zipkinSpan's JSON names, in their bit order.
+var zipkinSpanKeys = []string{
+	"traceId", "parentId", "id", "kind", "name", "timestamp", "duration",
+	"shared", "localEndpoint", "remoteEndpoint", "tags",
+}
+
+func zipkinSpanFast(s *scan) (*span, bool) {
+	var z zipkinSpan
+	var local, remote zipkinEndpoint
+	var tags []kv
+	var seen uint32
+	ok := s.object(func(key []byte) bool {
+		bit := -1
+		for i, k := range zipkinSpanKeys {
+			if string(key) == k {
+				bit = i
+				break
+			}
+		}
+		if bit < 0 {
+			return !foldsTo(key, zipkinSpanKeys) && s.skip(0)
+		}
+		if seen&(1<<bit) != 0 {
+			return false // encoding/json keeps the last; rare enough to leave to it
+		}
+		seen |= 1 << bit
+		var ok bool
+		switch bit {
+		case 0:
+			z.TraceID, ok = s.str()
+		case 1:
+			z.ParentID, ok = s.str()
+		case 2:
+			z.ID, ok = s.str()
+		case 3:
+			z.Kind, ok = s.str()
+		case 4:
+			z.Name, ok = s.str()
+		case 5:
+			var n []byte
+			n, ok = s.number()
+			z.Timestamp = json.Number(n)
+		case 6:
+			var n []byte
+			n, ok = s.number()
+			z.Duration = json.Number(n)
+		case 7:
+			z.Shared, ok = s.boolean()
+		case 8:
+			z.LocalEndpoint, ok = &local, zipkinEndpointFast(s, &local)
+		case 9:
+			z.RemoteEndpoint, ok = &remote, zipkinEndpointFast(s, &remote)
+		case 10:
+			tags, ok = zipkinTagsFast(s)
+		}
+		return ok
+	})
+	if !ok {
+		return nil, false
+	}
+	return zipkinToSpan(&z, tags), true
+}
+
+var zipkinEndpointKeys = []string{"serviceName"}
+
+func zipkinEndpointFast(s *scan, e *zipkinEndpoint) bool {
+	seen := false
+	return s.object(func(key []byte) bool {
+		if string(key) != "serviceName" {
+			return !foldsTo(key, zipkinEndpointKeys) && s.skip(0)
+		}
+		if seen {
+			return false
+		}
+		seen = true
+		var ok bool
+		e.ServiceName, ok = s.str()
+		return ok
+	})
+}
+
+// zipkinTagsFast reads the tags object: string values, distinct names.
+func zipkinTagsFast(s *scan) ([]kv, bool) {
+	var tags []kv
+	ok := s.object(func(key []byte) bool {
+		for _, t := range tags {
+			if t.k == string(key) {
+				return false
+			}
+		}
+		v, ok := s.str()
+		tags = append(tags, kv{string(key), v})
+		return ok
+	})
+	return tags, ok
+}
+
+// foldsTo reports whether encoding/json would match key to one of names
+// other than exactly (it matches names case-insensitively). key is ASCII
+// (scan.rawString), so EqualFold is its rule.
+func foldsTo(key []byte, names []string) bool {
+	for _, n := range names {
+		if strings.EqualFold(string(key), n) {
+			return true
+		}
+	}
+	return false
+}
