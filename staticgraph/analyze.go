@@ -110,6 +110,7 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 	}
 	progress("analysing calls", len(ix.uses), len(ix.uses))
 	a.unused()
+	a.unusedGenerated()
 	return &Result{Graph: a.graph(), Broken: l.broken}, nil
 }
 
@@ -386,10 +387,18 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 	}
 	var evidence []topology.Evidence
 	for _, pos := range a.usePositions(u) {
+		if a.ix.isGenerated(pos) {
+			// A call in generated code (a gRPC client's Invoke) is
+			// where the user's code calls into it (E13).
+			for _, c := range a.callersOutsideGenerated(u.fn, map[*ssa.Function]bool{}) {
+				evidence = append(evidence, a.evidence(c.Pos()))
+			}
+			continue
+		}
 		evidence = append(evidence, a.evidence(pos))
 	}
 	for _, s := range x.chain {
-		if s.Pos().IsValid() {
+		if s.Pos().IsValid() && !a.ix.isGenerated(s.Pos()) {
 			evidence = append(evidence, a.evidence(s.Pos()))
 		}
 	}
@@ -430,6 +439,46 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 			a.endpoints[k] = e
 		}
 		e.Evidence = append(e.Evidence, evidence...)
+	}
+}
+
+// callersOutsideGenerated returns where reachable code outside generated
+// files calls fn, directly, through an interface, or through other
+// generated functions.
+func (a *analysis) callersOutsideGenerated(fn *ssa.Function, seen map[*ssa.Function]bool) []ssa.CallInstruction {
+	if seen[fn] {
+		return nil
+	}
+	seen[fn] = true
+	var out []ssa.CallInstruction
+	for _, c := range append(slices.Clip(a.ix.sites[fn]), a.re.dispatch[fn]...) {
+		switch {
+		case !a.re.reachable(c.Parent()):
+		case a.ix.isGenerated(c.Pos()):
+			out = append(out, a.callersOutsideGenerated(c.Parent(), seen)...)
+		case c.Pos().IsValid():
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// unusedGenerated reports generated clients (NewRatesClient(conn)) that a
+// main builds and never calls a method of: no endpoint, a diagnostic at
+// the user's call.
+func (a *analysis) unusedGenerated() {
+	for _, lt := range a.ix.lazy {
+		for _, c := range a.callersOutsideGenerated(lt.maker, map[*ssa.Function]bool{}) {
+			used := false
+			for _, m := range a.re.mainsOf(c.Parent()) {
+				for _, meth := range lt.methods {
+					used = used || slices.Contains(a.re.mainsOf(meth), m)
+				}
+			}
+			if !used {
+				a.diag(c.Parent(), c.Pos(), fmt.Sprintf("client built by %s is never used by a call the analysis can trace: no endpoint", funcName(lt.maker)))
+			}
+		}
 	}
 }
 

@@ -1,7 +1,12 @@
 package staticgraph
 
 import (
+	"bytes"
+	"go/token"
 	"go/types"
+	"io"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -37,6 +42,15 @@ type index struct {
 	// outside data (json.Unmarshal(data, &o)): its fields are request data.
 	decoded typeutil.Map // types.Type -> ssa.CallInstruction
 
+	// lazy are the types of generated code (a gRPC client) converted to
+	// an interface: their methods are reached only where a reachable
+	// call invokes them, not by the conversion (E13). invokes lists each
+	// function's interface method calls, for that.
+	lazy      []*lazyType
+	lazySeen  map[types.Type]bool
+	invokes   map[*ssa.Function][]ssa.CallInstruction
+	generated map[string]bool // file name -> has the "Code generated" line
+
 	methods typeutil.Map // types.Type -> []*ssa.Function, the methods of a type converted to an interface
 }
 
@@ -63,6 +77,9 @@ func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
 		closures:     map[*ssa.Function][]*ssa.MakeClosure{},
 		fieldStores:  map[field][]*ssa.Store{},
 		globalStores: map[*ssa.Global][]*ssa.Store{},
+		lazySeen:     map[types.Type]bool{},
+		invokes:      map[*ssa.Function][]ssa.CallInstruction{},
+		generated:    map[string]bool{},
 	}
 	for _, p := range pkgs {
 		ix.hasSyntax[p.Pkg] = true
@@ -130,6 +147,9 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 				if g := cc.StaticCallee(); g != nil {
 					ix.sites[g] = append(ix.sites[g], in)
 				}
+				if cc.IsInvoke() {
+					ix.invokes[fn] = append(ix.invokes[fn], in)
+				}
 				rs := ix.rulesFor(cc)
 				if ix.implements(fn) {
 					// Inside a recognised API's own implementation,
@@ -147,6 +167,10 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 					}
 				}
 			case *ssa.MakeInterface:
+				if ix.isGenerated(fn.Pos()) && ix.noteLazy(fn, in.X.Type()) {
+					ix.noteDecoded(in)
+					continue
+				}
 				for _, g := range ix.methodsOf(in.X.Type()) {
 					edge(g)
 				}
@@ -175,6 +199,66 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 			}
 		}
 	}
+}
+
+// lazyType is a type of generated code converted to an interface by maker
+// (NewRatesClient), with its methods.
+type lazyType struct {
+	t       types.Type
+	maker   *ssa.Function
+	methods []*ssa.Function
+}
+
+// noteLazy records t, converted to an interface in the generated function
+// fn, as a lazy type when it is a pointer to a struct declared in a
+// generated file of the module; it reports whether it did.
+func (ix *index) noteLazy(fn *ssa.Function, t types.Type) bool {
+	n := namedOf(t)
+	if _, ok := t.(*types.Pointer); !ok || n == nil || n.TypeArgs().Len() > 0 || !ix.isGenerated(n.Obj().Pos()) {
+		return false
+	}
+	if _, ok := n.Underlying().(*types.Struct); !ok {
+		return false
+	}
+	if !ix.lazySeen[t] {
+		ix.lazySeen[t] = true
+		ix.lazy = append(ix.lazy, &lazyType{t: t, maker: fn, methods: ix.methodsOf(t)})
+	}
+	return true
+}
+
+// isGenerated reports whether pos is in a file with the standard
+// "// Code generated ... DO NOT EDIT." line.
+func (ix *index) isGenerated(pos token.Pos) bool {
+	if !pos.IsValid() {
+		return false
+	}
+	name := ix.prog.Fset.Position(pos).Filename
+	g, ok := ix.generated[name]
+	if !ok {
+		g = fileIsGenerated(name)
+		ix.generated[name] = g
+	}
+	return g
+}
+
+var generatedRE = regexp.MustCompile(`(?m)^// Code generated .* DO NOT EDIT\.$`)
+
+// fileIsGenerated reads the head of a file for the generated-code line,
+// which the convention puts before the package clause.
+func fileIsGenerated(name string) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if i := bytes.Index(head, []byte("\npackage ")); i >= 0 {
+		head = head[:i]
+	}
+	return generatedRE.Match(head)
 }
 
 // noteDecoded records the struct type a pointer converted to an interface

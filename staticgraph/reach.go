@@ -1,6 +1,8 @@
 package staticgraph
 
 import (
+	"go/types"
+
 	"golang.org/x/tools/go/ssa"
 )
 
@@ -13,10 +15,36 @@ import (
 type reach struct {
 	mains []*ssa.Package
 	by    map[*ssa.Function][]uint64 // bitset over mains
+	// dispatch lists, for each method of a lazy type (generated client
+	// code), the reachable interface calls that may call it.
+	dispatch map[*ssa.Function][]ssa.CallInstruction
 }
 
 func newReach(ix *index, pkgs []*ssa.Package, selected map[string]bool) *reach {
-	r := &reach{by: map[*ssa.Function][]uint64{}}
+	r := &reach{by: map[*ssa.Function][]uint64{}, dispatch: map[*ssa.Function][]ssa.CallInstruction{}}
+	// Which lazy methods each interface call may call: by name, then by
+	// the interface the receiver's type implements.
+	byName := map[string][]*ssa.Function{}
+	for _, lt := range ix.lazy {
+		for _, m := range lt.methods {
+			byName[m.Name()] = append(byName[m.Name()], m)
+		}
+	}
+	targets := func(c ssa.CallInstruction) []*ssa.Function {
+		cc := c.Common()
+		var out []*ssa.Function
+		it, ok := cc.Value.Type().Underlying().(*types.Interface)
+		if !ok {
+			return nil
+		}
+		for _, m := range byName[cc.Method.Name()] {
+			if recv := m.Signature.Recv(); recv != nil && types.Implements(recv.Type(), it) {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
+	dispatched := map[ssa.CallInstruction]bool{}
 	for _, p := range pkgs {
 		if p.Pkg.Name() == "main" && p.Func("main") != nil && selected[p.Pkg.Path()] {
 			r.mains = append(r.mains, p)
@@ -47,6 +75,15 @@ func newReach(ix *index, pkgs []*ssa.Package, selected map[string]bool) *reach {
 			stack = stack[:len(stack)-1]
 			for _, g := range ix.out[fn] {
 				visit(g)
+			}
+			for _, c := range ix.invokes[fn] {
+				for _, g := range targets(c) {
+					if !dispatched[c] {
+						r.dispatch[g] = append(r.dispatch[g], c)
+					}
+					visit(g)
+				}
+				dispatched[c] = true
 			}
 		}
 	}
