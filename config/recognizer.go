@@ -93,6 +93,14 @@ type FuncRule struct {
 	Message *Source `yaml:"message"`
 	// Reply is where a request/reply endpoint's reply type comes from.
 	Reply *Source `yaml:"reply"`
+	// Each (E12) is a slice in a package-level literal (a gRPC
+	// ServiceDesc's Methods) that the rule iterates: one endpoint per
+	// element, which sources name with each: true.
+	Each *Source `yaml:"each"`
+	// Implemented (E12), with Each, keeps only the elements whose Method
+	// the argument's dynamic type declares itself (not one promoted from
+	// an embedded type such as UnimplementedXServer).
+	Implemented *Source `yaml:"implemented"`
 	// Handler is the argument that handles what a subscription receives
 	// (a function, method value or closure), for ServeIfCalls.
 	Handler *Source `yaml:"handler"`
@@ -133,6 +141,17 @@ type Source struct {
 	Field string `yaml:"field"`
 	// Value is a fixed value.
 	Value string `yaml:"value"`
+	// Each is the current element of the rule's Each, refined by Field.
+	Each bool `yaml:"each"`
+	// Format, with Of, builds a channel from parts, each %s one of Of.
+	Format string   `yaml:"format"`
+	Of     []Source `yaml:"of"`
+	// Method, with Arg, is the method of the argument's dynamic type that
+	// the Method source names (a name); with Param or Result, for message
+	// and reply, that method's parameter or result type.
+	Method *Source `yaml:"method"`
+	Param  *int    `yaml:"param"`
+	Result *int    `yaml:"result"`
 	// Call, with Arg or Receiver giving a function value (a func literal
 	// or named function kept in a config field), is the string that
 	// function returns with the fields of its one struct parameter bound:
@@ -212,6 +231,12 @@ func (f *FuncRule) validate() error {
 			return fmt.Errorf("an endpoint rule needs channel")
 		}
 	}
+	if f.Each != nil && (f.Role == "" || f.Each.Arg == nil || f.Each.Field == "") {
+		return fmt.Errorf("each needs role and {arg: n, field: F}")
+	}
+	if f.Implemented != nil && (f.Each == nil || f.Implemented.Arg == nil || f.Implemented.Method == nil) {
+		return fmt.Errorf("implemented needs each and {arg: n, method: ...}")
+	}
 	if len(f.ServeIfCalls) > 0 && (f.Role == "" || f.Handler == nil || f.Handler.Arg == nil) {
 		return fmt.Errorf("serve_if_calls needs role and handler: {arg: n}")
 	}
@@ -238,7 +263,8 @@ func (f *FuncRule) validate() error {
 		src     *Source
 		typeArg bool
 	}{{"name", f.Name, false}, {"service", f.Service, false}, {"channel", f.Channel, false}, {"message", f.Message, true}, {"reply", f.Reply, true},
-		{"default", f.Default, false}, {"into", f.Into, false}} {
+		{"default", f.Default, false}, {"into", f.Into, false},
+		{"each", f.Each, false}, {"implemented", f.Implemented, false}} {
 		if s.src == nil {
 			continue
 		}
@@ -278,8 +304,30 @@ func (s *Source) validate(typeOK, isMethod bool) error {
 	if s.Sent {
 		n++
 	}
+	if s.Each {
+		n++
+	}
+	if s.Format != "" {
+		n++
+		for i := range s.Of {
+			if err := s.Of[i].validate(false, isMethod); err != nil {
+				return fmt.Errorf("of[%d]: %w", i, err)
+			}
+		}
+	}
 	if n != 1 {
-		return fmt.Errorf("exactly one of arg, type_arg, receiver, sent, value")
+		return fmt.Errorf("exactly one of arg, type_arg, receiver, sent, each, format, value")
+	}
+	if s.Method != nil {
+		if s.Arg == nil {
+			return fmt.Errorf("method needs arg")
+		}
+		if err := s.Method.validate(false, isMethod); err != nil {
+			return fmt.Errorf("method: %w", err)
+		}
+	}
+	if (s.Param != nil || s.Result != nil) && s.Method == nil {
+		return fmt.Errorf("param and result need method")
 	}
 	for k, v := range s.Call {
 		if v != "message_name" && v != "message_short_name" {
@@ -292,8 +340,8 @@ func (s *Source) validate(typeOK, isMethod bool) error {
 	if s.Made && s.Arg == nil && !s.Sent {
 		return fmt.Errorf("made needs arg or sent")
 	}
-	if s.Field != "" && s.Arg == nil && !s.Receiver && !s.Sent {
-		return fmt.Errorf("field needs arg, receiver or sent")
+	if s.Field != "" && s.Arg == nil && !s.Receiver && !s.Sent && !s.Each {
+		return fmt.Errorf("field needs arg, receiver, sent or each")
 	}
 	if s.Else != nil {
 		if err := s.Else.validate(typeOK, isMethod); err != nil {

@@ -168,6 +168,10 @@ func (a *analysis) use(u recognised) {
 	if r := receiver(cc); r != nil {
 		recvs = a.ev.open(r)
 	}
+	if u.rule.Each != nil {
+		a.eachUse(u)
+		return
+	}
 	if u.rule.serving != nil && a.serves(u) {
 		u.rule = u.rule.serving
 	}

@@ -31,12 +31,15 @@ type index struct {
 	closures     map[*ssa.Function][]*ssa.MakeClosure
 	fieldStores  map[field][]*ssa.Store
 	globalStores map[*ssa.Global][]*ssa.Store
-	uses         []recognised // calls of endpoint rules
-	dynamic      []recognised // interface calls of a method some rule names (rule nil)
-	methodNames  map[string]bool
-	ifaces       map[string][]ifaceRule // rules of interface methods, by method name
-	rulePkgs     map[string]bool
-	makes        []recognised // calls of client-making rules
+	// globalFieldStores are the stores to fields of package-level struct
+	// variables (a ServiceDesc literal), by variable.
+	globalFieldStores map[*ssa.Global][]*ssa.Store
+	uses              []recognised // calls of endpoint rules
+	dynamic           []recognised // interface calls of a method some rule names (rule nil)
+	methodNames       map[string]bool
+	ifaces            map[string][]ifaceRule // rules of interface methods, by method name
+	rulePkgs          map[string]bool
+	makes             []recognised // calls of client-making rules
 
 	// decoded maps a struct type to a call that fills a value of it from
 	// outside data (json.Unmarshal(data, &o)): its fields are request data.
@@ -66,20 +69,21 @@ type recognised struct {
 
 func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
 	ix := &index{
-		prog:         prog,
-		rules:        rs,
-		hasSyntax:    map[*types.Package]bool{},
-		methodNames:  rs.methodNames(),
-		ifaces:       rs.ifaceRules(prog),
-		rulePkgs:     rs.packages(),
-		out:          map[*ssa.Function][]*ssa.Function{},
-		sites:        map[*ssa.Function][]ssa.CallInstruction{},
-		closures:     map[*ssa.Function][]*ssa.MakeClosure{},
-		fieldStores:  map[field][]*ssa.Store{},
-		globalStores: map[*ssa.Global][]*ssa.Store{},
-		lazySeen:     map[types.Type]bool{},
-		invokes:      map[*ssa.Function][]ssa.CallInstruction{},
-		generated:    map[string]bool{},
+		prog:              prog,
+		rules:             rs,
+		hasSyntax:         map[*types.Package]bool{},
+		methodNames:       rs.methodNames(),
+		ifaces:            rs.ifaceRules(prog),
+		rulePkgs:          rs.packages(),
+		out:               map[*ssa.Function][]*ssa.Function{},
+		sites:             map[*ssa.Function][]ssa.CallInstruction{},
+		closures:          map[*ssa.Function][]*ssa.MakeClosure{},
+		fieldStores:       map[field][]*ssa.Store{},
+		globalStores:      map[*ssa.Global][]*ssa.Store{},
+		globalFieldStores: map[*ssa.Global][]*ssa.Store{},
+		lazySeen:          map[types.Type]bool{},
+		invokes:           map[*ssa.Function][]ssa.CallInstruction{},
+		generated:         map[string]bool{},
 	}
 	for _, p := range pkgs {
 		ix.hasSyntax[p.Pkg] = true
@@ -192,6 +196,9 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 				case *ssa.FieldAddr:
 					if f, ok := fieldOfType(addr.X.Type(), addr.Field); ok {
 						ix.fieldStores[f] = append(ix.fieldStores[f], in)
+					}
+					if g, ok := addr.X.(*ssa.Global); ok {
+						ix.globalFieldStores[g] = append(ix.globalFieldStores[g], in)
 					}
 				case *ssa.Global:
 					ix.globalStores[addr] = append(ix.globalStores[addr], in)
