@@ -203,17 +203,31 @@ func (f *framer) value() ([]byte, position, error) {
 		for ; i < len(f.buf); i++ {
 			c := f.buf[i]
 			if inString {
-				switch {
-				case escaped:
+				if escaped {
 					escaped = false
-				case c == '\\':
+					continue
+				}
+				// Jump to the string's next quote or backslash: strings
+				// are most of the bytes, and IndexByte is vectorised.
+				rest := f.buf[i:]
+				q := bytes.IndexByte(rest, '"')
+				if q < 0 {
+					q = len(rest)
+				}
+				if b := bytes.IndexByte(rest[:q], '\\'); b >= 0 {
+					i += b
 					escaped = true
-				case c == '"':
-					inString = false
-					if depth == 0 {
-						i++
-						goto done
-					}
+					continue
+				}
+				i += q
+				if q == len(rest) {
+					i-- // the loop steps to the end of the buffer
+					continue
+				}
+				inString = false
+				if depth == 0 {
+					i++
+					goto done
 				}
 				continue
 			}

@@ -55,6 +55,16 @@ func once(seen *uint8, bit uint8) bool {
 type otlpDec struct {
 	s   scan
 	out []*span
+	kvs []kv // scratch: a span's attributes, copied out at their size
+}
+
+// exactKVs copies kvs to a slice of their size, nil when empty (as
+// otlpSpan and zipkinToSpan leave them).
+func exactKVs(kvs []kv) []kv {
+	if len(kvs) == 0 {
+		return nil
+	}
+	return append(make([]kv, 0, len(kvs)), kvs...)
 }
 
 func (d *otlpDec) skipString() bool {
@@ -207,11 +217,13 @@ func (d *otlpDec) span() bool {
 			}
 			end, ok = d.s.uint(64)
 		case "attributes":
+			d.kvs = d.kvs[:0]
 			ok = field(1<<9) && d.s.array(func() bool {
 				k, v, ok := d.keyValue()
-				s.attrs = append(s.attrs, kv{k, v})
+				d.kvs = append(d.kvs, kv{k, v})
 				return ok
 			})
+			s.attrs = exactKVs(d.kvs)
 		case "droppedAttributesCount":
 			ok = field(1<<10) && d.skipUint32()
 		case "events":

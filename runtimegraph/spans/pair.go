@@ -4,8 +4,11 @@ import (
 	"container/list"
 	"crypto/sha256"
 	"encoding/binary"
+	"runtime"
 	"sort"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -53,7 +56,10 @@ type window struct {
 	flushed    map[string]struct{}
 	flushOrder []string
 	flushNext  int
-	events     []telemetry.Event
+
+	// pending are flushed traces whose events are not built yet.
+	pending      []*traceEvents
+	pendingSpans int
 }
 
 type traceBuf struct {
@@ -76,7 +82,6 @@ func newWindow(opts Options, stats *Stats, emit func(telemetry.Event) error) *wi
 // add takes one decoded span. It flushes the oldest traces when the window
 // is over its size.
 func (w *window) add(s *span) error {
-	s.derive(w.opts.MessageTypeAttr)
 	w.stats.Spans++
 	if s.dur < 0 {
 		// A span that ends before it starts: its host's clock moved.
@@ -121,7 +126,7 @@ func (w *window) close() error {
 			return err
 		}
 	}
-	return nil
+	return w.emitPending()
 }
 
 func (w *window) rememberFlushed(id string) {
@@ -197,28 +202,84 @@ func (w *window) flush(tb *traceBuf) error {
 		}
 	}
 
-	w.events = w.events[:0]
-	for _, s := range tb.spans {
-		if s.parent != "" && t.directParent(s) == nil {
-			w.stats.Orphans++
-			w.stats.note(warnOrphan, s)
-		}
-		w.spanEvents(t, s)
-	}
-	sort.Slice(w.events, func(i, j int) bool {
-		a, b := &w.events[i], &w.events[j]
-		if !a.Timestamp.Equal(b.Timestamp) {
-			return a.Timestamp.Before(b.Timestamp)
-		}
-		return a.EventID < b.EventID
-	})
-	for i := range w.events {
-		if err := w.emit(w.events[i]); err != nil {
-			return err
-		}
-		w.stats.Events++
+	w.pending = append(w.pending, &traceEvents{opts: w.opts, view: t, spans: tb.spans})
+	w.pendingSpans += len(tb.spans)
+	if w.pendingSpans >= buildBatchSpans {
+		return w.emitPending()
 	}
 	return nil
+}
+
+// buildBatchSpans is how many spans of flushed traces wait to have their
+// events built together: enough to share among the cores, few next to the
+// window.
+const buildBatchSpans = 8192
+
+// emitPending builds the events of the flushed traces on GOMAXPROCS
+// goroutines, then emits them trace by trace in flush order, so the output
+// does not depend on the number of cores. A flushed trace's spans are no
+// longer touched by the window, so the builders share nothing.
+func (w *window) emitPending() error {
+	batch := w.pending
+	w.pending, w.pendingSpans = w.pending[:0], 0
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(batch)) {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(len(batch)); i = next.Add(1) - 1 {
+				batch[i].build()
+			}
+		})
+	}
+	wg.Wait()
+	for _, b := range batch {
+		w.stats.Orphans += b.orphans
+		if b.firstOrphan != nil {
+			w.stats.note(warnOrphan, b.firstOrphan)
+		}
+		w.stats.VirtualPeers += b.virtualPeers
+		for i := range b.events {
+			if err := w.emit(b.events[i]); err != nil {
+				return err
+			}
+			w.stats.Events++
+		}
+	}
+	clear(batch)
+	return nil
+}
+
+// traceEvents builds the events of one flushed trace.
+type traceEvents struct {
+	opts   Options
+	view   *traceView
+	spans  []*span
+	events []telemetry.Event
+
+	orphans, virtualPeers int64
+	firstOrphan           *span
+}
+
+// build makes the trace's events, sorted by time.
+func (b *traceEvents) build() {
+	// One event a span, and a few more for virtual peers and batches.
+	b.events = make([]telemetry.Event, 0, len(b.spans)+len(b.spans)/4+1)
+	for _, s := range b.spans {
+		if s.parent != "" && b.view.directParent(s) == nil {
+			if b.orphans == 0 {
+				b.firstOrphan = s
+			}
+			b.orphans++
+		}
+		b.spanEvents(b.view, s)
+	}
+	sort.Slice(b.events, func(i, j int) bool {
+		x, y := &b.events[i], &b.events[j]
+		if !x.Timestamp.Equal(y.Timestamp) {
+			return x.Timestamp.Before(y.Timestamp)
+		}
+		return x.EventID < y.EventID
+	})
 }
 
 func (w *window) unlink(ref spanRef, s *span) {
@@ -319,42 +380,42 @@ func (t *traceView) callerAncestor(s *span) string {
 }
 
 // spanEvents appends the events of one span; see the package doc.
-func (w *window) spanEvents(t *traceView, s *span) {
+func (b *traceEvents) spanEvents(t *traceView, s *span) {
 	switch s.kind {
 	case kindInternal:
-		w.events = append(w.events, w.event(s, TypeInternal, ""))
+		b.events = append(b.events, b.event(s, TypeInternal, ""))
 	case kindClient, kindProducer:
 		typ, synth := telemetry.TypeRequest, telemetry.TypeServe
 		if s.kind == kindProducer {
 			typ, synth = telemetry.TypePublish, telemetry.TypeConsume
 		}
-		e := w.event(s, typ, "")
+		e := b.event(s, typ, "")
 		if len(s.partners) > 0 {
 			p := firstPartner(s.partners)
 			fillFrom(&e, p)
 		} else if name := s.peerName(); name != "" {
 			e.PeerService, e.PeerVirtual = name, true
-			w.stats.VirtualPeers++
-			w.events = append(w.events, w.virtualSide(s, synth, name))
+			b.virtualPeers++
+			b.events = append(b.events, b.virtualSide(s, synth, name))
 		}
-		w.events = append(w.events, e)
+		b.events = append(b.events, e)
 	case kindServer, kindConsumer:
 		typ := telemetry.TypeServe
 		if s.kind == kindConsumer {
 			typ = telemetry.TypeConsume
 		}
 		if len(s.partners) == 0 {
-			e := w.event(s, typ, "")
+			e := b.event(s, typ, "")
 			if s.kind == kindServer {
 				e.PeerService = t.callerAncestor(s)
 			}
 			if e.PeerService == "" {
 				if name := s.peerName(); name != "" {
 					e.PeerService, e.PeerVirtual = name, true
-					w.stats.VirtualPeers++
+					b.virtualPeers++
 				}
 			}
-			w.events = append(w.events, e)
+			b.events = append(b.events, e)
 			return
 		}
 		// One event per distinct sending service: a batch consumer linked
@@ -369,14 +430,14 @@ func (w *window) spanEvents(t *traceView, s *span) {
 				extra = p.service
 			}
 			done[p.service] = true
-			e := w.event(s, typ, extra)
+			e := b.event(s, typ, extra)
 			fillFrom(&e, p)
 			lag := (s.start - p.start) / 1000
 			if lag < 0 {
 				lag = 0
 			}
 			e.Tags = withTag(e.Tags, TagLagUS, strconv.FormatInt(lag, 10))
-			w.events = append(w.events, e)
+			b.events = append(b.events, e)
 		}
 	}
 }
@@ -417,8 +478,8 @@ func firstPartner(ps []partner) partner {
 // virtualSide is the serve or consume event of a virtual peer, made from
 // the CLIENT or PRODUCER span that names it, so that the observed graph,
 // built from serve and consume events, shows the hop.
-func (w *window) virtualSide(s *span, typ, name string) telemetry.Event {
-	e := w.event(s, typ, "")
+func (b *traceEvents) virtualSide(s *span, typ, name string) telemetry.Event {
+	e := b.event(s, typ, "")
 	e.Service, e.PeerService = name, s.service
 	e.ParentIDs = []string{s.id}
 	e.Tags = map[string]string{TagVirtualService: "true"}
@@ -427,9 +488,17 @@ func (w *window) virtualSide(s *span, typ, name string) telemetry.Event {
 
 // event builds the event of span s with the fields every event has. extra
 // tells apart several events of one span and type in the event id.
-func (w *window) event(s *span, typ, extra string) telemetry.Event {
+func (b *traceEvents) event(s *span, typ, extra string) telemetry.Event {
+	id, tags := s.eventID, s.tags
+	s.tags = nil // an event's tags are its own: consume events add to them
+	if typ != mainType(s.kind) || extra != "" {
+		id = eventID(s, typ, extra)
+	}
+	if tags == nil {
+		tags = spanTags(s, b.opts)
+	}
 	e := telemetry.Event{
-		EventID:     eventID(s, typ, extra),
+		EventID:     id,
 		TraceID:     s.trace,
 		EventType:   typ,
 		Timestamp:   time.Unix(0, s.start).UTC().Truncate(time.Microsecond),
@@ -441,7 +510,7 @@ func (w *window) event(s *span, typ, extra string) telemetry.Event {
 		MessageID:   s.id,
 		DurationUS:  s.dur / 1000,
 		Status:      telemetry.StatusOK,
-		Tags:        w.tags(s),
+		Tags:        tags,
 	}
 	if s.parent != "" || len(s.links) > 0 {
 		e.ParentIDs = make([]string, 0, 1+len(s.links))
@@ -454,23 +523,38 @@ func (w *window) event(s *span, typ, extra string) telemetry.Event {
 	}
 	if s.err {
 		e.Status = telemetry.StatusError
-		e.Error = truncate(s.errText, w.opts.MaxTagBytes)
+		e.Error = truncate(s.errText, b.opts.MaxTagBytes)
 	}
 	return e
 }
 
-// tags keeps the first MaxTags attributes in key order (input.add sorted
-// them), keys and values cut to MaxTagBytes.
-func (w *window) tags(s *span) map[string]string {
+// spanTags keeps the first MaxTags attributes in key order (input.prepare
+// sorted them), keys and values cut to MaxTagBytes.
+func spanTags(s *span, opts Options) map[string]string {
 	if len(s.attrs) == 0 {
 		return nil
 	}
-	attrs := s.attrs[:min(len(s.attrs), w.opts.MaxTags)]
+	attrs := s.attrs[:min(len(s.attrs), opts.MaxTags)]
 	m := make(map[string]string, len(attrs)+1)
 	for _, a := range attrs {
-		m[truncate(a.k, w.opts.MaxTagBytes)] = truncate(a.v, w.opts.MaxTagBytes)
+		m[truncate(a.k, opts.MaxTagBytes)] = truncate(a.v, opts.MaxTagBytes)
 	}
 	return m
+}
+
+// mainType is the event type of a span's own event.
+func mainType(k kind) string {
+	switch k {
+	case kindClient:
+		return telemetry.TypeRequest
+	case kindServer:
+		return telemetry.TypeServe
+	case kindProducer:
+		return telemetry.TypePublish
+	case kindConsumer:
+		return telemetry.TypeConsume
+	}
+	return TypeInternal
 }
 
 func withTag(m map[string]string, k, v string) map[string]string {

@@ -52,7 +52,7 @@ func (in *input) pipeline(frame func(emit func(at position, data []byte) error) 
 		go func() {
 			defer wg.Done()
 			for j := range work {
-				runJob(j, decode)
+				runJob(j, decode, in.prepare)
 			}
 		}()
 	}
@@ -140,11 +140,12 @@ func (in *input) drain(order <-chan *job, free chan<- []byte) error {
 	return nil
 }
 
-func runJob(j *job, decode decodeFunc) {
+func runJob(j *job, decode decodeFunc, prepare func(*span)) {
 	defer close(j.done)
 	for _, e := range j.elems {
 		spans, err := decode(e)
 		for _, s := range spans {
+			prepare(s)
 			j.spans = append(j.spans, s)
 			j.ats = append(j.ats, e.at)
 		}

@@ -7,7 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/tracegraph/tracegraph/telemetry"
 )
@@ -212,6 +213,18 @@ type input struct {
 	n    int
 }
 
+// prepare does, on a decoding worker, the work on one span that needs
+// nothing from the other spans, so that the window (one goroutine) only
+// pairs: it sorts the attributes by key, derives channel, system and
+// message type, and builds the tags and the id of the span's main event
+// (see window.event).
+func (in *input) prepare(s *span) {
+	slices.SortStableFunc(s.attrs, func(a, b kv) int { return strings.Compare(a.k, b.k) })
+	s.derive(in.w.opts.MessageTypeAttr)
+	s.tags = spanTags(s, in.w.opts)
+	s.eventID = eventID(s, mainType(s.kind), "")
+}
+
 // add validates a decoded span and hands it to the window. where locates it
 // for the warning when it is skipped.
 func (in *input) add(s *span, where func() string) error {
@@ -223,7 +236,6 @@ func (in *input) add(s *span, where func() string) error {
 	if s.service == "" {
 		s.service = unknownService
 	}
-	sort.SliceStable(s.attrs, func(i, j int) bool { return s.attrs[i].k < s.attrs[j].k })
 	in.n++
 	if in.n%1024 == 0 {
 		if err := in.ctx.Err(); err != nil {

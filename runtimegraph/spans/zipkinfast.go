@@ -123,7 +123,8 @@ func zipkinEndpointFast(s *scan, e *zipkinEndpoint) bool {
 
 // zipkinTagsFast reads the tags object: string values, distinct names.
 func zipkinTagsFast(s *scan) ([]kv, bool) {
-	var tags []kv
+	var buf [16]kv
+	tags := buf[:0]
 	ok := s.object(func(key []byte) bool {
 		for _, t := range tags {
 			if t.k == string(key) {
@@ -134,7 +135,7 @@ func zipkinTagsFast(s *scan) ([]kv, bool) {
 		tags = append(tags, kv{string(key), v})
 		return ok
 	})
-	return tags, ok
+	return exactKVs(tags), ok
 }
 
 // foldsTo reports whether encoding/json would match key to one of names
