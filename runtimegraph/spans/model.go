@@ -65,11 +65,6 @@ type span struct {
 	// partners are the spans on the other side of this span's hop, filled
 	// in by the pairing window.
 	partners []partner
-
-	// tags and eventID are the main event's, made ahead by input.prepare;
-	// the first event of the span takes tags.
-	tags    map[string]string
-	eventID string
 }
 
 // partner is what one side of a hop keeps of the other: a copy, so a

@@ -489,16 +489,8 @@ func (b *traceEvents) virtualSide(s *span, typ, name string) telemetry.Event {
 // event builds the event of span s with the fields every event has. extra
 // tells apart several events of one span and type in the event id.
 func (b *traceEvents) event(s *span, typ, extra string) telemetry.Event {
-	id, tags := s.eventID, s.tags
-	s.tags = nil // an event's tags are its own: consume events add to them
-	if typ != mainType(s.kind) || extra != "" {
-		id = eventID(s, typ, extra)
-	}
-	if tags == nil {
-		tags = spanTags(s, b.opts)
-	}
 	e := telemetry.Event{
-		EventID:     id,
+		EventID:     eventID(s, typ, extra),
 		TraceID:     s.trace,
 		EventType:   typ,
 		Timestamp:   time.Unix(0, s.start).UTC().Truncate(time.Microsecond),
@@ -510,7 +502,7 @@ func (b *traceEvents) event(s *span, typ, extra string) telemetry.Event {
 		MessageID:   s.id,
 		DurationUS:  s.dur / 1000,
 		Status:      telemetry.StatusOK,
-		Tags:        tags,
+		Tags:        spanTags(s, b.opts),
 	}
 	if s.parent != "" || len(s.links) > 0 {
 		e.ParentIDs = make([]string, 0, 1+len(s.links))
@@ -540,21 +532,6 @@ func spanTags(s *span, opts Options) map[string]string {
 		m[truncate(a.k, opts.MaxTagBytes)] = truncate(a.v, opts.MaxTagBytes)
 	}
 	return m
-}
-
-// mainType is the event type of a span's own event.
-func mainType(k kind) string {
-	switch k {
-	case kindClient:
-		return telemetry.TypeRequest
-	case kindServer:
-		return telemetry.TypeServe
-	case kindProducer:
-		return telemetry.TypePublish
-	case kindConsumer:
-		return telemetry.TypeConsume
-	}
-	return TypeInternal
 }
 
 func withTag(m map[string]string, k, v string) map[string]string {

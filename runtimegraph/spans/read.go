@@ -215,14 +215,13 @@ type input struct {
 
 // prepare does, on a decoding worker, the work on one span that needs
 // nothing from the other spans, so that the window (one goroutine) only
-// pairs: it sorts the attributes by key, derives channel, system and
-// message type, and builds the tags and the id of the span's main event
-// (see window.event).
+// pairs: it sorts the attributes by key and derives channel, system and
+// message type. (Events are built on several goroutines too, by
+// window.emitPending, and later: tags built here would be held in the
+// window.)
 func (in *input) prepare(s *span) {
 	slices.SortStableFunc(s.attrs, func(a, b kv) int { return strings.Compare(a.k, b.k) })
 	s.derive(in.w.opts.MessageTypeAttr)
-	s.tags = spanTags(s, in.w.opts)
-	s.eventID = eventID(s, mainType(s.kind), "")
 }
 
 // add validates a decoded span and hands it to the window. where locates it
