@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -60,6 +61,7 @@ type window struct {
 	// pending are flushed traces whose events are not built yet.
 	pending      []*traceEvents
 	pendingSpans int
+	spare        [][]telemetry.Event // event buffers of emitted traces
 }
 
 type traceBuf struct {
@@ -202,7 +204,11 @@ func (w *window) flush(tb *traceBuf) error {
 		}
 	}
 
-	w.pending = append(w.pending, &traceEvents{opts: w.opts, view: t, spans: tb.spans})
+	var buf []telemetry.Event
+	if n := len(w.spare); n > 0 {
+		buf, w.spare = w.spare[n-1], w.spare[:n-1]
+	}
+	w.pending = append(w.pending, &traceEvents{opts: w.opts, view: t, spans: tb.spans, events: buf})
 	w.pendingSpans += len(tb.spans)
 	if w.pendingSpans >= buildBatchSpans {
 		return w.emitPending()
@@ -244,6 +250,10 @@ func (w *window) emitPending() error {
 			}
 			w.stats.Events++
 		}
+		// The events were handed on by value: the buffer is free. Its old
+		// contents go, so that it holds no tags.
+		clear(b.events)
+		w.spare = append(w.spare, b.events[:0])
 	}
 	clear(batch)
 	return nil
@@ -263,7 +273,7 @@ type traceEvents struct {
 // build makes the trace's events, sorted by time.
 func (b *traceEvents) build() {
 	// One event a span, and a few more for virtual peers and batches.
-	b.events = make([]telemetry.Event, 0, len(b.spans)+len(b.spans)/4+1)
+	b.events = slices.Grow(b.events[:0], len(b.spans)+len(b.spans)/4+1)
 	for _, s := range b.spans {
 		if s.parent != "" && b.view.directParent(s) == nil {
 			if b.orphans == 0 {
