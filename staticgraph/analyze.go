@@ -325,8 +325,10 @@ func calleeKey(cc *ssa.CallCommon) string {
 }
 
 // sitesOf splits a use whose rule reads a variadic argument given as a
-// list (WriteMessages(ctx, m1, m2)) into one use per element, so that each
-// element's channel goes with its own message type (E3).
+// list (WriteMessages(ctx, m1, m2)), or a field of each element of a slice
+// literal (SendMessages([]*ProducerMessage{...})), into one use per
+// element, so that each element's channel goes with its own message type
+// (E3).
 func (a *analysis) sitesOf(u recognised) []useSite {
 	cc := u.call.Common()
 	n := 0
@@ -335,7 +337,7 @@ func (a *analysis) sitesOf(u recognised) []useSite {
 		if s == nil {
 			return
 		}
-		if s.Arg != nil && isVariadicArg(cc, *s.Arg) {
+		if s.Arg != nil && (isVariadicArg(cc, *s.Arg) || s.Field != "") {
 			if args := callArgs(cc); *s.Arg < len(args) {
 				if elems, ok := sliceElems(args[*s.Arg]); ok {
 					n = max(n, len(elems))

@@ -510,8 +510,9 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 			return e.made(prop, src, a, isVariadicArg(cc, *src.Arg), pos, at)
 		}
 		if src.Field != "" {
-			if elems, ok := sliceElems(a); ok && isVariadicArg(cc, *src.Arg) {
-				// ProduceSync(ctx, &Record{Topic: "a"}, &Record{Topic: "b"})
+			if elems, ok := sliceElems(a); ok {
+				// ProduceSync(ctx, &Record{Topic: "a"}, &Record{Topic: "b"}),
+				// SendMessages([]*ProducerMessage{{Topic: "a"}, {Topic: "b"}})
 				var out []*val
 				for _, x := range at.pick(elems) {
 					if x != nil {
@@ -563,7 +564,7 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 // rule made give nothing: a message type is left empty, never guessed.
 func (e *evaluator) made(prop string, src *config.Source, a ssa.Value, variadic bool, pos token.Pos, at useSite) []*val {
 	items := []ssa.Value{a}
-	if elems, ok := sliceElems(a); ok && variadic {
+	if elems, ok := sliceElems(a); ok && (variadic || src.Field != "") {
 		items = nil
 		for _, x := range at.pick(elems) {
 			if x != nil {

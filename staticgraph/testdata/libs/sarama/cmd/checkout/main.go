@@ -35,7 +35,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer producer.Close()
-
+	sendWarmup(producer)
 	payload, err := json.Marshal(payments.Requested{PaymentID: "p-1", Cents: 4200, CallbackTopic: "checkout.callbacks"})
 	if err != nil {
 		log.Fatal(err)
