@@ -18,5 +18,15 @@
 //
 // A name that is not a constant becomes a pattern (orders.*) when part of it
 // is constant, or an unresolved entry naming the file, line and expression;
-// it is never dropped and never guessed.
+// it is never dropped and never guessed. A name that may come from the
+// environment or a flag (a setting rule) is unresolved with the constants
+// it may also be as candidates; a field of a value a decoder filled is
+// request data. A message type carried as bytes comes from what a payload
+// rule (json.Marshal) made them from, else it is empty. Methods of a client
+// type of generated code (gRPC) are reached only through calls of them, and
+// a use inside generated code is reported at the user's call.
+//
+// The library packs (builtin/*.yaml) and their spec extensions are
+// described in docs/recognizers.md; TestLibs checks each against a module
+// written with the real library.
 package staticgraph
