@@ -2,6 +2,7 @@ package runtimegraph
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"time"
 
@@ -17,16 +18,41 @@ const (
 
 // Percentile is the nearest-rank percentile of sorted values: the value at
 // 1-based rank ceil(p*n), the first value whose cumulative share reaches p.
-// It is exactly PostgreSQL's percentile_disc (same float64 arithmetic), so
-// the file and database backends agree to the microsecond.
+// It is PostgreSQL's percentile_disc (same float64 arithmetic for the rank).
 func Percentile(sorted []int64, p float64) int64 {
 	if len(sorted) == 0 {
 		return 0
 	}
-	r := int64(math.Ceil(p * float64(len(sorted))))
-	r = max(r, 1)
-	r = min(r, int64(len(sorted)))
-	return sorted[r-1]
+	return sorted[Rank(int64(len(sorted)), p)-1]
+}
+
+// Rank is the 1-based nearest rank of percentile p among n > 0 values,
+// computed in float64 as percentile_disc does, so both backends pick the
+// same value.
+func Rank(n int64, p float64) int64 {
+	r := int64(math.Ceil(p * float64(n)))
+	return min(max(r, 1), n)
+}
+
+// Quantize is the duration bucket d is counted in: d truncated to its
+// four leading binary digits, so each power of two is split into 8 equal
+// buckets (1000 -> 960, 1234 -> 1152). Values under 16 (and negative ones)
+// are their own bucket.
+//
+// Flows report percentiles of quantized durations. A bucket's value is its
+// lower bound, so a reported percentile is less than 12.5% below the exact
+// one (and exact under 16 µs). Quantizing is what lets the store keep a
+// day's durations as a histogram of at most 8 buckets per power of two
+// and answer from it instead of sorting every event; because Quantize
+// never decreases with d, the percentile of quantized values is the
+// quantized exact percentile, whichever way it is computed. pgstore's SQL
+// function duration_bucket is the same function.
+func Quantize(d int64) int64 {
+	if d < 16 {
+		return d
+	}
+	shift := bits.Len64(uint64(d)) - 4
+	return d >> shift << shift
 }
 
 // groupKey identifies a flow while events are grouped.
@@ -56,7 +82,7 @@ func (a *acc) add(e *telemetry.Event) {
 	if e.Status == telemetry.StatusError {
 		a.errs++
 	}
-	a.durations = append(a.durations, e.DurationUS)
+	a.durations = append(a.durations, Quantize(e.DurationUS))
 }
 
 func (a *acc) merge(b *acc) {

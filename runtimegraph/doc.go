@@ -11,5 +11,7 @@
 // The same definitions are implemented twice: here over event streams (JSON
 // Lines files, or any importer that yields telemetry.Event) and in SQL by the
 // pgstore subpackage. Both give byte-identical graphs; in particular both
-// use nearest-rank percentiles (PostgreSQL's percentile_disc), see Percentile.
+// report nearest-rank percentiles (PostgreSQL's percentile_disc) of
+// durations quantized to 8 buckets per power of two (see Quantize), which the
+// store can answer from per-day histograms.
 package runtimegraph

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,6 +38,27 @@ func TestPercentile(t *testing.T) {
 		if got := Percentile(tt.vals, tt.p); got != tt.want {
 			t.Errorf("%s: Percentile(%v, %v) = %d, want %d", tt.describe, tt.vals, tt.p, got, tt.want)
 		}
+	}
+}
+
+func TestQuantize(t *testing.T) {
+	tests := []struct{ d, want int64 }{
+		{-5, -5}, {0, 0}, {15, 15}, {16, 16}, {17, 16}, {31, 30}, {32, 32}, {35, 32}, {36, 36},
+		{1000, 960}, {1234, 1152}, {1 << 40, 1 << 40}, {1<<40 - 1, 1<<40 - 1<<36}, {math.MaxInt64, 15 << 59},
+	}
+	for _, tt := range tests {
+		if got := Quantize(tt.d); got != tt.want {
+			t.Errorf("Quantize(%d) = %d, want %d", tt.d, got, tt.want)
+		}
+	}
+	// Monotone and less than 12.5% below: what the package doc promises.
+	prev := Quantize(0)
+	for d := int64(1); d < 2_000_000; d += 1 + d/1000 {
+		q := Quantize(d)
+		if q < prev || q > d || float64(d-q) >= 0.125*float64(d) {
+			t.Fatalf("Quantize(%d) = %d after %d", d, q, prev)
+		}
+		prev = q
 	}
 }
 

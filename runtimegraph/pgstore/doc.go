@@ -9,4 +9,16 @@
 // idempotent. Ingest streams binary COPY in batches, one transaction per
 // batch, and falls back to filtering out stored ids only for a batch that
 // hits the key.
+//
+// The observed graph of whole UTC days without tag filters comes from a
+// rollup: per day and group, counts, errors, first and last sight, and a
+// histogram of quantized durations (runtimegraph.Quantize), so its cost
+// depends on the number of groups, not of events. A store counts the
+// events of its committed batches in memory and writes them as rollup rows
+// on Flush (Close and Recorder.Close flush; Write does when the pending
+// rollup grows large). Each batch's transaction adds its events to the
+// day's stored count and each flush to its rolled count; a day is answered
+// from the rollup only when the two agree, else from the events, by the
+// same definitions, so the answer is the same either way. (A store that
+// dies before flushing leaves its days answered from the events.)
 package pgstore

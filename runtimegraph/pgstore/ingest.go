@@ -68,6 +68,7 @@ func (s *Store) Write(ctx context.Context, evs []telemetry.Event) (BatchResult, 
 	var buf bytes.Buffer
 	err := s.copyTx(ctx, &buf, evs)
 	if err == nil {
+		s.stored(ctx, evs)
 		return BatchResult{Stored: int64(len(evs))}, nil
 	}
 	if !isUniqueViolation(err) {
@@ -84,6 +85,7 @@ func (s *Store) Write(ctx context.Context, evs []telemetry.Event) (BatchResult, 
 		}
 		err = s.copyTx(ctx, &buf, fresh)
 		if err == nil {
+			s.stored(ctx, fresh)
 			return res, nil
 		}
 		if !isUniqueViolation(err) {
@@ -93,9 +95,20 @@ func (s *Store) Write(ctx context.Context, evs []telemetry.Event) (BatchResult, 
 	return BatchResult{}, s.wrap("ingest", fmt.Errorf("batch kept conflicting with concurrent ingests: %w", err))
 }
 
+// stored counts a committed batch into the pending rollup, and flushes it
+// when it has grown large. A failed flush keeps its cells pending and is
+// reported by the next Flush or Close, not here: the batch itself is stored.
+func (s *Store) stored(ctx context.Context, evs []telemetry.Event) {
+	s.addCells(evs)
+	if s.pendingEntries() >= flushEntries {
+		_ = s.Flush(ctx)
+	}
+}
+
 // copyTx copies evs in one transaction, straight into each day's
 // partition: routing rows through the parent table costs more than sorting
-// them by day here.
+// them by day here. The same transaction counts them in rollup_days, so a
+// day's rollup is trusted only once it covers every stored event.
 func (s *Store) copyTx(ctx context.Context, buf *bytes.Buffer, evs []telemetry.Event) error {
 	byDay := splitByDay(evs)
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -107,7 +120,7 @@ func (s *Store) copyTx(ctx context.Context, buf *bytes.Buffer, evs []telemetry.E
 				return err
 			}
 		}
-		return nil
+		return countStored(ctx, tx, evs)
 	})
 }
 
@@ -266,15 +279,13 @@ const (
 // event (field count, then each field as length and bytes, -1 for NULL),
 // and a trailer.
 func encodeCopy(buf *bytes.Buffer, evs []telemetry.Event) {
-	buf.WriteString("PGCOPY\n\xff\r\n\x00")
-	buf.Write(make([]byte, 8)) // flags and header extension length
+	copyHeader(buf)
 	var tagBuf []byte
 	var keys []string
 	for i := range evs {
 		e := &evs[i]
 		u16(buf, 18)
-		u32(buf, 8)
-		u64(buf, uint64(e.Timestamp.UnixMicro()-pgEpoch))
+		timestamp(buf, e.Timestamp.UnixMicro())
 		text(buf, e.EventID)
 		text(buf, e.TraceID)
 		text(buf, e.EventType)
@@ -303,14 +314,8 @@ func encodeCopy(buf *bytes.Buffer, evs []telemetry.Event) {
 			}
 		}
 		text(buf, e.PeerService)
-		u32(buf, 1)
-		if e.PeerVirtual {
-			buf.WriteByte(1)
-		} else {
-			buf.WriteByte(0)
-		}
-		u32(buf, 8)
-		u64(buf, uint64(e.DurationUS))
+		boolean(buf, e.PeerVirtual)
+		bigint(buf, e.DurationUS)
 		text(buf, e.Status)
 		text(buf, e.Error)
 		if len(e.Tags) == 0 {
@@ -360,6 +365,36 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 	}
 	return append(b, '"')
+}
+
+func copyHeader(buf *bytes.Buffer) {
+	buf.WriteString("PGCOPY\n\xff\r\n\x00")
+	buf.Write(make([]byte, 8)) // flags and header extension length
+}
+
+// timestamp writes a timestamptz field given in Unix microseconds.
+func timestamp(b *bytes.Buffer, us int64) {
+	u32(b, 8)
+	u64(b, uint64(us-pgEpoch))
+}
+
+func integer(b *bytes.Buffer, v int32) {
+	u32(b, 4)
+	u32(b, uint32(v))
+}
+
+func bigint(b *bytes.Buffer, v int64) {
+	u32(b, 8)
+	u64(b, uint64(v))
+}
+
+func boolean(b *bytes.Buffer, v bool) {
+	u32(b, 1)
+	if v {
+		b.WriteByte(1)
+	} else {
+		b.WriteByte(0)
+	}
 }
 
 func u16(b *bytes.Buffer, v uint16) { b.Write(binary.BigEndian.AppendUint16(b.AvailableBuffer(), v)) }

@@ -157,6 +157,8 @@ func TestBackendsAgree(t *testing.T) {
 				}
 			}
 			mid := first.Add(last.Sub(first) / 2).Truncate(time.Microsecond)
+			day := first.UTC().Truncate(24 * time.Hour)
+			nextDay := last.UTC().Truncate(24 * time.Hour).Add(24 * time.Hour)
 			filters := map[string]runtimegraph.Filter{
 				"all":           {},
 				"first half":    {Until: mid},
@@ -164,24 +166,44 @@ func TestBackendsAgree(t *testing.T) {
 				"merchant":      {Where: []runtimegraph.Tag{{Key: "merchant_id", Value: merchant}}},
 				"merchant+half": {Since: mid, Where: []runtimegraph.Tag{{Key: "merchant_id", Value: merchant}}},
 				"no such tag":   {Where: []runtimegraph.Tag{{Key: "nope", Value: "x"}}},
+				"whole days":    {Since: day, Until: nextDay},
+				"from day":      {Since: day},
+				"until day":     {Until: nextDay},
+				"day before":    {Since: day.Add(-24 * time.Hour), Until: day},
+				"merchant days": {Since: day, Until: nextDay, Where: []runtimegraph.Tag{{Key: "merchant_id", Value: merchant}}},
 			}
 			ctx := context.Background()
-			for fname, f := range filters {
-				fromFile, _, err := runtimegraph.FromFiles(ctx, []string{p}, f, runtimegraph.ReadOptions{})
-				if err != nil {
-					t.Fatal(err)
+			// Before Flush every graph comes from the events; after it,
+			// those of whole days without tags come from rollup. Both must
+			// give the file's bytes.
+			for _, flushed := range []bool{false, true} {
+				if flushed {
+					if err := s.Flush(ctx); err != nil {
+						t.Fatal(err)
+					}
 				}
-				fromDB, err := s.Graph(ctx, f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				a, _ := topology.Marshal(fromFile)
-				b, _ := topology.Marshal(fromDB)
-				if !bytes.Equal(a, b) {
-					t.Errorf("%s: graphs differ\nfile:\n%s\ndb:\n%s", fname, a, b)
-				}
-				if fname == "all" && len(fromDB.Flows) == 0 {
-					t.Error("no flows at all: the comparison proves nothing")
+				for fname, f := range filters {
+					fromFile, _, err := runtimegraph.FromFiles(ctx, []string{p}, f, runtimegraph.ReadOptions{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					fromDB, err := s.Graph(ctx, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					a, _ := topology.Marshal(fromFile)
+					b, _ := topology.Marshal(fromDB)
+					if !bytes.Equal(a, b) {
+						t.Errorf("%s (flushed %v): graphs differ\nfile:\n%s\ndb:\n%s", fname, flushed, a, b)
+					}
+					if fname == "all" && len(fromDB.Flows) == 0 {
+						t.Error("no flows at all: the comparison proves nothing")
+					}
+					// Days without events need nothing flushed to be covered.
+					wantRollup := (flushed || fname == "day before") && len(f.Where) == 0 && midnight(f.Since) && midnight(f.Until)
+					if got := usesRollup(t, s, f); got != wantRollup {
+						t.Errorf("%s (flushed %v): answered from rollup %v, want %v", fname, flushed, got, wantRollup)
+					}
 				}
 			}
 			queries := map[string]runtimegraph.Filter{
@@ -214,6 +236,21 @@ func TestBackendsAgree(t *testing.T) {
 	}
 }
 
+// usesRollup reports whether Graph answers f from rollup.
+func usesRollup(t *testing.T, s *Store, f runtimegraph.Filter) bool {
+	t.Helper()
+	var ok bool
+	err := pgx.BeginFunc(context.Background(), s.pool, func(tx pgx.Tx) error {
+		var err error
+		ok, err = rollupCovers(context.Background(), tx, f)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
 // TestIngestTwice: a second load of the same events stores nothing and says
 // every event was a duplicate; repeats inside one batch are stored once.
 func TestIngestTwice(t *testing.T) {
@@ -237,6 +274,17 @@ func TestIngestTwice(t *testing.T) {
 	}
 	if n := count(t, s); n != 2100 {
 		t.Errorf("%d rows, want 2100", n)
+	}
+	// The rollup counted each stored event once: it covers the table.
+	if err := s.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var stored, rolled int64
+	if err := s.pool.QueryRow(context.Background(), "SELECT sum(stored), sum(rolled) FROM rollup_days").Scan(&stored, &rolled); err != nil {
+		t.Fatal(err)
+	}
+	if stored != 2100 || rolled != 2100 {
+		t.Errorf("rollup_days: stored %d, rolled %d, want 2100 and 2100", stored, rolled)
 	}
 }
 

@@ -4,10 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/jackc/pgx/v5"
-	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tracegraph/tracegraph/runtimegraph"
 	"github.com/tracegraph/tracegraph/telemetry"
@@ -49,108 +50,134 @@ func where(f runtimegraph.Filter) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// flowsSQL groups the window's consume and serve events into flows
-// (producer = peer, consumer = service) by kind, producer, consumer,
-// channel, message type and system. Percentiles are percentile_disc: the
-// nearest rank runtimegraph.Percentile computes.
-//
-// The group key leads with a hash of the others: the sort the percentiles
-// need then mostly compares one integer instead of five strings with long
-// common prefixes, which halved it. The hash only orders; the strings still
-// decide the groups, so a collision costs nothing but a comparison.
-const flowsSQL = `SELECT CASE WHEN event_type = 'consume' THEN 'pubsub' ELSE 'reqrep' END AS kind,
-	peer_service, service, channel, message_type, system, max(reply_type), count(*),
-	count(*) FILTER (WHERE status = 'error'),
-	percentile_disc(0.5) WITHIN GROUP (ORDER BY duration_us),
-	percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_us),
-	min(ts), max(ts)
-FROM events WHERE event_type IN ('consume', 'serve') AND %s
-GROUP BY hashtextextended(peer_service || '/' || service || '/' || channel || '/' || message_type || '/' || system, 0),
-	1, 2, 3, 4, 5, 6`
+// rawCellsSQL groups the events the graph measures that pass a filter into
+// cells, the rows rollup holds: per event type, peer (the producer of a
+// consume or serve; none for a send), service, channel, message type,
+// system and duration bucket, with count, errors, first and last sight and
+// the greatest reply type.
+const rawCellsSQL = `SELECT event_type, CASE WHEN event_type IN ('consume', 'serve') THEN peer_service ELSE '' END,
+	service, channel, message_type, system, duration_bucket(duration_us),
+	count(*), count(*) FILTER (WHERE status = 'error'), min(ts), max(ts), max(reply_type)
+FROM events WHERE event_type IN ('consume', 'serve', 'publish', 'request') AND %s
+GROUP BY 1, 2, 3, 4, 5, 6, 7`
 
-// summarySQL lists, in one pass over the window, who recorded what with
-// whom: the services and peers of the graph, and the send groups (publish,
-// request) that may turn out to be dangling.
-const summarySQL = `SELECT event_type, service, peer_service, channel, message_type, system, bool_and(peer_virtual)
-FROM events WHERE %s
-GROUP BY 1, 2, 3, 4, 5, 6`
+// groupsSQL turns the events' cells into the graph's groups: consume and
+// serve events by peer (flows), publish and request events without it
+// (sends, dangling or not: Go decides, by Assemble's rule). Percentiles are
+// nearest ranks over the bucket histogram, the rank in float8 as
+// percentile_disc computes it, so they equal runtimegraph's.
+const groupsSQL = `WITH c (event_type, peer, service, channel, message_type, system, bucket, n, errors,
+	first_ts, last_ts, reply_type) AS (` + rawCellsSQL + `),
+w AS (
+	SELECT *, sum(n::float8) OVER (PARTITION BY event_type, peer, service, channel, message_type, system ORDER BY bucket) AS cum,
+		sum(n::float8) OVER (PARTITION BY event_type, peer, service, channel, message_type, system) AS total
+	FROM c)
+SELECT event_type, peer, service, channel, message_type, system, max(reply_type), sum(n)::bigint, sum(errors)::bigint,
+	min(bucket) FILTER (WHERE cum >= ceil(0.5::float8 * total)),
+	min(bucket) FILTER (WHERE cum >= ceil(0.95::float8 * total)),
+	min(first_ts), max(last_ts)
+FROM w GROUP BY 1, 2, 3, 4, 5, 6`
 
-// danglingSQL measures the send groups no flow received, named by the
-// arrays in the last five parameters. Only those, usually few, pay for
-// percentiles.
-const danglingSQL = `SELECT kind, service, channel, message_type, system, max(reply_type), count(*),
-	count(*) FILTER (WHERE status = 'error'),
-	percentile_disc(0.5) WITHIN GROUP (ORDER BY duration_us),
-	percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_us),
-	min(ts), max(ts)
-FROM (SELECT CASE WHEN event_type = 'publish' THEN 'pubsub' ELSE 'reqrep' END AS kind, *
-	FROM events WHERE event_type IN ('publish', 'request') AND %s) e
-WHERE (kind, service, channel, message_type, system) IN
-	(SELECT * FROM unnest($%d::text[], $%d::text[], $%d::text[], $%d::text[], $%d::text[]))
-GROUP BY 1, 2, 3, 4, 5`
+// rollupGroupsSQL is the same groups as groupsSQL computes from cells, for
+// whole days, from the rollup: the histogram's running counts are ordered
+// by group id and bucket, integers, which sorts several times faster than
+// the group's strings.
+const rollupGroupsSQL = `WITH h AS (
+	SELECT gid, bucket, sum(n::float8) OVER (PARTITION BY gid ORDER BY bucket) AS cum,
+		sum(n::float8) OVER (PARTITION BY gid) AS total
+	FROM rollup_hist WHERE %[1]s),
+p AS (
+	SELECT gid, min(bucket) FILTER (WHERE cum >= ceil(0.5::float8 * total)) AS p50,
+		min(bucket) FILTER (WHERE cum >= ceil(0.95::float8 * total)) AS p95
+	FROM h GROUP BY gid),
+f AS (
+	SELECT gid, max(reply_type) AS reply_type, sum(n)::bigint AS n, sum(errors)::bigint AS errors,
+		min(first_ts) AS first_ts, max(last_ts) AS last_ts
+	FROM rollup_flows WHERE %[1]s GROUP BY gid)
+SELECT g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, f.reply_type, f.n, f.errors,
+	p.p50, p.p95, f.first_ts, f.last_ts
+FROM f JOIN p USING (gid) JOIN rollup_groups g USING (gid)`
 
-// graphWorkMem lets the percentile sorts of a large window run in memory:
-// spilling them to disk made the query several times slower.
+// servicesSQL names the services of the graph, from events of every type:
+// who recorded with which peer, and whether that peer was always virtual.
+// The source is events or rollup_services, whose columns are the same.
+const servicesSQL = `SELECT service, peer_service, bool_and(peer_virtual) FROM %s WHERE %s GROUP BY 1, 2`
+
+// graphWorkMem lets a large window's grouping run in memory: spilling it
+// to disk made the query several times slower.
 const graphWorkMem = "256MB"
 
 // Graph computes the observed graph of the events that pass the window and
-// tag filters of f. Grouping and percentiles run in SQL; Go only decides
-// which send groups are dangling (runtimegraph.Assemble's rule) and asks for
-// their measures.
+// tag filters of f. Groups and percentiles are computed in SQL: from the
+// rollup when the window is whole days it covers and there are no tag
+// filters, else from the events, with the same definitions and so the same
+// answer (histograms of quantized durations, see rawCellsSQL). Go only
+// assembles the groups (runtimegraph.Assemble), which decides which sends
+// are dangling.
 func (s *Store) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Graph, error) {
-	cond, args := where(f.GraphOnly())
+	f = f.GraphOnly()
 	var groups []runtimegraph.Group
 	services := map[string]bool{}
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	// One snapshot for the coverage check and the reads.
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	err := pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '"+graphWorkMem+"'"); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, fmt.Sprintf(flowsSQL, cond), args...)
+		rolled, err := rollupCovers(ctx, tx, f)
+		if err != nil {
+			return err
+		}
+		q, table := groupsSQL, "events"
+		cond, args := where(f)
+		if rolled {
+			q, table = rollupGroupsSQL, "rollup_services"
+			cond, args = dayWindow(f)
+		}
+		rows, err := tx.Query(ctx, fmt.Sprintf(q, cond), args...)
 		if err != nil {
 			return err
 		}
 		groups, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (runtimegraph.Group, error) {
+			var typ, peer, svc string
 			var g runtimegraph.Group
 			st := &g.Stats
-			err := row.Scan(&g.Kind, &g.From, &g.To, &g.Channel, &g.MessageType, &g.System, &g.ReplyType,
+			err := row.Scan(&typ, &peer, &svc, &g.Channel, &g.MessageType, &g.System, &g.ReplyType,
 				&st.Count, &st.Errors, &st.P50US, &st.P95US, &st.FirstSeen, &st.LastSeen)
+			switch typ {
+			case telemetry.TypeConsume:
+				g.Kind, g.From, g.To = topology.KindPubSub, peer, svc
+			case telemetry.TypeServe:
+				g.Kind, g.From, g.To = topology.KindReqRep, peer, svc
+			case telemetry.TypePublish:
+				g.Kind, g.From = topology.KindPubSub, svc
+			case telemetry.TypeRequest:
+				g.Kind, g.From = topology.KindReqRep, svc
+			}
 			return g, err
 		})
 		if err != nil {
 			return err
 		}
-		sends, err := s.summary(ctx, tx, cond, args, services)
+		rows, err = tx.Query(ctx, fmt.Sprintf(servicesSQL, table, cond), args...)
 		if err != nil {
 			return err
 		}
-		dangling := danglingSends(groups, sends)
-		if len(dangling) == 0 {
-			return nil
+		defer rows.Close()
+		for rows.Next() {
+			var svc, peer string
+			var virtual bool
+			if err := rows.Scan(&svc, &peer, &virtual); err != nil {
+				return err
+			}
+			services[svc] = false
+			if peer != "" {
+				if v, ok := services[peer]; !ok || (v && !virtual) {
+					services[peer] = virtual
+				}
+			}
 		}
-		cols := make([][]string, 5)
-		for _, d := range dangling {
-			cols[0] = append(cols[0], d.Kind)
-			cols[1] = append(cols[1], d.From)
-			cols[2] = append(cols[2], d.Channel)
-			cols[3] = append(cols[3], d.MessageType)
-			cols[4] = append(cols[4], d.System)
-		}
-		n := len(args)
-		q := fmt.Sprintf(danglingSQL, cond, n+1, n+2, n+3, n+4, n+5)
-		dargs := append(append([]any(nil), args...), cols[0], cols[1], cols[2], cols[3], cols[4])
-		rows, err = tx.Query(ctx, q, dargs...)
-		if err != nil {
-			return err
-		}
-		more, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (runtimegraph.Group, error) {
-			var g runtimegraph.Group
-			st := &g.Stats
-			err := row.Scan(&g.Kind, &g.From, &g.Channel, &g.MessageType, &g.System, &g.ReplyType,
-				&st.Count, &st.Errors, &st.P50US, &st.P95US, &st.FirstSeen, &st.LastSeen)
-			return g, err
-		})
-		groups = append(groups, more...)
-		return err
+		return rows.Err()
 	})
 	if err != nil {
 		return nil, s.wrap("observed graph", err)
@@ -158,61 +185,40 @@ func (s *Store) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Gra
 	return runtimegraph.Assemble(groups, services), nil
 }
 
-// summary reads summarySQL: it fills services (name to "only ever a
-// virtual peer") and returns the send groups, keyed as flows are.
-func (s *Store) summary(ctx context.Context, tx pgx.Tx, cond string, args []any, services map[string]bool) ([]runtimegraph.Group, error) {
-	rows, err := tx.Query(ctx, fmt.Sprintf(summarySQL, cond), args...)
-	if err != nil {
-		return nil, err
+// rollupCovers reports whether rollup answers f: no tag filters (rollup
+// has no tags), a window of whole UTC days, and every day in it covered
+// (all its stored events flushed into rollup).
+func rollupCovers(ctx context.Context, tx pgx.Tx, f runtimegraph.Filter) (bool, error) {
+	if len(f.Where) > 0 || !midnight(f.Since) || !midnight(f.Until) {
+		return false, nil
 	}
-	defer rows.Close()
-	seen := map[runtimegraph.Group]bool{}
-	var sends []runtimegraph.Group
-	for rows.Next() {
-		var typ, svc, peer, ch, mt, sys string
-		var virtual bool
-		if err := rows.Scan(&typ, &svc, &peer, &ch, &mt, &sys, &virtual); err != nil {
-			return nil, err
-		}
-		services[svc] = false
-		if peer != "" {
-			if v, ok := services[peer]; !ok || (v && !virtual) {
-				services[peer] = virtual
-			}
-		}
-		kind := topology.KindPubSub
-		switch typ {
-		case telemetry.TypePublish:
-		case telemetry.TypeRequest:
-			kind = topology.KindReqRep
-		default:
-			continue
-		}
-		g := runtimegraph.Group{Kind: kind, From: svc, Channel: ch, MessageType: mt, System: sys}
-		if !seen[g] {
-			seen[g] = true
-			sends = append(sends, g)
-		}
-	}
-	return sends, rows.Err()
+	cond, args := dayWindow(f)
+	var stale bool
+	err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM rollup_days WHERE stored <> rolled AND "+cond+")", args...).Scan(&stale)
+	return !stale, err
 }
 
-// danglingSends are the sends no flow received, by Assemble's rule.
-func danglingSends(flows, sends []runtimegraph.Group) []runtimegraph.Group {
-	type side struct{ kind, from, channel, messageType string }
-	recv := map[side][]string{}
-	for _, f := range flows {
-		k := side{f.Kind, f.From, f.Channel, f.MessageType}
-		recv[k] = append(recv[k], f.System)
+// dayWindow is f's window over rollup's days (f's bounds are midnights).
+func dayWindow(f runtimegraph.Filter) (string, []any) {
+	var conds []string
+	var args []any
+	if !f.Since.IsZero() {
+		args = append(args, f.Since)
+		conds = append(conds, "day >= $"+strconv.Itoa(len(args)))
 	}
-	var out []runtimegraph.Group
-	for _, g := range sends {
-		if !slices.ContainsFunc(recv[side{g.Kind, g.From, g.Channel, g.MessageType}],
-			func(sys string) bool { return topology.SystemsMatch(sys, g.System) }) {
-			out = append(out, g)
-		}
+	if !f.Until.IsZero() {
+		args = append(args, f.Until)
+		conds = append(conds, "day < $"+strconv.Itoa(len(args)))
 	}
-	return out
+	if len(conds) == 0 {
+		return "TRUE", nil
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// midnight reports whether t is unset or a UTC day boundary.
+func midnight(t time.Time) bool {
+	return t.IsZero() || t.UnixMicro()%(86400*1_000_000) == 0 && t.Nanosecond()%1000 == 0
 }
 
 // selectSQL returns events in canonical order (time, then event id).

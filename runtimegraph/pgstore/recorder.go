@@ -72,8 +72,9 @@ func (r *Recorder) Record(_ context.Context, e telemetry.Event) {
 // Close, not storable, or in a batch the database refused.
 func (r *Recorder) Dropped() int64 { return r.dropped.Load() }
 
-// Close writes what is buffered and stops the Recorder. It returns the
-// first write error, with the number of events dropped, if any were.
+// Close writes what is buffered, flushes the store's rollup of it (see
+// Store.Flush) and stops the Recorder. It returns the first write error,
+// with the number of events dropped, if any were.
 func (r *Recorder) Close(ctx context.Context) error {
 	r.mu.Lock()
 	if !r.closed {
@@ -86,8 +87,12 @@ func (r *Recorder) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("recorder: close: %w (%d events dropped so far)", ctx.Err(), r.Dropped())
 	}
+	flushErr := r.store.Flush(ctx)
 	r.errMu.Lock()
 	defer r.errMu.Unlock()
+	if flushErr != nil && r.err == nil && r.Dropped() == 0 {
+		return fmt.Errorf("recorder: %w", flushErr)
+	}
 	if r.err != nil || r.Dropped() > 0 {
 		return fmt.Errorf("recorder: %d events dropped (first error: %v)", r.Dropped(), r.err)
 	}

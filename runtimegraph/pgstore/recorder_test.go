@@ -1,14 +1,17 @@
 package pgstore
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/tracegraph/tracegraph/runtimegraph"
 	"github.com/tracegraph/tracegraph/runtimegraph/internal/fixture"
 	"github.com/tracegraph/tracegraph/telemetry"
+	"github.com/tracegraph/tracegraph/topology"
 )
 
 // TestRecorder: events recorded from many goroutines are all stored once
@@ -33,6 +36,25 @@ func TestRecorder(t *testing.T) {
 	if n := count(t, s); n != int64(len(evs)) {
 		t.Fatalf("%d rows, want %d", n, len(evs))
 	}
+	// Close flushed the rollup: the graph comes from it, and is the one
+	// built from the events.
+	if !usesRollup(t, s, runtimegraph.Filter{}) {
+		t.Error("the rollup does not cover the recorded events after Close")
+	}
+	b := runtimegraph.NewBuilder()
+	for _, e := range evs {
+		e.Normalize()
+		b.Add(&e)
+	}
+	g, err := s.Graph(context.Background(), runtimegraph.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := topology.Marshal(b.Graph())
+	got, _ := topology.Marshal(g)
+	if !bytes.Equal(got, want) {
+		t.Errorf("graph from the rollup:\n%s\nwant:\n%s", got, want)
+	}
 	rec.Record(context.Background(), evs[0])
 	if rec.Dropped() != 1 {
 		t.Errorf("dropped %d after a Record past Close, want 1", rec.Dropped())
@@ -40,7 +62,7 @@ func TestRecorder(t *testing.T) {
 
 	rec2 := s.NewRecorder(RecorderOptions{})
 	rec2.Record(context.Background(), telemetry.Event{EventID: "x", EventType: "start", Service: "a\x00b", Timestamp: time.Now()})
-	err := rec2.Close(context.Background())
+	err = rec2.Close(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "1 events dropped") {
 		t.Errorf("Close = %v, want a report of 1 dropped event", err)
 	}

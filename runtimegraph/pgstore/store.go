@@ -24,8 +24,9 @@ type Store struct {
 	pool   *pgxpool.Pool
 	server string // host:port, for messages; never the password
 
-	mu    sync.Mutex
-	parts map[int64]bool // days (Unix days) whose partition exists
+	mu      sync.Mutex
+	parts   map[int64]bool // days (Unix days) whose partition exists
+	pending rollupBuf      // rollup of committed batches, not yet flushed
 }
 
 // Open connects to the database at url and brings its schema up to date.
@@ -49,7 +50,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres at %s: %s", server, redact(err.Error(), pw))
 	}
-	s := &Store{pool: pool, server: server, parts: map[int64]bool{}}
+	s := &Store{pool: pool, server: server, parts: map[int64]bool{}, pending: newRollupBuf()}
 	cctx, cancel := context.WithTimeout(ctx, cc.ConnectTimeout+time.Second)
 	defer cancel()
 	if err := pool.Ping(cctx); err != nil {
@@ -66,8 +67,18 @@ func Open(ctx context.Context, url string) (*Store, error) {
 // Server is the host and port the store talks to.
 func (s *Store) Server() string { return s.server }
 
-// Close releases the store's connections.
-func (s *Store) Close() { s.pool.Close() }
+// closeFlushTimeout bounds the rollup flush Close does.
+const closeFlushTimeout = 30 * time.Second
+
+// Close flushes the pending rollup and releases the store's connections.
+// A failed flush loses nothing but speed: the days it would have covered
+// are answered from the events. Call Flush before Close to see its error.
+func (s *Store) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), closeFlushTimeout)
+	_ = s.Flush(ctx)
+	cancel()
+	s.pool.Close()
+}
 
 // connErr makes a connection failure one line naming the server: pgconn's
 // own message repeats user and database and nests the dial error, so only

@@ -1,0 +1,370 @@
+package pgstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"maps"
+	"math/bits"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tracegraph/tracegraph/telemetry"
+)
+
+// groupKey names a group the graph measures: peer is the producer of a
+// consume or serve, "" for a send.
+type groupKey struct {
+	eventType, peer, service, channel, messageType, system string
+}
+
+// entryKey is what an event is counted under: its day, type, service,
+// peer, channel, message type and system. One lookup per event finds its
+// measures and its group, and the services of the day follow from the keys.
+type entryKey struct {
+	day                                                    int64
+	eventType, service, peer, channel, messageType, system string
+}
+
+type entry struct {
+	group       int32 // index in rollupBuf.groups; -1 for events the graph does not measure
+	n, errors   int64
+	first, last int64 // Unix microseconds
+	replyType   string
+	virtual     bool // the peer was virtual in every event
+	// hist counts durations by bucket index (see bucketIndex); neg counts
+	// negative durations, which have no index, by value.
+	hist []int64
+	neg  map[int64]int64
+}
+
+// bucketIndex numbers the buckets of runtimegraph.Quantize from 0 for
+// d >= 0: 0-15 for the exact values under 16, then 8 per power of two.
+// A slice indexed by it is far cheaper to count into than a map.
+func bucketIndex(d int64) int {
+	if d < 16 {
+		return int(d)
+	}
+	shift := bits.Len64(uint64(d)) - 4
+	return 16 + (shift-1)*8 + int(d>>shift-8)
+}
+
+// bucketValue is the bucket (lower bound) of index i.
+func bucketValue(i int) int64 {
+	if i < 16 {
+		return int64(i)
+	}
+	shift := (i-16)/8 + 1
+	return int64((i-16)%8+8) << shift
+}
+
+func (en *entry) count(d int64) {
+	if d < 0 {
+		if en.neg == nil {
+			en.neg = map[int64]int64{}
+		}
+		en.neg[d]++
+		return
+	}
+	i := bucketIndex(d)
+	if i >= len(en.hist) {
+		en.hist = append(en.hist, make([]int64, i+1-len(en.hist))...)
+	}
+	en.hist[i]++
+}
+
+func (en *entry) merge(o *entry) {
+	en.n += o.n
+	en.errors += o.errors
+	en.first, en.last = min(en.first, o.first), max(en.last, o.last)
+	en.replyType = max(en.replyType, o.replyType)
+	en.virtual = en.virtual && o.virtual
+	if len(o.hist) > len(en.hist) {
+		en.hist = append(en.hist, make([]int64, len(o.hist)-len(en.hist))...)
+	}
+	for i, n := range o.hist {
+		en.hist[i] += n
+	}
+	for d, n := range o.neg {
+		if en.neg == nil {
+			en.neg = map[int64]int64{}
+		}
+		en.neg[d] += n
+	}
+}
+
+// serviceKey is one rollup_services row's key.
+type serviceKey struct {
+	day           int64
+	service, peer string
+}
+
+// rollupBuf is what a store has counted of committed batches and not yet
+// flushed.
+type rollupBuf struct {
+	groupIdx map[groupKey]int32
+	groups   []groupKey
+	entries  map[entryKey]*entry
+}
+
+func newRollupBuf() rollupBuf {
+	return rollupBuf{groupIdx: map[groupKey]int32{}, entries: map[entryKey]*entry{}}
+}
+
+// flushEntries is how many pending entries make Write flush them,
+// bounding the memory of a long ingest or a Recorder.
+const flushEntries = 200_000
+
+// addCells counts committed events into the store's pending rollup. It is
+// called only after their batch committed, with exactly the events stored.
+func (s *Store) addCells(evs []telemetry.Event) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := &s.pending
+	for i := range evs {
+		e := &evs[i]
+		day := dayOf(e.Timestamp)
+		ts := e.Timestamp.UnixMicro()
+		k := entryKey{day, e.EventType, e.Service, e.PeerService, e.Channel, e.MessageType, e.System}
+		en := p.entries[k]
+		if en == nil {
+			en = &entry{group: p.group(e), first: ts, last: ts, replyType: e.ReplyType, virtual: true}
+			p.entries[k] = en
+		}
+		en.n++
+		if e.Status == telemetry.StatusError {
+			en.errors++
+		}
+		en.first, en.last = min(en.first, ts), max(en.last, ts)
+		en.replyType = max(en.replyType, e.ReplyType)
+		en.virtual = en.virtual && e.PeerVirtual
+		if en.group >= 0 {
+			en.count(e.DurationUS)
+		}
+	}
+}
+
+// group is the index of e's group, or -1 if the graph does not measure e.
+func (p *rollupBuf) group(e *telemetry.Event) int32 {
+	var peer string
+	switch e.EventType {
+	case telemetry.TypeConsume, telemetry.TypeServe:
+		peer = e.PeerService
+	case telemetry.TypePublish, telemetry.TypeRequest:
+	default:
+		return -1
+	}
+	gk := groupKey{e.EventType, peer, e.Service, e.Channel, e.MessageType, e.System}
+	g, ok := p.groupIdx[gk]
+	if !ok {
+		g = int32(len(p.groups))
+		p.groupIdx[gk] = g
+		p.groups = append(p.groups, gk)
+	}
+	return g
+}
+
+// pendingEntries is how many entries wait for Flush.
+func (s *Store) pendingEntries() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.pending.entries)
+}
+
+// Flush writes the pending rollup of the events this store wrote, in one
+// transaction with the count of events it covers per day. Until it does,
+// those days are answered from the events (same answer, more work). Close
+// flushes too; call Flush to see its error.
+func (s *Store) Flush(ctx context.Context) error {
+	s.mu.Lock()
+	p := s.pending
+	s.pending = newRollupBuf()
+	s.mu.Unlock()
+	if len(p.entries) == 0 {
+		return nil
+	}
+	perDay := map[int64]int64{}
+	services := map[serviceKey]bool{}
+	for k, en := range p.entries {
+		perDay[k.day] += en.n
+		sk := serviceKey{k.day, k.service, k.peer}
+		if v, ok := services[sk]; !ok || (v && !en.virtual) {
+			services[sk] = en.virtual
+		}
+	}
+	var buf bytes.Buffer
+	days, ns := daysAndCounts(perDay)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		gids, err := groupIDs(ctx, tx, p.groups)
+		if err != nil {
+			return err
+		}
+		conn := tx.Conn().PgConn()
+		copyHeader(&buf)
+		// A send's group has an entry per peer: each is a row, summed
+		// by the query as rows of several days or flushes are.
+		for k, f := range p.entries {
+			if f.group < 0 {
+				continue
+			}
+			u16(&buf, 7)
+			timestamp(&buf, k.day*86400*1_000_000)
+			integer(&buf, gids[f.group])
+			bigint(&buf, f.n)
+			bigint(&buf, f.errors)
+			timestamp(&buf, f.first)
+			timestamp(&buf, f.last)
+			text(&buf, f.replyType)
+		}
+		u16(&buf, 0xffff)
+		if _, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
+			"COPY rollup_flows (day, gid, n, errors, first_ts, last_ts, reply_type) FROM STDIN (FORMAT binary)"); err != nil {
+			return err
+		}
+		buf.Reset()
+		copyHeader(&buf)
+		for k, en := range p.entries {
+			if en.group < 0 {
+				continue
+			}
+			cell := func(bucket, n int64) {
+				u16(&buf, 4)
+				timestamp(&buf, k.day*86400*1_000_000)
+				integer(&buf, gids[en.group])
+				bigint(&buf, bucket)
+				bigint(&buf, n)
+			}
+			for i, n := range en.hist {
+				if n > 0 {
+					cell(bucketValue(i), n)
+				}
+			}
+			for d, n := range en.neg {
+				cell(d, n)
+			}
+		}
+		u16(&buf, 0xffff)
+		if _, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
+			"COPY rollup_hist (day, gid, bucket, n) FROM STDIN (FORMAT binary)"); err != nil {
+			return err
+		}
+		buf.Reset()
+		copyHeader(&buf)
+		for k, virtual := range services {
+			u16(&buf, 4)
+			timestamp(&buf, k.day*86400*1_000_000)
+			text(&buf, k.service)
+			text(&buf, k.peer)
+			boolean(&buf, virtual)
+		}
+		u16(&buf, 0xffff)
+		if _, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
+			"COPY rollup_services (day, service, peer_service, peer_virtual) FROM STDIN (FORMAT binary)"); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO rollup_days AS r (day, rolled) SELECT * FROM unnest($1::timestamptz[], $2::bigint[])
+			ON CONFLICT (day) DO UPDATE SET rolled = r.rolled + excluded.rolled`, days, ns)
+		return err
+	})
+	if err != nil {
+		s.unflush(p)
+	}
+	return s.wrap("flush rollup", err)
+}
+
+// groupIDs returns the rollup_groups id of each group, adding those new
+// in key order, so that concurrent flushes wait on each other's new groups
+// in one order and cannot deadlock.
+func groupIDs(ctx context.Context, tx pgx.Tx, groups []groupKey) ([]int32, error) {
+	cols := make([][]string, 6)
+	for _, g := range groups {
+		for i, v := range []string{g.eventType, g.peer, g.service, g.channel, g.messageType, g.system} {
+			cols[i] = append(cols[i], v)
+		}
+	}
+	args := []any{cols[0], cols[1], cols[2], cols[3], cols[4], cols[5]}
+	const in = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+		AS u (event_type, peer, service, channel, message_type, system, i)`
+	if _, err := tx.Exec(ctx, `INSERT INTO rollup_groups (event_type, peer, service, channel, message_type, system)
+		SELECT event_type, peer, service, channel, message_type, system FROM `+in+`
+		ORDER BY 1, 2, 3, 4, 5, 6 ON CONFLICT DO NOTHING`, args...); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `SELECT u.i, g.gid FROM `+in+` JOIN rollup_groups g USING (event_type, peer, service, channel, message_type, system)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int32, len(groups))
+	found := 0
+	for rows.Next() {
+		var i int64
+		var id int32
+		if err := rows.Scan(&i, &id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids[i-1] = id
+		found++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if found != len(groups) {
+		return nil, fmt.Errorf("rollup groups: %d of %d found", found, len(groups))
+	}
+	return ids, nil
+}
+
+// unflush puts back what a failed Flush took, so a later one may write it.
+func (s *Store) unflush(p rollupBuf) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := &s.pending
+	idx := make([]int32, len(p.groups))
+	for i, gk := range p.groups {
+		g, ok := q.groupIdx[gk]
+		if !ok {
+			g = int32(len(q.groups))
+			q.groupIdx[gk] = g
+			q.groups = append(q.groups, gk)
+		}
+		idx[i] = g
+	}
+	for k, en := range p.entries {
+		if en.group >= 0 {
+			en.group = idx[en.group]
+		}
+		if old := q.entries[k]; old != nil {
+			old.merge(en)
+		} else {
+			q.entries[k] = en
+		}
+	}
+}
+
+// countStored adds a batch's events to each day's stored count, in the
+// batch's transaction.
+func countStored(ctx context.Context, tx pgx.Tx, evs []telemetry.Event) error {
+	per := map[int64]int64{}
+	for i := range evs {
+		per[dayOf(evs[i].Timestamp)]++
+	}
+	days, ns := daysAndCounts(per)
+	_, err := tx.Exec(ctx, `INSERT INTO rollup_days AS r (day, stored) SELECT * FROM unnest($1::timestamptz[], $2::bigint[])
+		ON CONFLICT (day) DO UPDATE SET stored = r.stored + excluded.stored`, days, ns)
+	return err
+}
+
+// daysAndCounts lists m in day order: transactions that update the same
+// days' rows then lock them in the same order and cannot deadlock.
+func daysAndCounts(m map[int64]int64) ([]time.Time, []int64) {
+	keys := slices.Sorted(maps.Keys(m))
+	days := make([]time.Time, len(keys))
+	ns := make([]int64, len(keys))
+	for i, d := range keys {
+		days[i], ns[i] = time.Unix(d*86400, 0).UTC(), m[d]
+	}
+	return days, ns
+}
