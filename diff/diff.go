@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/tracegraph/tracegraph/topology"
@@ -163,7 +164,7 @@ func locateUndeclared(flows []topology.Flow, endpoints []topology.Endpoint, alia
 		}
 		var producer, consumer []topology.Evidence
 		for _, e := range endpoints {
-			if !topology.ChannelsMatch(e.Channel, e.Pattern, f.Channel, f.Pattern) || !topology.SystemsMatch(e.System, f.System) {
+			if !topology.SystemsMatch(e.System, f.System) || !topology.ChannelsMatch(e.Channel, e.Pattern, f.Channel, f.Pattern, cmp.Or(e.System, f.System)) {
 				continue
 			}
 			svc := rename(alias, e.Service)
@@ -211,8 +212,8 @@ func coveredBy(o topology.Flow, decl []topology.Flow) bool {
 }
 
 func sameWire(d, o topology.Flow) bool {
-	return d.Kind == o.Kind && topology.ChannelsMatch(d.Channel, d.Pattern, o.Channel, o.Pattern) &&
-		topology.SystemsMatch(d.System, o.System)
+	return d.Kind == o.Kind && topology.SystemsMatch(d.System, o.System) &&
+		topology.ChannelsMatch(d.Channel, d.Pattern, o.Channel, o.Pattern, cmp.Or(d.System, o.System))
 }
 
 // typesAgree treats an unknown type as agreeing: a span without a message

@@ -30,7 +30,7 @@ func DeriveFlows(endpoints []Endpoint) []Flow {
 			matched := false
 			for _, ci := range byRole[p.consumer] {
 				ce := endpoints[ci]
-				if !ChannelsMatch(pe.Channel, pe.Pattern, ce.Channel, ce.Pattern) || !SystemsMatch(pe.System, ce.System) {
+				if !SystemsMatch(pe.System, ce.System) || !ChannelsMatch(pe.Channel, pe.Pattern, ce.Channel, ce.Pattern, firstNonEmpty(pe.System, ce.System)) {
 					continue
 				}
 				matched = true

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"path"
+	"strings"
 	"time"
 )
 
@@ -182,20 +183,43 @@ func (g *Graph) AddService(s Service) *Service {
 }
 
 // ChannelsMatch reports whether two endpoint channels meet: equal names, or
-// a pattern on either side (a path.Match glob) that matches the other.
-func ChannelsMatch(a string, aPattern bool, b string, bPattern bool) bool {
+// a pattern on either side that matches the other's concrete name. system is
+// the messaging system the two share ("" when neither says): NATS subjects
+// match token by token, "*" one token and a final ">" one or more; other
+// patterns are path.Match globs, whose "*" spans dots.
+func ChannelsMatch(a string, aPattern bool, b string, bPattern bool, system string) bool {
 	if a == b {
 		return true
 	}
-	if aPattern && !bPattern {
-		ok, _ := path.Match(a, b)
-		return ok
-	}
-	if bPattern && !aPattern {
-		ok, _ := path.Match(b, a)
-		return ok
+	switch {
+	case aPattern && !bPattern:
+		return patternMatch(a, b, system)
+	case bPattern && !aPattern:
+		return patternMatch(b, a, system)
 	}
 	return false
+}
+
+func patternMatch(pattern, name, system string) bool {
+	if system == "nats" {
+		return natsMatch(pattern, name)
+	}
+	ok, _ := path.Match(pattern, name)
+	return ok
+}
+
+// natsMatch matches a NATS subject against a subject with wildcards.
+func natsMatch(pattern, subject string) bool {
+	pt, st := strings.Split(pattern, "."), strings.Split(subject, ".")
+	for i, p := range pt {
+		if p == ">" && i == len(pt)-1 {
+			return len(st) > i
+		}
+		if i >= len(st) || (p != "*" && p != st[i]) {
+			return false
+		}
+	}
+	return len(pt) == len(st)
 }
 
 // SystemsMatch reports whether two endpoints' messaging systems allow them to

@@ -255,3 +255,32 @@ func TestCyclesAndFocus(t *testing.T) {
 		t.Error("focus on an unknown service succeeded")
 	}
 }
+
+func TestChannelsMatch(t *testing.T) {
+	tests := []struct {
+		pattern, name, system string
+		want                  bool
+	}{
+		{"orders.*", "orders.eu", "", true},
+		{"orders.*", "orders.eu.west", "", true}, // a glob's * spans dots
+		{"orders.*", "billing.eu", "", false},
+		{"orders.*", "orders.eu", "nats", true},
+		{"orders.*", "orders.eu.west", "nats", false}, // a NATS * is one token
+		{"orders.>", "orders.eu.west", "nats", true},
+		{"orders.>", "orders", "nats", false}, // > needs at least one token
+		{"*.created", "orders.created", "nats", true},
+		{"orders.*.created", "orders.eu.updated", "nats", false},
+	}
+	for _, tt := range tests {
+		if got := ChannelsMatch(tt.pattern, true, tt.name, false, tt.system); got != tt.want {
+			t.Errorf("ChannelsMatch(%q, %q, system %q) = %v, want %v", tt.pattern, tt.name, tt.system, got, tt.want)
+		}
+		// Either side may be the pattern.
+		if got := ChannelsMatch(tt.name, false, tt.pattern, true, tt.system); got != tt.want {
+			t.Errorf("reversed ChannelsMatch(%q, %q, system %q) = %v, want %v", tt.name, tt.pattern, tt.system, got, tt.want)
+		}
+	}
+	if ChannelsMatch("orders.*", true, "orders.*", true, "") != true || ChannelsMatch("a.*", true, "b.*", true, "") {
+		t.Error("two patterns meet only when equal")
+	}
+}
