@@ -557,18 +557,17 @@ func withTag(m map[string]string, k, v string) map[string]string {
 // (trace id, span id, event type) fills the rest, so importing the same file
 // twice yields the same ids.
 func eventID(s *span, typ, extra string) string {
-	h := sha256.New()
-	h.Write([]byte(s.trace))
-	h.Write([]byte{0})
-	h.Write([]byte(s.id))
-	h.Write([]byte{0})
-	h.Write([]byte(typ))
+	var in [128]byte // on the stack for the usual ids
+	msg := append(in[:0], s.trace...)
+	msg = append(msg, 0)
+	msg = append(msg, s.id...)
+	msg = append(msg, 0)
+	msg = append(msg, typ...)
 	if extra != "" {
-		h.Write([]byte{0})
-		h.Write([]byte(extra))
+		msg = append(msg, 0)
+		msg = append(msg, extra...)
 	}
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
+	sum := sha256.Sum256(msg)
 	var id uuid.UUID
 	ms := uint64(s.start / int64(time.Millisecond))
 	var ts [8]byte

@@ -2,6 +2,7 @@ package spans
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 )
 
@@ -52,13 +53,7 @@ func zipkinSpanFast(s *scan) (*span, bool) {
 	var tags []kv
 	var seen uint32
 	ok := s.object(func(key []byte) bool {
-		bit := -1
-		for i, k := range zipkinSpanKeys {
-			if string(key) == k {
-				bit = i
-				break
-			}
-		}
+		bit := slices.Index(zipkinSpanKeys, string(key))
 		if bit < 0 {
 			return !foldsTo(key, zipkinSpanKeys) && s.skip(0)
 		}
