@@ -129,6 +129,13 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string
 	}
 	close(batches)
 	wg.Wait()
+	// The rollup only speeds up later graphs (they fall back to the events),
+	// so failing to write it loses nothing: say so, and do not fail the load.
+	if storeErr == nil && ctx.Err() == nil {
+		if err := st.Flush(ctx); err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "tracegraph: warning: graph rollup not written, graphs of these days will be computed from the events: %v\n", err)
+		}
+	}
 	if bar != nil {
 		_ = bar.Finish()
 		fmt.Fprintln(cmd.ErrOrStderr())
