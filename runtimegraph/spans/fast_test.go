@@ -159,7 +159,7 @@ var zipkinVariants = []struct {
 	json string
 	fast bool
 }{
-	{"every field", `{"traceId":"A1","parentId":"2","id":"3","kind":"SERVER","name":"get \u00e9\t/","timestamp":1.5e3,"duration":-4,"shared":true,"debug":false,"annotations":[{"timestamp":1,"value":"ws"}],"localEndpoint":{"serviceName":"a","ipv4":"10.0.0.1","port":8080},"remoteEndpoint":{"serviceName":"b"},"tags":{"error":"","x":"y\\z"}}`, true},
+	{"every field", `{"traceId":"A1","parentId":"2","id":"3","kind":"SERVER","name":"get \u00e9\u00C9\t/","timestamp":1.5e3,"duration":-4,"shared":true,"debug":false,"annotations":[{"timestamp":1,"value":"ws"}],"localEndpoint":{"serviceName":"a","ipv4":"10.0.0.1","port":8080},"remoteEndpoint":{"serviceName":"b"},"tags":{"error":"","x":"y\\z"}}`, true},
 	{"empty", `{}`, true},
 	{"trace array", `[{"traceId":"1","id":"2","timestamp":3},{"traceId":"1","id":"4","timestamp":5,"tags":{}}]`, true},
 	{"folded name", `{"traceID":"1"}`, false},

@@ -193,17 +193,17 @@ func (s *scan) escaped(start int) (string, bool) {
 			if s.i+4 > len(s.b) {
 				return "", false
 			}
-			v, err := strconv.ParseUint(string(s.b[s.i:s.i+4]), 16, 32)
-			if err != nil || (v >= 0xd800 && v < 0xe000) {
-				return "", false
-			}
-			// ParseUint takes a sign and underscores; JSON does not.
+			var v rune
 			for _, h := range s.b[s.i : s.i+4] {
 				if !isHex(h) {
 					return "", false
 				}
+				v = v<<4 | rune(hexValue(h))
 			}
-			out = utf8.AppendRune(out, rune(v))
+			if v >= 0xd800 && v < 0xe000 {
+				return "", false
+			}
+			out = utf8.AppendRune(out, v)
 			s.i += 4
 		default:
 			return "", false
@@ -214,6 +214,17 @@ func (s *scan) escaped(start int) (string, bool) {
 
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// hexValue is the value of a hex digit (isHex).
+func hexValue(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
 }
 
 // digits reads a JSON integer with no sign, fraction or exponent (and no
