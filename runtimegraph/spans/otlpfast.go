@@ -2,6 +2,8 @@ package spans
 
 import (
 	"strconv"
+
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 )
 
 // otlpFast decodes one OTLP/JSON ResourceSpans straight into spans, for the
@@ -9,11 +11,12 @@ import (
 // InstrumentationScope, ScopeSpans, Span, Span.Event, Span.Link and Status
 // by its lowerCamelCase name, ids as 16 or 32 hex digits, integers as
 // digits (quoted or not), enums as numbers or names, attribute values that
-// are strings, booleans, integers or plain numbers. protojson is ten times
+// are strings, booleans, integers, plain numbers, or arrays and kvlists of
+// those. protojson is ten times
 // slower; this is what makes the importer's speed target reachable.
 //
 // ok false means the value has something else (snake_case names, unknown
-// fields, nulls, array or kvlist or bytes values, base64 ids, exponents,
+// fields, nulls, bytes values, base64 ids, exponents in integers,
 // surrogate escapes, invalid UTF-8, bad syntax, duplicate fields): the
 // caller then decodes it with protojson, which decides what it means or
 // which error it is. When ok is true the spans are those protojson's path
@@ -364,9 +367,10 @@ func (d *otlpDec) keyValue() (k, v string, ok bool) {
 	return k, v, ok
 }
 
-// anyValue reads an AnyValue holding a string, a boolean, an integer or a
-// double written as a number, rendered as anyString does. An empty object
-// is a value with none set, as protojson reads it.
+// anyValue reads an AnyValue holding a string, a boolean, an integer, a
+// double written as a number, or an array or kvlist of those, rendered as
+// anyString does. An empty object is a value with none set, as protojson
+// reads it.
 func (d *otlpDec) anyValue() (string, bool) {
 	var v string
 	n := 0
@@ -395,8 +399,115 @@ func (d *otlpDec) anyValue() (string, bool) {
 			f, err := strconv.ParseFloat(string(num), 64)
 			v = strconv.FormatFloat(f, 'g', -1, 64)
 			return err == nil
+		case "arrayValue", "kvlistValue":
+			// Rare enough to build the protobuf value protojson would
+			// and render it with the same code.
+			av, ok := d.listValue(string(key), 0)
+			if ok {
+				v = anyString(av)
+			}
+			return ok
 		}
 		return false
 	})
 	return v, ok
+}
+
+// maxListDepth bounds the nesting of arrays and kvlists the fast decoder
+// takes; deeper ones go to protojson.
+const maxListDepth = 16
+
+// listValue reads the ArrayValue or KeyValueList of an AnyValue (key says
+// which) into an AnyValue.
+func (d *otlpDec) listValue(key string, depth int) (*commonpb.AnyValue, bool) {
+	if depth > maxListDepth {
+		return nil, false
+	}
+	var values []*commonpb.AnyValue
+	var kvs []*commonpb.KeyValue
+	var seen uint8
+	ok := d.s.object(func(k []byte) bool {
+		if string(k) != "values" || !once(&seen, 1) {
+			return false
+		}
+		return d.s.array(func() bool {
+			if key == "arrayValue" {
+				av, ok := d.anyValueNode(depth + 1)
+				values = append(values, av)
+				return ok
+			}
+			kv, ok := d.keyValueNode(depth + 1)
+			kvs = append(kvs, kv)
+			return ok
+		})
+	})
+	if key == "arrayValue" {
+		return &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: values}}}, ok
+	}
+	return &commonpb.AnyValue{Value: &commonpb.AnyValue_KvlistValue{KvlistValue: &commonpb.KeyValueList{Values: kvs}}}, ok
+}
+
+// anyValueNode reads an AnyValue inside an array or kvlist, of the kinds
+// anyValue takes.
+func (d *otlpDec) anyValueNode(depth int) (*commonpb.AnyValue, bool) {
+	av := &commonpb.AnyValue{}
+	n := 0
+	ok := d.s.object(func(key []byte) bool {
+		if n++; n > 1 {
+			return false
+		}
+		switch string(key) {
+		case "stringValue":
+			s, ok := d.s.str()
+			av.Value = &commonpb.AnyValue_StringValue{StringValue: s}
+			return ok
+		case "boolValue":
+			b, ok := d.s.boolean()
+			av.Value = &commonpb.AnyValue_BoolValue{BoolValue: b}
+			return ok
+		case "intValue":
+			i, ok := d.s.int64()
+			av.Value = &commonpb.AnyValue_IntValue{IntValue: i}
+			return ok
+		case "doubleValue":
+			num, ok := d.s.number()
+			if !ok {
+				return false
+			}
+			f, err := strconv.ParseFloat(string(num), 64)
+			av.Value = &commonpb.AnyValue_DoubleValue{DoubleValue: f}
+			return err == nil
+		case "arrayValue", "kvlistValue":
+			inner, ok := d.listValue(string(key), depth)
+			if ok {
+				av.Value = inner.Value
+			}
+			return ok
+		}
+		return false
+	})
+	return av, ok
+}
+
+// keyValueNode reads a KeyValue inside a kvlist.
+func (d *otlpDec) keyValueNode(depth int) (*commonpb.KeyValue, bool) {
+	kv := &commonpb.KeyValue{}
+	var seen uint8
+	ok := d.s.object(func(key []byte) bool {
+		var ok bool
+		switch string(key) {
+		case "key":
+			if !once(&seen, 1) {
+				return false
+			}
+			kv.Key, ok = d.s.str()
+		case "value":
+			if !once(&seen, 2) {
+				return false
+			}
+			kv.Value, ok = d.anyValueNode(depth)
+		}
+		return ok
+	})
+	return kv, ok
 }
