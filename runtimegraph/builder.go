@@ -117,7 +117,8 @@ type Builder struct {
 	// publish and request groups, which become flows only when dangling.
 	flows map[groupKey]*acc
 	sends map[groupKey]*acc
-	// peerOnly is true for a name seen only as a virtual peer.
+	// peerOnly is true for a name seen only as a virtual peer, or as the
+	// service of events made for a virtual peer.
 	peerOnly map[string]bool
 }
 
@@ -131,7 +132,9 @@ func NewBuilder() *Builder {
 func (b *Builder) Add(e *telemetry.Event) {
 	// Look before writing: almost every event names services seen before,
 	// and a lookup is cheaper than an assignment.
-	if v, seen := b.peerOnly[e.Service]; !seen || v {
+	if v, seen := b.peerOnly[e.Service]; !seen {
+		b.peerOnly[e.Service] = e.ServiceVirtual
+	} else if v && !e.ServiceVirtual {
 		b.peerOnly[e.Service] = false
 	}
 	if e.PeerService != "" {

@@ -61,6 +61,7 @@ const (
 	fParentIDs
 	fPeerService
 	fPeerVirtual
+	fServiceVirtual
 	fDurationUS
 	fStatus
 	fError
@@ -200,6 +201,15 @@ func (s *scanner) field(key []byte, e *telemetry.Event) (uint32, error) {
 			return 0, errSlow
 		}
 		return fPeerVirtual, nil
+	case "service_virtual":
+		switch {
+		case s.lit("true"):
+			e.ServiceVirtual = true
+		case s.lit("false"):
+		default:
+			return 0, errSlow
+		}
+		return fServiceVirtual, nil
 	case "duration_us":
 		e.DurationUS, err = s.int()
 		return fDurationUS, err

@@ -28,24 +28,28 @@ const (
 // producer and a serve event's peer is the requester. That makes the observed
 // graph a single GROUP BY over consume and serve events, with no join.
 type Event struct {
-	EventID     string            `json:"event_id"`
-	TraceID     string            `json:"trace_id"`
-	EventType   string            `json:"event_type"`
-	Timestamp   time.Time         `json:"timestamp"`
-	Service     string            `json:"service"`
-	Operation   string            `json:"operation,omitempty"`
-	Channel     string            `json:"channel,omitempty"`
-	MessageType string            `json:"message_type,omitempty"`
-	ReplyType   string            `json:"reply_type,omitempty"`
-	System      string            `json:"system,omitempty"`
-	MessageID   string            `json:"message_id,omitempty"`
-	ParentIDs   []string          `json:"parent_ids,omitempty"`
-	PeerService string            `json:"peer_service,omitempty"`
-	PeerVirtual bool              `json:"peer_virtual,omitempty"`
-	DurationUS  int64             `json:"duration_us"`
-	Status      string            `json:"status"`
-	Error       string            `json:"error,omitempty"`
-	Tags        map[string]string `json:"tags,omitempty"`
+	EventID     string    `json:"event_id"`
+	TraceID     string    `json:"trace_id"`
+	EventType   string    `json:"event_type"`
+	Timestamp   time.Time `json:"timestamp"`
+	Service     string    `json:"service"`
+	Operation   string    `json:"operation,omitempty"`
+	Channel     string    `json:"channel,omitempty"`
+	MessageType string    `json:"message_type,omitempty"`
+	ReplyType   string    `json:"reply_type,omitempty"`
+	System      string    `json:"system,omitempty"`
+	MessageID   string    `json:"message_id,omitempty"`
+	ParentIDs   []string  `json:"parent_ids,omitempty"`
+	PeerService string    `json:"peer_service,omitempty"`
+	PeerVirtual bool      `json:"peer_virtual,omitempty"`
+	// ServiceVirtual marks an event a span importer made for a virtual peer
+	// (a broker, an uninstrumented server), so that the graph shows the hop
+	// and still knows the service is not a real one.
+	ServiceVirtual bool              `json:"service_virtual,omitempty"`
+	DurationUS     int64             `json:"duration_us"`
+	Status         string            `json:"status"`
+	Error          string            `json:"error,omitempty"`
+	Tags           map[string]string `json:"tags,omitempty"`
 }
 
 // Normalize puts an event in the canonical form every store keeps: UTC,

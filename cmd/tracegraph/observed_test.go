@@ -224,3 +224,45 @@ func TestObservedSpanExport(t *testing.T) {
 		t.Error("detected and forced formats give different graphs")
 	}
 }
+
+// Span exports give the same graph and events from files and from the
+// database, and a peer only named by the spans that reach it (the broker of
+// messaging2.json) stays a virtual service either way.
+func TestSpanExportDBMatchesFiles(t *testing.T) {
+	const corpus = "../../../shared/corpora/zipkin/messaging2.json"
+	if _, err := os.Stat(corpus); err != nil {
+		t.Skipf("shared corpora not beside the checkout: %v", err)
+	}
+	db := pgURL(t)
+	if code, _, errs := tg(t, "ingest", "--db", db, corpus); code != 0 {
+		t.Fatalf("ingest: exit %d: %s", code, errs)
+	}
+	for _, args := range [][]string{
+		{"observed", "-f", "json"},
+		{"observed", "-f", "json", "--since", "2018-01-01", "--until", "2030-01-01"},
+		{"events", "-f", "jsonl"},
+	} {
+		fc, fromFile, ferr := tg(t, append(args, "--events", corpus)...)
+		dc, fromDB, derr := tg(t, append(args, "--db", db)...)
+		if fc != 0 || dc != 0 {
+			t.Fatalf("%v: exit %d (%s) and %d (%s)", args, fc, ferr, dc, derr)
+		}
+		if fromFile != fromDB {
+			t.Errorf("%v: output differs\nfile:\n%s\ndb:\n%s", args, fromFile, fromDB)
+		}
+		if args[0] != "observed" {
+			continue
+		}
+		g, err := topology.Decode(strings.NewReader(fromDB))
+		if err != nil {
+			t.Fatal(err)
+		}
+		virtual := map[string]bool{}
+		for _, s := range g.Services {
+			virtual[s.Name] = s.Virtual
+		}
+		if !virtual["rabbitmq"] || virtual["notification-service"] || virtual["transfer-service"] {
+			t.Errorf("%v: virtual services %v, want only rabbitmq", args, virtual)
+		}
+	}
+}

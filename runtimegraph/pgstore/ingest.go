@@ -19,7 +19,7 @@ import (
 
 // columns are the events table's columns in COPY order.
 const columns = "ts, event_id, trace_id, event_type, service, operation, channel, message_type, reply_type, system, " +
-	"message_id, parent_ids, peer_service, peer_virtual, duration_us, status, error, tags"
+	"message_id, parent_ids, peer_service, peer_virtual, service_virtual, duration_us, status, error, tags"
 
 // Check reports an event PostgreSQL cannot store as it is: text there must
 // be valid UTF-8 without NUL characters. (Events decoded from JSON always
@@ -284,7 +284,7 @@ func encodeCopy(buf *bytes.Buffer, evs []telemetry.Event) {
 	var keys []string
 	for i := range evs {
 		e := &evs[i]
-		u16(buf, 18)
+		u16(buf, 19)
 		timestamp(buf, e.Timestamp.UnixMicro())
 		text(buf, e.EventID)
 		text(buf, e.TraceID)
@@ -315,6 +315,7 @@ func encodeCopy(buf *bytes.Buffer, evs []telemetry.Event) {
 		}
 		text(buf, e.PeerService)
 		boolean(buf, e.PeerVirtual)
+		boolean(buf, e.ServiceVirtual)
 		bigint(buf, e.DurationUS)
 		text(buf, e.Status)
 		text(buf, e.Error)

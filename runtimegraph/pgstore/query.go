@@ -99,9 +99,9 @@ SELECT g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, f.r
 FROM f JOIN p USING (gid) JOIN rollup_groups g USING (gid)`
 
 // servicesSQL names the services of the graph, from events of every type:
-// who recorded with which peer, and whether that peer was always virtual.
+// who recorded with which peer, and whether each was always virtual.
 // The source is events or rollup_services, whose columns are the same.
-const servicesSQL = `SELECT service, peer_service, bool_and(peer_virtual) FROM %s WHERE %s GROUP BY 1, 2`
+const servicesSQL = `SELECT service, bool_and(service_virtual), peer_service, bool_and(peer_virtual) FROM %s WHERE %s GROUP BY 1, 3`
 
 // graphWorkMem lets a large window's grouping run in memory: spilling it
 // to disk made the query several times slower.
@@ -166,11 +166,13 @@ func (s *Store) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Gra
 		defer rows.Close()
 		for rows.Next() {
 			var svc, peer string
-			var virtual bool
-			if err := rows.Scan(&svc, &peer, &virtual); err != nil {
+			var svcVirtual, virtual bool
+			if err := rows.Scan(&svc, &svcVirtual, &peer, &virtual); err != nil {
 				return err
 			}
-			services[svc] = false
+			if v, ok := services[svc]; !ok || (v && !svcVirtual) {
+				services[svc] = svcVirtual
+			}
 			if peer != "" {
 				if v, ok := services[peer]; !ok || (v && !virtual) {
 					services[peer] = virtual
@@ -243,7 +245,7 @@ func (s *Store) Select(ctx context.Context, f runtimegraph.Filter, limit int) ([
 		var e telemetry.Event
 		var tags []byte
 		if err := rows.Scan(&e.Timestamp, &e.EventID, &e.TraceID, &e.EventType, &e.Service, &e.Operation, &e.Channel,
-			&e.MessageType, &e.ReplyType, &e.System, &e.MessageID, &e.ParentIDs, &e.PeerService, &e.PeerVirtual,
+			&e.MessageType, &e.ReplyType, &e.System, &e.MessageID, &e.ParentIDs, &e.PeerService, &e.PeerVirtual, &e.ServiceVirtual,
 			&e.DurationUS, &e.Status, &e.Error, &tags); err != nil {
 			return nil, s.wrap("events", err)
 		}

@@ -34,6 +34,7 @@ type entry struct {
 	first, last int64 // Unix microseconds
 	replyType   string
 	virtual     bool // the peer was virtual in every event
+	svcVirtual  bool // the service was virtual in every event
 	// hist counts durations by bucket index (see bucketIndex); neg counts
 	// negative durations, which have no index, by value.
 	hist []int64
@@ -81,6 +82,7 @@ func (en *entry) merge(o *entry) {
 	en.first, en.last = min(en.first, o.first), max(en.last, o.last)
 	en.replyType = max(en.replyType, o.replyType)
 	en.virtual = en.virtual && o.virtual
+	en.svcVirtual = en.svcVirtual && o.svcVirtual
 	if len(o.hist) > len(en.hist) {
 		en.hist = append(en.hist, make([]int64, len(o.hist)-len(en.hist))...)
 	}
@@ -130,7 +132,7 @@ func (s *Store) addCells(evs []telemetry.Event) {
 		k := entryKey{day, e.EventType, e.Service, e.PeerService, e.Channel, e.MessageType, e.System}
 		en := p.entries[k]
 		if en == nil {
-			en = &entry{group: p.group(e), first: ts, last: ts, replyType: e.ReplyType, virtual: true}
+			en = &entry{group: p.group(e), first: ts, last: ts, replyType: e.ReplyType, virtual: true, svcVirtual: true}
 			p.entries[k] = en
 		}
 		en.n++
@@ -140,6 +142,7 @@ func (s *Store) addCells(evs []telemetry.Event) {
 		en.first, en.last = min(en.first, ts), max(en.last, ts)
 		en.replyType = max(en.replyType, e.ReplyType)
 		en.virtual = en.virtual && e.PeerVirtual
+		en.svcVirtual = en.svcVirtual && e.ServiceVirtual
 		if en.group >= 0 {
 			en.count(e.DurationUS)
 		}
@@ -186,13 +189,16 @@ func (s *Store) Flush(ctx context.Context) error {
 		return nil
 	}
 	perDay := map[int64]int64{}
-	services := map[serviceKey]bool{}
+	type virtuals struct{ service, peer bool }
+	services := map[serviceKey]virtuals{}
 	for k, en := range p.entries {
 		perDay[k.day] += en.n
 		sk := serviceKey{k.day, k.service, k.peer}
-		if v, ok := services[sk]; !ok || (v && !en.virtual) {
-			services[sk] = en.virtual
+		v, ok := services[sk]
+		if !ok {
+			v = virtuals{true, true}
 		}
+		services[sk] = virtuals{v.service && en.svcVirtual, v.peer && en.virtual}
 	}
 	var buf bytes.Buffer
 	days, ns := daysAndCounts(perDay)
@@ -252,16 +258,17 @@ func (s *Store) Flush(ctx context.Context) error {
 		}
 		buf.Reset()
 		copyHeader(&buf)
-		for k, virtual := range services {
-			u16(&buf, 4)
+		for k, v := range services {
+			u16(&buf, 5)
 			timestamp(&buf, k.day*86400*1_000_000)
 			text(&buf, k.service)
 			text(&buf, k.peer)
-			boolean(&buf, virtual)
+			boolean(&buf, v.peer)
+			boolean(&buf, v.service)
 		}
 		u16(&buf, 0xffff)
 		if _, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
-			"COPY rollup_services (day, service, peer_service, peer_virtual) FROM STDIN (FORMAT binary)"); err != nil {
+			"COPY rollup_services (day, service, peer_service, peer_virtual, service_virtual) FROM STDIN (FORMAT binary)"); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO rollup_days AS r (day, rolled) SELECT * FROM unnest($1::timestamptz[], $2::bigint[])

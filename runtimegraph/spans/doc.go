@@ -49,10 +49,10 @@
 //     marked virtual (PeerVirtual) and, because the observed graph is built
 //     from serve and consume events only, a serve or consume event is
 //     synthesised for the virtual service (Service = the virtual name,
-//     PeerService = the real one, tag TagVirtualService = "true", same trace,
+//     PeerService = the real one, ServiceVirtual set, same trace,
 //     message id and timing as the sending span). An aggregator marks a
 //     service virtual when it is only ever a virtual peer or the Service of
-//     events with that tag. With no name at all the request or publish stays
+//     such events. With no name at all the request or publish stays
 //     dangling (empty peer_service).
 //   - A SERVER with no CLIENT span takes the service of its nearest ancestor
 //     span in another service (as Zipkin's DependencyLinker takes the RPC

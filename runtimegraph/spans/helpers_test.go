@@ -52,7 +52,7 @@ func flows(events []telemetry.Event) []string {
 		if e.PeerVirtual {
 			from += "*"
 		}
-		if e.Tags[TagVirtualService] == "true" {
+		if e.ServiceVirtual {
 			to += "*"
 		}
 		k := fmt.Sprintf("%s %s -> %s channel=%s system=%s type=%s", kind, from, to, e.Channel, e.System, e.MessageType)

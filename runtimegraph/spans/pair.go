@@ -18,11 +18,6 @@ import (
 
 // Tags the importer adds to the span attributes of an event.
 const (
-	// TagVirtualService marks an event the importer synthesised for a
-	// virtual service (value "true"): the serve or consume side of a CLIENT
-	// or PRODUCER span whose partner is not in the input. Its Service is the
-	// virtual peer's name; no span of that service exists.
-	TagVirtualService = "tracegraph.virtual_service"
 	// TagLagUS is, on a paired serve or consume event, the time in
 	// microseconds from the start of the client or producer span to the start
 	// of this span, clamped at 0 when the clocks are skewed.
@@ -492,7 +487,7 @@ func (b *traceEvents) virtualSide(s *span, typ, name string) telemetry.Event {
 	e := b.event(s, typ, "")
 	e.Service, e.PeerService = name, s.service
 	e.ParentIDs = []string{s.id}
-	e.Tags = map[string]string{TagVirtualService: "true"}
+	e.ServiceVirtual = true
 	return e
 }
 

@@ -87,7 +87,7 @@ func TestCorpusMessaging2Services(t *testing.T) {
 	events, st := readAll(t, corpus(t, "zipkin/messaging2.json"), Auto, Options{})
 	got := map[string]bool{}
 	for _, e := range events {
-		if e.Tags[TagVirtualService] == "" {
+		if !e.ServiceVirtual {
 			got[e.Service] = true
 		}
 	}
@@ -401,7 +401,7 @@ func TestVirtualSide(t *testing.T) {
 		EventID: serve.EventID, TraceID: req.TraceID, EventType: telemetry.TypeServe, Timestamp: req.Timestamp,
 		Service: "api.stripe.com", Operation: req.Operation, Channel: "POST /v1/charges", System: "http",
 		MessageID: req.MessageID, ParentIDs: []string{req.MessageID}, PeerService: "checkout",
-		DurationUS: 120000, Status: telemetry.StatusOK, Tags: map[string]string{TagVirtualService: "true"},
+		DurationUS: 120000, Status: telemetry.StatusOK, ServiceVirtual: true, Tags: req.Tags,
 	}
 	if !reflect.DeepEqual(serve, want) {
 		t.Errorf("synthesised serve:\n got %+v\nwant %+v", serve, want)
