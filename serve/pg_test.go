@@ -3,56 +3,21 @@ package serve
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/tracegraph/tracegraph/internal/pgtest"
 	"github.com/tracegraph/tracegraph/runtimegraph"
 	"github.com/tracegraph/tracegraph/runtimegraph/pgstore"
 )
 
-// pgURL makes an empty schema on the test server and returns a URL whose
-// search_path points at it. Without TRACEGRAPH_TEST_DATABASE_URL the test
-// skips, unless TRACEGRAPH_REQUIRE_PG=1 makes that a failure.
-func pgURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("TRACEGRAPH_TEST_DATABASE_URL")
-	if base == "" {
-		if os.Getenv("TRACEGRAPH_REQUIRE_PG") == "1" {
-			t.Fatal("TRACEGRAPH_REQUIRE_PG=1 but TRACEGRAPH_TEST_DATABASE_URL is not set")
-		}
-		t.Skip("PostgreSQL tests skipped: set TRACEGRAPH_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "tg_serve_" + hex.EncodeToString(b[:])
-	ctx := context.Background()
-	exec := func(sql string) {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Fatalf("connect: %v", err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	exec("CREATE SCHEMA " + schema)
-	t.Cleanup(func() { exec("DROP SCHEMA " + schema + " CASCADE") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("TRACEGRAPH_TEST_DATABASE_URL must be a URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// pgURL returns a URL on an empty schema of this test's own (see
+// internal/pgtest).
+func pgURL(t *testing.T) string { return pgtest.URL(t) }
 
 // TestPostgresServesTheSame checks that the API answers the same bytes
 // from the database as from the file the database was loaded from.

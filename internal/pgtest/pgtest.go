@@ -66,7 +66,8 @@ func Base(t testing.TB) string {
 }
 
 // URL returns a URL whose search_path is a new schema, dropped when the test
-// ends.
+// ends. Its application_name is the schema's name too, so that a test can
+// find its own sessions in pg_stat_activity.
 func URL(t testing.TB) string {
 	t.Helper()
 	base := Base(t)
@@ -95,6 +96,7 @@ func URL(t testing.TB) string {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
 }

@@ -3,8 +3,6 @@ package pgstore
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
@@ -17,65 +15,21 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tracegraph/tracegraph/internal/pgtest"
 	"github.com/tracegraph/tracegraph/runtimegraph"
 	"github.com/tracegraph/tracegraph/runtimegraph/internal/fixture"
 	"github.com/tracegraph/tracegraph/telemetry"
 	"github.com/tracegraph/tracegraph/topology"
 )
 
-// testURL is the server the tests use. Without TRACEGRAPH_TEST_DATABASE_URL
-// they skip, unless TRACEGRAPH_REQUIRE_PG=1 makes that a failure.
-func testURL(t testing.TB) string {
-	t.Helper()
-	u := os.Getenv("TRACEGRAPH_TEST_DATABASE_URL")
-	if u == "" {
-		if os.Getenv("TRACEGRAPH_REQUIRE_PG") == "1" {
-			t.Fatal("TRACEGRAPH_REQUIRE_PG=1 but TRACEGRAPH_TEST_DATABASE_URL is not set")
-		}
-		t.Skip("PostgreSQL tests skipped: set TRACEGRAPH_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable)")
-	}
-	return u
-}
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 
-// freshSchema creates an empty schema for one test and returns a URL whose
-// search_path points at it (and an application_name naming it), so tests
+// testURL is the server the tests use (see internal/pgtest).
+func testURL(t testing.TB) string { return pgtest.Base(t) }
+
+// freshSchema returns a URL on an empty schema of this test's own, so tests
 // running at once never see each other's tables.
-func freshSchema(t testing.TB) string {
-	t.Helper()
-	base := testURL(t)
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "tg_test_" + hex.EncodeToString(b[:])
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect %s: %v", base, err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			t.Errorf("cleanup: %v", err)
-			return
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("TRACEGRAPH_TEST_DATABASE_URL must be a URL: %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	q.Set("application_name", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+func freshSchema(t testing.TB) string { return pgtest.URL(t) }
 
 func openStore(t *testing.T, u string) *Store {
 	t.Helper()
