@@ -201,7 +201,7 @@ func readFile(ctx context.Context, idx int, path string, imp *Importer, work, fr
 			return readStream(ctx, idx, path, format, br, imp, work)
 		}
 	}
-	lr := lineReader{br: br, name: path, max: telemetry.DefaultMaxLineBytes}
+	lr := telemetry.NewLineReader(br, path, telemetry.DefaultMaxLineBytes)
 	next := func() *chunk {
 		select {
 		case c := <-free:
@@ -214,7 +214,7 @@ func readFile(ctx context.Context, idx int, path string, imp *Importer, work, fr
 	}
 	c := next()
 	for {
-		line, err := lr.next()
+		line, err := lr.Next()
 		if le, ok := errors.AsType[*telemetry.LineError](err); ok {
 			addBad(idx, le)
 			continue
@@ -227,7 +227,7 @@ func readFile(ctx context.Context, idx int, path string, imp *Importer, work, fr
 		}
 		c.buf = append(c.buf, line...)
 		c.ends = append(c.ends, len(c.buf))
-		c.lines = append(c.lines, lr.line)
+		c.lines = append(c.lines, lr.Line())
 		if len(c.ends) == chunkLines {
 			if err := send(ctx, work, c); err != nil {
 				return err
@@ -262,51 +262,11 @@ func readStream(ctx context.Context, idx int, path, format string, r io.Reader, 
 		return send(ctx, work, full)
 	})
 	if err != nil {
-		return fmt.Errorf("%s (%s): %w", path, format, err)
+		// The importer's errors name the file and place already.
+		return fmt.Errorf("%w (read as %s)", err, format)
 	}
 	if len(c.events) > 0 {
 		return send(ctx, work, c)
 	}
 	return nil
-}
-
-// lineReader splits a stream into lines as telemetry.Reader does: the
-// newline dropped, a line over max bytes consumed whole and reported as a
-// *telemetry.LineError, so numbering stays in step.
-type lineReader struct {
-	br      *bufio.Reader
-	name    string
-	line    int
-	max     int
-	scratch []byte
-}
-
-func (r *lineReader) next() ([]byte, error) {
-	r.scratch = r.scratch[:0]
-	tooLong := false
-	for {
-		chunk, err := r.br.ReadSlice('\n')
-		if len(chunk) > 0 && !tooLong {
-			r.scratch = append(r.scratch, chunk...)
-			if len(r.scratch) > r.max+2 {
-				tooLong = true
-				r.scratch = r.scratch[:0]
-			}
-		}
-		switch {
-		case errors.Is(err, bufio.ErrBufferFull):
-			continue
-		case err == io.EOF:
-			if len(r.scratch) == 0 && !tooLong {
-				return nil, io.EOF
-			}
-		case err != nil:
-			return nil, fmt.Errorf("%s:%d: %w", r.name, r.line+1, err)
-		}
-		r.line++
-		if tooLong || len(bytes.TrimRight(r.scratch, "\r\n")) > r.max {
-			return nil, &telemetry.LineError{File: r.name, Line: r.line, Err: fmt.Errorf("%w (over %d bytes)", telemetry.ErrLineTooLong, r.max)}
-		}
-		return r.scratch, nil
-	}
 }

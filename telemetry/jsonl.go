@@ -100,28 +100,24 @@ var ErrLineTooLong = errors.New("line too long")
 // yields a *LineError naming the file and line; the next call goes on with the
 // following line, so a caller decides whether one bad line is fatal.
 type Reader struct {
-	br      *bufio.Reader
-	name    string
-	line    int
-	max     int
-	scratch []byte
+	lines LineReader
 }
 
 // NewReader reads events from r; name is used in errors (usually the path).
 func NewReader(r io.Reader, name string) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, 256<<10), name: name, max: DefaultMaxLineBytes}
+	return &Reader{lines: LineReader{br: bufio.NewReaderSize(r, 256<<10), name: name, max: DefaultMaxLineBytes}}
 }
 
 // SetMaxLineBytes changes the line length limit.
-func (r *Reader) SetMaxLineBytes(n int) { r.max = n }
+func (r *Reader) SetMaxLineBytes(n int) { r.lines.max = n }
 
 // Line is the number of the line last read.
-func (r *Reader) Line() int { return r.line }
+func (r *Reader) Line() int { return r.lines.line }
 
 // Next returns the next event, io.EOF at the end, or a *LineError.
 func (r *Reader) Next() (Event, error) {
 	for {
-		line, err := r.readLine()
+		line, err := r.lines.Next()
 		if err != nil {
 			return Event{}, err
 		}
@@ -131,28 +127,49 @@ func (r *Reader) Next() (Event, error) {
 		}
 		var e Event
 		if err := DecodeEvent(line, &e); err != nil {
-			return Event{}, &LineError{File: r.name, Line: r.line, Err: err}
+			return Event{}, &LineError{File: r.lines.name, Line: r.lines.line, Err: err}
 		}
 		return e, nil
 	}
 }
 
-// readLine returns the next line without its newline. A line over the limit
-// is consumed entirely and reported, so the stream stays in step.
-func (r *Reader) readLine() ([]byte, error) {
+// LineReader splits a stream into lines, the newline dropped. A line over
+// the limit is consumed whole and reported as a *LineError, so that line
+// numbers stay in step with the file. Readers of events files that decode
+// lines their own way use it to report the same lines the same way.
+type LineReader struct {
+	br      *bufio.Reader
+	name    string
+	line    int
+	max     int
+	scratch []byte
+}
+
+// NewLineReader reads lines of at most max bytes from br; name is used in
+// errors.
+func NewLineReader(br *bufio.Reader, name string, max int) *LineReader {
+	return &LineReader{br: br, name: name, max: max}
+}
+
+// Line is the number of the line last read.
+func (r *LineReader) Line() int { return r.line }
+
+// Next returns the next line, valid until the following call, or io.EOF.
+func (r *LineReader) Next() ([]byte, error) {
 	r.scratch = r.scratch[:0]
 	tooLong := false
 	for {
 		chunk, err := r.br.ReadSlice('\n')
-		if len(chunk) > 0 {
+		if len(chunk) > 0 && !tooLong {
 			r.scratch = append(r.scratch, chunk...)
-			if len(r.scratch) > r.max+1 {
+			// +2: the limit is on the line, not its "\r\n".
+			if len(r.scratch) > r.max+2 {
 				tooLong = true
 				r.scratch = r.scratch[:0]
 			}
 		}
 		switch {
-		case err == bufio.ErrBufferFull:
+		case errors.Is(err, bufio.ErrBufferFull):
 			continue
 		case err == io.EOF:
 			if len(r.scratch) == 0 && !tooLong {
