@@ -11,7 +11,7 @@ test:
 # The main job on the embedded default: the example shop's declared graph,
 # its observed graph from the committed events file, and their diff.
 demo:
-	$(GO) run ./cmd/tracegraph observed --events examples/shop/events.jsonl -f text
+	$(GO) run ./cmd/tracegraph diff ./examples/shop/... --events examples/shop/events.jsonl --fail-on ''""
 
 build:
 	$(GO) build -o tracegraph ./cmd/tracegraph
