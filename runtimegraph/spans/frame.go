@@ -160,6 +160,24 @@ func (f *framer) next(end byte, what string) (bool, error) {
 	return false, f.unexpected(c, fmt.Sprintf("',' or %q in %s", end, what))
 }
 
+// elements frames each element of an array whose '[' was read, and its
+// closing ']'; what names the array in errors.
+func (f *framer) elements(what string, each func(data []byte, at position) error) error {
+	more, err := f.first(']')
+	for more && err == nil {
+		var data []byte
+		var at position
+		if data, at, err = f.value(); err != nil {
+			return err
+		}
+		if err := each(data, at); err != nil {
+			return err
+		}
+		more, err = f.next(']', what)
+	}
+	return err
+}
+
 // first reports whether a container just opened has an element, reading
 // its closing delimiter if it is empty.
 func (f *framer) first(end byte) (bool, error) {

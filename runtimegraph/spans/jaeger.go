@@ -78,19 +78,7 @@ func readJaeger(in *input, f *framer) error {
 // jaegerTraces frames the elements of an array of traces whose '[' was
 // read, and its ']'.
 func jaegerTraces(f *framer, emit func(position, []byte) error) error {
-	more, err := f.first(']')
-	for more && err == nil {
-		var data []byte
-		var at position
-		if data, at, err = f.value(); err != nil {
-			return err
-		}
-		if err := emit(at, data); err != nil {
-			return err
-		}
-		more, err = f.next(']', "the array of Jaeger traces")
-	}
-	return err
+	return f.elements("the array of Jaeger traces", func(data []byte, at position) error { return emit(at, data) })
 }
 
 // jaegerObject frames an object: the API envelope with "data", or one bare

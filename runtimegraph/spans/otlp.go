@@ -125,22 +125,12 @@ func resourceSpansArray(f *framer, key string, emit func(position, []byte) error
 		return f.errorf(f.here(), "%q must be an array", key)
 	}
 	f.pos++
-	more, err := f.first(']')
-	for more && err == nil {
-		var data []byte
-		var at position
-		if data, at, err = f.value(); err != nil {
-			return err
-		}
+	return f.elements("the resourceSpans array", func(data []byte, at position) error {
 		if data[0] != '{' {
 			return f.errorf(at, "want a ResourceSpans object, got %.20q", data)
 		}
-		if err := emit(at, data); err != nil {
-			return err
-		}
-		more, err = f.next(']', "the resourceSpans array")
-	}
-	return err
+		return emit(at, data)
+	})
 }
 
 func resourceService(res *resourcepb.Resource) string {

@@ -34,18 +34,7 @@ func readZipkin(in *input, f *framer) error {
 		if err := f.expect('[', "'[' opening a Zipkin span array"); err != nil {
 			return err
 		}
-		more, err := f.first(']')
-		for more && err == nil {
-			var data []byte
-			var at position
-			if data, at, err = f.value(); err != nil {
-				return err
-			}
-			if err := emit(at, data); err != nil {
-				return err
-			}
-			more, err = f.next(']', "the Zipkin span array")
-		}
+		err := f.elements("the Zipkin span array", func(data []byte, at position) error { return emit(at, data) })
 		if err != nil {
 			return err
 		}
