@@ -22,7 +22,9 @@
 //     numbers, enums as integers or names.
 //   - otlp-proto: the collector file exporter's proto format (each message
 //     after a 4-byte big-endian length), or one raw message.
-//   - zipkin: a Zipkin v2 JSON array of spans, or an array of traces.
+//   - zipkin: a Zipkin v2 JSON array of spans, or an array of traces. A v1
+//     span (binaryAnnotations, or annotations carrying endpoints) is an
+//     error naming where it is, not a span with no service.
 //   - jaeger: the Jaeger query API's {"data":[trace...]}, a bare trace
 //     {"traceID","spans","processes"} (what jaeger-ui saves), or an array of
 //     traces.

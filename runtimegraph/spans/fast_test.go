@@ -171,6 +171,11 @@ var zipkinVariants = []struct {
 	{"quoted timestamp", `{"timestamp":"1"}`, false},
 	{"null element", `[null]`, false},
 	{"bad syntax", `{"annotations":[1,]}`, false},
+	{"v1 binaryAnnotations", `{"traceId":"1","id":"2","binaryAnnotations":[{"key":"lc","value":"x","endpoint":{"serviceName":"a"}}]}`, false},
+	{"v1 annotation endpoint", `{"traceId":"1","id":"2","annotations":[{"timestamp":1,"value":"cs","endpoint":{"serviceName":"a"}}]}`, false},
+	{"folded annotations", `{"Annotations":[]}`, false},
+	{"annotations not an array", `{"annotations":5}`, true},
+	{"endpoint as a value", `{"annotations":[{"timestamp":1,"value":"endpoint"}]}`, true},
 }
 
 func TestZipkinFastDecodesCommonShapes(t *testing.T) {

@@ -74,6 +74,8 @@ func TestReadErrors(t *testing.T) {
 		{"zipkin truncated", `[{"traceId":"1","id":"2"`, Auto, "unexpected end of input"},
 		{"zipkin trailing", `[] []`, Auto, "after the end of the document"},
 		{"zipkin element", `[[1]]`, ZipkinJSON, "bad.json:1:"},
+		{"zipkin v1", "[\n{\"traceId\":\"1\",\"id\":\"2\",\"name\":\"get\",\"annotations\":[{\"timestamp\":1,\"value\":\"sr\",\"endpoint\":{\"serviceName\":\"a\"}}],\"binaryAnnotations\":[]}]", Auto, "bad.json:2:1: a Zipkin v1 span"},
+		{"zipkin v1 trace", "[[{\"traceId\":\"1\",\"id\":\"2\"},\n{\"traceId\":\"1\",\"id\":\"3\",\"annotations\":[{\"value\":\"cs\",\"endpoint\":{\"serviceName\":\"a\"}}]}]]", Auto, "Zipkin v1 span"},
 		{"otlp id", "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[\n{\"traceId\":\"xyz!\",\"spanId\":\"01\"}]}]}]}", Auto, "bad.json:2:12: invalid value for bytes field traceId"},
 		{"otlp id length", "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[\n{\"traceId\":\"AAAA\",\"spanId\":\"0102030405060708\"}]}]}]}", Auto, "traceId has 3 bytes"},
 		{"otlp not array", `{"resourceSpans":{}}`, Auto, `"resourceSpans" must be an array`},

@@ -1,6 +1,7 @@
 package spans
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -21,6 +22,11 @@ type zipkinSpan struct {
 	LocalEndpoint  *zipkinEndpoint   `json:"localEndpoint"`
 	RemoteEndpoint *zipkinEndpoint   `json:"remoteEndpoint"`
 	Tags           map[string]string `json:"tags"`
+
+	// Only read to recognise a Zipkin v1 span, which the v2 fields would
+	// otherwise take as a span with no service and no kind.
+	BinaryAnnotations json.RawMessage `json:"binaryAnnotations"`
+	Annotations       json.RawMessage `json:"annotations"`
 }
 
 type zipkinEndpoint struct {
@@ -56,6 +62,9 @@ func zipkinUnmarshal(name string, e elem) ([]*span, error) {
 		if err := json.Unmarshal(e.data, &z); err != nil {
 			return nil, valueErr(name, e.at, e.data, err)
 		}
+		if z.isV1() {
+			return nil, zipkinV1Err(name, e.at)
+		}
 		return []*span{zipkinToSpan(&z, mapTags(z.Tags))}, nil
 	case '[':
 		var trace []zipkinSpan
@@ -64,11 +73,46 @@ func zipkinUnmarshal(name string, e elem) ([]*span, error) {
 		}
 		out := make([]*span, len(trace))
 		for i := range trace {
+			if trace[i].isV1() {
+				return nil, zipkinV1Err(name, e.at)
+			}
 			out[i] = zipkinToSpan(&trace[i], mapTags(trace[i].Tags))
 		}
 		return out, nil
 	}
 	return nil, fmt.Errorf("%s:%s: want a Zipkin span or an array of spans, got %.20q", name, e.at, e.data)
+}
+
+// isV1 tells a Zipkin v1 span: v2 has no binaryAnnotations, and its
+// annotations carry no endpoint (v1 put each host's service there).
+func (z *zipkinSpan) isV1() bool {
+	if len(z.BinaryAnnotations) > 0 && string(z.BinaryAnnotations) != "null" {
+		return true
+	}
+	return v1Annotations(z.Annotations)
+}
+
+// v1Annotations reports whether an annotations value is v1's: an array
+// holding an object with an "endpoint" key. Anything else, well formed or
+// not, is left alone, as v2 decoding ignores annotations.
+func v1Annotations(raw []byte) bool {
+	if !bytes.Contains(raw, []byte(`endpoint`)) {
+		return false
+	}
+	var list []map[string]json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		return false
+	}
+	for _, a := range list {
+		if _, ok := a["endpoint"]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+func zipkinV1Err(name string, at position) error {
+	return fmt.Errorf("%s:%s: a Zipkin v1 span (binaryAnnotations, or annotations with endpoints); tracegraph reads Zipkin v2 JSON, as /api/v2/traces returns it", name, at)
 }
 
 // mapTags lists tags in the map's (random) order: input.add sorts them.

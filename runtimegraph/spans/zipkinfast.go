@@ -47,6 +47,9 @@ var zipkinSpanKeys = []string{
 	"shared", "localEndpoint", "remoteEndpoint", "tags",
 }
 
+// zipkinV1Keys are the fields zipkinSpan reads only to tell a v1 span.
+var zipkinV1Keys = []string{"binaryAnnotations", "annotations"}
+
 func zipkinSpanFast(s *scan) (*span, bool) {
 	var z zipkinSpan
 	var local, remote zipkinEndpoint
@@ -55,7 +58,15 @@ func zipkinSpanFast(s *scan) (*span, bool) {
 	ok := s.object(func(key []byte) bool {
 		bit := slices.Index(zipkinSpanKeys, string(key))
 		if bit < 0 {
-			return !foldsTo(key, zipkinSpanKeys) && s.skip(0)
+			if foldsTo(key, zipkinSpanKeys) {
+				return false
+			}
+			// A Zipkin v1 span goes to zipkinUnmarshal, which rejects it.
+			if string(key) == "annotations" {
+				from := s.i
+				return s.skip(0) && !v1Annotations(s.b[from:s.i])
+			}
+			return !foldsTo(key, zipkinV1Keys) && s.skip(0)
 		}
 		if seen&(1<<bit) != 0 {
 			return false // encoding/json keeps the last; rare enough to leave to it
