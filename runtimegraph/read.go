@@ -21,7 +21,8 @@ import (
 const FormatJSONL = "jsonl"
 
 // Importer plugs span formats (OTLP, Zipkin, Jaeger) into ReadFiles. A file's
-// format is chosen by its content, never by its name.
+// format is chosen by its content, never by its name; a gzip-compressed file
+// is read through gzip first, whatever its format.
 type Importer struct {
 	// Detect names the format of a file from its first bytes; "" or
 	// FormatJSONL means JSON Lines of telemetry events.
@@ -191,7 +192,10 @@ func readFile(ctx context.Context, idx int, path string, imp *Importer, work, fr
 		return fmt.Errorf("events file: %w", err)
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<20)
+	br, err := uncompressed(bufio.NewReaderSize(f, 1<<20), path)
+	if err != nil {
+		return err
+	}
 	if imp != nil && imp.Detect != nil {
 		prefix, err := br.Peek(prefixBytes)
 		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {

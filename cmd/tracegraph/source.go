@@ -32,7 +32,7 @@ type sourceFlags struct {
 
 func (sf *sourceFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
-	fs.StringArrayVar(&sf.events, "events", nil, "events file (JSONL, or a span export); repeatable, and further arguments are files too")
+	fs.StringArrayVar(&sf.events, "events", nil, "events file (JSONL, or a span export; plain or gzip); repeatable, and further arguments are files too")
 	fs.StringVar(&sf.db, "db", "", "PostgreSQL URL (default $TRACEGRAPH_DATABASE_URL, $DATABASE_URL, or the PG* variables)")
 	fs.StringVar(&sf.since, "since", "", "only events at or after this time: RFC 3339, a date, or an age such as 24h or 7d")
 	fs.StringVar(&sf.until, "until", "", "only events before this time (same forms as --since)")
