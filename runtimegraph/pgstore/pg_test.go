@@ -190,19 +190,31 @@ func TestBackendsAgree(t *testing.T) {
 	}
 }
 
-// usesRollup reports whether Graph answers f from rollup.
+// usesRollup reports whether Graph answers f from rollup alone.
 func usesRollup(t *testing.T, s *Store, f runtimegraph.Filter) bool {
 	t.Helper()
-	var ok bool
+	p := plan(t, s, f)
+	return !p.eventsOnly && len(p.raw) == 0
+}
+
+// plan is the graphPlan Graph follows for f.
+func plan(t *testing.T, s *Store, f runtimegraph.Filter) graphPlan {
+	t.Helper()
+	var p graphPlan
 	err := pgx.BeginFunc(context.Background(), s.pool, func(tx pgx.Tx) error {
 		var err error
-		ok, err = rollupCovers(context.Background(), tx, f)
+		p, err = planGraph(context.Background(), tx, f.GraphOnly())
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ok
+	return p
+}
+
+// midnight reports whether t is unset or a UTC day boundary.
+func midnight(t time.Time) bool {
+	return t.IsZero() || t.Equal(t.UTC().Truncate(24*time.Hour))
 }
 
 // TestIngestTwice: a second load of the same events stores nothing and says

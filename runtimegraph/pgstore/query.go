@@ -58,8 +58,21 @@ func where(f runtimegraph.Filter) (string, []any) {
 const rawCellsSQL = `SELECT event_type, CASE WHEN event_type IN ('consume', 'serve') THEN peer_service ELSE '' END,
 	service, channel, message_type, system, duration_bucket(duration_us),
 	count(*), count(*) FILTER (WHERE status = 'error'), min(ts), max(ts), max(reply_type)
-FROM events WHERE event_type IN ('consume', 'serve', 'publish', 'request') AND %s
+FROM events WHERE event_type IN ('consume', 'serve', 'publish', 'request') AND (%[1]s)
 GROUP BY 1, 2, 3, 4, 5, 6, 7`
+
+// rollupCellsSQL gives the rollup's days as cells of the same columns, so
+// that they add to the events' cells of the rest of a window: histogram
+// rows carry the counts per bucket, flow rows the errors, sightings and
+// reply type, with no bucket and a count of 0, which changes neither the
+// running counts nor any percentile.
+const rollupCellsSQL = `SELECT g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, h.bucket, h.n,
+	0::bigint, NULL::timestamptz, NULL::timestamptz, NULL::text
+FROM rollup_hist h JOIN rollup_groups g USING (gid) WHERE %[2]s
+UNION ALL
+SELECT g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, NULL::bigint, 0::bigint,
+	f.errors, f.first_ts, f.last_ts, f.reply_type
+FROM rollup_flows f JOIN rollup_groups g USING (gid) WHERE %[2]s`
 
 // groupsSQL turns the events' cells into the graph's groups: consume and
 // serve events by peer (flows), publish and request events without it
@@ -68,7 +81,17 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7`
 // percentile_disc computes it, so they equal runtimegraph's.
 const groupsSQL = `WITH c (event_type, peer, service, channel, message_type, system, bucket, n, errors,
 	first_ts, last_ts, reply_type) AS (` + rawCellsSQL + `),
-w AS (
+` + groupsOfCells
+
+// mixedGroupsSQL is groupsSQL over the events of part of a window and the
+// rollup of its other days.
+const mixedGroupsSQL = `WITH c (event_type, peer, service, channel, message_type, system, bucket, n, errors,
+	first_ts, last_ts, reply_type) AS (` + rawCellsSQL + `
+UNION ALL
+` + rollupCellsSQL + `),
+` + groupsOfCells
+
+const groupsOfCells = `w AS (
 	SELECT *, sum(n::float8) OVER (PARTITION BY event_type, peer, service, channel, message_type, system ORDER BY bucket) AS cum,
 		sum(n::float8) OVER (PARTITION BY event_type, peer, service, channel, message_type, system) AS total
 	FROM c)
@@ -99,21 +122,28 @@ SELECT g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, f.r
 FROM f JOIN p USING (gid) JOIN rollup_groups g USING (gid)`
 
 // servicesSQL names the services of the graph, from events of every type:
-// who recorded with which peer, and whether each was always virtual.
-// The source is events or rollup_services, whose columns are the same.
-const servicesSQL = `SELECT service, bool_and(service_virtual), peer_service, bool_and(peer_virtual) FROM %s WHERE %s GROUP BY 1, 3`
+// who recorded with which peer, and whether each was always virtual. Its
+// source is the events (%[1]s), rollup_services (%[2]s), or both, whose
+// columns are the same.
+const servicesSQL = `SELECT service, bool_and(service_virtual), peer_service, bool_and(peer_virtual) FROM (%s) s GROUP BY 1, 3`
+
+const (
+	eventServicesSQL  = `SELECT service, service_virtual, peer_service, peer_virtual FROM events WHERE %[1]s`
+	rollupServicesSQL = `SELECT service, service_virtual, peer_service, peer_virtual FROM rollup_services WHERE %[2]s`
+)
 
 // graphWorkMem lets a large window's grouping run in memory: spilling it
 // to disk made the query several times slower.
 const graphWorkMem = "256MB"
 
 // Graph computes the observed graph of the events that pass the window and
-// tag filters of f. Groups and percentiles are computed in SQL: from the
-// rollup when the window is whole days it covers and there are no tag
-// filters, else from the events, with the same definitions and so the same
-// answer (histograms of quantized durations, see rawCellsSQL). Go only
-// assembles the groups (runtimegraph.Assemble), which decides which sends
-// are dangling.
+// tag filters of f. Groups and percentiles are computed in SQL, from the
+// rollup for the whole days of the window it covers and from the events
+// for the rest (the partial days at the window's ends, days whose events
+// are not all rolled up yet, and any window with tag filters), with the
+// same definitions and so the same answer (histograms of quantized
+// durations, see rawCellsSQL). Go only assembles the groups
+// (runtimegraph.Assemble), which decides which sends are dangling.
 func (s *Store) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Graph, error) {
 	f = f.GraphOnly()
 	var groups []runtimegraph.Group
@@ -124,17 +154,12 @@ func (s *Store) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Gra
 		if _, err := tx.Exec(ctx, "SET LOCAL work_mem = '"+graphWorkMem+"'"); err != nil {
 			return err
 		}
-		rolled, err := rollupCovers(ctx, tx, f)
+		p, err := planGraph(ctx, tx, f)
 		if err != nil {
 			return err
 		}
-		q, table := groupsSQL, "events"
-		cond, args := where(f)
-		if rolled {
-			q, table = rollupGroupsSQL, "rollup_services"
-			cond, args = dayWindow(f)
-		}
-		rows, err := tx.Query(ctx, fmt.Sprintf(q, cond), args...)
+		q, svcs, args := p.sql(f)
+		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -159,7 +184,7 @@ func (s *Store) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Gra
 		if err != nil {
 			return err
 		}
-		rows, err = tx.Query(ctx, fmt.Sprintf(servicesSQL, table, cond), args...)
+		rows, err = tx.Query(ctx, svcs, args...)
 		if err != nil {
 			return err
 		}
@@ -187,30 +212,106 @@ func (s *Store) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Gra
 	return runtimegraph.Assemble(groups, services), nil
 }
 
-// rollupCovers reports whether rollup answers f: no tag filters (rollup
-// has no tags), a window of whole UTC days, and every day in it covered
-// (all its stored events flushed into rollup).
-func rollupCovers(ctx context.Context, tx pgx.Tx, f runtimegraph.Filter) (bool, error) {
-	if len(f.Where) > 0 || !midnight(f.Since) || !midnight(f.Until) {
-		return false, nil
-	}
-	cond, args := dayWindow(f)
-	var stale bool
-	err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM rollup_days WHERE stored <> rolled AND "+cond+")", args...).Scan(&stale)
-	return !stale, err
+// graphPlan says where each part of a graph's window is read from. The
+// whole UTC days of the window come from the rollup, except stale ones
+// (stored events not all rolled up yet, after a crash or while a Recorder
+// holds them); the partial days at the ends and the stale days come from the
+// events. A day with no rollup_days row has no events, so nothing to read.
+type graphPlan struct {
+	eventsOnly bool         // tag filters, or no whole day: the events answer all of it
+	days       [2]time.Time // the whole days [from, to) in the window; zero is unbounded
+	stale      []time.Time  // days in it that the rollup does not cover
+	raw        []timeRange  // the rest of the window, read from the events
 }
 
-// dayWindow is f's window over rollup's days (f's bounds are midnights).
-func dayWindow(f runtimegraph.Filter) (string, []any) {
+// timeRange is [since, until); a zero bound is unbounded.
+type timeRange struct{ since, until time.Time }
+
+func planGraph(ctx context.Context, tx pgx.Tx, f runtimegraph.Filter) (graphPlan, error) {
+	from, to := ceilDay(f.Since), floorDay(f.Until)
+	if len(f.Where) > 0 || !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		return graphPlan{eventsOnly: true}, nil
+	}
+	p := graphPlan{days: [2]time.Time{from, to}}
+	cond, args := dayRange(p.days, 0)
+	rows, err := tx.Query(ctx, "SELECT day FROM rollup_days WHERE stored <> rolled AND "+cond+" ORDER BY day", args...)
+	if err != nil {
+		return p, err
+	}
+	if p.stale, err = pgx.CollectRows(rows, pgx.RowTo[time.Time]); err != nil {
+		return p, err
+	}
+	var raw []timeRange
+	if !f.Since.IsZero() && f.Since.Before(from) {
+		raw = append(raw, timeRange{f.Since, from})
+	}
+	for _, d := range p.stale {
+		raw = append(raw, timeRange{d, d.Add(dayLength)})
+	}
+	if !f.Until.IsZero() && to.Before(f.Until) {
+		raw = append(raw, timeRange{to, f.Until})
+	}
+	// Adjacent ranges become one, so the events are read in as few ranges
+	// of the primary key as the window allows.
+	for _, r := range raw {
+		if n := len(p.raw); n > 0 && p.raw[n-1].until.Equal(r.since) {
+			p.raw[n-1].until = r.until
+			continue
+		}
+		p.raw = append(p.raw, r)
+	}
+	return p, nil
+}
+
+// sql returns the plan's groups and services queries, which take the same
+// arguments.
+func (p graphPlan) sql(f runtimegraph.Filter) (groups, services string, args []any) {
+	if p.eventsOnly {
+		cond, args := where(f)
+		return fmt.Sprintf(groupsSQL, cond), fmt.Sprintf(servicesSQL, fmt.Sprintf(eventServicesSQL, cond)), args
+	}
+	var rawConds []string
+	for _, r := range p.raw {
+		cond, rargs := rangeCond(r, len(args))
+		rawConds = append(rawConds, "("+cond+")")
+		args = append(args, rargs...)
+	}
+	rolled, dargs := dayRange(p.days, len(args))
+	args = append(args, dargs...)
+	if len(p.stale) > 0 {
+		args = append(args, p.stale)
+		rolled += " AND day <> ALL($" + strconv.Itoa(len(args)) + "::timestamptz[])"
+	}
+	if len(p.raw) == 0 {
+		return fmt.Sprintf(rollupGroupsSQL, rolled),
+			fmt.Sprintf(servicesSQL, fmt.Sprintf(rollupServicesSQL, "", rolled)), args
+	}
+	raw := strings.Join(rawConds, " OR ")
+	return fmt.Sprintf(mixedGroupsSQL, raw, rolled),
+		fmt.Sprintf(servicesSQL, fmt.Sprintf(eventServicesSQL+" UNION ALL "+rollupServicesSQL, raw, rolled)), args
+}
+
+// rangeCond is r as a condition on ts, its parameters numbered after n.
+func rangeCond(r timeRange, n int) (string, []any) {
+	return bounds("ts", r.since, r.until, n)
+}
+
+// dayRange is the whole days [from, to) as a condition on the rollup's
+// day, its parameters numbered after n.
+func dayRange(days [2]time.Time, n int) (string, []any) {
+	return bounds("day", days[0], days[1], n)
+}
+
+func bounds(col string, since, until time.Time, n int) (string, []any) {
 	var conds []string
 	var args []any
-	if !f.Since.IsZero() {
-		args = append(args, f.Since)
-		conds = append(conds, "day >= $"+strconv.Itoa(len(args)))
+	if !since.IsZero() {
+		args = append(args, since)
+		conds = append(conds, col+" >= $"+strconv.Itoa(n+len(args)))
 	}
-	if !f.Until.IsZero() {
-		args = append(args, f.Until)
-		conds = append(conds, "day < $"+strconv.Itoa(len(args)))
+	if !until.IsZero() {
+		args = append(args, until)
+		conds = append(conds, col+" < $"+strconv.Itoa(n+len(args)))
 	}
 	if len(conds) == 0 {
 		return "TRUE", nil
@@ -218,9 +319,26 @@ func dayWindow(f runtimegraph.Filter) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// midnight reports whether t is unset or a UTC day boundary.
-func midnight(t time.Time) bool {
-	return t.IsZero() || t.UnixMicro()%(86400*1_000_000) == 0 && t.Nanosecond()%1000 == 0
+const dayLength = 24 * time.Hour
+
+// ceilDay is the first UTC midnight at or after t; zero stays zero.
+func ceilDay(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	d := t.UTC().Truncate(dayLength)
+	if d.Before(t) {
+		d = d.Add(dayLength)
+	}
+	return d
+}
+
+// floorDay is the last UTC midnight at or before t; zero stays zero.
+func floorDay(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(dayLength)
 }
 
 // selectSQL returns events in canonical order (time, then event id).
