@@ -10,17 +10,18 @@
 // batch, and falls back to filtering out stored ids only for a batch that
 // hits the key.
 //
-// Without tag filters, the observed graph of a window's whole UTC days comes
-// from a rollup, and only its partial first and last days from the events
-// (so --since 7d reads about a day of events, not seven): per day and group, counts, errors, first and last sight, and a
+// Without tag filters, the observed graph of a window's whole UTC days
+// comes from a rollup, and only its partial first and last days from the
+// events, so --since 7d reads about a day of events, not seven. The rollup
+// holds, per day and group, counts, errors, first and last sight, and a
 // histogram of quantized durations (runtimegraph.Quantize), so its cost
 // depends on the number of groups, not of events. A store counts the
 // events of its committed batches in memory and writes them as rollup rows
 // on Flush (Close and Recorder.Close flush; Write does when the pending
-// rollup grows large). Each batch's transaction adds its events to the
-// day's stored count and each flush to its rolled count; a day is answered
-// from the rollup only when the two agree, else from the events, by the
-// same definitions, so the answer is the same either way, and one query
-// adds the two parts up. (A store that dies before flushing leaves its days
-// answered from the events.)
+// rollup grows large, and a Recorder every RollupEvery). Each batch's
+// transaction adds its events to the day's stored count and each flush to
+// its rolled count; a day is answered from the rollup only when the two
+// agree, else from the events, by the same definitions, so the answer is
+// the same either way, and one query adds the two parts up. (A store that
+// dies before flushing leaves its days answered from the events.)
 package pgstore

@@ -16,6 +16,10 @@ type RecorderOptions struct {
 	BatchSize  int           // events per COPY (default 1,000)
 	Buffer     int           // events waiting before Record drops (default 10,000)
 	FlushEvery time.Duration // longest an event waits for a batch (default 1 s)
+	// RollupEvery is how often the rollup of the written events is flushed
+	// (default 1 min). Until it is, their days are answered from the
+	// events: the same graph, at the events' cost.
+	RollupEvery time.Duration
 }
 
 // Recorder is a telemetry.Recorder that writes events straight to the
@@ -42,6 +46,7 @@ func (s *Store) NewRecorder(opts RecorderOptions) *Recorder {
 	opts.BatchSize = cmp.Or(opts.BatchSize, 1000)
 	opts.Buffer = cmp.Or(opts.Buffer, 10_000)
 	opts.FlushEvery = cmp.Or(opts.FlushEvery, time.Second)
+	opts.RollupEvery = cmp.Or(opts.RollupEvery, time.Minute)
 	r := &Recorder{store: s, opts: opts, ch: make(chan telemetry.Event, opts.Buffer), done: make(chan struct{})}
 	go r.run()
 	return r
@@ -112,6 +117,8 @@ func (r *Recorder) run() {
 	defer close(r.done)
 	tick := time.NewTicker(r.opts.FlushEvery)
 	defer tick.Stop()
+	roll := time.NewTicker(r.opts.RollupEvery)
+	defer roll.Stop()
 	batch := make([]telemetry.Event, 0, r.opts.BatchSize)
 	flush := func() {
 		if len(batch) == 0 {
@@ -138,6 +145,12 @@ func (r *Recorder) run() {
 			}
 		case <-tick.C:
 			flush()
+		case <-roll.C:
+			// A failed flush keeps its cells pending for the next one, and
+			// Close reports the error of the last.
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			_ = r.store.Flush(ctx)
+			cancel()
 		}
 	}
 }

@@ -101,3 +101,30 @@ func TestRecorderBounded(t *testing.T) {
 		t.Errorf("stored %d + dropped %d != recorded %d", stored, rec.Dropped(), len(evs))
 	}
 }
+
+// TestRecorderRollsUpWhileRunning: a Recorder that runs for days keeps the
+// rollup current on its own, so the graph of its days does not fall back
+// to the events until it closes.
+func TestRecorderRollsUpWhileRunning(t *testing.T) {
+	s := openStore(t, freshSchema(t))
+	rec := s.NewRecorder(RecorderOptions{BatchSize: 50, FlushEvery: 5 * time.Millisecond, RollupEvery: 20 * time.Millisecond})
+	defer rec.Close(context.Background())
+	evs := fixture.Shop(500)
+	for _, e := range evs {
+		rec.Record(context.Background(), e)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for count(t, s) < int64(len(evs)) || !usesRollup(t, s, runtimegraph.Filter{}) {
+		if time.Now().After(deadline) {
+			t.Fatalf("after 20 s: %d of %d events stored, rollup covers them: %v", count(t, s), len(evs), usesRollup(t, s, runtimegraph.Filter{}))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var stored, rolled int64
+	if err := s.pool.QueryRow(context.Background(), "SELECT sum(stored), sum(rolled) FROM rollup_days").Scan(&stored, &rolled); err != nil {
+		t.Fatal(err)
+	}
+	if stored != int64(len(evs)) || rolled != stored {
+		t.Errorf("rollup_days: stored %d, rolled %d, want %d each", stored, rolled, len(evs))
+	}
+}
