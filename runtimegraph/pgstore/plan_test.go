@@ -106,3 +106,82 @@ func rolledDays(t *testing.T, s *Store, p graphPlan) int {
 	}
 	return n
 }
+
+// TestRebuildRollup: a store that died before flushing leaves its days out
+// of the rollup. Their graphs stay right (read from the events), and
+// RebuildRollup puts them back in the rollup with the same answer, also
+// for a day that holds both flushed and lost cells.
+func TestRebuildRollup(t *testing.T) {
+	d0 := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	u := freshSchema(t)
+	flushed := spread(1500, d0.Add(6*time.Hour), 2*time.Minute, "a-") // the 20th 06:00 to the 22nd 08:00
+	lost := spread(1500, d0.Add(40*time.Hour), 2*time.Minute, "b-")   // the 21st 16:00 to the 23rd 18:00
+	s := openStore(t, u)
+	load(t, s, flushed, 400)
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dead, err := Open(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	load(t, dead, lost, 400)
+	dead.pending = newRollupBuf() // it dies: its cells never reach the rollup
+	dead.Close()
+
+	p := filepath.Join(t.TempDir(), "events.jsonl")
+	fixture.WriteJSONL(t, p, append(append([]telemetry.Event{}, flushed...), lost...))
+	check := func(when string) {
+		t.Helper()
+		for _, f := range []runtimegraph.Filter{{}, {Since: d0.Add(24 * time.Hour), Until: d0.Add(48 * time.Hour)}, {Since: d0.Add(30 * time.Hour)}} {
+			fromFile, _, err := runtimegraph.FromFiles(ctx, []string{p}, f, runtimegraph.ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromDB, err := s.Graph(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, _ := topology.Marshal(fromFile)
+			b, _ := topology.Marshal(fromDB)
+			if !bytes.Equal(a, b) || len(fromFile.Flows) == 0 {
+				t.Errorf("%s, window %v to %v: graphs differ\nfile:\n%s\ndb:\n%s", when, f.Since, f.Until, a, b)
+			}
+		}
+	}
+	stale, err := s.StaleDays(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stale) != 3 || !stale[0].Equal(d0.Add(24*time.Hour)) || !stale[2].Equal(d0.Add(72*time.Hour)) {
+		t.Fatalf("stale days %v, want the 21st to the 23rd", stale)
+	}
+	check("before the rebuild")
+	if usesRollup(t, s, runtimegraph.Filter{}) {
+		t.Error("the rollup claims to cover days it lacks")
+	}
+
+	rebuilt, err := s.RebuildRollup(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rebuilt) != 3 {
+		t.Errorf("rebuilt %v, want the three stale days", rebuilt)
+	}
+	if !usesRollup(t, s, runtimegraph.Filter{}) {
+		t.Error("after the rebuild the graph still reads the events")
+	}
+	check("after the rebuild")
+	var stored, rolled int64
+	if err := s.pool.QueryRow(ctx, "SELECT sum(stored), sum(rolled) FROM rollup_days").Scan(&stored, &rolled); err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(len(flushed) + len(lost)); stored != want || rolled != want {
+		t.Errorf("rollup_days: stored %d, rolled %d, want %d each", stored, rolled, want)
+	}
+	if again, err := s.RebuildRollup(ctx); err != nil || len(again) != 0 {
+		t.Errorf("a second rebuild did %v (%v), want nothing", again, err)
+	}
+	check("after a second rebuild")
+}
