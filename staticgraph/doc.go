@@ -3,11 +3,13 @@
 // message type on which channel.
 //
 // The method (DESIGN.md, "How the static analysis must work"): one
-// packages.Load over all patterns and the main module, with syntax and types
-// for the module's packages and export data for their dependencies; the
-// main packages the patterns match are the services, and the module's
-// packages they import are read wherever they live; SSA for the packages
-// that can make, use or name a client; calls recognised through recognizer rules (config.Recognizer), the
+// packages.Load over all patterns and the main module's packages they
+// import (found first by a go list of names and imports only, skipped when
+// the patterns cover the module), with syntax and types for those and
+// export data for their dependencies; the main packages the patterns match
+// are the services, and the module's packages they import are read
+// wherever they live; SSA for the packages that can make, use or name a
+// client; calls recognised through recognizer rules (config.Recognizer), the
 // built-in pack for this project's channel package being data of the same
 // form; channel names, services and clients followed back through
 // variables, phis, struct fields, package-level variables, closures and

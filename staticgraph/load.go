@@ -76,7 +76,7 @@ func load(ctx context.Context, dir string, patterns []string, rulePkgs map[strin
 	if err != nil {
 		return nil, err
 	}
-	all, err := LoadPatterns(dir, patterns)
+	all, err := LoadPatterns(ctx, dir, patterns)
 	if err != nil {
 		return nil, err
 	}
@@ -283,11 +283,14 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
 }
 
-// LoadPatterns returns the patterns of the one load: the given ones and the
-// whole main module, so that the module's code that the matched packages
-// use is read with syntax wherever it lives (tracegraph static ./cmd/catalog
-// must see the catalog package's clients).
-func LoadPatterns(dir string, patterns []string) ([]string, error) {
+// LoadPatterns returns the patterns of the analysis's load: the given ones
+// and the main module's packages they import, directly or not, so that the
+// module's code the matched packages use is read with syntax wherever it
+// lives (tracegraph static ./cmd/catalog must see the catalog package's
+// clients), and the rest of the module is not read at all. The imports are
+// found by a go list of names and imports only, which costs a fraction of
+// the load; patterns that cover the whole module skip it.
+func LoadPatterns(ctx context.Context, dir string, patterns []string) ([]string, error) {
 	root, err := ModuleRoot(dir)
 	if err != nil {
 		return nil, err
@@ -300,7 +303,56 @@ func LoadPatterns(dir string, patterns []string) ([]string, error) {
 	if mod == "" {
 		return nil, inputErr("%s: no module line", filepath.Join(root, "go.mod"))
 	}
-	return append(slices.Clone(patterns), mod+"/..."), nil
+	whole := mod + "/..."
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, inputErr("%s: %v", dir, err)
+	}
+	for _, pat := range patterns {
+		if pat == whole || pat == "all" ||
+			strings.HasSuffix(pat, "/...") && filepath.Join(abs, strings.TrimSuffix(pat, "/...")) == root {
+			return append(slices.Clone(patterns), whole), nil
+		}
+	}
+	deps, err := moduleDeps(ctx, dir, patterns)
+	if err != nil {
+		// The load will say what is wrong with the patterns; reading the
+		// whole module is only slower.
+		return append(slices.Clone(patterns), whole), nil
+	}
+	return append(slices.Clone(patterns), deps...), nil
+}
+
+// moduleDeps lists the main module's packages that the packages matching
+// patterns import, directly or not, sorted.
+func moduleDeps(ctx context.Context, dir string, patterns []string) ([]string, error) {
+	cfg := &packages.Config{Context: ctx, Dir: dir,
+		Mode: packages.NeedName | packages.NeedImports | packages.NeedDeps | packages.NeedModule}
+	roots, err := packages.Load(cfg, patterns...)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	var walk func(*packages.Package)
+	walk = func(p *packages.Package) {
+		if seen[p.PkgPath] {
+			return
+		}
+		seen[p.PkgPath] = true
+		if p.Module == nil || !p.Module.Main {
+			return // outside the module: export data, and nothing of ours below
+		}
+		out = append(out, p.PkgPath)
+		for _, imp := range p.Imports {
+			walk(imp)
+		}
+	}
+	for _, p := range roots {
+		walk(p)
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // selectPackages keeps, of a load, the packages the patterns match and the

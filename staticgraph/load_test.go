@@ -1,7 +1,9 @@
 package staticgraph
 
 import (
+	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"golang.org/x/tools/go/packages"
@@ -35,6 +37,36 @@ func TestMatchPattern(t *testing.T) {
 	} {
 		if got := matchPattern(dir, c.pattern, c.p); got != c.want {
 			t.Errorf("matchPattern(%q, %s) = %t, want %t", c.pattern, c.p.PkgPath, got, c.want)
+		}
+	}
+}
+
+// TestLoadPatterns: a pattern narrower than the module adds exactly the
+// module packages it imports (syntax is read for them, and for nothing
+// else of the module); a pattern over the whole module adds the module.
+func TestLoadPatterns(t *testing.T) {
+	const mod = "github.com/tracegraph/tracegraph"
+	ctx := context.Background()
+	got, err := LoadPatterns(ctx, "../examples/shop", []string{"./cmd/catalog"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"./cmd/catalog", mod + "/channel", mod + "/channel/natsbus", mod + "/examples/shop/catalog",
+		mod + "/examples/shop/catalog/catalogmsg", mod + "/examples/shop/cmd/catalog", mod + "/examples/shop/internal/shopcmd",
+		mod + "/examples/shop/internal/shopkit", mod + "/examples/shop/searchindexer/searchmsg", mod + "/telemetry"}
+	if !slices.Equal(got, want) {
+		t.Errorf("LoadPatterns(./cmd/catalog) =\n%q\nwant\n%q", got, want)
+	}
+	for _, tc := range []struct {
+		dir     string
+		pattern string
+	}{{"..", "./..."}, {"../examples/shop", "../../..."}, {"../channel", mod + "/..."}, {"../channel", "all"}} {
+		got, err := LoadPatterns(ctx, tc.dir, []string{tc.pattern})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{tc.pattern, mod + "/..."}; !slices.Equal(got, want) {
+			t.Errorf("LoadPatterns(%s in %s) = %q, want %q", tc.pattern, tc.dir, got, want)
 		}
 	}
 }

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -19,7 +20,7 @@ func main() {
 	if len(patterns) == 0 {
 		patterns = []string{"./..."}
 	}
-	all, err := staticgraph.LoadPatterns(".", patterns)
+	all, err := staticgraph.LoadPatterns(context.Background(), ".", patterns)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "staticfloor:", err)
 		os.Exit(1)
