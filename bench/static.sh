@@ -37,6 +37,8 @@ measure() { # label command... -> appends "seconds kilobytes" to $work/label
 for _ in $(seq "$RUNS"); do
 	measure floor "$work/floor"
 	measure static "$work/tracegraph" static -f json -o "$work/graph.json"
+	# One service's CI job: only the module code it imports is read.
+	measure narrow "$work/tracegraph" static ./cmd/s007 -f json -o "$work/one.json"
 done
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
@@ -53,6 +55,8 @@ PY
 echo "packages: $(cd "$mono" && go list ./... | wc -l), runs: $RUNS (medians)"
 printf "floor   %6.2f s  %7.1f MB\n" "$ft" "$(echo "$fm / 1024" | bc -l)"
 printf "static  %6.2f s  %7.1f MB\n" "$st" "$(echo "$sm / 1024" | bc -l)"
+printf "static ./cmd/s007 (one service)  %6.2f s  %7.1f MB\n" "$(cut -d' ' -f1 "$work/times.narrow" | median)" \
+	"$(echo "$(cut -d' ' -f2 "$work/times.narrow" | median) / 1024" | bc -l)"
 # On a shared machine the load varies from run to run; the ratio of each
 # back-to-back pair cancels most of that, so their median is the figure.
 pairs() { paste -d' ' "$work/times.floor" "$work/times.static" | awk -v c="$1" '{print $(c+2) / $c}' | median; }
