@@ -1,10 +1,14 @@
 package serve
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tracegraph/tracegraph/runtimegraph"
 	"github.com/tracegraph/tracegraph/telemetry"
@@ -24,12 +28,28 @@ type Backend interface {
 	Select(ctx context.Context, f runtimegraph.Filter, limit int) ([]telemetry.Event, error)
 }
 
-// Files is the Backend over JSON Lines event files, read afresh on every
-// request: the server holds no copy, so a file that grows shows its new
-// events on the next reload.
+// Files is the Backend over JSON Lines event files. Events are read afresh
+// for every request, so a file that grows shows its new events on the next
+// reload; only the graphs of the last few windows are kept, for as long as
+// no file changes (size or modification time), because switching view or
+// focus asks for the same graph again and a large file takes seconds to
+// read.
 type Files struct {
 	paths []string
 	opt   runtimegraph.ReadOptions
+
+	mu     sync.Mutex
+	graphs []cachedGraph // most recently used first
+}
+
+// graphCacheSize is how many windows' graphs Files keeps.
+const graphCacheSize = 8
+
+// cachedGraph is a graph as tracegraph/v1 JSON: each request decodes its
+// own copy, which the handlers are then free to change.
+type cachedGraph struct {
+	filter, files string
+	data          []byte
 }
 
 // OpenFiles checks that every file reads cleanly and returns the Backend
@@ -64,8 +84,73 @@ func badLinesError(st runtimegraph.ReadStats) error {
 
 // Graph implements Backend.
 func (b *Files) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Graph, error) {
+	key := filterKey(f.GraphOnly())
+	stamp, err := b.stamp()
+	if err != nil {
+		return nil, err
+	}
+	if data := b.lookup(key, stamp); data != nil {
+		return topology.Decode(bytes.NewReader(data))
+	}
 	g, _, err := runtimegraph.FromFiles(ctx, b.paths, f, b.opt)
-	return g, err
+	if err != nil {
+		return nil, err
+	}
+	// Only a read that saw the files as stamped may be kept: one that
+	// raced a write would be kept under the old stamp or the new.
+	if after, err := b.stamp(); err == nil && after == stamp {
+		if data, err := topology.Marshal(g); err == nil {
+			b.store(cachedGraph{key, stamp, data})
+		}
+	}
+	return g, nil
+}
+
+func (b *Files) lookup(key, stamp string) []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i, c := range b.graphs {
+		if c.filter == key && c.files == stamp {
+			copy(b.graphs[1:i+1], b.graphs[:i])
+			b.graphs[0] = c
+			return c.data
+		}
+	}
+	return nil
+}
+
+func (b *Files) store(c cachedGraph) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.graphs = slices.DeleteFunc(b.graphs, func(o cachedGraph) bool { return o.filter == c.filter || o.files != c.files })
+	b.graphs = slices.Insert(b.graphs, 0, c)
+	if len(b.graphs) > graphCacheSize {
+		b.graphs = b.graphs[:graphCacheSize]
+	}
+}
+
+// stamp says which version of the files a graph was read from: each file's
+// size and modification time.
+func (b *Files) stamp() (string, error) {
+	var sb strings.Builder
+	for _, p := range b.paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return "", fmt.Errorf("events file: %w", err)
+		}
+		fmt.Fprintf(&sb, "%d:%d;", fi.Size(), fi.ModTime().UnixNano())
+	}
+	return sb.String(), nil
+}
+
+// filterKey names a graph filter: its window and tags, in order.
+func filterKey(f runtimegraph.Filter) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%d|%d|%t|%t", f.Since.UnixNano(), f.Until.UnixNano(), f.Since.IsZero(), f.Until.IsZero())
+	for _, t := range f.Where {
+		fmt.Fprintf(&sb, "|%q=%q", t.Key, t.Value)
+	}
+	return sb.String()
 }
 
 // Select implements Backend.
