@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
-	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -26,37 +24,23 @@ const ingestBatch = 25_000
 func newIngestCmd() *cobra.Command {
 	var sf sourceFlags
 	var parallel int
-	var rebuild bool
 	cmd := &cobra.Command{
-		Use:   "ingest --db URL FILE... | ingest --db URL --rebuild-rollup",
+		Use:   "ingest --db URL FILE...",
 		Short: "Load events into PostgreSQL (JSONL; OTLP, Zipkin, Jaeger by content)",
 		Long: `Load events into PostgreSQL, in batches of one transaction each.
 
 Loading is idempotent on (timestamp, event_id): a file loaded twice stores its
 events once, and an interrupted load is completed by running it again. Bad
 lines are skipped and named (the first 20, then a count); the good ones are
-stored, and the exit code is then 2.
-
-Graphs of whole days come from a rollup that ingest writes at its end. A
-load that was killed leaves its days out of it: their graphs are still
-right, but read from the events. --rebuild-rollup recomputes those days.`,
+stored, and the exit code is then 2.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if parallel < 1 {
 				return usageErr(errors.New("--parallel must be at least 1"))
 			}
-			if rebuild {
-				if len(args) > 0 {
-					return usageErr(errors.New("--rebuild-rollup takes no files"))
-				}
-				return runRebuild(cmd, &sf)
-			}
-			if len(args) == 0 {
-				return usageErr(errors.New("no events files to load"))
-			}
 			return runIngest(cmd, &sf, parallel, args)
 		},
 	}
-	cmd.Flags().BoolVar(&rebuild, "rebuild-rollup", false, "recompute the graph rollup of the days a killed load left out of it, and load nothing")
 	cmd.Flags().StringVar(&sf.db, "db", "", "PostgreSQL URL (default $TRACEGRAPH_DATABASE_URL, $DATABASE_URL, or the PG* variables)")
 	cmd.Flags().IntVar(&parallel, "parallel", 2, "batches written at once, each on its own connection")
 	sf.registerInput(cmd)
@@ -150,9 +134,6 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string
 	if storeErr == nil && ctx.Err() == nil {
 		if err := st.Flush(ctx); err != nil {
 			fmt.Fprintf(cmd.ErrOrStderr(), "tracegraph: warning: graph rollup not written, graphs of these days will be computed from the events: %v\n", err)
-		} else if stale, err := st.StaleDays(ctx); err == nil && len(stale) > 0 {
-			fmt.Fprintf(cmd.ErrOrStderr(), "tracegraph: note: %d day(s) (first %s) are not in the graph rollup, so their graphs read the events; "+
-				"if no other load is running, tracegraph ingest --rebuild-rollup recomputes them\n", len(stale), stale[0].UTC().Format(time.DateOnly))
 		}
 	}
 	if bar != nil {
@@ -189,41 +170,6 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string
 		return usageErr(fmt.Errorf("%d bad lines rejected (%d named above); the other events were stored", counts.rejected, named))
 	}
 	return nil
-}
-
-// runRebuild recomputes the rollup of the stale days and says which.
-func runRebuild(cmd *cobra.Command, sf *sourceFlags) error {
-	st, err := openStore(cmd.Context(), sf)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	days, err := st.RebuildRollup(cmd.Context())
-	names := make([]string, len(days))
-	for i, d := range days {
-		names[i] = d.UTC().Format(time.DateOnly)
-	}
-	unit := "days"
-	if len(days) == 1 {
-		unit = "day"
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "rollup rebuilt for %d %s%s\n", len(days), unit, listOf(names))
-	if err != nil {
-		return usageErr(err)
-	}
-	return nil
-}
-
-// listOf is ": a, b, c" for a short list, and its first ten and "…" beyond.
-func listOf(names []string) string {
-	const shown = 10
-	switch {
-	case len(names) == 0:
-		return ""
-	case len(names) <= shown:
-		return ": " + strings.Join(names, ", ")
-	}
-	return ": " + strings.Join(names[:shown], ", ") + ", …"
 }
 
 // readErrOf is readErr for ingest: an interruption says what was kept.

@@ -22,7 +22,6 @@
 // transaction adds its events to the day's stored count and each flush to
 // its rolled count; a day is answered from the rollup only when the two
 // agree, else from the events, by the same definitions, so the answer is
-// the same either way, and one query adds the two parts up. A store that
-// dies before flushing leaves its days answered from the events until
-// RebuildRollup recomputes them.
+// the same either way, and one query adds the two parts up. (A store that
+// dies before flushing leaves its days answered from the events.)
 package pgstore
