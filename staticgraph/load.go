@@ -284,12 +284,13 @@ func oneLine(s string) string {
 }
 
 // LoadPatterns returns the patterns of the analysis's load: the given ones
-// and the main module's packages they import, directly or not, so that the
-// module's code the matched packages use is read with syntax wherever it
-// lives (tracegraph static ./cmd/catalog must see the catalog package's
-// clients), and the rest of the module is not read at all. The imports are
-// found by a go list of names and imports only, which costs a fraction of
-// the load; patterns that cover the whole module skip it.
+// and the packages under the main module's path that they import, directly
+// or not, so that the module's code the matched packages use is read with
+// syntax wherever it lives (tracegraph static ./cmd/catalog must see the
+// catalog package's clients), and the rest of the module is not read at
+// all. The imports are found by a go list of names and imports only, which
+// costs a fraction of the load; patterns that cover the whole module skip
+// it and add the module's path pattern.
 func LoadPatterns(ctx context.Context, dir string, patterns []string) ([]string, error) {
 	root, err := ModuleRoot(dir)
 	if err != nil {
@@ -309,12 +310,11 @@ func LoadPatterns(ctx context.Context, dir string, patterns []string) ([]string,
 		return nil, inputErr("%s: %v", dir, err)
 	}
 	for _, pat := range patterns {
-		if pat == whole || pat == "all" ||
-			strings.HasSuffix(pat, "/...") && filepath.Join(abs, strings.TrimSuffix(pat, "/...")) == root {
+		if pat == whole || pat == "all" || coversDir(abs, pat, root) {
 			return append(slices.Clone(patterns), whole), nil
 		}
 	}
-	deps, err := moduleDeps(ctx, dir, patterns)
+	deps, err := moduleDeps(ctx, dir, mod, patterns)
 	if err != nil {
 		// The load will say what is wrong with the patterns; reading the
 		// whole module is only slower.
@@ -323,34 +323,33 @@ func LoadPatterns(ctx context.Context, dir string, patterns []string) ([]string,
 	return append(slices.Clone(patterns), deps...), nil
 }
 
-// moduleDeps lists the main module's packages that the packages matching
-// patterns import, directly or not, sorted.
-func moduleDeps(ctx context.Context, dir string, patterns []string) ([]string, error) {
-	cfg := &packages.Config{Context: ctx, Dir: dir,
-		Mode: packages.NeedName | packages.NeedImports | packages.NeedDeps | packages.NeedModule}
+// coversDir reports whether a file-system pattern given in dir is root/...
+func coversDir(dir, pattern, root string) bool {
+	d, ok := strings.CutSuffix(pattern, "/...")
+	if !ok || !(filepath.IsAbs(d) || d == "." || d == ".." || strings.HasPrefix(d, "./") || strings.HasPrefix(d, "../")) {
+		return false
+	}
+	if !filepath.IsAbs(d) {
+		d = filepath.Join(dir, d)
+	}
+	return filepath.Clean(d) == root
+}
+
+// moduleDeps lists the packages under the module path mod (what mod/...
+// matches: the main module, and a nested module replaced into it) that the
+// packages matching patterns import, directly or not, sorted.
+func moduleDeps(ctx context.Context, dir, mod string, patterns []string) ([]string, error) {
+	cfg := &packages.Config{Context: ctx, Dir: dir, Mode: packages.NeedName | packages.NeedImports | packages.NeedDeps}
 	roots, err := packages.Load(cfg, patterns...)
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
 	var out []string
-	var walk func(*packages.Package)
-	walk = func(p *packages.Package) {
-		if seen[p.PkgPath] {
-			return
+	packages.Visit(roots, nil, func(p *packages.Package) {
+		if p.PkgPath == mod || strings.HasPrefix(p.PkgPath, mod+"/") {
+			out = append(out, p.PkgPath)
 		}
-		seen[p.PkgPath] = true
-		if p.Module == nil || !p.Module.Main {
-			return // outside the module: export data, and nothing of ours below
-		}
-		out = append(out, p.PkgPath)
-		for _, imp := range p.Imports {
-			walk(imp)
-		}
-	}
-	for _, p := range roots {
-		walk(p)
-	}
+	})
 	slices.Sort(out)
 	return out, nil
 }

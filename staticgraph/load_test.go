@@ -2,9 +2,12 @@ package staticgraph
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/tracegraph/tracegraph/config"
 
 	"golang.org/x/tools/go/packages"
 )
@@ -57,10 +60,15 @@ func TestLoadPatterns(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("LoadPatterns(./cmd/catalog) =\n%q\nwant\n%q", got, want)
 	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		dir     string
 		pattern string
-	}{{"..", "./..."}, {"../examples/shop", "../../..."}, {"../channel", mod + "/..."}, {"../channel", "all"}} {
+	}{{"..", "./..."}, {"../examples/shop", "../../..."}, {"../channel", mod + "/..."}, {"../channel", "all"},
+		{"../channel", root + "/..."}} {
 		got, err := LoadPatterns(ctx, tc.dir, []string{tc.pattern})
 		if err != nil {
 			t.Fatal(err)
@@ -68,5 +76,41 @@ func TestLoadPatterns(t *testing.T) {
 		if want := []string{tc.pattern, mod + "/..."}; !slices.Equal(got, want) {
 			t.Errorf("LoadPatterns(%s in %s) = %q, want %q", tc.pattern, tc.dir, got, want)
 		}
+	}
+}
+
+// TestNarrowPatternSeesNestedModule: a narrow pattern reads with syntax the
+// same module code as ./... does for it, including a nested module that
+// is replaced into the main module's path (mod/... matches it), and none
+// of the module's other services.
+func TestNarrowPatternSeesNestedModule(t *testing.T) {
+	dir := filepath.Join("testdata", "nested")
+	cfg, err := config.Load(filepath.Join(dir, "tracegraph.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoints := func(patterns ...string) []string {
+		t.Helper()
+		res, err := Analyze(context.Background(), Options{Dir: dir, Patterns: patterns, Recognizers: cfg.Recognizers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Broken) > 0 {
+			t.Fatalf("broken packages %v: %+v", res.Broken, res.Graph.Diagnostics)
+		}
+		var out []string
+		for _, e := range res.Graph.Endpoints {
+			out = append(out, fmt.Sprintf("%s %s %s %s at %s", e.Service, e.Role, e.Channel, e.MessageType, evidenceString(e.Evidence)))
+		}
+		return out
+	}
+	all := endpoints("./...")
+	orders := endpoints("./cmd/orders")
+	want := []string{"orders publish orders.placed example.com/nest/inner.Placed at inner/inner.go:11"}
+	if !slices.Equal(orders, want) {
+		t.Errorf("./cmd/orders: endpoints %q, want %q", orders, want)
+	}
+	if !slices.Contains(all, want[0]) || len(all) != 2 {
+		t.Errorf("./...: endpoints %q, want %q and audit's", all, want[0])
 	}
 }
