@@ -1,7 +1,6 @@
 package pgstore
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"sync"
@@ -28,10 +27,11 @@ type RecorderOptions struct {
 // database is slow or away) events are dropped and counted, because a
 // service's message handling must never wait on its telemetry.
 type Recorder struct {
-	store *Store
-	opts  RecorderOptions
-	ch    chan telemetry.Event
-	done  chan struct{}
+	store  *Store
+	opts   RecorderOptions
+	ch     chan telemetry.Event
+	done   chan struct{} // closed when run has written everything
+	rolled chan struct{} // closed when rollup has stopped
 
 	mu     sync.RWMutex // guards closed against Record racing Close
 	closed bool
@@ -43,13 +43,24 @@ type Recorder struct {
 
 // NewRecorder starts a Recorder writing to s. Close it to flush.
 func (s *Store) NewRecorder(opts RecorderOptions) *Recorder {
-	opts.BatchSize = cmp.Or(opts.BatchSize, 1000)
-	opts.Buffer = cmp.Or(opts.Buffer, 10_000)
-	opts.FlushEvery = cmp.Or(opts.FlushEvery, time.Second)
-	opts.RollupEvery = cmp.Or(opts.RollupEvery, time.Minute)
-	r := &Recorder{store: s, opts: opts, ch: make(chan telemetry.Event, opts.Buffer), done: make(chan struct{})}
+	opts.BatchSize = orDefault(opts.BatchSize, 1000)
+	opts.Buffer = orDefault(opts.Buffer, 10_000)
+	opts.FlushEvery = orDefault(opts.FlushEvery, time.Second)
+	opts.RollupEvery = orDefault(opts.RollupEvery, time.Minute)
+	r := &Recorder{store: s, opts: opts, ch: make(chan telemetry.Event, opts.Buffer),
+		done: make(chan struct{}), rolled: make(chan struct{})}
 	go r.run()
+	go r.rollup()
 	return r
+}
+
+// orDefault is v, or def when v is zero or negative (which would make a
+// channel or a ticker panic).
+func orDefault[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // Record queues e, or drops it when the buffer is full or the Recorder is
@@ -87,10 +98,12 @@ func (r *Recorder) Close(ctx context.Context) error {
 		close(r.ch)
 	}
 	r.mu.Unlock()
-	select {
-	case <-r.done:
-	case <-ctx.Done():
-		return fmt.Errorf("recorder: close: %w (%d events dropped so far)", ctx.Err(), r.Dropped())
+	for _, stopped := range []chan struct{}{r.done, r.rolled} {
+		select {
+		case <-stopped:
+		case <-ctx.Done():
+			return fmt.Errorf("recorder: close: %w (%d events dropped so far)", ctx.Err(), r.Dropped())
+		}
 	}
 	flushErr := r.store.Flush(ctx)
 	r.errMu.Lock()
@@ -117,8 +130,6 @@ func (r *Recorder) run() {
 	defer close(r.done)
 	tick := time.NewTicker(r.opts.FlushEvery)
 	defer tick.Stop()
-	roll := time.NewTicker(r.opts.RollupEvery)
-	defer roll.Stop()
 	batch := make([]telemetry.Event, 0, r.opts.BatchSize)
 	flush := func() {
 		if len(batch) == 0 {
@@ -145,7 +156,22 @@ func (r *Recorder) run() {
 			}
 		case <-tick.C:
 			flush()
-		case <-roll.C:
+		}
+	}
+}
+
+// rollup flushes the store's rollup every RollupEvery until run is done.
+// It has a goroutine of its own so that a slow flush never holds up the
+// batches, which would fill the buffer and drop events.
+func (r *Recorder) rollup() {
+	defer close(r.rolled)
+	tick := time.NewTicker(r.opts.RollupEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.done:
+			return
+		case <-tick.C:
 			// A failed flush keeps its cells pending for the next one, and
 			// Close reports the error of the last.
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

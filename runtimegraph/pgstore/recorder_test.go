@@ -128,3 +128,20 @@ func TestRecorderRollsUpWhileRunning(t *testing.T) {
 		t.Errorf("rollup_days: stored %d, rolled %d, want %d each", stored, rolled, len(evs))
 	}
 }
+
+// Negative options take the defaults instead of panicking in make or
+// time.NewTicker.
+func TestRecorderNegativeOptions(t *testing.T) {
+	s := openStore(t, freshSchema(t))
+	rec := s.NewRecorder(RecorderOptions{BatchSize: -1, Buffer: -5, FlushEvery: -time.Second, RollupEvery: -time.Minute})
+	evs := fixture.Shop(30)
+	for _, e := range evs {
+		rec.Record(context.Background(), e)
+	}
+	if err := rec.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s); n != int64(len(evs)) {
+		t.Errorf("%d rows, want %d", n, len(evs))
+	}
+}
