@@ -106,3 +106,42 @@ func rolledDays(t *testing.T, s *Store, p graphPlan) int {
 	}
 	return n
 }
+
+// A window bound between two microseconds (ParseTime("7d") keeps
+// nanoseconds) selects the same events from the database as from a file.
+func TestSubMicrosecondBounds(t *testing.T) {
+	evs := fixture.Shop(600)
+	s := openStore(t, freshSchema(t))
+	load(t, s, evs, 200)
+	p := filepath.Join(t.TempDir(), "events.jsonl")
+	fixture.WriteJSONL(t, p, evs)
+	ctx := context.Background()
+	since := evs[100].Timestamp.Add(500 * time.Nanosecond)
+	until := evs[400].Timestamp.Add(300 * time.Nanosecond)
+	for _, f := range []runtimegraph.Filter{{Since: since}, {Until: until}, {Since: since, Until: until}} {
+		fromFile, _, err := runtimegraph.SelectFromFiles(ctx, []string{p}, f, 0, runtimegraph.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fromDB, err := s.Select(ctx, f, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fromFile) != len(fromDB) || len(fromFile) == 0 {
+			t.Errorf("window %v to %v: %d events from the file, %d from the database", f.Since, f.Until, len(fromFile), len(fromDB))
+		}
+		gf, _, err := runtimegraph.FromFiles(ctx, []string{p}, f, runtimegraph.ReadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gd, err := s.Graph(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := topology.Marshal(gf)
+		b, _ := topology.Marshal(gd)
+		if !bytes.Equal(a, b) {
+			t.Errorf("window %v to %v: graphs differ", f.Since, f.Until)
+		}
+	}
+}

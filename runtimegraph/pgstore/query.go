@@ -25,10 +25,10 @@ func where(f runtimegraph.Filter) (string, []any) {
 		conds = append(conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
 	}
 	if !f.Since.IsZero() {
-		add("ts >= ?", f.Since)
+		add("ts >= ?", ceilMicro(f.Since))
 	}
 	if !f.Until.IsZero() {
-		add("ts < ?", f.Until)
+		add("ts < ?", ceilMicro(f.Until))
 	}
 	for _, t := range f.Where {
 		// One containment test per condition: a JSON object with a repeated
@@ -306,17 +306,29 @@ func bounds(col string, since, until time.Time, n int) (string, []any) {
 	var conds []string
 	var args []any
 	if !since.IsZero() {
-		args = append(args, since)
+		args = append(args, ceilMicro(since))
 		conds = append(conds, col+" >= $"+strconv.Itoa(n+len(args)))
 	}
 	if !until.IsZero() {
-		args = append(args, until)
+		args = append(args, ceilMicro(until))
 		conds = append(conds, col+" < $"+strconv.Itoa(n+len(args)))
 	}
 	if len(conds) == 0 {
 		return "TRUE", nil
 	}
 	return strings.Join(conds, " AND "), args
+}
+
+// ceilMicro rounds a window bound up to a whole microsecond. Events keep
+// microseconds, and pgx would truncate a bound to them: a since of
+// T+500ns would then take an event at T that runtimegraph leaves out.
+// Rounded up, "at or after" and "before" keep their meaning for every
+// event.
+func ceilMicro(t time.Time) time.Time {
+	if d := t.Truncate(time.Microsecond); d.Before(t) {
+		return d.Add(time.Microsecond)
+	}
+	return t
 }
 
 const dayLength = 24 * time.Hour
