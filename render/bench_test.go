@@ -50,6 +50,9 @@ func BenchmarkDOT(b *testing.B) {
 // instantiation, is not in it (bench/render.sh reports that separately).
 //
 //	go test -run '^$' -bench GraphvizPhases -benchtime 1x -count 5 ./render
+//
+// It calls go-graphviz directly, without graphvizMu: nothing else renders
+// while a benchmark runs.
 func BenchmarkGraphvizPhases(b *testing.B) {
 	var dot bytes.Buffer
 	if err := DOT(&dot, rendergen.Generate(500, 1500), Options{}); err != nil {
@@ -83,8 +86,8 @@ func BenchmarkGraphvizPhases(b *testing.B) {
 		g.Close()
 		c.Close()
 	}
-	n := float64(b.N)
-	b.ReportMetric(float64(parse.Milliseconds())/n, "parse-ms/op")
-	b.ReportMetric(float64(lay.Milliseconds())/n, "layout-ms/op")
-	b.ReportMetric(float64(draw.Milliseconds())/n, "svg-ms/op")
+	perOp := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(b.N) }
+	b.ReportMetric(perOp(parse), "parse-ms/op")
+	b.ReportMetric(perOp(lay), "layout-ms/op")
+	b.ReportMetric(perOp(draw), "svg-ms/op")
 }

@@ -130,7 +130,11 @@ func (b *Files) store(c cachedGraph) {
 }
 
 // stamp says which version of the files a graph was read from: each file's
-// size and modification time.
+// size and modification time. A file rewritten at the same size within the
+// file system's time resolution, or copied over with its old time kept
+// (cp -p), looks unchanged until it changes again; events files grow, so
+// that is the price of not reading them. A relative window (since=24h)
+// moves with the clock, so its graph is read afresh each time.
 func (b *Files) stamp() (string, error) {
 	var sb strings.Builder
 	for _, p := range b.paths {
