@@ -65,8 +65,9 @@ func (s *Store) Write(ctx context.Context, evs []telemetry.Event) (BatchResult, 
 	if err := s.ensurePartitions(ctx, evs); err != nil {
 		return BatchResult{}, err
 	}
-	var buf bytes.Buffer
-	err := s.copyTx(ctx, &buf, evs)
+	buf := s.copyBuf()
+	defer s.releaseCopyBuf(buf)
+	err := s.copyTx(ctx, buf, evs)
 	if err == nil {
 		s.stored(ctx, evs)
 		return BatchResult{Stored: int64(len(evs))}, nil
@@ -83,7 +84,7 @@ func (s *Store) Write(ctx context.Context, evs []telemetry.Event) (BatchResult, 
 		if len(fresh) == 0 {
 			return res, nil
 		}
-		err = s.copyTx(ctx, &buf, fresh)
+		err = s.copyTx(ctx, buf, fresh)
 		if err == nil {
 			s.stored(ctx, fresh)
 			return res, nil

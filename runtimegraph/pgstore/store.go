@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +28,33 @@ type Store struct {
 	mu      sync.Mutex
 	parts   map[int64]bool // days (Unix days) whose partition exists
 	pending rollupBuf      // rollup of committed batches, not yet flushed
+
+	// copyBufs keeps COPY buffers between batches. A batch's buffer is
+	// megabytes; growing a fresh one for every batch spent most of its
+	// time zeroing and faulting in new memory, which on some virtual
+	// machines costs more than the COPY.
+	copyBufs chan *bytes.Buffer
+}
+
+// copyBufsKept is how many COPY buffers a store keeps: one per batch
+// written at once, as ingest --parallel runs them.
+const copyBufsKept = 4
+
+func (s *Store) copyBuf() *bytes.Buffer {
+	select {
+	case b := <-s.copyBufs:
+		return b
+	default:
+		return new(bytes.Buffer)
+	}
+}
+
+func (s *Store) releaseCopyBuf(b *bytes.Buffer) {
+	b.Reset()
+	select {
+	case s.copyBufs <- b:
+	default:
+	}
 }
 
 // Open connects to the database at url and brings its schema up to date.
@@ -50,7 +78,8 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres at %s: %s", server, redact(err.Error(), pw))
 	}
-	s := &Store{pool: pool, server: server, parts: map[int64]bool{}, pending: newRollupBuf()}
+	s := &Store{pool: pool, server: server, parts: map[int64]bool{}, pending: newRollupBuf(),
+		copyBufs: make(chan *bytes.Buffer, copyBufsKept)}
 	cctx, cancel := context.WithTimeout(ctx, cc.ConnectTimeout+time.Second)
 	defer cancel()
 	if err := pool.Ping(cctx); err != nil {
