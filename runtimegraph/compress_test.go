@@ -35,6 +35,20 @@ func gzipFile(t *testing.T, path string, data []byte, split int) {
 	}
 }
 
+// shopEventsFile writes the fixture's events to a JSONL file in a new
+// directory and returns the directory, the file and its content.
+func shopEventsFile(t *testing.T) (dir, path string, data []byte) {
+	t.Helper()
+	dir = t.TempDir()
+	path = filepath.Join(dir, "events.jsonl")
+	fixture.WriteJSONL(t, path, fixture.Shop(400))
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, path, data
+}
+
 func encodeGraph(t *testing.T, g *topology.Graph) []byte {
 	t.Helper()
 	var b bytes.Buffer
@@ -47,13 +61,7 @@ func encodeGraph(t *testing.T, g *topology.Graph) []byte {
 // A gzip-compressed events file, in one member or several, gives the graph
 // of the plain file; the name does not matter, the content does.
 func TestGzipEventsFile(t *testing.T) {
-	dir := t.TempDir()
-	plain := filepath.Join(dir, "events.jsonl")
-	fixture.WriteJSONL(t, plain, fixture.Shop(400))
-	data, err := os.ReadFile(plain)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, plain, data := shopEventsFile(t)
 	want, st, err := FromFiles(context.Background(), []string{plain}, Filter{}, ReadOptions{})
 	if err != nil || st.Read == 0 {
 		t.Fatalf("plain file: %d events, %v", st.Read, err)
@@ -81,13 +89,7 @@ func TestGzipEventsFile(t *testing.T) {
 
 // A damaged or unsupported compressed file is one line naming the file.
 func TestCompressedInputErrors(t *testing.T) {
-	dir := t.TempDir()
-	plain := filepath.Join(dir, "events.jsonl")
-	fixture.WriteJSONL(t, plain, fixture.Shop(400))
-	data, err := os.ReadFile(plain)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, _, data := shopEventsFile(t)
 	whole := filepath.Join(dir, "whole.gz")
 	gzipFile(t, whole, data, len(data))
 	gz, err := os.ReadFile(whole)
