@@ -123,8 +123,9 @@ FROM f JOIN p USING (gid) JOIN rollup_groups g USING (gid)`
 
 // servicesSQL names the services of the graph, from events of every type:
 // who recorded with which peer, and whether each was always virtual. Its
-// source is the events (%[1]s), rollup_services (%[2]s), or both, whose
-// columns are the same.
+// source is eventServicesSQL, rollupServicesSQL, or both joined by UNION
+// ALL, whose columns are the same; they take the events' and the rollup's
+// conditions as the first and second arguments, as the cells queries do.
 const servicesSQL = `SELECT service, bool_and(service_virtual), peer_service, bool_and(peer_virtual) FROM (%s) s GROUP BY 1, 3`
 
 const (

@@ -30,9 +30,9 @@ type Store struct {
 	pending rollupBuf      // rollup of committed batches, not yet flushed
 
 	// copyBufs keeps COPY buffers between batches. A batch's buffer is
-	// megabytes; growing a fresh one for every batch spent most of its
-	// time zeroing and faulting in new memory, which on some virtual
-	// machines costs more than the COPY.
+	// megabytes, and growing a fresh one for every batch spent much of
+	// ingest's system time zeroing and faulting in new memory, which is
+	// dear on some virtual machines.
 	copyBufs chan *bytes.Buffer
 }
 
