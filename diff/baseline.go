@@ -1,13 +1,13 @@
 package diff
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 
+	"github.com/tracegraph/tracegraph/internal/indentjson"
 	"github.com/tracegraph/tracegraph/topology"
 )
 
@@ -135,14 +135,11 @@ func (b *Baseline) Encode(w io.Writer) error {
 		b.Entries = []Entry{}
 	}
 	b.normalize()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(b); err != nil {
+	data, err := indentjson.Marshal(b)
+	if err != nil {
 		return fmt.Errorf("encode baseline: %w", err)
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(data)
 	return err
 }
 

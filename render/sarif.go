@@ -1,16 +1,15 @@
 package render
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 
 	"github.com/tracegraph/tracegraph/diff"
+	"github.com/tracegraph/tracegraph/internal/indentjson"
 	"github.com/tracegraph/tracegraph/topology"
 )
 
@@ -89,14 +88,11 @@ func SARIF(w io.Writer, g *topology.Graph, opts Options) error {
 	if log.Runs[0].Results == nil {
 		log.Runs[0].Results = []sarifResult{}
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(log); err != nil {
+	data, err := indentjson.Marshal(log)
+	if err != nil {
 		return fmt.Errorf("sarif: %w", err)
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(data)
 	return err
 }
 

@@ -8,6 +8,8 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/tracegraph/tracegraph/internal/indentjson"
 )
 
 // Normalize sorts every list and removes duplicates, so that equal graphs
@@ -106,14 +108,11 @@ func nonNil[T any](s []T) []T {
 // Encode writes g as indented tracegraph/v1 JSON after normalizing it.
 func Encode(w io.Writer, g *Graph) error {
 	g.Normalize()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(g); err != nil {
+	data, err := indentjson.Marshal(g)
+	if err != nil {
 		return fmt.Errorf("encode graph: %w", err)
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(data)
 	return err
 }
 
