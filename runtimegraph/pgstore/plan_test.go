@@ -11,7 +11,6 @@ import (
 	"github.com/tracegraph/tracegraph/runtimegraph"
 	"github.com/tracegraph/tracegraph/runtimegraph/internal/fixture"
 	"github.com/tracegraph/tracegraph/telemetry"
-	"github.com/tracegraph/tracegraph/topology"
 )
 
 // spread returns the fixture's events laid over several days from start,
@@ -75,20 +74,11 @@ func TestMixedWindows(t *testing.T) {
 				t.Errorf("plan: %d days from the rollup and %d ranges of events (events only %v), want %d and %d",
 					got, len(pl.raw), pl.eventsOnly, tt.rolled, tt.raw)
 			}
-			fromFile, _, err := runtimegraph.FromFiles(ctx, []string{p}, tt.f, runtimegraph.ReadOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			fromDB, err := s.Graph(ctx, tt.f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, _ := topology.Marshal(fromFile)
-			b, _ := topology.Marshal(fromDB)
+			a, b, flows := bothGraphs(t, s, p, tt.f)
 			if !bytes.Equal(a, b) {
 				t.Errorf("graphs differ\nfile:\n%s\ndb:\n%s", a, b)
 			}
-			if len(fromFile.Flows) == 0 {
+			if flows == 0 {
 				t.Error("no flows: the comparison proves nothing")
 			}
 		})
@@ -130,17 +120,7 @@ func TestSubMicrosecondBounds(t *testing.T) {
 		if len(fromFile) != len(fromDB) || len(fromFile) == 0 {
 			t.Errorf("window %v to %v: %d events from the file, %d from the database", f.Since, f.Until, len(fromFile), len(fromDB))
 		}
-		gf, _, err := runtimegraph.FromFiles(ctx, []string{p}, f, runtimegraph.ReadOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		gd, err := s.Graph(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, _ := topology.Marshal(gf)
-		b, _ := topology.Marshal(gd)
-		if !bytes.Equal(a, b) {
+		if a, b, _ := bothGraphs(t, s, p, f); !bytes.Equal(a, b) {
 			t.Errorf("window %v to %v: graphs differ", f.Since, f.Until)
 		}
 	}
