@@ -65,6 +65,29 @@ export function traceHref(id) {
   return '#/trace/' + encodeURIComponent(id);
 }
 
+// eventCells are the cells every event table has, from the service to the
+// status; each table puts its own columns around them.
+export function eventCells(e) {
+  return [
+    h('td', null, e.service),
+    h('td', null, e.event_type),
+    h('td', null, e.operation || ''),
+    h('td', null, e.channel || ''),
+    h('td', { title: e.message_type || '' }, shortType(e.message_type)),
+    h('td', null, e.peer_service || ''),
+    h('td', { className: 'num' }, fmtUS(e.duration_us)),
+    h('td', null, statusBadge(e.status)),
+  ];
+}
+
+// tagCells are an event table's last two cells: the tags and the error.
+export function tagCells(e) {
+  return [
+    h('td', { className: 'mono' }, Object.entries(e.tags || {}).map(([k, v]) => `${k}=${v}`).join(' ')),
+    h('td', { className: 'err-text' }, e.error || ''),
+  ];
+}
+
 // statusBadge shows an event's or flow's status.
 export function statusBadge(status) {
   if (!status) return null;

@@ -1,7 +1,7 @@
 // The events page: the filters of `tracegraph events` as a form, and the
 // matching events as a table that links to their traces.
 import { get } from './api.js';
-import { h, clear, fmtUS, fmtTime, shortType, traceHref, statusBadge } from './dom.js';
+import { h, clear, fmtTime, traceHref, eventCells, tagCells } from './dom.js';
 import { WindowControl, TagControl } from './filters.js';
 
 // Questions people ask of their events, one click away.
@@ -94,15 +94,7 @@ async function load(el, params) {
       h('tbody', null, evs.map((e) => h('tr', { dataset: { status: e.status } },
         h('td', { className: 'mono' }, fmtTime(e.timestamp)),
         h('td', { className: 'mono' }, h('a', { href: traceHref(e.trace_id), className: 'trace-link' }, e.trace_id)),
-        h('td', null, e.service),
-        h('td', null, e.event_type),
-        h('td', null, e.operation || ''),
-        h('td', null, e.channel || ''),
-        h('td', { title: e.message_type || '' }, shortType(e.message_type)),
-        h('td', null, e.peer_service || ''),
-        h('td', { className: 'num' }, fmtUS(e.duration_us)),
-        h('td', null, statusBadge(e.status)),
-        h('td', { className: 'mono' }, Object.entries(e.tags || {}).map(([k, v]) => `${k}=${v}`).join(' ')),
-        h('td', { className: 'err-text' }, e.error || ''))))))
+        eventCells(e),
+        tagCells(e))))))
       : '');
 }

@@ -1,7 +1,7 @@
 // The trace page: one trace as a tree of hops (built by the server from
 // parent_ids) and as the time-ordered event log behind it.
 import { get } from './api.js';
-import { h, clear, fmtUS, fmtTime, shortType, traceHref, statusBadge } from './dom.js';
+import { h, clear, fmtUS, fmtTime, shortType, traceHref, statusBadge, eventCells, tagCells } from './dom.js';
 
 export async function renderTrace(root, id) {
   const form = h('form', { className: 'trace-form' },
@@ -93,16 +93,8 @@ function eventLog(evs, t0) {
     h('tbody', null, evs.map((e) => h('tr', { dataset: { status: e.status } },
       h('td', { className: 'num' }, String(new Date(e.timestamp).getTime() - t0)),
       h('td', { className: 'mono' }, fmtTime(e.timestamp)),
-      h('td', null, e.service),
-      h('td', null, e.event_type),
-      h('td', null, e.operation || ''),
-      h('td', null, e.channel || ''),
-      h('td', { title: e.message_type || '' }, shortType(e.message_type)),
-      h('td', null, e.peer_service || ''),
-      h('td', { className: 'num' }, fmtUS(e.duration_us)),
-      h('td', null, statusBadge(e.status)),
+      eventCells(e),
       h('td', { className: 'mono', title: e.message_id || '' }, shortID(e.message_id)),
       h('td', { className: 'mono', title: (e.parent_ids || []).join(' ') }, (e.parent_ids || []).map(shortID).join(' ')),
-      h('td', { className: 'mono' }, Object.entries(e.tags || {}).map(([k, v]) => `${k}=${v}`).join(' ')),
-      h('td', { className: 'err-text' }, e.error || ''))))));
+      tagCells(e))))));
 }
