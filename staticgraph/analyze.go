@@ -2,7 +2,6 @@ package staticgraph
 
 import (
 	"cmp"
-	"context"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -19,107 +18,16 @@ import (
 	"github.com/tracegraph/tracegraph/topology"
 )
 
-// Options say what to analyse and how.
-type Options struct {
-	// Dir is the directory the patterns are relative to ("" = current).
-	Dir string
-	// Patterns are go package patterns; none means ./...
-	Patterns []string
-	// Recognizers add to the built-in packs; a rule for the same function
-	// replaces the built-in one.
-	Recognizers []config.Recognizer
-	// Services name, alias and group services by package (tracegraph.yaml
-	// services:); matched against each service's main package.
-	Services []config.ServiceRule
-	// Progress, if set, is told what stage the analysis is in; total is 0
-	// while the amount of work is not known.
-	Progress func(stage string, done, total int)
-}
-
-// Result is a declared graph and what kept it from being complete.
-type Result struct {
-	Graph *topology.Graph
-	// Broken lists the packages that failed to load or type-check: the
-	// graph leaves them out (their diagnostics say why).
-	Broken []string
-}
-
-// Analyze builds the declared graph of the packages the patterns match.
-// An *InputError is the caller's input (no module, no package);
-// broken packages are not errors but diagnostics and Result.Broken.
-func Analyze(ctx context.Context, opts Options) (*Result, error) {
-	progress := opts.Progress
-	if progress == nil {
-		progress = func(string, int, int) {}
-	}
-	recs, err := Builtin()
-	if err != nil {
-		return nil, err
-	}
-	rs, err := compileRules(recs, opts.Recognizers)
-	if err != nil {
-		return nil, &InputError{Msg: err.Error()}
-	}
-	patterns := opts.Patterns
-	if len(patterns) == 0 {
-		patterns = []string{"./..."}
-	}
-	dir := opts.Dir
-	if dir == "" {
-		dir = "."
-	}
-	progress("loading packages", 0, 0)
-	l, err := load(ctx, dir, patterns, rs.packages(), progress)
-	if err != nil {
-		return nil, err
-	}
-	progress("indexing", 0, 0)
-	ix := newIndex(l.prog, l.pkgs, rs)
-	re := newReach(ix, l.pkgs, l.selected)
-	a := &analysis{l: l, ix: ix, re: re, ev: newEvaluator(ix, re), services: opts.Services,
-		g: topology.New(topology.SourceStatic), endpoints: map[endpointKey]*topology.Endpoint{},
-		svcs: map[string]*topology.Service{}, used: map[*ssa.Call]bool{}}
-	a.g.Diagnostics = append(a.g.Diagnostics, l.diags...)
-	switch {
-	case l.mains == 0:
-		a.g.Diagnostics = append(a.g.Diagnostics, topology.Diagnostic{
-			Message: "no main package among the analysed packages: no code is reachable, so there are no flows"})
-	case len(re.mains) == 0:
-		a.g.Diagnostics = append(a.g.Diagnostics, topology.Diagnostic{
-			Message: "no main package imports a recognised messaging API (a built-in pack or a recognizer in tracegraph.yaml), so there are no flows"})
-	}
-	// A call in generic code is one call in the source however many
-	// instances it has: unreachable only if no instance is reached.
-	a.reachedAt = map[token.Pos]bool{}
-	for _, u := range ix.uses {
-		if re.reachable(u.fn) {
-			a.reachedAt[u.call.Pos()] = true
-		}
-	}
-	for _, u := range ix.dynamic {
-		a.guard(u, a.dynamicUse)
-	}
-	for i, u := range ix.uses {
-		if i%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			progress("analysing calls", i, len(ix.uses))
-		}
-		a.guard(u, a.use)
-	}
-	progress("analysing calls", len(ix.uses), len(ix.uses))
-	a.unused()
-	a.unusedGenerated()
-	return &Result{Graph: a.graph(), Broken: l.broken}, nil
-}
-
 type analysis struct {
 	l        *loaded
 	ix       *index
 	re       *reach
 	ev       *evaluator
 	services []config.ServiceRule
+	res      *moduleResult
+	// otelNames are the service.name values main packages build their
+	// OpenTelemetry resource with.
+	otelNames map[*ssa.Package]string
 
 	g         *topology.Graph
 	endpoints map[endpointKey]*topology.Endpoint
@@ -159,8 +67,10 @@ func (a *analysis) use(u recognised) {
 			return
 		}
 		a.reachedAt[u.call.Pos()] = true // one diagnostic per call in the source
-		a.diag(u.fn, u.call.Pos(), fmt.Sprintf("%s call (%s) in %s is not reached from any main package, so it is no flow",
-			u.rule.Role, u.rule.label(), funcName(u.fn)))
+		a.res.unreached = append(a.res.unreached, unreachedCall{
+			diag: a.diagAt(u.fn, u.call.Pos(), fmt.Sprintf("%s call (%s) in %s is not reached from any main package, so it is no flow",
+				u.rule.Role, u.rule.label(), funcName(u.fn))),
+			generated: a.ix.isGenerated(u.call.Pos())})
 		return
 	}
 	cc := u.call.Common()
@@ -525,7 +435,7 @@ func (a *analysis) serviceNames(svc *val, outer *ssa.Function) []string {
 	}
 	var out []string
 	for _, m := range a.re.mainsOf(outer) {
-		out = append(out, a.service(path.Base(m.Pkg.Path()), m.Pkg.Path()))
+		out = append(out, a.mainService(m))
 	}
 	return out
 }
@@ -714,6 +624,10 @@ func (a *analysis) evidenceAt(p token.Position) topology.Evidence {
 }
 
 func (a *analysis) diag(fn *ssa.Function, pos token.Pos, msg string) {
+	a.g.Diagnostics = append(a.g.Diagnostics, a.diagAt(fn, pos, msg))
+}
+
+func (a *analysis) diagAt(fn *ssa.Function, pos token.Pos, msg string) topology.Diagnostic {
 	d := topology.Diagnostic{Message: msg}
 	if p := pkgOf(fn); p != nil {
 		d.Package = p.Path()
@@ -722,7 +636,7 @@ func (a *analysis) diag(fn *ssa.Function, pos token.Pos, msg string) {
 		e := a.evidence(pos)
 		d.File, d.Line = e.File, e.Line
 	}
-	a.g.Diagnostics = append(a.g.Diagnostics, d)
+	return d
 }
 
 func pkgOf(fn *ssa.Function) *types.Package {
@@ -737,11 +651,12 @@ func pkgOf(fn *ssa.Function) *types.Package {
 	return nil
 }
 
-// graph assembles the graph: services, endpoints, derived flows.
-func (a *analysis) graph() *topology.Graph {
+// assemble puts the module's services and endpoints into its graph; the
+// flows are derived once every module's endpoints are together.
+func (a *analysis) assemble() {
 	g := a.g
 	for _, k := range slices.Sorted(maps.Keys(a.svcs)) {
-		g.AddService(*a.svcs[k])
+		g.Services = append(g.Services, *a.svcs[k])
 	}
 	for _, e := range a.endpoints {
 		g.Endpoints = append(g.Endpoints, *e)
@@ -750,10 +665,4 @@ func (a *analysis) graph() *topology.Graph {
 		return cmp.Or(cmp.Compare(x.Service, y.Service), cmp.Compare(x.Role, y.Role), cmp.Compare(x.Channel, y.Channel),
 			cmp.Compare(x.MessageType, y.MessageType))
 	})
-	g.Flows = topology.DeriveFlows(g.Endpoints)
-	g.Normalize()
-	for i := range g.Diagnostics {
-		g.Diagnostics[i].Message = strings.TrimSpace(g.Diagnostics[i].Message)
-	}
-	return g
 }

@@ -16,7 +16,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"no module", t.TempDir(), nil, "no Go module at"},
 		{"pattern matching nothing", corpusDir, []string{"example.com/corpus/nosuch/..."}, "example.com/corpus/nosuch/...: matched no packages"},
-		{"pattern under a missing directory", corpusDir, []string{"./nosuch/..."}, "no such file or directory"},
+		{"pattern under a missing directory", corpusDir, []string{"./nosuch/..."}, "./nosuch/...: no such directory"},
 		{"directory that does not exist", corpusDir, []string{"./nosuch"}, "./nosuch:"},
 		{"not a directory", corpusDir + "/go.mod", nil, "is not a directory"},
 	} {

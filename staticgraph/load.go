@@ -11,11 +11,13 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/tools/go/packages"
 	"golang.org/x/tools/go/ssa"
 
+	"github.com/tracegraph/tracegraph/staticgraph/modules"
 	"github.com/tracegraph/tracegraph/topology"
 )
 
@@ -25,35 +27,6 @@ import (
 const LoadMode = packages.NeedName | packages.NeedFiles | packages.NeedCompiledGoFiles |
 	packages.NeedImports | packages.NeedTypes | packages.NeedTypesSizes |
 	packages.NeedSyntax | packages.NeedTypesInfo | packages.NeedModule
-
-// InputError is an error in what the analysis was asked to read: no Go
-// module, patterns that match no package, a bad recognizer.
-type InputError struct{ Msg string }
-
-func (e *InputError) Error() string { return e.Msg }
-
-func inputErr(format string, args ...any) error {
-	return &InputError{Msg: fmt.Sprintf(format, args...)}
-}
-
-// ModuleRoot returns the directory of the go.mod that governs dir.
-func ModuleRoot(dir string) (string, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", inputErr("%s: %v", dir, err)
-	}
-	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
-		return "", inputErr("%s is not a directory", dir)
-	}
-	for d := abs; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, nil
-		}
-		if filepath.Dir(d) == d {
-			return "", inputErr("no Go module at %s (no go.mod there or above)", abs)
-		}
-	}
-}
 
 // loaded is the outcome of the load: the packages that can be analysed, in
 // SSA form, and what went wrong with the others.
@@ -65,35 +38,41 @@ type loaded struct {
 	// selected are the packages the patterns match: their main packages
 	// are the services; the rest of the load is library code they use.
 	selected map[string]bool
+	// matched are the user's patterns (by index) that matched a package of
+	// this load; matchErr is the first reason a pattern matched none.
+	matched  map[int]bool
+	matchErr string
 	diags    []topology.Diagnostic
-	modRoot  string
+	base     string // the directory evidence is relative to
+	// mainDirs holds each selected main package's directory, relative to
+	// base and absolute.
+	mainDirs map[string][2]string
 }
 
-// load runs the one packages.Load and builds SSA for every package that
-// loaded without errors (and whose imports did).
-func load(ctx context.Context, dir string, patterns []string, rulePkgs map[string]bool, progress func(string, int, int)) (*loaded, error) {
-	root, err := ModuleRoot(dir)
+// load runs the module's packages.Load and builds SSA for every package
+// that loaded without errors (and whose imports did). Paths in evidence
+// are relative to base, the directory the user started in. A load whose
+// patterns match nothing gives no packages, not an error: another module
+// may match them.
+func load(ctx context.Context, base string, ld modules.Load, rulePkgs map[string]bool, progress func(string, int, int)) (*loaded, error) {
+	all, err := LoadPatterns(ctx, ld)
 	if err != nil {
 		return nil, err
 	}
-	all, err := LoadPatterns(ctx, dir, patterns)
-	if err != nil {
-		return nil, err
-	}
-	cfg := &packages.Config{Context: ctx, Mode: LoadMode, Dir: dir}
+	cfg := &packages.Config{Context: ctx, Mode: LoadMode, Dir: ld.Module.Dir, Env: ld.Env()}
 	loadedPkgs, err := packages.Load(cfg, all...)
 	if err != nil {
-		return nil, inputErr("load %s: %s", strings.Join(patterns, " "), oneLine(err.Error()))
+		return nil, inputErr("load %s in %s: %s", strings.Join(ld.Patterns, " "), relDir(base, ld.Module.Dir), oneLine(err.Error()))
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	l := &loaded{modRoot: root}
-	initial, selected, err := selectPackages(dir, patterns, loadedPkgs)
-	if err != nil {
-		return nil, err
-	}
+	l := &loaded{base: base, matched: map[int]bool{}, mainDirs: map[string][2]string{}}
+	initial, selected := l.selectPackages(ld, loadedPkgs)
 	l.selected = selected
+	if len(initial) == 0 {
+		return l, nil
+	}
 
 	var good []*packages.Package
 	for _, p := range initial {
@@ -150,6 +129,10 @@ func load(ctx context.Context, dir string, patterns []string, rulePkgs map[strin
 	for _, p := range good {
 		if p.Name == "main" && selected[p.PkgPath] {
 			l.mains++
+			if len(p.GoFiles) > 0 {
+				d := filepath.Dir(p.GoFiles[0])
+				l.mainDirs[p.PkgPath] = [2]string{l.rel(d), d}
+			}
 		}
 		if rel.matters(p.Types) {
 			build = append(build, p)
@@ -271,111 +254,154 @@ func (l *loaded) loadDiag(p *packages.Package, e packages.Error) topology.Diagno
 	return d
 }
 
-// rel makes a file name relative to the module root, with slashes.
+// rel makes a file name relative to the starting directory, with
+// slashes; a file of the module cache is named module@version/path, and
+// one of the Go installation GOROOT/path, so that no absolute path of this
+// machine reaches a graph.
 func (l *loaded) rel(file string) string {
-	if r, err := filepath.Rel(l.modRoot, file); err == nil && !strings.HasPrefix(r, "..") {
+	if r, err := filepath.Rel(l.base, file); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	for _, root := range []struct{ dir, name string }{{modCache(), ""}, {build.Default.GOROOT, "GOROOT/"}} {
+		if root.dir != "" && strings.HasPrefix(file, root.dir+string(filepath.Separator)) {
+			return root.name + filepath.ToSlash(file[len(root.dir)+1:])
+		}
+	}
+	if r, err := filepath.Rel(l.base, file); err == nil {
 		return filepath.ToSlash(r)
 	}
 	return filepath.ToSlash(file)
 }
 
+// relDir is rel for a directory, for messages.
+func relDir(base, dir string) string {
+	if r, err := filepath.Rel(base, dir); err == nil {
+		return filepath.ToSlash(r)
+	}
+	return dir
+}
+
+// modCache is the module cache directory, as the go command finds it.
+var modCache = sync.OnceValue(func() string {
+	if d := os.Getenv("GOMODCACHE"); d != "" {
+		return filepath.Clean(d)
+	}
+	gopath := build.Default.GOPATH
+	if i := strings.IndexByte(gopath, filepath.ListSeparator); i >= 0 {
+		gopath = gopath[:i]
+	}
+	if gopath == "" {
+		return ""
+	}
+	return filepath.Join(gopath, "pkg", "mod")
+})
+
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
 }
 
-// LoadPatterns returns the patterns of the analysis's load: the given ones
-// and the packages under the main module's path that they import, directly
-// or not, so that the module's code the matched packages use is read with
-// syntax wherever it lives (tracegraph static ./cmd/catalog must see the
-// catalog package's clients), and the rest of the module is not read at
-// all. The imports are found by a go list of names and imports only, which
-// costs a fraction of the load; patterns that cover the whole module skip
-// it and add the module's path pattern.
-func LoadPatterns(ctx context.Context, dir string, patterns []string) ([]string, error) {
-	root, err := ModuleRoot(dir)
-	if err != nil {
-		return nil, err
-	}
-	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		return nil, inputErr("%v", err)
-	}
-	mod := modfile.ModulePath(data)
-	if mod == "" {
-		return nil, inputErr("%s: no module line", filepath.Join(root, "go.mod"))
-	}
+// LoadPatterns returns the patterns of a module's load: the given ones and
+// the packages they import, directly or not, that live in this repository
+// rather than the module cache: those under the module's path (the module,
+// and a nested module replaced into it), and those of other modules that
+// a replace directive or the go.work points to a local directory. Their
+// syntax is read wherever they live (tracegraph static ./cmd/catalog must
+// see the catalog package's clients, a service module must see the shared
+// module's publish helper), and the rest is not read at all. The imports
+// are found by a go list of names, imports and modules only, which costs a
+// fraction of the load; patterns that cover the whole module of a module
+// with no local dependencies skip it and add the module's path pattern.
+func LoadPatterns(ctx context.Context, ld modules.Load) ([]string, error) {
+	mod := ld.Module.Path
 	whole := mod + "/..."
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, inputErr("%s: %v", dir, err)
-	}
-	for _, pat := range patterns {
-		if pat == whole || pat == "all" || coversDir(abs, pat, root) {
-			return append(slices.Clone(patterns), whole), nil
+	if !hasLocalDeps(ld) {
+		for _, pat := range ld.Patterns {
+			if pat == whole || pat == "all" || pat == "./..." {
+				return append(slices.Clone(ld.Patterns), whole), nil
+			}
 		}
 	}
-	deps, err := moduleDeps(ctx, dir, mod, patterns)
+	deps, err := localDeps(ctx, ld)
 	if err != nil {
 		// The load will say what is wrong with the patterns; reading the
 		// whole module is only slower.
-		return append(slices.Clone(patterns), whole), nil
+		return append(slices.Clone(ld.Patterns), whole), nil
 	}
-	return append(slices.Clone(patterns), deps...), nil
+	return append(slices.Clone(ld.Patterns), deps...), nil
 }
 
-// coversDir reports whether a file-system pattern given in dir is root/...
-func coversDir(dir, pattern, root string) bool {
-	d, ok := strings.CutSuffix(pattern, "/...")
-	if !ok || !(filepath.IsAbs(d) || d == "." || d == ".." || strings.HasPrefix(d, "./") || strings.HasPrefix(d, "../")) {
+// hasLocalDeps reports whether a module may import packages of another
+// module of the repository: its go.mod replaces a module by a directory,
+// or its load runs under a go.work.
+func hasLocalDeps(ld modules.Load) bool {
+	if ld.Workspace != "" {
+		return true
+	}
+	data, err := os.ReadFile(filepath.Join(ld.Module.Dir, "go.mod"))
+	if err != nil {
 		return false
 	}
-	if !filepath.IsAbs(d) {
-		d = filepath.Join(dir, d)
+	mf, err := modfile.ParseLax("go.mod", data, nil)
+	if err != nil {
+		return false
 	}
-	return filepath.Clean(d) == root
+	for _, r := range mf.Replace {
+		if r.New.Version == "" {
+			return true
+		}
+	}
+	return false
 }
 
-// moduleDeps lists the packages under the module path mod (what mod/...
-// matches: the main module, and a nested module replaced into it) that the
-// packages matching patterns import, directly or not, sorted.
-func moduleDeps(ctx context.Context, dir, mod string, patterns []string) ([]string, error) {
-	cfg := &packages.Config{Context: ctx, Dir: dir, Mode: packages.NeedName | packages.NeedImports | packages.NeedDeps}
-	roots, err := packages.Load(cfg, patterns...)
+// localDeps lists the packages that the packages matching the load's
+// patterns import, directly or not, that are under the module path or in
+// a module whose source is a local directory, sorted.
+func localDeps(ctx context.Context, ld modules.Load) ([]string, error) {
+	cfg := &packages.Config{Context: ctx, Dir: ld.Module.Dir, Env: ld.Env(),
+		Mode: packages.NeedName | packages.NeedImports | packages.NeedDeps | packages.NeedModule}
+	roots, err := packages.Load(cfg, ld.Patterns...)
 	if err != nil {
 		return nil, err
 	}
+	mod := ld.Module.Path
 	var out []string
 	packages.Visit(roots, nil, func(p *packages.Package) {
-		if p.PkgPath == mod || strings.HasPrefix(p.PkgPath, mod+"/") {
+		switch {
+		case p.PkgPath == mod || strings.HasPrefix(p.PkgPath, mod+"/"):
+			out = append(out, p.PkgPath)
+		case p.Module == nil:
+		case p.Module.Main, p.Module.Replace != nil && p.Module.Replace.Version == "":
 			out = append(out, p.PkgPath)
 		}
 	})
 	slices.Sort(out)
-	return out, nil
+	return slices.Compact(out), nil
 }
 
-// selectPackages keeps, of a load, the packages the patterns match and the
-// loaded packages they import, directly or not; the rest of the module is
-// dropped unread. It is an input error when the patterns match nothing.
-func selectPackages(dir string, patterns []string, pkgs []*packages.Package) ([]*packages.Package, map[string]bool, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, nil, inputErr("%s: %v", dir, err)
-	}
+// selectPackages keeps, of a load, the packages the load's patterns match
+// and the loaded packages they import, directly or not; the rest of the
+// module is dropped unread. A local pattern matches only packages of the
+// load's own module: under a go.work, ./... would also match a workspace
+// module nested below, which has a load of its own.
+func (l *loaded) selectPackages(ld modules.Load, pkgs []*packages.Package) ([]*packages.Package, map[string]bool) {
 	byPath := map[string]*packages.Package{}
 	for _, p := range pkgs {
 		byPath[p.PkgPath] = p
 	}
 	selected := map[string]bool{}
-	var firstErr string
 	for _, p := range pkgs {
-		for _, pat := range patterns {
-			if matchPattern(abs, pat, p) {
-				if len(p.GoFiles)+len(p.CompiledGoFiles) > 0 {
-					selected[p.PkgPath] = true
-				} else if firstErr == "" && len(p.Errors) > 0 {
-					firstErr = oneLine(p.Errors[0].Msg)
-				}
+		for j, pat := range ld.Patterns {
+			if !matchPattern(ld.Module.Dir, pat, p) {
+				continue
+			}
+			if isLocalPattern(pat) && p.Module != nil && p.Module.Dir != "" && p.Module.Dir != ld.Module.Dir {
+				continue
+			}
+			if len(p.GoFiles)+len(p.CompiledGoFiles) > 0 {
+				selected[p.PkgPath] = true
+				l.matched[ld.Origins[j]] = true
+			} else if l.matchErr == "" && len(p.Errors) > 0 {
+				l.matchErr = oneLine(p.Errors[0].Msg)
 			}
 		}
 	}
@@ -383,14 +409,11 @@ func selectPackages(dir string, patterns []string, pkgs []*packages.Package) ([]
 		for _, p := range pkgs {
 			// go list reports a pattern it cannot expand as a package
 			// without files that carries the error.
-			if firstErr == "" && len(p.GoFiles)+len(p.CompiledGoFiles) == 0 && len(p.Errors) > 0 {
-				firstErr = oneLine(p.Errors[0].Msg)
+			if l.matchErr == "" && len(p.GoFiles)+len(p.CompiledGoFiles) == 0 && len(p.Errors) > 0 {
+				l.matchErr = oneLine(p.Errors[0].Msg)
 			}
 		}
-		if firstErr == "" {
-			firstErr = "matched no packages"
-		}
-		return nil, nil, inputErr("%s: %s", strings.Join(patterns, " "), firstErr)
+		return nil, nil
 	}
 	needed := map[string]bool{}
 	var visit func(path string)
@@ -413,7 +436,11 @@ func selectPackages(dir string, patterns []string, pkgs []*packages.Package) ([]
 			out = append(out, p)
 		}
 	}
-	return out, selected, nil
+	return out, selected
+}
+
+func isLocalPattern(pat string) bool {
+	return build.IsLocalImport(pat) || pat == "." || filepath.IsAbs(pat)
 }
 
 // matchPattern reports whether a go package pattern given in dir matches p:

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tracegraph/tracegraph/config"
+	"github.com/tracegraph/tracegraph/staticgraph/modules"
 
 	"golang.org/x/tools/go/packages"
 )
@@ -50,11 +51,23 @@ func TestMatchPattern(t *testing.T) {
 func TestLoadPatterns(t *testing.T) {
 	const mod = "github.com/tracegraph/tracegraph"
 	ctx := context.Background()
-	got, err := LoadPatterns(ctx, "../examples/shop", []string{"./cmd/catalog"})
-	if err != nil {
-		t.Fatal(err)
+	loadPatterns := func(dir, pattern string) []string {
+		t.Helper()
+		loads, _, err := modules.Plan(dir, []string{pattern})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(loads) != 1 {
+			t.Fatalf("%s in %s: %d loads, want 1", pattern, dir, len(loads))
+		}
+		got, err := LoadPatterns(ctx, loads[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
 	}
-	want := []string{"./cmd/catalog", mod + "/channel", mod + "/channel/natsbus", mod + "/examples/shop/catalog",
+	got := loadPatterns("../examples/shop", "./cmd/catalog")
+	want := []string{"./examples/shop/cmd/catalog", mod + "/channel", mod + "/channel/natsbus", mod + "/examples/shop/catalog",
 		mod + "/examples/shop/catalog/catalogmsg", mod + "/examples/shop/cmd/catalog", mod + "/examples/shop/internal/shopcmd",
 		mod + "/examples/shop/internal/shopkit", mod + "/examples/shop/searchindexer/searchmsg", mod + "/telemetry"}
 	if !slices.Equal(got, want) {
@@ -64,16 +77,15 @@ func TestLoadPatterns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// In the module's own terms: a pattern over the module is ./...
 	for _, tc := range []struct {
 		dir     string
 		pattern string
-	}{{"..", "./..."}, {"../examples/shop", "../../..."}, {"../channel", mod + "/..."}, {"../channel", "all"},
-		{"../channel", root + "/..."}} {
-		got, err := LoadPatterns(ctx, tc.dir, []string{tc.pattern})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := []string{tc.pattern, mod + "/..."}; !slices.Equal(got, want) {
+		inMod   string
+	}{{"..", "./...", "./..."}, {"../examples/shop", "../../...", "./..."}, {"../channel", mod + "/...", mod + "/..."},
+		{"../channel", "all", "all"}, {"../channel", root + "/...", "./..."}} {
+		got := loadPatterns(tc.dir, tc.pattern)
+		if want := []string{tc.inMod, mod + "/..."}; !slices.Equal(got, want) {
 			t.Errorf("LoadPatterns(%s in %s) = %q, want %q", tc.pattern, tc.dir, got, want)
 		}
 	}

@@ -77,7 +77,7 @@ func TestShop(t *testing.T) {
 		for _, e := range g.Endpoints {
 			found := false
 			for _, ev := range e.Evidence {
-				if strings.Contains(sourceLine(t, filepath.Join("../", ev.File), ev.Line), call[e.Role]) {
+				if strings.Contains(sourceLine(t, filepath.Join("../examples/shop", ev.File), ev.Line), call[e.Role]) {
 					found = true
 				}
 			}

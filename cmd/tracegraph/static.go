@@ -76,6 +76,9 @@ func analyzeCode(cmd *cobra.Command, patterns []string) (*staticgraph.Result, er
 	if err != nil {
 		return nil, fmt.Errorf("static analysis: %w", err)
 	}
+	for _, why := range res.Why {
+		fmt.Fprintln(cmd.ErrOrStderr(), "tracegraph: declared graph is empty:", why)
+	}
 	return res, nil
 }
 

@@ -1,0 +1,170 @@
+package staticgraph
+
+import (
+	"fmt"
+	"maps"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/tracegraph/tracegraph/config"
+	"github.com/tracegraph/tracegraph/topology"
+)
+
+// A service that its code does not name (no NewService constant, no
+// OpenTelemetry service.name) is named by its main package: the last
+// element of the import path that is not generic, else of its directory.
+// Names can only be told apart once every module is analysed, so a
+// module's graph names such a service provisionally, by directory, and
+// combine gives the final names.
+
+// generic are the path elements that say nothing of which service a main
+// package is (cmd/server/main.go); a major version suffix (v2) is one too.
+var generic = map[string]bool{"cmd": true, "main": true, "server": true, "app": true, "service": true, "api": true}
+
+var majorVersion = regexp.MustCompile(`^v[0-9]+$`)
+
+func isGeneric(elem string) bool { return generic[elem] || majorVersion.MatchString(elem) || elem == "." || elem == "" }
+
+// provisional marks a service name given by directory until combine names
+// it; no name from code contains a NUL.
+const provisional = "\x00dir:"
+
+// dirService is a service named by its main package's directory.
+type dirService struct {
+	key string // the provisional name in the module's graph
+	pkg string // the main package's import path
+	dir string // its directory relative to the starting directory, with slashes
+	abs string // and absolute
+}
+
+// telling returns the elements of the import path up to its last telling
+// one, else those of the directory: the name is the last of them, and
+// names that collide are told apart by more of them.
+func (d dirService) telling() []string {
+	for _, elems := range [][]string{strings.Split(d.pkg, "/"), strings.Split(filepath.ToSlash(d.abs), "/")} {
+		for i := len(elems) - 1; i >= 0; i-- {
+			if !isGeneric(elems[i]) {
+				return elems[:i+1]
+			}
+		}
+	}
+	return []string{path.Base(d.pkg)}
+}
+
+func (d dirService) dirTelling() []string {
+	elems := strings.Split(filepath.ToSlash(d.abs), "/")
+	for i := len(elems) - 1; i >= 0; i-- {
+		if !isGeneric(elems[i]) {
+			return elems[:i+1]
+		}
+	}
+	return elems
+}
+
+func (d dirService) name() string { t := d.telling(); return t[len(t)-1] }
+
+// mainService names the service a main package runs as: the
+// service.name its OpenTelemetry resource is built with, else the
+// services: rule that names its package, else a provisional name by
+// directory.
+func (a *analysis) mainService(m *ssa.Package) string {
+	pkg := m.Pkg.Path()
+	if n := a.otelNames[m]; n != "" {
+		return a.service(n, pkg)
+	}
+	dirs := a.l.mainDirs[pkg]
+	ds := dirService{pkg: pkg, dir: dirs[0], abs: dirs[1]}
+	for _, r := range a.services {
+		if r.Name != "" && r.Package != "" {
+			if config.MatchPackage(r.Package, pkg) {
+				return a.service(ds.name(), pkg)
+			}
+		}
+	}
+	ds.key = provisional + ds.dir
+	if _, ok := a.svcs[ds.key+"\x00"+pkg]; !ok {
+		a.res.dirNamed = append(a.res.dirNamed, ds)
+	}
+	return a.service(ds.key, pkg)
+}
+
+// finalNames names the services every module named by directory: each
+// its telling name, and where two main packages would share one, as many
+// more elements of their paths as tell them apart, with a diagnostic.
+func finalNames(all []dirService) (map[string]string, []topology.Diagnostic) {
+	byKey := map[string]dirService{}
+	for _, d := range all {
+		byKey[d.key] = d
+	}
+	groups := map[string][]dirService{}
+	for _, k := range slices.Sorted(maps.Keys(byKey)) {
+		d := byKey[k]
+		groups[d.name()] = append(groups[d.name()], d)
+	}
+	names := map[string]string{}
+	var diags []topology.Diagnostic
+	for _, n := range slices.Sorted(maps.Keys(groups)) {
+		g := groups[n]
+		if len(g) == 1 {
+			names[g[0].key] = n
+			continue
+		}
+		told := tellApart(g)
+		var dirs, got []string
+		for i, d := range g {
+			names[d.key] = told[i]
+			dirs = append(dirs, d.dir)
+			got = append(got, fmt.Sprintf("%q", told[i]))
+		}
+		diags = append(diags, topology.Diagnostic{Message: fmt.Sprintf(
+			"main packages in %s would all be named %q by their directories; they are named %s: name them in code or with services: in tracegraph.yaml",
+			strings.Join(dirs, ", "), n, strings.Join(got, ", "))})
+	}
+	return names, diags
+}
+
+// tellApart gives the services of one name the shortest distinct suffixes
+// of their telling paths; services whose import paths are the same (two
+// modules with one module path) are told apart by directory.
+func tellApart(g []dirService) []string {
+	elems := make([][]string, len(g))
+	same := false
+	for i, d := range g {
+		elems[i] = d.telling()
+		for j := 0; j < i; j++ {
+			same = same || slices.Equal(elems[i], elems[j])
+		}
+	}
+	if same {
+		for i, d := range g {
+			elems[i] = d.dirTelling()
+		}
+	}
+	longest := 0
+	for _, e := range elems {
+		longest = max(longest, len(e))
+	}
+	for k := 2; k <= longest; k++ {
+		out := make([]string, len(g))
+		seen := map[string]bool{}
+		distinct := true
+		for i, e := range elems {
+			out[i] = strings.Join(e[max(0, len(e)-k):], "/")
+			distinct = distinct && !seen[out[i]]
+			seen[out[i]] = true
+		}
+		if distinct {
+			return out
+		}
+	}
+	out := make([]string, len(g))
+	for i, d := range g {
+		out[i] = d.dir
+	}
+	return out
+}
