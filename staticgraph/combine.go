@@ -39,7 +39,7 @@ func combine(results []*moduleResult, notes []string) *Result {
 	for _, n := range notes {
 		g.Diagnostics = append(g.Diagnostics, topology.Diagnostic{Message: n})
 	}
-	generated := map[string]int{}
+	generated := map[string]map[topology.Evidence]bool{} // package -> unreached calls
 	var firstLoadErr string
 	for _, r := range results {
 		res.Broken = append(res.Broken, r.broken...)
@@ -77,7 +77,10 @@ func combine(results []*moduleResult, notes []string) *Result {
 				continue
 			}
 			if u.generated {
-				generated[u.diag.Package]++
+				if generated[u.diag.Package] == nil {
+					generated[u.diag.Package] = map[topology.Evidence]bool{}
+				}
+				generated[u.diag.Package][topology.Evidence{File: u.diag.File, Line: u.diag.Line}] = true
 				continue
 			}
 			g.Diagnostics = append(g.Diagnostics, u.diag)
@@ -85,7 +88,7 @@ func combine(results []*moduleResult, notes []string) *Result {
 	}
 	for _, p := range slices.Sorted(maps.Keys(generated)) {
 		g.Diagnostics = append(g.Diagnostics, topology.Diagnostic{Package: p, Message: fmt.Sprintf(
-			"%d endpoint call(s) in the generated code of %s are not reached from any main package, so they are no flows", generated[p], p)})
+			"%d endpoint call(s) in the generated code of %s are not reached from any main package, so they are no flows", len(generated[p]), p)})
 	}
 	switch {
 	case mains == 0:
@@ -95,11 +98,16 @@ func combine(results []*moduleResult, notes []string) *Result {
 		g.Diagnostics = append(g.Diagnostics, topology.Diagnostic{
 			Message: "no main package imports a recognised messaging API (a built-in pack or a recognizer in tracegraph.yaml), so there are no flows"})
 	}
-	g.Flows = topology.DeriveFlows(g.Endpoints)
-	g.Normalize()
 	for i := range g.Diagnostics {
 		g.Diagnostics[i].Message = strings.TrimSpace(g.Diagnostics[i].Message)
 	}
+	// Merging the one graph joins the endpoints two modules found for one
+	// service and derives the flows, exactly as merging saved graphs does.
+	g, err := topology.Merge(g)
+	if err != nil {
+		panic(err) // a graph made here is a declared graph
+	}
+	res.Graph = g
 	slices.Sort(res.Broken)
 	res.Broken = slices.Compact(res.Broken)
 	res.Why = why(g, mains, apiMains, firstLoadErr)

@@ -235,16 +235,7 @@ func (a *analysis) method(impl types.Type, src *config.Source, el ssa.Value) *ty
 	if !ok {
 		return nil
 	}
-	t := impl
-	if _, ok := t.(*types.Pointer); !ok {
-		t = types.NewPointer(t)
-	}
-	sel := types.NewMethodSet(t).Lookup(nil, name)
-	if sel == nil || len(sel.Index()) != 1 {
-		return nil // none, or promoted from an embedded type
-	}
-	f, _ := sel.Obj().(*types.Func)
-	return f
+	return declaredMethod(impl, name)
 }
 
 // eachType evaluates a message or reply source: a parameter or result

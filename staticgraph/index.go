@@ -55,6 +55,10 @@ type index struct {
 	generated map[string]bool // file name -> has the "Code generated" line
 
 	methods typeutil.Map // types.Type -> []*ssa.Function, the methods of a type converted to an interface
+
+	// stubUses are the calls into gRPC stubs known from export data only.
+	stubs    *stubs
+	stubUses []stubUse
 }
 
 // recognised is a call that a rule recognised; for a rule whose
@@ -84,6 +88,7 @@ func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
 		lazySeen:          map[types.Type]bool{},
 		invokes:           map[*ssa.Function][]ssa.CallInstruction{},
 		generated:         map[string]bool{},
+		stubs:             newStubs(prog.Fset),
 	}
 	for _, p := range pkgs {
 		ix.hasSyntax[p.Pkg] = true
@@ -153,6 +158,9 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 				}
 				if cc.IsInvoke() {
 					ix.invokes[fn] = append(ix.invokes[fn], in)
+				}
+				if !ix.implements(fn) {
+					ix.stubCall(fn, in)
 				}
 				rs := ix.rulesFor(cc)
 				if ix.implements(fn) {

@@ -341,7 +341,7 @@ func hasLocalDeps(ld modules.Load) bool {
 	if err != nil {
 		return false
 	}
-	mf, err := modfile.ParseLax("go.mod", data, nil)
+	mf, err := modfile.Parse("go.mod", data, nil)
 	if err != nil {
 		return false
 	}

@@ -28,7 +28,9 @@ var generic = map[string]bool{"cmd": true, "main": true, "server": true, "app": 
 
 var majorVersion = regexp.MustCompile(`^v[0-9]+$`)
 
-func isGeneric(elem string) bool { return generic[elem] || majorVersion.MatchString(elem) || elem == "." || elem == "" }
+func isGeneric(elem string) bool {
+	return generic[elem] || majorVersion.MatchString(elem) || elem == "." || elem == ""
+}
 
 // provisional marks a service name given by directory until combine names
 // it; no name from code contains a NUL.
@@ -149,7 +151,7 @@ func tellApart(g []dirService) []string {
 	for _, e := range elems {
 		longest = max(longest, len(e))
 	}
-	for k := 2; k <= longest; k++ {
+	for k := 1; k <= longest; k++ {
 		out := make([]string, len(g))
 		seen := map[string]bool{}
 		distinct := true

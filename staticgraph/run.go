@@ -1,6 +1,7 @@
 package staticgraph
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -143,14 +144,10 @@ func unmatched(patterns []string, results []*moduleResult) error {
 		for o := range r.matched {
 			matched[o] = true
 		}
-		for j, o := range r.load.Origins {
+		for _, o := range r.load.Origins {
 			if why[o] == "" {
-				why[o] = r.matchErr
-				if r.fatal != "" {
-					why[o] = r.fatal
-				}
+				why[o] = cmp.Or(r.fatal, r.matchErr)
 			}
-			_ = j
 		}
 	}
 	for i, p := range patterns {
@@ -255,6 +252,16 @@ func analyzeModule(ctx context.Context, base string, ld modules.Load, rs rules, 
 			progress("analysing calls", i, len(ix.uses))
 		}
 		a.guard(u, a.use)
+	}
+	for _, u := range ix.stubUses {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					a.diag(u.fn, u.call.Pos(), fmt.Sprintf("internal error analysing this call, please report it: %v", r))
+				}
+			}()
+			a.stubUse(u)
+		}()
 	}
 	progress("analysing calls", len(ix.uses), len(ix.uses))
 	a.unused()

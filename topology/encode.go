@@ -22,6 +22,8 @@ func (g *Graph) Normalize() {
 	for i := range g.Services {
 		slices.Sort(g.Services[i].Aliases)
 		g.Services[i].Aliases = slices.Compact(g.Services[i].Aliases)
+		slices.Sort(g.Services[i].Repos)
+		g.Services[i].Repos = slices.Compact(g.Services[i].Repos)
 	}
 	slices.SortFunc(g.Services, func(a, b Service) int { return cmp.Compare(a.Name, b.Name) })
 	g.Services = slices.CompactFunc(g.Services, func(a, b Service) bool { return a.Name == b.Name })
@@ -45,16 +47,16 @@ func (g *Graph) Normalize() {
 		g.Unresolved[i].Candidates = slices.Compact(g.Unresolved[i].Candidates)
 	}
 	slices.SortFunc(g.Unresolved, func(a, b Unresolved) int {
-		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Service, b.Service),
+		return cmp.Or(cmp.Compare(a.Repo, b.Repo), cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Service, b.Service),
 			cmp.Compare(a.Role, b.Role), cmp.Compare(a.Expr, b.Expr), cmp.Compare(a.Reason, b.Reason))
 	})
 	g.Unresolved = slices.CompactFunc(g.Unresolved, func(a, b Unresolved) bool {
-		return a.File == b.File && a.Line == b.Line && a.Service == b.Service && a.Role == b.Role && a.Expr == b.Expr && a.Reason == b.Reason
+		return a.Repo == b.Repo && a.File == b.File && a.Line == b.Line && a.Service == b.Service && a.Role == b.Role && a.Expr == b.Expr && a.Reason == b.Reason
 	})
 
 	g.Diagnostics = nonNil(g.Diagnostics)
 	slices.SortFunc(g.Diagnostics, func(a, b Diagnostic) int {
-		return cmp.Or(cmp.Compare(a.Package, b.Package), cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Message, b.Message),
+		return cmp.Or(cmp.Compare(a.Package, b.Package), cmp.Compare(a.Repo, b.Repo), cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Message, b.Message),
 			cmp.Compare(a.Rule, b.Rule), cmp.Compare(a.Subject, b.Subject), boolCmp(a.Baselined, b.Baselined))
 	})
 	g.Diagnostics = slices.Compact(g.Diagnostics)
@@ -76,7 +78,7 @@ func CompareFlows(a, b Flow) int {
 }
 
 func compareEvidence(a, b Evidence) int {
-	return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	return cmp.Or(cmp.Compare(a.Repo, b.Repo), cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
 }
 
 func normEvidence(ev []Evidence) []Evidence {

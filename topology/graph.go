@@ -58,12 +58,18 @@ type Service struct {
 	// Virtual marks a peer that only the other side names, such as a broker
 	// or an uninstrumented server seen from a client span.
 	Virtual bool `json:"virtual,omitempty"`
+	// Repos are the repositories whose declared graphs define the service
+	// (static --repo; merge joins them).
+	Repos []string `json:"repos,omitempty"`
 }
 
-// Evidence is a place in source code, relative to the module root.
+// Evidence is a place in source code: a file relative to the directory
+// the analysis started in, and, in graphs merged across repositories, the
+// repository it is in.
 type Evidence struct {
 	File string `json:"file"`
 	Line int    `json:"line"`
+	Repo string `json:"repo,omitempty"`
 }
 
 // Endpoint is one side of a flow as one service uses it.
@@ -119,6 +125,7 @@ type Unresolved struct {
 	Service    string   `json:"service"`
 	Role       string   `json:"role"`
 	Expr       string   `json:"expr"`
+	Repo       string   `json:"repo,omitempty"`
 	File       string   `json:"file"`
 	Line       int      `json:"line"`
 	Reason     string   `json:"reason"`
@@ -134,6 +141,7 @@ type Unresolved struct {
 // recognise it, and Baselined marks one a baseline accepts.
 type Diagnostic struct {
 	Package   string `json:"package,omitempty"`
+	Repo      string `json:"repo,omitempty"`
 	File      string `json:"file,omitempty"`
 	Line      int    `json:"line,omitempty"`
 	Message   string `json:"message"`

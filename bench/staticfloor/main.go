@@ -1,8 +1,9 @@
-// Command staticfloor is the floor that bench/static.sh measures
-// `tracegraph static` against: the one packages.Load the analysis does, of
-// the same patterns (staticgraph.LoadPatterns) in the same mode
-// (staticgraph.LoadMode: syntax and types for the module's packages, export
-// data for their dependencies), and nothing else.
+// Command staticfloor is the floor that bench/static.sh and
+// bench/modules.sh measure `tracegraph static` against: the packages.Load
+// of each module the patterns reach (staticgraph/modules.Plan), one after
+// another, of the same patterns (staticgraph.LoadPatterns) in the same
+// mode (staticgraph.LoadMode: syntax and types for the module's packages,
+// export data for their dependencies), and nothing else.
 package main
 
 import (
@@ -13,22 +14,28 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/tracegraph/tracegraph/staticgraph"
+	"github.com/tracegraph/tracegraph/staticgraph/modules"
 )
 
 func main() {
-	patterns := os.Args[1:]
-	if len(patterns) == 0 {
-		patterns = []string{"./..."}
-	}
-	all, err := staticgraph.LoadPatterns(context.Background(), ".", patterns)
+	loads, _, err := modules.Plan(".", os.Args[1:])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "staticfloor:", err)
 		os.Exit(1)
 	}
-	pkgs, err := packages.Load(&packages.Config{Mode: staticgraph.LoadMode}, all...)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "staticfloor:", err)
-		os.Exit(1)
+	n := 0
+	for _, ld := range loads {
+		all, err := staticgraph.LoadPatterns(context.Background(), ld)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "staticfloor:", err)
+			os.Exit(1)
+		}
+		pkgs, err := packages.Load(&packages.Config{Mode: staticgraph.LoadMode, Dir: ld.Module.Dir, Env: ld.Env()}, all...)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "staticfloor:", err)
+			os.Exit(1)
+		}
+		n += len(pkgs)
 	}
-	fmt.Println(len(pkgs), "packages")
+	fmt.Println(n, "packages in", len(loads), "modules")
 }
