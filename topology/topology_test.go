@@ -82,12 +82,12 @@ func TestDeriveFlows(t *testing.T) {
 		{
 			name: "same flow from two call sites merges evidence",
 			in: []Endpoint{
-				{Service: "a", Role: RolePublish, Channel: "x", MessageType: "T", Evidence: []Evidence{{"a.go", 3}}},
-				{Service: "a", Role: RolePublish, Channel: "x", MessageType: "T", Evidence: []Evidence{{"a.go", 9}}},
-				{Service: "b", Role: RoleSubscribe, Channel: "x", MessageType: "T", Evidence: []Evidence{{"b.go", 1}}},
+				{Service: "a", Role: RolePublish, Channel: "x", MessageType: "T", Evidence: []Evidence{{File: "a.go", Line: 3}}},
+				{Service: "a", Role: RolePublish, Channel: "x", MessageType: "T", Evidence: []Evidence{{File: "a.go", Line: 9}}},
+				{Service: "b", Role: RoleSubscribe, Channel: "x", MessageType: "T", Evidence: []Evidence{{File: "b.go", Line: 1}}},
 			},
 			want: []Flow{{Kind: KindPubSub, From: "a", To: "b", Channel: "x", MessageType: "T",
-				Evidence: []Evidence{{"a.go", 3}, {"a.go", 9}, {"b.go", 1}}}},
+				Evidence: []Evidence{{File: "a.go", Line: 3}, {File: "a.go", Line: 9}, {File: "b.go", Line: 1}}}},
 		},
 	}
 	for _, tt := range tests {

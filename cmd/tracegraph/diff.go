@@ -59,7 +59,6 @@ fails), 2 on a usage or input error.`,
 	fs.StringVar(&df.declared, "declared", "", "declared graph JSON to use instead of analysing packages")
 	fs.StringVar(&df.observed, "observed", "", "observed graph JSON to use instead of reading events")
 	fs.BoolVar(&df.strict, "strict", false, "exit 3 when packages failed to load (the declared graph is partial)")
-	_ = fs.MarkHidden("declared")
 	_ = fs.MarkHidden("observed")
 	return cmd
 }

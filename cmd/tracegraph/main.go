@@ -82,6 +82,7 @@ func newRootCmd() *cobra.Command {
 		newObservedCmd(),
 		newDiffCmd(),
 		newRenderCmd(),
+		newMergeCmd(),
 		newIngestCmd(),
 		newEventsCmd(),
 		newTraceCmd(),

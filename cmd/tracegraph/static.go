@@ -16,10 +16,15 @@ import (
 func newStaticCmd() *cobra.Command {
 	var gf graphFlags
 	var strict bool
+	var repo string
 	cmd := &cobra.Command{
 		Use:   "static [packages]",
 		Short: "Declared graph from Go code (default ./...)",
 		Long: `Declared graph from Go code (default ./...).
+
+Packages are go package patterns; ./... means every Go module at or below
+the directory, each loaded with its own go.mod (a go.work is used when it
+is valid and lists the module). Evidence is relative to the directory.
 
 Finds every publish, subscribe, request and serve that a main package reaches,
 with the channel and message type taken from where the client was built and
@@ -32,6 +37,7 @@ graph is built from the rest (--strict makes that exit 3).`,
 			if err != nil {
 				return err
 			}
+			res.Graph.StampRepo(repo)
 			if err := gf.write(cmd, res.Graph); err != nil {
 				return err
 			}
@@ -44,6 +50,7 @@ graph is built from the rest (--strict makes that exit 3).`,
 	}
 	gf.register(cmd, "json")
 	cmd.Flags().BoolVar(&strict, "strict", false, "exit 3 when packages failed to load (the graph is partial)")
+	cmd.Flags().StringVar(&repo, "repo", "", "name of this repository, kept on every piece of evidence for tracegraph merge")
 	return cmd
 }
 
