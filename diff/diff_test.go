@@ -180,7 +180,7 @@ func TestCompareServices(t *testing.T) {
 	observed.Services = []topology.Service{{Name: "a-svc"}, {Name: "b", Virtual: true}, {Name: "tap", Virtual: true}}
 	g := Compare(declared, observed, Options{Aliases: map[string]string{"a-svc": "a"}, Teams: map[string]string{"b": "blue"}})
 	got := fmt.Sprint(g.Services)
-	want := "[{a m/a red [a-svc] false []} {b  blue [] false []} {tap   [] true []}]"
+	want := "[{a m/a red [a-svc] false [] []} {b  blue [] false [] []} {tap   [] true [] []}]"
 	if got != want {
 		t.Errorf("services = %s, want %s", got, want)
 	}

@@ -28,6 +28,7 @@ type analysis struct {
 	// otelNames are the service.name values main packages build their
 	// OpenTelemetry resource with.
 	otelNames map[*ssa.Package]string
+	otelCands map[*ssa.Package][]string
 
 	g         *topology.Graph
 	endpoints map[endpointKey]*topology.Endpoint

@@ -56,7 +56,7 @@ func combine(results []*moduleResult, notes []string) *Result {
 		}
 		for _, s := range rg.Services {
 			s.Name = rename(s.Name)
-			g.AddService(s)
+			g.Services = append(g.Services, s)
 		}
 		for _, e := range rg.Endpoints {
 			e.Service = rename(e.Service)

@@ -59,6 +59,9 @@ type index struct {
 	// stubUses are the calls into gRPC stubs known from export data only.
 	stubs    *stubs
 	stubUses []stubUse
+	// serviceNames are the calls that make an OpenTelemetry service.name
+	// attribute (otelname.go).
+	serviceNames []serviceNameCall
 }
 
 // recognised is a call that a rule recognised; for a rule whose
@@ -162,6 +165,7 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 				if !ix.implements(fn) {
 					ix.stubCall(fn, in)
 				}
+				ix.noteServiceName(in)
 				rs := ix.rulesFor(cc)
 				if ix.implements(fn) {
 					// Inside a recognised API's own implementation,

@@ -92,7 +92,12 @@ func (a *analysis) mainService(m *ssa.Package) string {
 	if _, ok := a.svcs[ds.key+"\x00"+pkg]; !ok {
 		a.res.dirNamed = append(a.res.dirNamed, ds)
 	}
-	return a.service(ds.key, pkg)
+	name := a.service(ds.key, pkg)
+	if c := a.otelCands[m]; len(c) > 0 {
+		s := a.svcs[ds.key+"\x00"+pkg]
+		s.Candidates = append(s.Candidates[:0], c...)
+	}
+	return name
 }
 
 // finalNames names the services every module named by directory: each

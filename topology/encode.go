@@ -24,6 +24,8 @@ func (g *Graph) Normalize() {
 		g.Services[i].Aliases = slices.Compact(g.Services[i].Aliases)
 		slices.Sort(g.Services[i].Repos)
 		g.Services[i].Repos = slices.Compact(g.Services[i].Repos)
+		slices.Sort(g.Services[i].Candidates)
+		g.Services[i].Candidates = slices.Compact(g.Services[i].Candidates)
 	}
 	slices.SortFunc(g.Services, func(a, b Service) int { return cmp.Compare(a.Name, b.Name) })
 	g.Services = slices.CompactFunc(g.Services, func(a, b Service) bool { return a.Name == b.Name })

@@ -61,6 +61,10 @@ type Service struct {
 	// Repos are the repositories whose declared graphs define the service
 	// (static --repo; merge joins them).
 	Repos []string `json:"repos,omitempty"`
+	// Candidates are names the service may run under that the code does
+	// not fix: the defaults of a setting its OpenTelemetry service.name
+	// comes from. They are shown, never used as the name.
+	Candidates []string `json:"candidates,omitempty"`
 }
 
 // Evidence is a place in source code: a file relative to the directory

@@ -35,6 +35,7 @@ func Merge(graphs ...*Graph) (*Graph, error) {
 			if old := out.Service(s.Name); old != nil {
 				old.Repos = append(old.Repos, s.Repos...)
 				old.Aliases = append(old.Aliases, s.Aliases...)
+				old.Candidates = append(old.Candidates, s.Candidates...)
 				old.Virtual = old.Virtual && s.Virtual
 				if old.Package == "" || (s.Package != "" && s.Package < old.Package) {
 					old.Package = s.Package
@@ -46,6 +47,7 @@ func Merge(graphs ...*Graph) (*Graph, error) {
 			}
 			s.Repos = slices.Clone(s.Repos)
 			s.Aliases = slices.Clone(s.Aliases)
+			s.Candidates = slices.Clone(s.Candidates)
 			out.Services = append(out.Services, s)
 		}
 		for _, e := range g.Endpoints {

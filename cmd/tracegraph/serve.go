@@ -47,7 +47,7 @@ The JSON API the pages use is under /api/ (docs/api.md).`,
 	fs.StringVar(&listen, "listen", defaultListen, "address to serve on, host:port")
 	// A saved declared graph in place of the analysis, as diff takes it.
 	fs.StringVar(&declaredFile, "declared", "", "declared graph JSON to use instead of analysing packages")
-		return cmd
+	return cmd
 }
 
 func runServe(cmd *cobra.Command, args []string, sf *sourceFlags, listen, declaredFile string) error {

@@ -1,14 +1,26 @@
 // Command server is the billing service: it bills placed orders and
-// records reserved stock.
+// records reserved stock. It names itself in its OpenTelemetry resource.
 package main
 
 import (
+	"context"
 	"log"
 
 	"github.com/nats-io/nats.go"
+	"go.opentelemetry.io/otel/sdk/resource"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 )
 
+const serviceName = "billing-api"
+
+func newResource(ctx context.Context) (*resource.Resource, error) {
+	return resource.New(ctx, resource.WithAttributes(semconv.ServiceName(serviceName)))
+}
+
 func main() {
+	if _, err := newResource(context.Background()); err != nil {
+		log.Fatal(err)
+	}
 	nc, err := nats.Connect(nats.DefaultURL)
 	if err != nil {
 		log.Fatal(err)
