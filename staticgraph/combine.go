@@ -17,8 +17,9 @@ import (
 func combine(results []*moduleResult, notes []string) *Result {
 	var dirNamed []dirService
 	reached := map[topology.Evidence]bool{}
-	mains, apiMains := 0, 0
+	mains, apiMains, brokenMains := 0, 0, 0
 	for _, r := range results {
+		brokenMains += r.brokenMains
 		dirNamed = append(dirNamed, r.dirNamed...)
 		for e := range r.reached {
 			reached[e] = true
@@ -66,10 +67,8 @@ func combine(results []*moduleResult, notes []string) *Result {
 			u.Service = rename(u.Service)
 			g.Unresolved = append(g.Unresolved, u)
 		}
-		for _, d := range rg.Diagnostics {
-			if firstLoadErr == "" && d.File != "" && !strings.HasPrefix(d.Message, "not analysed:") {
-				firstLoadErr = fmt.Sprintf("%s:%d: %s", d.File, d.Line, d.Message)
-			}
+		if firstLoadErr == "" {
+			firstLoadErr = r.loadErr
 		}
 		g.Diagnostics = append(g.Diagnostics, rg.Diagnostics...)
 		for _, u := range r.unreached {
@@ -91,6 +90,9 @@ func combine(results []*moduleResult, notes []string) *Result {
 			"%d endpoint call(s) in the generated code of %s are not reached from any main package, so they are no flows", len(generated[p]), p)})
 	}
 	switch {
+	case mains == 0 && brokenMains > 0:
+		g.Diagnostics = append(g.Diagnostics, topology.Diagnostic{
+			Message: "every main package failed to load: no code is reachable, so there are no flows"})
 	case mains == 0:
 		g.Diagnostics = append(g.Diagnostics, topology.Diagnostic{
 			Message: "no main package among the analysed packages: no code is reachable, so there are no flows"})
@@ -110,12 +112,12 @@ func combine(results []*moduleResult, notes []string) *Result {
 	res.Graph = g
 	slices.Sort(res.Broken)
 	res.Broken = slices.Compact(res.Broken)
-	res.Why = why(g, mains, apiMains, firstLoadErr)
+	res.Why = why(g, mains, apiMains, brokenMains, firstLoadErr)
 	return res
 }
 
 // why says, one line each, why a graph has no service or no endpoint.
-func why(g *topology.Graph, mains, apiMains int, loadErr string) []string {
+func why(g *topology.Graph, mains, apiMains, brokenMains int, loadErr string) []string {
 	if len(g.Services) > 0 && len(g.Endpoints) > 0 {
 		return nil
 	}
@@ -124,6 +126,8 @@ func why(g *topology.Graph, mains, apiMains int, loadErr string) []string {
 		out = append(out, "a package failed to load: "+loadErr)
 	}
 	switch {
+	case mains == 0 && brokenMains > 0:
+		out = append(out, "every main package failed to load")
 	case mains == 0:
 		out = append(out, "no main package among the analysed packages")
 	case apiMains == 0:

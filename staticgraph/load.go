@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/build"
 	"go/types"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -47,6 +48,11 @@ type loaded struct {
 	// mainDirs holds each selected main package's directory, relative to
 	// base and absolute.
 	mainDirs map[string][2]string
+	// firstErr and firstTypeErr are the first load errors, file:line:
+	// message, for saying why a graph is empty; brokenMains counts the
+	// selected main packages that failed to load.
+	firstErr, firstTypeErr string
+	brokenMains            int
 }
 
 // load runs the module's packages.Load and builds SSA for every package
@@ -80,11 +86,40 @@ func load(ctx context.Context, base string, ld modules.Load, rulePkgs map[string
 			l.broken = append(l.broken, p.PkgPath)
 			// go list's failed build of the export data repeats the
 			// type checker's errors without positions.
+			// One with a position (a missing go.sum entry) is the cause
+			// the type errors follow from.
 			typeErrs := slices.ContainsFunc(p.Errors, func(e packages.Error) bool { return e.Kind == packages.TypeError })
 			for _, e := range p.Errors {
-				if !(typeErrs && e.Kind == packages.ListError) {
-					l.diags = append(l.diags, l.loadDiag(p, e))
+				if typeErrs && e.Kind == packages.ListError && (e.Pos == "" || e.Pos == "-") {
+					continue
 				}
+				d := l.loadDiag(p, e)
+				l.diags = append(l.diags, d)
+				if e.Kind == packages.ListError && l.firstErr == "" || e.Kind != packages.ListError && l.firstTypeErr == "" {
+					msg := d.Message
+					if d.File != "" {
+						msg = fmt.Sprintf("%s:%d: %s", d.File, d.Line, d.Message)
+					}
+					if e.Kind == packages.ListError {
+						l.firstErr = msg
+					} else {
+						l.firstTypeErr = msg
+					}
+				}
+			}
+			// go list files the cause of a failed import (a missing
+			// go.sum entry) under the imported package.
+			for _, path := range slices.Sorted(maps.Keys(p.Imports)) {
+				if imp := p.Imports[path]; l.firstErr == "" && len(imp.Errors) > 0 && imp.Errors[0].Kind == packages.ListError {
+					l.firstErr = oneLine(imp.Errors[0].Msg)
+					if e := imp.Errors[0]; e.Pos != "" && e.Pos != "-" {
+						d := l.loadDiag(p, e)
+						l.firstErr = fmt.Sprintf("%s:%d: %s", d.File, d.Line, l.firstErr)
+					}
+				}
+			}
+			if p.Name == "main" && selected[p.PkgPath] {
+				l.brokenMains++
 			}
 			continue
 		}

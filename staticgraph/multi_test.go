@@ -158,3 +158,42 @@ func copyTree(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestEmptyGraphSaysWhy: a graph with no endpoint says why, naming the
+// first real load error rather than only "no main package".
+func TestEmptyGraphSaysWhy(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"go.mod":          "module example.com/nosum\n\ngo 1.26.0\n\nrequire github.com/nats-io/nats.go v1.55.0\n",
+		"cmd/pub/main.go": "package main\n\nimport \"github.com/nats-io/nats.go\"\n\nfunc main() {\n\tnc, _ := nats.Connect(nats.DefaultURL)\n\t_ = nc.Publish(\"x\", nil)\n}\n",
+		"lib/go.mod":      "module example.com/lib\n\ngo 1.26.0\n",
+		"lib/lib.go":      "package lib\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Analyze(context.Background(), Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"a package failed to load: cmd/pub/main.go:3: missing go.sum entry for module providing package github.com/nats-io/nats.go",
+		"every main package failed to load",
+	}
+	if len(res.Why) != 2 || !strings.HasPrefix(res.Why[0], want[0]) || res.Why[1] != want[1] {
+		t.Errorf("why %q, want %q", res.Why, want)
+	}
+	res, err = Analyze(context.Background(), Options{Dir: filepath.Join(dir, "lib")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Why) != 1 || res.Why[0] != "no main package among the analysed packages" {
+		t.Errorf("a library alone: why %q", res.Why)
+	}
+}

@@ -197,6 +197,10 @@ type moduleResult struct {
 	matched  map[int]bool
 	matchErr string
 	mains    int // main packages among the selected ones
+	// brokenMains are the selected main packages that failed to load, and
+	// loadErr the first load error, the cause of an empty graph.
+	brokenMains int
+	loadErr     string
 	apiMains int // of those, the ones that reach a recognised API
 	// reached are the positions of endpoint calls a main of this module
 	// reaches; unreached are the diagnostics of calls none reaches, which
@@ -220,6 +224,7 @@ func analyzeModule(ctx context.Context, base string, ld modules.Load, rs rules, 
 		return nil, err
 	}
 	res := &moduleResult{load: ld, matched: l.matched, matchErr: l.matchErr, broken: l.broken,
+		brokenMains: l.brokenMains, loadErr: cmp.Or(l.firstErr, l.firstTypeErr),
 		reached: map[topology.Evidence]bool{}, graph: topology.New(topology.SourceStatic)}
 	res.graph.Diagnostics = append(res.graph.Diagnostics, l.diags...)
 	if l.prog == nil {
