@@ -180,13 +180,18 @@ func load(ctx context.Context, base string, ld modules.Load, rulePkgs map[string
 	// collecting now, with most of it gone, lowers the goal for the SSA
 	// that follows instead of letting the heap grow into the old one.
 	runtime.GC()
+	// Every package is created before any is built: a package may import
+	// one that comes later in the load (the module's code importing a
+	// replaced module's, whose path sorts after it). The syntax is held
+	// by the load until each package's turn either way.
+	for _, p := range build {
+		l.pkgs = append(l.pkgs, prog.CreatePackage(p.Types, p.Syntax, p.TypesInfo, true))
+	}
 	for i, p := range build {
 		progress("building SSA", i, len(build))
-		sp := prog.CreatePackage(p.Types, p.Syntax, p.TypesInfo, true)
-		if err := buildSSA(sp); err != nil {
+		if err := buildSSA(l.pkgs[i]); err != nil {
 			return nil, err
 		}
-		l.pkgs = append(l.pkgs, sp)
 		p.Syntax, p.TypesInfo = nil, nil
 	}
 	l.prog = prog

@@ -201,7 +201,7 @@ type moduleResult struct {
 	// loadErr the first load error, the cause of an empty graph.
 	brokenMains int
 	loadErr     string
-	apiMains int // of those, the ones that reach a recognised API
+	apiMains    int // of those, the ones that reach a recognised API
 	// reached are the positions of endpoint calls a main of this module
 	// reaches; unreached are the diagnostics of calls none reaches, which
 	// another module's main may reach (a shared module's helper).
