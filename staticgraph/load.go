@@ -386,12 +386,37 @@ func hasLocalDeps(ld modules.Load) bool {
 		return false
 	}
 	for _, r := range mf.Replace {
-		if r.New.Version == "" {
+		if r.New.Version == "" && !isLibrary(r.Old.Path) {
 			return true
 		}
 	}
 	return false
 }
+
+// isLibrary reports whether a module provides a package a built-in pack
+// recognises (a local checkout of this project's channel package, a fork
+// of nats.go): the API's own code is never analysed (index.implements),
+// so it stays export data even when a replace points to its source.
+func isLibrary(modPath string) bool {
+	for p := range builtinPackages() {
+		if p == modPath || strings.HasPrefix(p, modPath+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+var builtinPackages = sync.OnceValue(func() map[string]bool {
+	recs, err := Builtin()
+	if err != nil {
+		return nil
+	}
+	rs, err := compileRules(recs, nil)
+	if err != nil {
+		return nil
+	}
+	return rs.packages()
+})
 
 // localDeps lists the packages that the packages matching the load's
 // patterns import, directly or not, that are under the module path or in
@@ -410,6 +435,7 @@ func localDeps(ctx context.Context, ld modules.Load) ([]string, error) {
 		case p.PkgPath == mod || strings.HasPrefix(p.PkgPath, mod+"/"):
 			out = append(out, p.PkgPath)
 		case p.Module == nil:
+		case isLibrary(p.Module.Path):
 		case p.Module.Main, p.Module.Replace != nil && p.Module.Replace.Version == "":
 			out = append(out, p.PkgPath)
 		}
