@@ -25,6 +25,7 @@ func main() {
 	libs := flag.Int("libs", 100, "shared library packages that build and use clients")
 	msgs := flag.Int("msgs", 100, "message packages")
 	repo := flag.String("repo", ".", "the tracegraph repository root")
+	module := flag.String("module", "example.com/mono", "the module path")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "staticgen: -out is required")
@@ -35,6 +36,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "staticgen:", err)
 		os.Exit(2)
 	}
+	mod = *module
 	g := &gen{out: *out, services: *services, perService: *perService, libs: *libs, msgs: *msgs}
 	if err := g.write(root); err != nil {
 		fmt.Fprintln(os.Stderr, "staticgen:", err)
@@ -43,13 +45,14 @@ func main() {
 	fmt.Printf("staticgen: wrote %d packages to %s\n", g.count, *out)
 }
 
+// mod is the generated module's path (-module).
+var mod string
+
 type gen struct {
 	out                              string
 	services, perService, libs, msgs int
 	count                            int
 }
-
-const mod = "example.com/mono"
 
 func (g *gen) file(rel, content string) error {
 	p := filepath.Join(g.out, rel)
