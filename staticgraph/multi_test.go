@@ -50,6 +50,13 @@ func TestMultiModule(t *testing.T) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("graph differs from %s/expected.json; got\n%s", multiDir, got)
 	}
+	// In place, the tree is below this repository's go.mod; a copy has no
+	// go.mod and no go.work above it at all.
+	dir := t.TempDir()
+	copyTree(t, multiDir, dir)
+	if got := encoded(t, analyzeMulti(t, dir, "./...").Graph); !bytes.Equal(got, want) {
+		t.Errorf("with no go.mod above, the graph differs from expected.json; got\n%s", got)
+	}
 	if bytes.Contains(got, []byte(`"/`)) && bytes.Contains(got, []byte(`"file": "/`)) {
 		t.Errorf("an absolute path in the evidence:\n%s", got)
 	}
