@@ -324,9 +324,16 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 	if ok && !pattern && u.rule.wildcards == "nats" && natsWildcard(name) {
 		pattern = true
 	}
-	if !ok {
+	// An empty name is no channel: the real one is set elsewhere (a NATS
+	// PullSubscribe("", durable, nats.Bind(stream, consumer)) takes the
+	// bound consumer's filter), so the endpoint is not known.
+	empty := ok && name == ""
+	if !ok || empty {
 		expr, ev := a.channelExpr(u, p[propReceiver])
 		reason := "channel name is not constant"
+		if empty {
+			reason = "channel name is empty: the name in use is set elsewhere"
+		}
 		if r := p[propReceiver]; r != nil && r.kind == kUnknown && u.rule.Channel.Receiver && u.rule.Channel.Field == "" {
 			reason, ch = "the client could not be traced", r
 		}

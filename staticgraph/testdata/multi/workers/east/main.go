@@ -21,5 +21,14 @@ func main() {
 	}); err != nil {
 		log.Fatal(err)
 	}
+	// A pull consumer bound by name: the subject is the consumer's
+	// filter, which this code does not say, so it is no endpoint.
+	js, err := nc.JetStream()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := js.PullSubscribe("", "restock", nats.Bind("STOCK", "restock")); err != nil {
+		log.Fatal(err)
+	}
 	select {}
 }
