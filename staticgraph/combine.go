@@ -27,7 +27,17 @@ func combine(results []*moduleResult, notes []string) *Result {
 		mains += r.mains
 		apiMains += r.apiMains
 	}
-	names, nameDiags := finalNames(dirNamed)
+	taken := map[string][]string{}
+	for _, r := range results {
+		if r.graph != nil {
+			for _, s := range r.graph.Services {
+				if !strings.HasPrefix(s.Name, provisional) {
+					taken[s.Name] = append(taken[s.Name], s.Package)
+				}
+			}
+		}
+	}
+	names, nameDiags := finalNames(dirNamed, taken)
 	rename := func(s string) string {
 		if n, ok := names[s]; ok {
 			return n

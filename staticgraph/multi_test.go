@@ -103,8 +103,8 @@ func TestMultiModuleWorkspace(t *testing.T) {
 	for _, d := range res.Graph.Diagnostics {
 		noted = noted || strings.Contains(d.Message, "go.work is not used")
 	}
-	if !noted || len(res.Graph.Flows) != 7 {
-		t.Errorf("with an invalid go.work: %d flows (want 7), diagnostics %+v", len(res.Graph.Flows), res.Graph.Diagnostics)
+	if !noted || len(res.Graph.Flows) != 8 {
+		t.Errorf("with an invalid go.work: %d flows (want 8), diagnostics %+v", len(res.Graph.Flows), res.Graph.Diagnostics)
 	}
 }
 
@@ -113,7 +113,7 @@ func TestMultiModuleWorkspace(t *testing.T) {
 func TestMultiModuleMerge(t *testing.T) {
 	whole := encoded(t, analyzeMulti(t, multiDir, "./...").Graph)
 	a := analyzeMulti(t, multiDir, "./proto/...", "./orders/...", "./rates/...").Graph
-	b := analyzeMulti(t, multiDir, "./billing/...", "./workers/...").Graph
+	b := analyzeMulti(t, multiDir, "./billing/...", "./billing-api/...", "./workers/...").Graph
 	for _, order := range [][]*topology.Graph{{a, b}, {b, a}} {
 		m, err := topology.Merge(order...)
 		if err != nil {

@@ -103,7 +103,25 @@ func (a *analysis) mainService(m *ssa.Package) string {
 // finalNames names the services every module named by directory: each
 // its telling name, and where two main packages would share one, as many
 // more elements of their paths as tell them apart, with a diagnostic.
-func finalNames(all []dirService) (map[string]string, []topology.Diagnostic) {
+//
+// taken holds the names services have from code or configuration, with
+// the main packages they run in: a directory name that equals one of
+// another main package would merge two services into one, so it is
+// lengthened too. The same main named both ways (a NewService("alpha")
+// in cmd/alpha) is one service.
+func finalNames(all []dirService, taken map[string][]string) (map[string]string, []topology.Diagnostic) {
+	other := func(name string, g []dirService) bool {
+		for _, p := range taken[name] {
+			if !slices.ContainsFunc(g, func(d dirService) bool { return d.pkg == p }) {
+				return true
+			}
+		}
+		return false
+	}
+	used := map[string]bool{}
+	for n := range taken {
+		used[n] = true
+	}
 	byKey := map[string]dirService{}
 	for _, d := range all {
 		byKey[d.key] = d
@@ -117,28 +135,34 @@ func finalNames(all []dirService) (map[string]string, []topology.Diagnostic) {
 	var diags []topology.Diagnostic
 	for _, n := range slices.Sorted(maps.Keys(groups)) {
 		g := groups[n]
-		if len(g) == 1 {
+		clash := other(n, g)
+		if len(g) == 1 && !clash {
 			names[g[0].key] = n
 			continue
 		}
-		told := tellApart(g)
+		told := tellApart(g, used)
 		var dirs, got []string
 		for i, d := range g {
 			names[d.key] = told[i]
 			dirs = append(dirs, d.dir)
 			got = append(got, fmt.Sprintf("%q", told[i]))
 		}
-		diags = append(diags, topology.Diagnostic{Message: fmt.Sprintf(
-			"main packages in %s would all be named %q by their directories; they are named %s: name them in code or with services: in tracegraph.yaml",
-			strings.Join(dirs, ", "), n, strings.Join(got, ", "))})
+		msg := fmt.Sprintf("main packages in %s would all be named %q by their directories; they are named %s: name them in code or with services: in tracegraph.yaml",
+			strings.Join(dirs, ", "), n, strings.Join(got, ", "))
+		if clash && len(g) == 1 {
+			msg = fmt.Sprintf("the main package in %s would be named %q by its directory, which another service is named in code or configuration; it is named %s: name it in code or with services: in tracegraph.yaml",
+				strings.Join(dirs, ", "), n, strings.Join(got, ", "))
+		}
+		diags = append(diags, topology.Diagnostic{Message: msg})
 	}
 	return names, diags
 }
 
 // tellApart gives the services of one name the shortest distinct suffixes
-// of their telling paths; services whose import paths are the same (two
-// modules with one module path) are told apart by directory.
-func tellApart(g []dirService) []string {
+// of their telling paths that no other service has; services whose import
+// paths are the same (two modules with one module path) are told apart by
+// directory.
+func tellApart(g []dirService, taken map[string]bool) []string {
 	elems := make([][]string, len(g))
 	same := false
 	for i, d := range g {
@@ -162,7 +186,7 @@ func tellApart(g []dirService) []string {
 		distinct := true
 		for i, e := range elems {
 			out[i] = strings.Join(e[max(0, len(e)-k):], "/")
-			distinct = distinct && !seen[out[i]]
+			distinct = distinct && !seen[out[i]] && !taken[out[i]]
 			seen[out[i]] = true
 		}
 		if distinct {

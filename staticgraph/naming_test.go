@@ -28,8 +28,10 @@ func TestServiceNames(t *testing.T) {
 		// One module path in two modules: told apart by directory.
 		{[]dirService{ds("example.com/worker", "workers/east"), ds("example.com/worker", "workers/west")},
 			[]string{"east", "west"}, 1},
+		// A name code gives another service is taken.
+		{[]dirService{ds("example.com/team/billing/cmd", "billing/cmd")}, []string{"team/billing"}, 1},
 	} {
-		names, diags := finalNames(c.in)
+		names, diags := finalNames(c.in, map[string][]string{"billing": {"example.com/billing/cmd"}, "catalog": {"example.com/shop/cmd/catalog"}})
 		var got []string
 		for _, d := range c.in {
 			got = append(got, names[d.key])

@@ -31,7 +31,7 @@ func TestMergeCommand(t *testing.T) {
 	}
 	a, b, whole := filepath.Join(out, "a.json"), filepath.Join(out, "b.json"), filepath.Join(out, "whole.json")
 	run("static", "./proto/...", "./orders/...", "./rates/...", "-o", a)
-	run("static", "./billing/...", "./workers/...", "-o", b)
+	run("static", "./billing/...", "./billing-api/...", "./workers/...", "-o", b)
 	run("static", "-o", whole)
 	want, err := os.ReadFile(whole)
 	if err != nil {
@@ -43,7 +43,7 @@ func TestMergeCommand(t *testing.T) {
 	// With repositories: the evidence names them, the flows still pair.
 	ra, rb := filepath.Join(out, "ra.json"), filepath.Join(out, "rb.json")
 	run("static", "./proto/...", "./orders/...", "./rates/...", "--repo", "shop", "-o", ra)
-	run("static", "./billing/...", "./workers/...", "-o", rb)
+	run("static", "./billing/...", "./billing-api/...", "./workers/...", "-o", rb)
 	g, err := topology.Decode(strings.NewReader(run("merge", ra, "billing="+rb)))
 	if err != nil {
 		t.Fatal(err)

@@ -144,8 +144,13 @@ func (p *planner) addImportPath(i int, pat string) error {
 	prefix = strings.TrimSuffix(prefix, "/")
 	n := 0
 	for _, m := range p.modulesBelow(p.dir) {
+		// a/b/... covers a/b and a/b/c, not a/bc; a/b... covers a/bc.
+		below := strings.HasPrefix(m.Path, prefix+"/")
+		if !strings.HasSuffix(pat, "/...") {
+			below = strings.HasPrefix(m.Path, prefix)
+		}
 		covers := pat == "all" || m.Path == prefix || strings.HasPrefix(prefix, m.Path+"/") ||
-			(wild && (prefix == "" || strings.HasPrefix(m.Path, prefix)))
+			(wild && (prefix == "" || below))
 		if covers {
 			p.put(m, pat, i)
 			n++
@@ -200,7 +205,17 @@ func (p *planner) modulesBelow(d string) []Module {
 // no module.
 func Find(root string) []Module {
 	var out []Module
-	_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	// WalkDir does not follow a root that is a symbolic link (a checkout
+	// reached through one): walk what it points to, and name what is
+	// found below root as the user does.
+	real := root
+	if r, err := filepath.EvalSymlinks(root); err == nil && r != root {
+		real = r
+	}
+	_ = filepath.WalkDir(real, func(path string, d fs.DirEntry, err error) error {
+		if rel, err := filepath.Rel(real, path); err == nil {
+			path = filepath.Join(root, rel)
+		}
 		if err != nil {
 			if d != nil && d.IsDir() && path != root {
 				return fs.SkipDir
