@@ -42,13 +42,7 @@ func (a *analysis) eachUse(u recognised) {
 			reply := a.eachType(site, r.Reply, el)
 			ev := a.evidence(site.at.Pos())
 			for _, s := range a.serviceNames(nil, site.at.Parent()) {
-				k := endpointKey{s, r.Role, ch, msg, reply, r.system, false}
-				e := a.endpoints[k]
-				if e == nil {
-					e = &topology.Endpoint{Service: s, Role: r.Role, Channel: ch, MessageType: msg, ReplyType: reply, System: r.system}
-					a.endpoints[k] = e
-				}
-				e.Evidence = append(e.Evidence, ev)
+				a.addEndpoint(topology.Endpoint{Service: s, Role: r.Role, Channel: ch, MessageType: msg, ReplyType: reply, System: r.system}, ev)
 			}
 		}
 		if made == 0 && r.Implemented != nil {
@@ -81,18 +75,23 @@ func (a *analysis) implSites(u recognised, r *rule) []implSite {
 	if *src.Arg >= len(args) {
 		return nil
 	}
-	v := peel(args[*src.Arg])
+	return a.implsAt(u.fn, u.call, args[*src.Arg])
+}
+
+// implsAt finds the dynamic type of arg, an argument of call in fn: at
+// the call, or, when it is a parameter of fn, at each reachable call of fn.
+func (a *analysis) implsAt(fn *ssa.Function, call ssa.CallInstruction, arg ssa.Value) []implSite {
+	v := peel(arg)
 	p, ok := v.(*ssa.Parameter)
 	if !ok {
-		return []implSite{{at: u.call, impl: v.Type()}}
+		return []implSite{{at: call, impl: v.Type()}}
 	}
-	i := slices.Index(u.fn.Params, p)
+	i := slices.Index(fn.Params, p)
 	var out []implSite
-	for _, c := range a.ix.sites[u.fn] {
-		if !a.re.reachable(c.Parent()) || i >= len(c.Common().Args) {
-			continue
+	for _, c := range a.ix.sites[fn] {
+		if a.re.reachable(c.Parent()) && i < len(c.Common().Args) {
+			out = append(out, implSite{at: c, impl: peel(c.Common().Args[i]).Type()})
 		}
-		out = append(out, implSite{at: c, impl: peel(c.Common().Args[i]).Type()})
 	}
 	return out
 }

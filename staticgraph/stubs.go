@@ -305,7 +305,7 @@ func (a *analysis) stubUse(u stubUse) {
 		}
 		return
 	}
-	for _, site := range a.registrations(u) {
+	for _, site := range a.implsAt(u.fn, u.call, u.call.Common().Args[1]) {
 		made := 0
 		for _, m := range slices.Sorted(maps.Keys(u.svc.methods)) {
 			impl := declaredMethod(site.impl, m)
@@ -324,25 +324,6 @@ func (a *analysis) stubUse(u stubUse) {
 			a.diag(site.at.Parent(), site.at.Pos(), fmt.Sprintf("the registered implementation %s implements no methods itself (only promoted ones): no serve endpoint", typeName(site.impl)))
 		}
 	}
-}
-
-// registrations finds the implementation's dynamic type at a
-// RegisterXServer call, or through the parameter it is of the calling
-// function at each reachable call of it.
-func (a *analysis) registrations(u stubUse) []implSite {
-	v := peel(u.call.Common().Args[1])
-	p, ok := v.(*ssa.Parameter)
-	if !ok {
-		return []implSite{{at: u.call, impl: v.Type()}}
-	}
-	i := slices.Index(u.fn.Params, p)
-	var out []implSite
-	for _, c := range a.ix.sites[u.fn] {
-		if a.re.reachable(c.Parent()) && i < len(c.Common().Args) {
-			out = append(out, implSite{at: c, impl: peel(c.Common().Args[i]).Type()})
-		}
-	}
-	return out
 }
 
 // declaredMethod returns the method name that impl (or *impl) declares
