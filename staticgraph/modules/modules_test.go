@@ -139,6 +139,12 @@ func TestPlanWorkspace(t *testing.T) {
 	if len(notes) != 1 || !strings.Contains(notes[0], "have the same module path example.com/b") {
 		t.Errorf("notes %q, want one saying the go.work has two modules of one path", notes)
 	}
+	// A relative GOWORK is refused, as the go tool refuses it.
+	t.Setenv("GOWORK", "go.work")
+	loads, notes, err = Plan(root, nil)
+	if err != nil || loads[0].Workspace != "" || len(notes) != 1 || !strings.Contains(notes[0], "GOWORK is not an absolute path") {
+		t.Errorf("relative GOWORK: err %v, notes %q", err, notes)
+	}
 	// GOWORK=off is obeyed.
 	t.Setenv("GOWORK", "off")
 	if err := os.WriteFile(filepath.Join(root, "go.work"), []byte("go 1.26.0\n\nuse ./a\n"), 0o644); err != nil {

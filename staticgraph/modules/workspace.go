@@ -43,10 +43,7 @@ func workFile(dir string) string {
 	case v == "off":
 		return ""
 	case v != "":
-		if abs, err := filepath.Abs(v); err == nil {
-			return abs
-		}
-		return v
+		return v // a relative one is refused in readWorkspace, as the go tool does
 	}
 	for d := dir; ; d = filepath.Dir(d) {
 		f := filepath.Join(d, "go.work")
@@ -62,6 +59,9 @@ func workFile(dir string) string {
 // readWorkspace reads a go.work and checks what the go tool would refuse:
 // a use line without a go.mod, two modules with one path.
 func readWorkspace(file string) *workspace {
+	if !filepath.IsAbs(file) {
+		return &workspace{bad: "GOWORK is not an absolute path"}
+	}
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return &workspace{bad: err.Error()}
