@@ -194,7 +194,13 @@ func (p *planner) modulesBelow(d string) []Module {
 	if ms, ok := p.found[d]; ok {
 		return ms
 	}
-	ms := Find(d)
+	ms, bad := Find(d)
+	for _, gm := range bad {
+		note := fmt.Sprintf("%s has no module line: the packages below it are not analysed", p.show(gm))
+		if !slices.Contains(p.notes, note) {
+			p.notes = append(p.notes, note)
+		}
+	}
 	p.found[d] = ms
 	return ms
 }
@@ -202,8 +208,8 @@ func (p *planner) modulesBelow(d string) []Module {
 // Find returns the modules at or below root, sorted by directory. Below
 // root it skips what the go tool skips: vendor and testdata directories,
 // and names that start with "." or "_". A go.mod without a module line is
-// no module.
-func Find(root string) []Module {
+// no module: those are returned apart, for the caller to say so.
+func Find(root string) (mods []Module, noModuleLine []string) {
 	var out []Module
 	// WalkDir does not follow a root that is a symbolic link (a checkout
 	// reached through one): walk what it points to, and name what is
@@ -231,13 +237,17 @@ func Find(root string) []Module {
 				return fs.SkipDir
 			}
 		}
-		if mp := modulePath(filepath.Join(path, "go.mod")); mp != "" {
+		gm := filepath.Join(path, "go.mod")
+		if mp := modulePath(gm); mp != "" {
 			out = append(out, Module{Dir: path, Path: mp})
+		} else if st, err := os.Stat(gm); err == nil && !st.IsDir() {
+			noModuleLine = append(noModuleLine, gm)
 		}
 		return nil
 	})
 	slices.SortFunc(out, func(a, b Module) int { return strings.Compare(a.Dir, b.Dir) })
-	return out
+	slices.Sort(noModuleLine)
+	return out, noModuleLine
 }
 
 // governing returns the module whose go.mod is at or above d.

@@ -9,7 +9,7 @@ import (
 )
 
 // tree writes files (path -> content) under a new directory; a go.mod's
-// content is its module path.
+// content is its module path, or none for a go.mod without a module line.
 func tree(t *testing.T, files map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
@@ -18,7 +18,10 @@ func tree(t *testing.T, files map[string]string) string {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if filepath.Base(name) == "go.mod" {
+		switch {
+		case filepath.Base(name) == "go.mod" && content == "":
+			content = "go 1.26.0\n" // no module line
+		case filepath.Base(name) == "go.mod":
 			content = "module " + content + "\n\ngo 1.26.0\n"
 		}
 		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -57,6 +60,7 @@ func TestPlan(t *testing.T) {
 		"events.jsonl":          "{}",
 		"d/go.mod":              "example.com/d",
 		"d/sub/go.mod.template": "",
+		"e/go.mod":              "",
 	})
 	for _, c := range []struct {
 		dir      string
@@ -85,6 +89,9 @@ func TestPlan(t *testing.T) {
 		if got := summary(root, loads); strings.Join(got, "\n") != strings.Join(c.want, "\n") {
 			t.Errorf("%s in %s:\n got %q\nwant %q", c.patterns, c.dir, got, c.want)
 		}
+	}
+	if _, notes, _ := Plan(root, nil); len(notes) != 1 || notes[0] != "e/go.mod has no module line: the packages below it are not analysed" {
+		t.Errorf("notes %q, want one naming e/go.mod", notes)
 	}
 	for _, c := range []struct {
 		patterns []string
