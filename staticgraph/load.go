@@ -95,27 +95,13 @@ func load(ctx context.Context, base string, ld modules.Load, rulePkgs map[string
 				}
 				d := l.loadDiag(p, e)
 				l.diags = append(l.diags, d)
-				if e.Kind == packages.ListError && l.firstErr == "" || e.Kind != packages.ListError && l.firstTypeErr == "" {
-					msg := d.Message
-					if d.File != "" {
-						msg = fmt.Sprintf("%s:%d: %s", d.File, d.Line, d.Message)
-					}
-					if e.Kind == packages.ListError {
-						l.firstErr = msg
-					} else {
-						l.firstTypeErr = msg
-					}
-				}
+				l.noteCause(e.Kind == packages.ListError, d)
 			}
 			// go list files the cause of a failed import (a missing
 			// go.sum entry) under the imported package.
 			for _, path := range slices.Sorted(maps.Keys(p.Imports)) {
-				if imp := p.Imports[path]; l.firstErr == "" && len(imp.Errors) > 0 && imp.Errors[0].Kind == packages.ListError {
-					l.firstErr = oneLine(imp.Errors[0].Msg)
-					if e := imp.Errors[0]; e.Pos != "" && e.Pos != "-" {
-						d := l.loadDiag(p, e)
-						l.firstErr = fmt.Sprintf("%s:%d: %s", d.File, d.Line, l.firstErr)
-					}
+				if errs := p.Imports[path].Errors; len(errs) > 0 && errs[0].Kind == packages.ListError {
+					l.noteCause(true, l.loadDiag(p, errs[0]))
 				}
 			}
 			if p.Name == "main" && selected[p.PkgPath] {
@@ -278,6 +264,21 @@ func buildSSA(p *ssa.Package) (err error) {
 	}()
 	p.Build()
 	return nil
+}
+
+// noteCause keeps the first list error and the first type error, as
+// file:line: message, for saying why a graph is empty.
+func (l *loaded) noteCause(listErr bool, d topology.Diagnostic) {
+	msg := d.Message
+	if d.File != "" {
+		msg = fmt.Sprintf("%s:%d: %s", d.File, d.Line, d.Message)
+	}
+	switch {
+	case listErr && l.firstErr == "":
+		l.firstErr = msg
+	case !listErr && l.firstTypeErr == "":
+		l.firstTypeErr = msg
+	}
 }
 
 func (l *loaded) loadDiag(p *packages.Package, e packages.Error) topology.Diagnostic {
@@ -460,7 +461,7 @@ func (l *loaded) selectPackages(ld modules.Load, pkgs []*packages.Package) ([]*p
 			if !matchPattern(ld.Module.Dir, pat, p) {
 				continue
 			}
-			if isLocalPattern(pat) && p.Module != nil && p.Module.Dir != "" && p.Module.Dir != ld.Module.Dir {
+			if modules.IsLocal(pat) && p.Module != nil && p.Module.Dir != "" && p.Module.Dir != ld.Module.Dir {
 				continue
 			}
 			if len(p.GoFiles)+len(p.CompiledGoFiles) > 0 {
@@ -505,10 +506,6 @@ func (l *loaded) selectPackages(ld modules.Load, pkgs []*packages.Package) ([]*p
 	return out, selected
 }
 
-func isLocalPattern(pat string) bool {
-	return build.IsLocalImport(pat) || pat == "." || filepath.IsAbs(pat)
-}
-
 // matchPattern reports whether a go package pattern given in dir matches p:
 // a relative pattern by directory, an import path pattern by path, "..."
 // matching anything (and "x/..." matching x itself).
@@ -518,7 +515,7 @@ func matchPattern(dir, pattern string, p *packages.Package) bool {
 	}
 	recursive := pattern == "..." || strings.HasSuffix(pattern, "/...")
 	base := strings.TrimSuffix(strings.TrimSuffix(pattern, "..."), "/")
-	if build.IsLocalImport(pattern) || filepath.IsAbs(pattern) {
+	if modules.IsLocal(pattern) {
 		files := append(slices.Clone(p.GoFiles), p.CompiledGoFiles...)
 		if len(files) == 0 {
 			return false

@@ -48,24 +48,34 @@ type dirService struct {
 // one, else those of the directory: the name is the last of them, and
 // names that collide are told apart by more of them.
 func (d dirService) telling() []string {
-	for _, elems := range [][]string{strings.Split(d.pkg, "/"), strings.Split(filepath.ToSlash(d.abs), "/")} {
-		for i := len(elems) - 1; i >= 0; i-- {
-			if !isGeneric(elems[i]) {
-				return elems[:i+1]
-			}
-		}
+	if t := upToTelling(strings.Split(d.pkg, "/")); t != nil {
+		return t
+	}
+	if t := upToTelling(strings.Split(filepath.ToSlash(d.abs), "/")); t != nil {
+		return t
 	}
 	return []string{path.Base(d.pkg)}
 }
 
+// dirTelling is telling by the directory alone, all of it when no element
+// is telling.
 func (d dirService) dirTelling() []string {
 	elems := strings.Split(filepath.ToSlash(d.abs), "/")
+	if t := upToTelling(elems); t != nil {
+		return t
+	}
+	return elems
+}
+
+// upToTelling returns elems up to their last telling one; nil when none
+// is.
+func upToTelling(elems []string) []string {
 	for i := len(elems) - 1; i >= 0; i-- {
 		if !isGeneric(elems[i]) {
 			return elems[:i+1]
 		}
 	}
-	return elems
+	return nil
 }
 
 func (d dirService) name() string { t := d.telling(); return t[len(t)-1] }

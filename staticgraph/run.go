@@ -100,7 +100,7 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 	}
 	results := make([]*moduleResult, len(loads))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(cmpOr(opts.Parallel, runtime.GOMAXPROCS(0)))
+	g.SetLimit(cmp.Or(max(opts.Parallel, 0), runtime.GOMAXPROCS(0)))
 	var mu sync.Mutex
 	done := 0
 	for i, ld := range loads {
@@ -163,13 +163,6 @@ func unmatched(patterns []string, results []*moduleResult) error {
 		}
 	}
 	return nil
-}
-
-func cmpOr(a, b int) int {
-	if a > 0 {
-		return a
-	}
-	return b
 }
 
 // syncProgress makes a progress callback safe to call from the module

@@ -86,7 +86,7 @@ func (p *planner) add(i int, pat string) error {
 	if pat == "" {
 		return errorf("an empty package pattern")
 	}
-	if !isLocal(pat) {
+	if !IsLocal(pat) {
 		// An argument that is a file here is a mistake, not an import
 		// path (tracegraph static events.jsonl).
 		if st, err := os.Stat(filepath.Join(p.dir, pat)); err == nil && !st.IsDir() {
@@ -291,6 +291,8 @@ func local(modDir, d string, recursive bool) string {
 	return pat
 }
 
-func isLocal(pat string) bool {
+// IsLocal reports whether a package pattern names directories (./x,
+// ../x/..., ., an absolute path) rather than import paths.
+func IsLocal(pat string) bool {
 	return pat == "." || pat == ".." || pat == "..." || build.IsLocalImport(pat) || filepath.IsAbs(pat)
 }

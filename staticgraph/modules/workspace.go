@@ -68,7 +68,7 @@ func readWorkspace(file string) *workspace {
 	}
 	wf, err := modfile.ParseWork(file, data, nil)
 	if err != nil {
-		return &workspace{bad: oneLine(err.Error())}
+		return &workspace{bad: firstLine(err.Error())}
 	}
 	w := &workspace{dirs: map[string]bool{}}
 	paths := map[string]string{}
@@ -91,7 +91,7 @@ func readWorkspace(file string) *workspace {
 	return w
 }
 
-func oneLine(s string) string {
+func firstLine(s string) string {
 	for i := 0; i < len(s); i++ {
 		if s[i] == '\n' {
 			return s[:i]
