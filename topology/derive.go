@@ -8,7 +8,8 @@ import "slices"
 // (empty To or From), so it stays visible.
 //
 // A pattern channel pairs with any concrete channel it matches; the flow
-// then carries the concrete name.
+// then carries the concrete name. A request with a Peer pairs only with
+// that service's serve endpoints.
 func DeriveFlows(endpoints []Endpoint) []Flow {
 	type side struct {
 		producer, consumer string
@@ -31,6 +32,11 @@ func DeriveFlows(endpoints []Endpoint) []Flow {
 			for _, ci := range byRole[p.consumer] {
 				ce := endpoints[ci]
 				if !SystemsMatch(pe.System, ce.System) || !ChannelsMatch(pe.Channel, pe.Pattern, ce.Channel, ce.Pattern, firstNonEmpty(pe.System, ce.System)) {
+					continue
+				}
+				if pe.Peer != "" && pe.Peer != ce.Service {
+					// Addressed to another service: the same route
+					// elsewhere is not this request's.
 					continue
 				}
 				matched = true
@@ -62,6 +68,11 @@ func pairFlow(kind string, p, c Endpoint) Flow {
 	// The concrete side names the flow; a pattern only says "some channel like this".
 	if p.Pattern && !c.Pattern {
 		f.Channel, f.Pattern = c.Channel, false
+	}
+	// An HTTP request is named by the route that serves it, which is what
+	// a server's spans name it too.
+	if f.System == SystemHTTP {
+		f.Channel, f.Pattern = httpFlowChannel(p.Channel, c.Channel), c.Pattern
 	}
 	f.Evidence = append(append([]Evidence(nil), p.Evidence...), c.Evidence...)
 	return f

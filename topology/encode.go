@@ -67,7 +67,7 @@ func (g *Graph) Normalize() {
 func compareEndpoints(a, b Endpoint) int {
 	return cmp.Or(cmp.Compare(a.Service, b.Service), cmp.Compare(a.Role, b.Role), cmp.Compare(a.Channel, b.Channel),
 		cmp.Compare(a.MessageType, b.MessageType), cmp.Compare(a.ReplyType, b.ReplyType), cmp.Compare(a.System, b.System),
-		boolCmp(a.Pattern, b.Pattern), slices.CompareFunc(a.Evidence, b.Evidence, compareEvidence))
+		boolCmp(a.Pattern, b.Pattern), cmp.Compare(a.Peer, b.Peer), slices.CompareFunc(a.Evidence, b.Evidence, compareEvidence))
 }
 
 // CompareFlows orders flows by producer, consumer, channel, type, kind and

@@ -86,7 +86,11 @@ type Endpoint struct {
 	System      string `json:"system,omitempty"`
 	// Pattern marks a channel that is a glob (orders.*) built from a
 	// non-constant part, not a literal name.
-	Pattern  bool       `json:"pattern,omitempty"`
+	Pattern bool `json:"pattern,omitempty"`
+	// Peer is the service a request is addressed to where the call says
+	// it (an HTTP client's host): it pairs only with that service's
+	// serve endpoints.
+	Peer     string     `json:"peer,omitempty"`
 	Evidence []Evidence `json:"evidence,omitempty"`
 }
 
@@ -199,9 +203,15 @@ func (g *Graph) AddService(s Service) *Service {
 // the messaging system the two share ("" when neither says): NATS subjects
 // match token by token, "*" one token and a final ">" one or more; other
 // patterns are path.Match globs, whose "*" spans dots.
+//
+// HTTP channels ("METHOD /path", system http) match by method and path
+// template; see HTTPMatch.
 func ChannelsMatch(a string, aPattern bool, b string, bPattern bool, system string) bool {
 	if a == b {
 		return true
+	}
+	if system == SystemHTTP {
+		return HTTPMatch(a, b)
 	}
 	switch {
 	case aPattern && !bPattern:

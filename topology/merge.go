@@ -23,8 +23,8 @@ const duplicateSubject = "service defined in several repositories: "
 func Merge(graphs ...*Graph) (*Graph, error) {
 	out := New(SourceStatic)
 	type ekey struct {
-		service, role, channel, message, reply, system string
-		pattern                                        bool
+		service, role, channel, message, reply, system, peer string
+		pattern                                              bool
 	}
 	endpoints := map[ekey]*Endpoint{}
 	for i, g := range graphs {
@@ -51,7 +51,7 @@ func Merge(graphs ...*Graph) (*Graph, error) {
 			out.Services = append(out.Services, s)
 		}
 		for _, e := range g.Endpoints {
-			k := ekey{e.Service, e.Role, e.Channel, e.MessageType, e.ReplyType, e.System, e.Pattern}
+			k := ekey{e.Service, e.Role, e.Channel, e.MessageType, e.ReplyType, e.System, e.Peer, e.Pattern}
 			if old := endpoints[k]; old != nil {
 				old.Evidence = append(old.Evidence, e.Evidence...)
 				continue
