@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -33,12 +34,16 @@ type Config struct {
 }
 
 // ServiceRule names the service that a package (a path.Match glob, or a
-// prefix ending in /...) belongs to.
+// prefix ending in /...) belongs to, and the HTTP hosts that address it.
 type ServiceRule struct {
 	Package string   `yaml:"package"`
 	Name    string   `yaml:"name"`
 	Aliases []string `yaml:"aliases"`
 	Team    string   `yaml:"team"`
+	// Hosts are the hosts ("inventory-svc", "localhost:8081") and base
+	// URLs ("http://gw:8080/inventory") HTTP clients reach this service
+	// at; a host with no port matches any port.
+	Hosts []string `yaml:"hosts"`
 }
 
 // Rules are architecture rules over flows.
@@ -121,8 +126,16 @@ func (c *Config) validate() error {
 		}
 	}
 	for i, s := range c.Services {
-		if s.Package == "" || s.Name == "" {
-			return fmt.Errorf("services[%d]: package and name are required", i)
+		if s.Name == "" || s.Package == "" && len(s.Hosts) == 0 {
+			return fmt.Errorf("services[%d]: name and a package or hosts are required", i)
+		}
+		for _, h := range s.Hosts {
+			if err := checkHost(h); err != nil {
+				return fmt.Errorf("services[%d]: hosts: %v", i, err)
+			}
+		}
+		if s.Package == "" {
+			continue
 		}
 		if _, err := path.Match(strings.TrimSuffix(s.Package, "/..."), ""); err != nil {
 			return fmt.Errorf("services[%d]: bad package pattern %q: %v", i, s.Package, err)
@@ -138,6 +151,60 @@ func (c *Config) validate() error {
 		}
 	}
 	return nil
+}
+
+// checkHost accepts a host, host:port, or an absolute http(s) URL.
+func checkHost(h string) error {
+	if strings.Contains(h, "://") {
+		u, err := url.Parse(h)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return fmt.Errorf("%q is not an http(s) base URL", h)
+		}
+		return nil
+	}
+	if h == "" || strings.ContainsAny(h, "/ ?#") {
+		return fmt.Errorf("%q is not a host or host:port", h)
+	}
+	return nil
+}
+
+// ServiceForURL returns the rule whose hosts address an HTTP URL's host
+// (and, for a base URL, whose path it starts with), or nil. A base URL
+// wins over a bare host, a longer base over a shorter one.
+func (c *Config) ServiceForURL(u *url.URL) *ServiceRule {
+	var best *ServiceRule
+	bestLen := -1
+	for i := range c.Services {
+		for _, h := range c.Services[i].Hosts {
+			if n := hostMatch(h, u); n > bestLen {
+				best, bestLen = &c.Services[i], n
+			}
+		}
+	}
+	return best
+}
+
+// hostMatch reports how well host entry h matches u: -1 not at all, 0 a
+// host with no port, 1 host and port, more for a base URL (its length).
+func hostMatch(h string, u *url.URL) int {
+	if strings.Contains(h, "://") {
+		b, err := url.Parse(h)
+		if err != nil || !strings.EqualFold(b.Host, u.Host) {
+			return -1
+		}
+		base := strings.TrimSuffix(b.Path, "/")
+		if u.Path != base && !strings.HasPrefix(u.Path, base+"/") {
+			return -1
+		}
+		return 2 + len(h)
+	}
+	switch {
+	case strings.EqualFold(h, u.Host):
+		return 1
+	case !strings.Contains(h, ":") && strings.EqualFold(h, u.Hostname()):
+		return 0
+	}
+	return -1
 }
 
 // BaselinePath is the baseline file resolved against the config's directory.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,7 +76,10 @@ func TestParseErrors(t *testing.T) {
 		{"unknown nested key", "rules:\n  forbiden:\n    - from: a\n", `line 2: unknown field "forbiden"`},
 		{"unknown key in a list item", "services:\n  - package: a\n    name: b\n    tema: c\n", `line 4: unknown field "tema"`},
 		{"syntax error", "services: [\n", "line "},
-		{"service without name", "services:\n  - package: a\n", "services[0]: package and name are required"},
+		{"service without name", "services:\n  - package: a\n", "services[0]: name and a package or hosts are required"},
+		{"service with neither package nor hosts", "services:\n  - name: a\n", "services[0]: name and a package or hosts are required"},
+		{"host with a path", "services:\n  - name: a\n    hosts: [inventory/x]\n", `hosts: "inventory/x" is not a host or host:port`},
+		{"base URL that is not http", "services:\n  - name: a\n    hosts: [\"ftp://inventory\"]\n", `hosts: "ftp://inventory" is not an http(s) base URL`},
 		{"bad glob", "rules:\n  allowed:\n    - from: \"[\"\n", `rules.allowed[0]: bad pattern "["`},
 		{"bad recognizer", "recognizers:\n  - package: x\n    functions:\n      - func: Send\n        role: yell\n        channel: {arg: 0}\n", "role must be one of"},
 	}
@@ -112,5 +116,42 @@ func TestLoad(t *testing.T) {
 	c, err = Load("")
 	if err != nil || c.Baseline != "b.json" || c.Path != DefaultFile {
 		t.Fatalf("Load default = %+v, %v", c, err)
+	}
+}
+
+func TestServiceForURL(t *testing.T) {
+	c, err := Parse("tg.yaml", []byte(`services:
+  - name: inventory
+    hosts: [inventory-svc, "localhost:8081"]
+  - name: gateway-inventory
+    hosts: ["http://gw:8080/inventory"]
+  - name: gateway
+    hosts: ["gw:8080"]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ url, want string }{
+		{"http://inventory-svc/stock", "inventory"},
+		{"http://inventory-svc:9000/stock", "inventory"}, // a host without a port matches any port
+		{"http://localhost:8081/stock", "inventory"},
+		{"http://localhost:8082/stock", ""},
+		{"http://gw:8080/inventory/stock", "gateway-inventory"}, // the base URL is more specific than the host
+		{"http://gw:8080/inventory", "gateway-inventory"},
+		{"http://gw:8080/inventoryx", "gateway"}, // a base path is a whole segment
+		{"http://gw:8080/orders", "gateway"},
+		{"http://other/stock", ""},
+	} {
+		u, err := url.Parse(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if r := c.ServiceForURL(u); r != nil {
+			got = r.Name
+		}
+		if got != tt.want {
+			t.Errorf("ServiceForURL(%s) = %q, want %q", tt.url, got, tt.want)
+		}
 	}
 }

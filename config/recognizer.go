@@ -57,6 +57,20 @@ const (
 	// reply) type to a later `made` source (json.Marshal(v) carries v's
 	// type to the bytes a library sends); it is never reported unused.
 	MakesPayload = "payload"
+	// MakesMount (E17): the call mounts the HTTP router that Mounts names
+	// under the path prefix Channel gives (chi's Router.Mount): every
+	// route of that router is served below the prefix.
+	MakesMount = "mount"
+)
+
+// What an HTTP rule's channel source gives, for FuncRule.HTTP (E15).
+const (
+	// HTTPClient: the channel source is a URL. The endpoint's peer is
+	// the service its host names, its channel "METHOD /path".
+	HTTPClient = "client"
+	// HTTPServer: the channel source is a route pattern in ServeMux, chi
+	// or gorilla/mux syntax ("POST /orders/{id}", "/orders/{id:[0-9]+}").
+	HTTPServer = "server"
 )
 
 // Where a Role rule's endpoints are, for FuncRule.At.
@@ -120,6 +134,21 @@ type FuncRule struct {
 	// Into (Makes: setting) is the pointer argument the *Var forms
 	// (flag.StringVar(&topic, ...)) write the setting to.
 	Into *Source `yaml:"into"`
+	// HTTP (E15) says the channel source is a URL (HTTPClient) or a
+	// route pattern (HTTPServer); the endpoint's channel is then
+	// "METHOD /path", system http.
+	HTTP string `yaml:"http"`
+	// Method (E15) is where an HTTP rule's method comes from; without it,
+	// a server's pattern may name one ("POST /orders"), else it is "*",
+	// any method.
+	Method *Source `yaml:"method"`
+	// Calls (E16), with makes: client, is the function argument the
+	// library calls with the value the rule makes as its first parameter
+	// (chi's Router.Route(pattern, func(r chi.Router))).
+	Calls *Source `yaml:"calls"`
+	// Mounts (E17), with makes: mount, is the argument that is the router
+	// mounted.
+	Mounts *Source `yaml:"mounts"`
 }
 
 // Source says where a property of a call comes from. Exactly one of Arg,
@@ -171,6 +200,13 @@ type Source struct {
 	// nothing known: a kafka-go Writer without a Topic takes each
 	// Message's.
 	Else *Source `yaml:"else"`
+	// Join (E15) is the concatenation of its sources, every combination
+	// of their values: a router's prefix and a route's pattern.
+	Join []Source `yaml:"join"`
+	// Then (E15), with Arg, names a method ("Type.Method") called on the
+	// call's result, whose argument Arg gives the value: gorilla/mux's
+	// r.HandleFunc(path, h).Methods("POST").
+	Then string `yaml:"then"`
 }
 
 // Roles an endpoint rule may have.
@@ -206,6 +242,10 @@ func (f *FuncRule) validate() error {
 		if f.Name == nil {
 			return fmt.Errorf("makes: service needs name")
 		}
+	case MakesMount:
+		if f.Mounts == nil || f.Mounts.Arg == nil || f.Channel == nil {
+			return fmt.Errorf("makes: mount needs channel and mounts: {arg: n}")
+		}
 	case MakesSetting:
 		if !slices.Contains(settings, f.Setting) {
 			return fmt.Errorf("makes: setting needs setting: one of %s", strings.Join(settings, ", "))
@@ -214,7 +254,25 @@ func (f *FuncRule) validate() error {
 			return fmt.Errorf("into must be an arg")
 		}
 	default:
-		return fmt.Errorf("makes must be %q, %q, %q or %q", MakesService, MakesClient, MakesPayload, MakesSetting)
+		return fmt.Errorf("makes must be %q, %q, %q, %q or %q", MakesService, MakesClient, MakesPayload, MakesSetting, MakesMount)
+	}
+	if f.Makes != MakesMount && f.Mounts != nil {
+		return fmt.Errorf("mounts needs makes: mount")
+	}
+	if f.Calls != nil && (f.Makes != MakesClient || f.Calls.Arg == nil) {
+		return fmt.Errorf("calls needs makes: client and {arg: n}")
+	}
+	switch f.HTTP {
+	case "":
+		if f.Method != nil {
+			return fmt.Errorf("method needs http: client or server")
+		}
+	case HTTPClient, HTTPServer:
+		if f.Role == "" && f.Makes != MakesClient {
+			return fmt.Errorf("http needs role or makes: client")
+		}
+	default:
+		return fmt.Errorf("http must be %q or %q", HTTPClient, HTTPServer)
 	}
 	if f.Makes != MakesSetting && (f.Setting != "" || f.Default != nil || f.Into != nil) {
 		return fmt.Errorf("setting, default and into need makes: setting")
@@ -263,7 +321,8 @@ func (f *FuncRule) validate() error {
 		src     *Source
 		typeArg bool
 	}{{"name", f.Name, false}, {"service", f.Service, false}, {"channel", f.Channel, false}, {"message", f.Message, true}, {"reply", f.Reply, true},
-		{"default", f.Default, false}, {"into", f.Into, false},
+		{"default", f.Default, false}, {"into", f.Into, false}, {"method", f.Method, false},
+		{"calls", f.Calls, false}, {"mounts", f.Mounts, false},
 		{"each", f.Each, false}, {"implemented", f.Implemented, false}} {
 		if s.src == nil {
 			continue
@@ -276,6 +335,9 @@ func (f *FuncRule) validate() error {
 }
 
 func (s *Source) validate(typeOK, isMethod bool) error {
+	if s.Then != "" && (s.Arg == nil || strings.Count(s.Then, ".") != 1) {
+		return fmt.Errorf("then needs arg and a Type.Method")
+	}
 	n := 0
 	if s.Arg != nil {
 		n++
@@ -307,6 +369,14 @@ func (s *Source) validate(typeOK, isMethod bool) error {
 	if s.Each {
 		n++
 	}
+	if len(s.Join) > 0 {
+		n++
+		for i := range s.Join {
+			if err := s.Join[i].validate(false, isMethod); err != nil {
+				return fmt.Errorf("join[%d]: %w", i, err)
+			}
+		}
+	}
 	if s.Format != "" {
 		n++
 		for i := range s.Of {
@@ -316,8 +386,9 @@ func (s *Source) validate(typeOK, isMethod bool) error {
 		}
 	}
 	if n != 1 {
-		return fmt.Errorf("exactly one of arg, type_arg, receiver, sent, each, format, value")
+		return fmt.Errorf("exactly one of arg, type_arg, receiver, sent, each, format, join, value")
 	}
+
 	if s.Method != nil {
 		if s.Arg == nil {
 			return fmt.Errorf("method needs arg")
