@@ -67,11 +67,14 @@
 //     Brave's kafka.topic, rabbit.queue, rabbit.exchange, jms.queue,
 //     jms.topic, else message_bus.destination. For request/reply, the full
 //     RPC method (rpc.method when it holds "service/method", else
-//     rpc.service/rpc.method), else "METHOD route" from http.route, else from
-//     a template of url.path, http.target, http.path, the path of url.full or
-//     http.url, or a span name such as "GET /owners/8" (segments that look
-//     like ids become {id}). An event takes its own span's channel, else its
-//     partner's.
+//     rpc.service/rpc.method), else "METHOD route" from http.route, else
+//     from a span name that is a route ("GET /stock/{sku}", which otelhttp
+//     gives a server span once the mux has matched), else from a template of
+//     url.path, http.target, http.path, the path of url.full or http.url, or
+//     a span name such as "GET /owners/8" (segments that look like ids
+//     become {id}). An event takes its own span's channel, else its
+//     partner's. These are the channels the static analysis gives HTTP
+//     routes, and topology.HTTPMatch pairs a template with a route.
 //   - System: messaging.system or rpc.system, else kafka, rabbitmq or jms
 //     from Brave's tag prefixes, else http for an HTTP route; own span first,
 //     then the partner's.

@@ -166,6 +166,14 @@ func (s *span) httpRoute() string {
 	method := strings.ToUpper(s.firstAttr(methodKeys...))
 	route := s.attr("http.route")
 	if route == "" {
+		// otelhttp names a server span "GET /stock/{sku}" once the mux
+		// has matched, but sets http.route only when the pattern was
+		// known before it: a name with a template is the route.
+		if m, rest, ok := strings.Cut(s.name, " "); ok && isHTTPMethod(m) && strings.HasPrefix(rest, "/") && strings.Contains(rest, "{") {
+			method, route = m, rest
+		}
+	}
+	if route == "" {
 		p := s.firstAttr(pathKeys...)
 		if p == "" {
 			if u := s.firstAttr(urlKeys...); u != "" {
@@ -185,6 +193,10 @@ func (s *span) httpRoute() string {
 		route = pathTemplate(p)
 	}
 	if method == "" {
+		return route
+	}
+	if m, _, ok := strings.Cut(route, " "); ok && isHTTPMethod(m) {
+		// A ServeMux pattern with its method, written as the route.
 		return route
 	}
 	return method + " " + route
