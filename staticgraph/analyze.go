@@ -27,6 +27,9 @@ type analysis struct {
 	// OpenTelemetry resource with.
 	otelNames map[*ssa.Package]string
 	otelCands map[*ssa.Package][]string
+	// codeNames are the names of the one service each main's code
+	// names and runs as.
+	codeNames map[*ssa.Package]string
 
 	g         *topology.Graph
 	endpoints map[endpointKey]*topology.Endpoint
@@ -37,8 +40,8 @@ type analysis struct {
 }
 
 type endpointKey struct {
-	service, role, channel, message, reply, system string
-	pattern                                        bool
+	service, role, channel, message, reply, system, peer string
+	pattern                                              bool
 }
 
 // guard runs f on u and turns a panic, which would be a bug of ours met on
@@ -128,9 +131,9 @@ func (a *analysis) useWith(u recognised, recvs []*val) {
 		if ch == nil {
 			continue
 		}
-		if ch.setting != "" {
+		if set := ch.asSetting(); set != nil {
 			fromSetting = true
-			cands = append(cands, ch.cands...)
+			cands = append(cands, set.cands...)
 		} else if n, pattern, ok := ch.name(); ok && !pattern {
 			cands = append(cands, n)
 		}
@@ -145,10 +148,16 @@ func (a *analysis) useWith(u recognised, recvs []*val) {
 	cands = slices.Compact(cands)
 	seen := map[string]bool{}
 	for _, x := range xs {
-		if ch := x.v.props[propChannel]; ch != nil && ch.setting != "" {
-			if k := ch.key(); !seen[k] {
-				seen[k] = true
-				a.endpoint(u, x, cands)
+		if ch := x.v.props[propChannel]; ch != nil {
+			if set := ch.asSetting(); set != nil {
+				if k := set.key(); !seen[k] {
+					seen[k] = true
+					v := *x.v
+					v.props = cloneProps(x.v.props)
+					v.props[propChannel] = set
+					x.v = &v
+					a.endpoint(u, x, cands)
+				}
 			}
 		}
 	}
@@ -258,12 +267,16 @@ func (a *analysis) sitesOf(u recognised) []useSite {
 	for _, s := range []*config.Source{u.rule.Channel, u.rule.Message, u.rule.Reply} {
 		walk(s)
 	}
+	var result ssa.Value
+	if c, ok := u.call.(*ssa.Call); ok {
+		result = c
+	}
 	if n < 2 {
-		return []useSite{{sent: u.sent}}
+		return []useSite{{sent: u.sent, result: result}}
 	}
 	out := make([]useSite, n)
 	for i := range out {
-		out[i] = useSite{sent: u.sent, elem: i, one: true}
+		out[i] = useSite{sent: u.sent, result: result, elem: i, one: true}
 	}
 	return out
 }
@@ -328,11 +341,19 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 	// PullSubscribe("", durable, nats.Bind(stream, consumer)) takes the
 	// bound consumer's filter), so the endpoint is not known.
 	empty := ok && name == ""
-	if !ok || empty {
+	var peer, httpReason string
+	if ok && !empty && u.rule.HTTP != "" {
+		h := a.httpUse(u, p, name, pattern)
+		name, pattern, peer, httpReason = h.channel, h.pattern, h.peer, h.reason
+	}
+	if !ok || empty || httpReason != "" {
 		expr, ev := a.channelExpr(u, p[propReceiver])
 		reason := "channel name is not constant"
-		if empty {
+		switch {
+		case empty:
 			reason = "channel name is empty: the name in use is set elsewhere"
+		case httpReason != "":
+			reason = httpReason
 		}
 		if r := p[propReceiver]; r != nil && r.kind == kUnknown && u.rule.Channel.Receiver && u.rule.Channel.Field == "" {
 			reason, ch = "the client could not be traced", r
@@ -353,11 +374,11 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 		return
 	}
 	for _, s := range services {
-		k := endpointKey{s, u.rule.Role, name, msg, reply, u.rule.system, pattern}
+		k := endpointKey{s, u.rule.Role, name, msg, reply, u.rule.system, peer, pattern}
 		e := a.endpoints[k]
 		if e == nil {
 			e = &topology.Endpoint{Service: s, Role: u.rule.Role, Channel: name, MessageType: msg,
-				ReplyType: reply, System: u.rule.system, Pattern: pattern}
+				ReplyType: reply, System: u.rule.system, Pattern: pattern, Peer: peer}
 			a.endpoints[k] = e
 		}
 		e.Evidence = append(e.Evidence, evidence...)
@@ -492,7 +513,10 @@ func (a *analysis) service(name, pkg string) string {
 func (a *analysis) unused() {
 	for _, m := range a.ix.makes {
 		c := m.call.(*ssa.Call)
-		if a.used[c] || !a.re.reachable(m.fn) {
+		if a.used[c] || !a.re.reachable(m.fn) || m.rule.HTTP != "" {
+			// An HTTP router or request is used by what it is handed
+			// to (a server, a Client.Do behind an interface), which
+			// need not be a recognised call.
 			continue
 		}
 		expr, _ := a.argExpr(c, m.rule.Channel)

@@ -116,7 +116,13 @@ func (e *evaluator) expand(fn *ssa.Function, vs []*val, depth int, stack []*ssa.
 				sites = append(sites, s)
 			}
 		}
-		if len(sites) == 0 {
+		var callbacks []recognised
+		for _, cb := range e.ix.callbacks[fn] {
+			if e.re.reachable(cb.fn) {
+				callbacks = append(callbacks, cb)
+			}
+		}
+		if len(sites) == 0 && len(callbacks) == 0 {
 			bind := func(i int) []*val {
 				return []*val{unknown(fn.Pos(), fmt.Sprintf("parameter %s of %s, which no reachable code calls directly", paramName(fn, i), funcName(fn)))}
 			}
@@ -129,6 +135,17 @@ func (e *evaluator) expand(fn *ssa.Function, vs []*val, depth int, stack []*ssa.
 		for _, s := range sites {
 			bound := subst(v, e.binder(s.Common(), fn))
 			out = append(out, e.expand(s.Parent(), bound, depth+1, inner, append(slices.Clip(chain), s))...)
+		}
+		for _, cb := range callbacks {
+			// The library calls fn with what the rule makes (E16).
+			made := e.make(cb.rule, cb.call.(*ssa.Call))
+			bound := subst(v, func(i int) []*val {
+				if i == 0 {
+					return made
+				}
+				return []*val{unknown(cb.call.Pos(), fmt.Sprintf("parameter %s of %s, which %s calls", paramName(fn, i), funcName(fn), cb.rule.label()))}
+			})
+			out = append(out, e.expand(cb.fn, bound, depth+1, inner, append(slices.Clip(chain), cb.call))...)
 		}
 	}
 	return out
@@ -309,10 +326,15 @@ func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos, recv *val,
 		src  *config.Source
 	}{
 		{propName, r.Name}, {propService, r.Service}, {propChannel, r.Channel},
-		{propMessage, r.Message}, {propReply, r.Reply},
+		{propMessage, r.Message}, {propReply, r.Reply}, {propMethod, r.Method},
 	} {
 		if p.src != nil {
 			props[p.name] = e.source(p.name, p.src, cc, pos, recv, at)
+		}
+	}
+	if r.HTTP == config.HTTPServer && r.Makes == config.MakesClient {
+		if rv := receiver(cc); rv != nil {
+			props[propParent] = e.open(rv)
 		}
 	}
 	if r.Channel != nil && len(r.Channel.Call) > 0 && r.Role != "" {
@@ -441,9 +463,10 @@ func product(proto *val, props map[string][]*val) []*val {
 // argument given element by element, the one element meant (so that each
 // Message's topic stays with its own Value).
 type useSite struct {
-	sent ssa.Value
-	elem int
-	one  bool
+	sent   ssa.Value
+	result ssa.Value // the call's result, for a Then source
+	elem   int
+	one    bool
 }
 
 // pick returns the elements at means.
@@ -489,6 +512,20 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 			return []*val{typeVal(src.Value)}
 		}
 		return []*val{litVal(src.Value)}
+	case len(src.Join) > 0:
+		out := []*val{litVal("")}
+		for i := range src.Join {
+			var next []*val
+			for _, y := range e.source1(prop, &src.Join[i], cc, pos, recv, at) {
+				for _, x := range out {
+					next = append(next, concat(pos, x, y))
+				}
+			}
+			out = capVals(next)
+		}
+		return out
+	case src.Then != "":
+		return e.then(src, at.result, pos)
 	case src.TypeArg != nil:
 		if t := typeArg(cc, *src.TypeArg); t != nil {
 			return []*val{typeVal(typeName(t))}
@@ -556,6 +593,39 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 		return out
 	}
 	return []*val{unknown(pos, "no source")}
+}
+
+// then evaluates a Then source: argument Arg of each call of the method it
+// names on the call's result (r.HandleFunc(p, h).Methods("GET", "HEAD")
+// gives GET and HEAD); a field never set when there is none.
+func (e *evaluator) then(src *config.Source, result ssa.Value, pos token.Pos) []*val {
+	var out []*val
+	if result != nil && result.Referrers() != nil {
+		for _, r := range *result.Referrers() {
+			c, ok := r.(ssa.CallInstruction)
+			if !ok || receiver(c.Common()) != result {
+				continue
+			}
+			if !strings.HasSuffix(calleeKey(c.Common()), " "+src.Then) {
+				continue
+			}
+			args := callArgs(c.Common())
+			if *src.Arg >= len(args) {
+				continue
+			}
+			if isVariadicArg(c.Common(), *src.Arg) {
+				for _, item := range e.varargs(args[*src.Arg]) {
+					out = append(out, item...)
+				}
+				continue
+			}
+			out = append(out, e.open(args[*src.Arg])...)
+		}
+	}
+	if len(out) == 0 {
+		return []*val{unset(pos, src.Then+" is not called on the result")}
+	}
+	return out
 }
 
 // made takes property prop from the values a (or each element of it when

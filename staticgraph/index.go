@@ -62,6 +62,20 @@ type index struct {
 	// serviceNames are the calls that make an OpenTelemetry service.name
 	// attribute (otelname.go).
 	serviceNames []serviceNameCall
+	// callbacks are, for a function a library calls with a value a rule
+	// makes (chi's r.Route(p, func(r chi.Router) {...}), E16), the calls
+	// that hand it over.
+	callbacks map[*ssa.Function][]recognised
+	// mounts are the calls that mount a router under a prefix (E17).
+	mounts []recognised
+	// serviceMakes are the calls that make a named service value.
+	serviceMakes []recognised
+
+	// converts lists each function's conversions of types with methods
+	// to interfaces; libraryMethods the methods of the interfaces
+	// dependencies declare, by name (see callable).
+	converts       map[*ssa.Function][]conversion
+	libraryMethods map[string][]*types.Signature
 }
 
 // recognised is a call that a rule recognised; for a rule whose
@@ -92,6 +106,8 @@ func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
 		invokes:           map[*ssa.Function][]ssa.CallInstruction{},
 		generated:         map[string]bool{},
 		stubs:             newStubs(prog.Fset),
+		callbacks:         map[*ssa.Function][]recognised{},
+		converts:          map[*ssa.Function][]conversion{},
 	}
 	for _, p := range pkgs {
 		ix.hasSyntax[p.Pkg] = true
@@ -123,6 +139,7 @@ func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
 			}
 		}
 	}
+	ix.libraryMethods = libraryMethods(prog, ix.hasSyntax)
 	for i := 0; i < len(queue); i++ {
 		fn := queue[i]
 		if fn.Blocks == nil {
@@ -137,6 +154,73 @@ func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
 		ix.scan(fn, add)
 	}
 	return ix
+}
+
+// conversion is a type converted to an interface: the interface, and the
+// methods of the type, which the walk of reach.go reaches when they are
+// callable.
+type conversion struct {
+	target  types.Type
+	methods []*ssa.Function
+}
+
+// callable reports whether a method of a type converted to an interface
+// may be called through that interface whatever else the program does:
+// it is a method of the interface itself, or of an interface a
+// dependency declares (a library calling ServeHTTP or String), whose
+// calls we do not see. Any other method is reached only where the main
+// that converts the type also makes an interface call of that method
+// (reach.go).
+func (ix *index) callable(m *ssa.Function, target types.Type) bool {
+	sig := m.Signature
+	if it, ok := target.Underlying().(*types.Interface); ok {
+		if f := methodNamed(it, m.Name()); f != nil && types.Identical(f.Type(), sig) {
+			return true
+		}
+	}
+	for _, s := range ix.libraryMethods[m.Name()] {
+		if types.Identical(s, sig) {
+			return true
+		}
+	}
+	return false
+}
+
+func methodNamed(it *types.Interface, name string) *types.Func {
+	for i := 0; i < it.NumMethods(); i++ {
+		if f := it.Method(i); f.Name() == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// libraryMethods lists, by name, the signatures of the methods of the
+// interface types declared by packages read from export data: the methods
+// code we do not read may call on a value handed to it.
+func libraryMethods(prog *ssa.Program, hasSyntax map[*types.Package]bool) map[string][]*types.Signature {
+	out := map[string][]*types.Signature{}
+	for _, p := range prog.AllPackages() {
+		if hasSyntax[p.Pkg] {
+			continue
+		}
+		sc := p.Pkg.Scope()
+		for _, name := range sc.Names() {
+			tn, ok := sc.Lookup(name).(*types.TypeName)
+			if !ok {
+				continue
+			}
+			it, ok := tn.Type().Underlying().(*types.Interface)
+			if !ok {
+				continue
+			}
+			for i := 0; i < it.NumMethods(); i++ {
+				f := it.Method(i)
+				out[f.Name()] = append(out[f.Name()], f.Type().(*types.Signature))
+			}
+		}
+	}
+	return out
 }
 
 func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
@@ -180,6 +264,15 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 					}
 					if _, ok := in.(*ssa.Call); ok && r.Makes == config.MakesClient {
 						ix.makes = append(ix.makes, recognised{fn: fn, call: in, rule: r})
+						if g := calledBack(cc, r); g != nil {
+							ix.callbacks[g] = append(ix.callbacks[g], recognised{fn: fn, call: in, rule: r})
+						}
+					}
+					if _, ok := in.(*ssa.Call); ok && r.Makes == config.MakesService {
+						ix.serviceMakes = append(ix.serviceMakes, recognised{fn: fn, call: in, rule: r})
+					}
+					if r.Makes == config.MakesMount {
+						ix.mounts = append(ix.mounts, recognised{fn: fn, call: in, rule: r})
 					}
 				}
 			case *ssa.MakeInterface:
@@ -187,8 +280,11 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 					ix.noteDecoded(in)
 					continue
 				}
-				for _, g := range ix.methodsOf(in.X.Type()) {
-					edge(g)
+				if ms := ix.methodsOf(in.X.Type()); len(ms) > 0 {
+					for _, g := range ms {
+						add(g)
+					}
+					ix.converts[fn] = append(ix.converts[fn], conversion{target: in.Type(), methods: ms})
 				}
 				ix.noteDecoded(in)
 			case *ssa.Send:
@@ -218,6 +314,33 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 			}
 		}
 	}
+}
+
+// calledBack returns the function a call of a rule with Calls hands to the
+// library to be called back, when it is one the program defines.
+func calledBack(cc *ssa.CallCommon, r *rule) *ssa.Function {
+	if r.Calls == nil {
+		return nil
+	}
+	args := callArgs(cc)
+	if *r.Calls.Arg >= len(args) {
+		return nil
+	}
+	v := peel(args[*r.Calls.Arg])
+	for {
+		ct, ok := v.(*ssa.ChangeType)
+		if !ok {
+			break
+		}
+		v = ct.X
+	}
+	switch v := v.(type) {
+	case *ssa.Function:
+		return v
+	case *ssa.MakeClosure:
+		return v.Fn.(*ssa.Function)
+	}
+	return nil
 }
 
 // lazyType is a type of generated code converted to an interface by maker

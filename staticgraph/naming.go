@@ -81,12 +81,16 @@ func upToTelling(elems []string) []string {
 func (d dirService) name() string { t := d.telling(); return t[len(t)-1] }
 
 // mainService names the service a main package runs as: the
-// service.name its OpenTelemetry resource is built with, else the
-// services: rule that names its package, else a provisional name by
-// directory.
+// service.name its OpenTelemetry resource is built with, else the one
+// service its code names and runs as (a NewService("merchant-api") whose
+// home it is), else the services: rule that names its package, else a
+// provisional name by directory.
 func (a *analysis) mainService(m *ssa.Package) string {
 	pkg := m.Pkg.Path()
 	if n := a.otelNames[m]; n != "" {
+		return a.service(n, pkg)
+	}
+	if n := a.codeNames[m]; n != "" {
 		return a.service(n, pkg)
 	}
 	dirs := a.l.mainDirs[pkg]
@@ -208,4 +212,40 @@ func tellApart(g []dirService, taken map[string]bool) []string {
 		out[i] = d.dir
 	}
 	return out
+}
+
+// resolveCodeNames fills a.codeNames: for each main package, the service
+// name its code gives a service value and runs it as (mainOf), when there
+// is exactly one. The endpoints a main has without a service value (an
+// HTTP route, a gRPC server) then belong to that service, not to another
+// named by the directory.
+func (a *analysis) resolveCodeNames() {
+	a.codeNames = map[*ssa.Package]string{}
+	names := map[*ssa.Package][]string{}
+	byPath := map[string]*ssa.Package{}
+	for _, m := range a.re.mains {
+		byPath[m.Pkg.Path()] = m
+	}
+	for _, sm := range a.ix.serviceMakes {
+		c, ok := sm.call.(*ssa.Call)
+		if !ok || !a.re.reachable(sm.fn) {
+			continue
+		}
+		for _, v := range a.ev.resolve(c) {
+			if v.kind != kService {
+				continue
+			}
+			if n, pattern, ok := v.props[propName].name(); ok && !pattern && n != "" {
+				if m := byPath[a.mainOf(sm.fn, n)]; m != nil {
+					names[m] = append(names[m], n)
+				}
+			}
+		}
+	}
+	for m, ns := range names {
+		slices.Sort(ns)
+		if ns = slices.Compact(ns); len(ns) == 1 {
+			a.codeNames[m] = ns[0]
+		}
+	}
 }

@@ -7,11 +7,16 @@ import (
 )
 
 // reach records which main packages reach each function: a walk from each
-// main's main and init over the index's edges, which are static calls,
+// main's main and init over the index's edges, which are static calls and
 // every function used as a value (closures, method values, functions passed
-// to a dependency), and every method of every type converted to an interface
-// (what dynamic calls may reach, as in RTA). It needs no bodies of
-// dependencies, unlike rta.Analyze, which panics on export data.
+// to a dependency), and, as in RTA, over the methods of the types the walk
+// converts to interfaces: a method of the interface converted to or of an
+// interface a dependency declares at once (code we do not read may call
+// it), any other once the same main makes an interface call of a method of
+// that name and signature. A method that only reflection could call (a
+// documentation generator walking service objects it holds as any) is not
+// reached. It needs no bodies of dependencies, unlike rta.Analyze, which
+// panics on export data.
 type reach struct {
 	mains []*ssa.Package
 	by    map[*ssa.Function][]uint64 // bitset over mains
@@ -68,6 +73,10 @@ func newReach(ix *index, pkgs []*ssa.Package, selected map[string]bool) *reach {
 				stack = append(stack, fn)
 			}
 		}
+		// The methods of converted types that wait for an interface call
+		// of their name, and the interface calls made, by name.
+		pending := map[string][]*ssa.Function{}
+		invoked := map[string][]*types.Signature{}
 		visit(p.Func("main"))
 		visit(p.Func("init"))
 		for len(stack) > 0 {
@@ -75,6 +84,28 @@ func newReach(ix *index, pkgs []*ssa.Package, selected map[string]bool) *reach {
 			stack = stack[:len(stack)-1]
 			for _, g := range ix.out[fn] {
 				visit(g)
+			}
+			for _, cv := range ix.converts[fn] {
+				for _, m := range cv.methods {
+					if ix.callable(m, cv.target) || identicalTo(invoked[m.Name()], m.Signature) {
+						visit(m)
+					} else {
+						pending[m.Name()] = append(pending[m.Name()], m)
+					}
+				}
+			}
+			for _, c := range ix.invokes[fn] {
+				name, sig := c.Common().Method.Name(), c.Common().Method.Type().(*types.Signature)
+				invoked[name] = append(invoked[name], sig)
+				kept := pending[name][:0]
+				for _, m := range pending[name] {
+					if types.Identical(m.Signature, sig) {
+						visit(m)
+					} else {
+						kept = append(kept, m)
+					}
+				}
+				pending[name] = kept
 			}
 			for _, c := range ix.invokes[fn] {
 				for _, g := range targets(c) {
@@ -102,4 +133,13 @@ func (r *reach) mainsOf(fn *ssa.Function) []*ssa.Package {
 		}
 	}
 	return out
+}
+
+func identicalTo(sigs []*types.Signature, sig *types.Signature) bool {
+	for _, s := range sigs {
+		if types.Identical(s, sig) {
+			return true
+		}
+	}
+	return false
 }

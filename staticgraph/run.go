@@ -231,6 +231,7 @@ func analyzeModule(ctx context.Context, base string, ld modules.Load, rs rules, 
 		svcs: map[string]*topology.Service{}, used: map[*ssa.Call]bool{}}
 	res.mains, res.apiMains = l.mains, len(re.mains)
 	a.resolveServiceNames()
+	a.resolveCodeNames()
 	// A call in generic code is one call in the source however many
 	// instances it has: unreachable only if no instance is reached.
 	a.reachedAt = map[token.Pos]bool{}

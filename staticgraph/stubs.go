@@ -346,7 +346,7 @@ func declaredMethod(impl types.Type, name string) *types.Func {
 
 // addEndpoint records an endpoint, or adds evidence to the same one.
 func (a *analysis) addEndpoint(e topology.Endpoint, ev topology.Evidence) {
-	k := endpointKey{e.Service, e.Role, e.Channel, e.MessageType, e.ReplyType, e.System, e.Pattern}
+	k := endpointKey{e.Service, e.Role, e.Channel, e.MessageType, e.ReplyType, e.System, e.Peer, e.Pattern}
 	old := a.endpoints[k]
 	if old == nil {
 		old = &e

@@ -65,15 +65,27 @@ const (
 	propChannel = "channel"
 	propMessage = "message"
 	propReply   = "reply"
+	// propMethod is an HTTP rule's method (E15).
+	propMethod = "method"
+	// propParent is, on a router made from another (a chi Route, a
+	// gorilla Subrouter), the router it was made from: the way to the
+	// root router, whose mounts prefix every route (E17).
+	propParent = "parent"
 )
 
-// seg is one part of a name: literal text, a parameter, or a wildcard
+// seg is one part of a name: literal text, a parameter, a property of a
+// value not known yet (a router parameter's path prefix), or a wildcard
 // standing for a non-constant part.
 type seg struct {
 	lit   string
-	param int // -1 unless a parameter
+	param int  // -1 unless a parameter
+	proj  *val // a kProj, bound like a parameter
 	wild  bool
+	set   *val // a wildcard that is a setting (kUnknown with setting)
 }
+
+// symbolic reports whether the segment waits for a binding.
+func (s seg) symbolic() bool { return s.param >= 0 || s.proj != nil }
 
 func litVal(s string) *val { return &val{kind: kName, segs: []seg{{lit: s, param: -1}}} }
 
@@ -131,6 +143,12 @@ func segsOf(v *val) []seg {
 		return v.segs
 	case kParam:
 		return []seg{{param: v.param}}
+	case kProj:
+		return []seg{{param: -1, proj: v}}
+	case kUnknown:
+		if v.setting != "" {
+			return []seg{{param: -1, wild: true, set: v}}
+		}
 	}
 	return []seg{{param: -1, wild: true}}
 }
@@ -141,11 +159,14 @@ func concat(pos token.Pos, parts ...*val) *val {
 	var ss []seg
 	for _, p := range parts {
 		for _, s := range segsOf(p) {
-			if n := len(ss); n > 0 && s.param < 0 && !s.wild && ss[n-1].param < 0 && !ss[n-1].wild {
+			if n := len(ss); n > 0 && !s.symbolic() && !s.wild && !ss[n-1].symbolic() && !ss[n-1].wild {
 				ss[n-1].lit += s.lit
 				continue
 			}
 			if n := len(ss); n > 0 && s.wild && ss[n-1].wild {
+				if ss[n-1].set == nil {
+					ss[n-1].set = s.set
+				}
 				continue
 			}
 			ss = append(ss, s)
@@ -158,8 +179,11 @@ func nameOf(pos token.Pos, ss []seg, parts []*val) *val {
 	if len(ss) == 1 && ss[0].param >= 0 {
 		return paramVal(ss[0].param)
 	}
+	if len(ss) == 1 && ss[0].proj != nil {
+		return ss[0].proj
+	}
 	for _, s := range ss {
-		if s.param >= 0 || (!s.wild && s.lit != "") {
+		if s.symbolic() || (!s.wild && s.lit != "") {
 			return &val{kind: kName, segs: ss}
 		}
 	}
@@ -183,7 +207,7 @@ func (v *val) name() (text string, pattern, ok bool) {
 	var b strings.Builder
 	for _, s := range v.segs {
 		switch {
-		case s.param >= 0:
+		case s.symbolic():
 			return "", false, false
 		case s.wild:
 			b.WriteString("*")
@@ -212,6 +236,52 @@ func (v *val) name() (text string, pattern, ok bool) {
 	return b.String(), true, true
 }
 
+// asSetting returns, for a value that is or is built from a setting
+// (os.Getenv("BASE_URL") + "/orders"), the setting as an unknown value
+// whose candidates are the names its defaults give; nil for any other.
+func (v *val) asSetting() *val {
+	if v.kind == kUnknown && v.setting != "" {
+		return v
+	}
+	if v.kind != kName {
+		return nil
+	}
+	var set *val
+	for _, s := range v.segs {
+		if s.set != nil {
+			set = s.set
+			break
+		}
+	}
+	if set == nil {
+		return nil
+	}
+	cands := []string{""}
+	for _, s := range v.segs {
+		switch {
+		case s.set != nil:
+			var next []string
+			for _, c := range cands {
+				for _, d := range s.set.cands {
+					next = append(next, c+d)
+				}
+			}
+			cands = next
+		case s.wild || s.symbolic():
+			// A part that is neither a default nor constant: the
+			// defaults give no whole name.
+			cands = nil
+		default:
+			for i := range cands {
+				cands[i] += s.lit
+			}
+		}
+	}
+	out := *set
+	out.cands = cands
+	return &out
+}
+
 // hasParams reports whether v still depends on a parameter.
 func (v *val) hasParams() bool {
 	switch v.kind {
@@ -219,7 +289,7 @@ func (v *val) hasParams() bool {
 		return true
 	case kName:
 		for _, s := range v.segs {
-			if s.param >= 0 {
+			if s.param >= 0 || s.proj != nil && s.proj.hasParams() {
 				return true
 			}
 		}
@@ -253,14 +323,20 @@ func subst(v *val, bind func(i int) []*val) []*val {
 		alts := [][]seg{nil}
 		truncated := false
 		for _, s := range v.segs {
-			if s.param < 0 {
+			if !s.symbolic() {
 				for i := range alts {
 					alts[i] = append(alts[i], s)
 				}
 				continue
 			}
+			var bound []*val
+			if s.proj != nil {
+				bound = subst(s.proj, bind)
+			} else {
+				bound = bind(s.param)
+			}
 			var next [][]seg
-			for _, b := range bind(s.param) {
+			for _, b := range bound {
 				for _, a := range alts {
 					next = append(next, append(append([]seg(nil), a...), segsOf(b)...))
 				}
@@ -357,6 +433,12 @@ func (v *val) writeKey(b *strings.Builder) {
 	case kName:
 		for _, s := range v.segs {
 			fmt.Fprintf(b, "%q/%d/%t,", s.lit, s.param, s.wild)
+			if s.proj != nil {
+				s.proj.writeKey(b)
+			}
+			if s.set != nil {
+				s.set.writeKey(b)
+			}
 		}
 	case kUnknown:
 		fmt.Fprintf(b, "%q@%d%s%q", v.reason, v.pos, v.setting, v.cands)
