@@ -13,8 +13,9 @@ import (
 // get their final names, calls no module's main reaches are reported once
 // (and once per package of generated code), the diagnostics that speak of
 // the whole run are made here, and the endpoints of all modules pair into
-// flows.
-func combine(results []*moduleResult, notes []string) *Result {
+// flows. An HTTP request's peer that is a host a Compose file at or below
+// root gives a service is named by that service.
+func combine(root string, results []*moduleResult, notes []string) *Result {
 	var dirNamed []dirService
 	reached := map[topology.Evidence]bool{}
 	mains, apiMains, brokenMains := 0, 0, 0
@@ -113,6 +114,28 @@ func combine(results []*moduleResult, notes []string) *Result {
 	for i := range g.Diagnostics {
 		g.Diagnostics[i].Message = strings.TrimSpace(g.Diagnostics[i].Message)
 	}
+	compose, composeNotes := composeServices(root)
+	for _, n := range composeNotes {
+		g.Diagnostics = append(g.Diagnostics, topology.Diagnostic{Message: n})
+	}
+	mainDirs := map[string]string{} // directory -> service
+	for _, r := range results {
+		for _, s := range g.Services {
+			if d, ok := r.mainDirs[s.Package]; ok {
+				if old, dup := mainDirs[d]; dup && old != s.Name {
+					mainDirs[d] = "" // two services in one main: no host names either
+					continue
+				}
+				mainDirs[d] = s.Name
+			}
+		}
+	}
+	for d, n := range mainDirs {
+		if n == "" {
+			delete(mainDirs, d)
+		}
+	}
+	renamePeers(g, hostNames(compose, mainDirs))
 	// Merging the one graph joins the endpoints two modules found for one
 	// service and derives the flows, exactly as merging saved graphs does.
 	g, err := topology.Merge(g)

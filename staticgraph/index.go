@@ -156,43 +156,26 @@ func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
 	return ix
 }
 
-// conversion is a type converted to an interface: the interface, and the
-// methods of the type, which the walk of reach.go reaches when they are
-// callable.
+// conversion is a type converted to an interface: the methods of the
+// type, which the walk of reach.go reaches when they may be called.
 type conversion struct {
-	target  types.Type
 	methods []*ssa.Function
 }
 
 // callable reports whether a method of a type converted to an interface
-// may be called through that interface whatever else the program does:
-// it is a method of the interface itself, or of an interface a
-// dependency declares (a library calling ServeHTTP or String), whose
-// calls we do not see. Any other method is reached only where the main
-// that converts the type also makes an interface call of that method
-// (reach.go).
-func (ix *index) callable(m *ssa.Function, target types.Type) bool {
-	sig := m.Signature
-	if it, ok := target.Underlying().(*types.Interface); ok {
-		if f := methodNamed(it, m.Name()); f != nil && types.Identical(f.Type(), sig) {
-			return true
-		}
-	}
+// may be called through it whatever else the program does: it is a method
+// of an interface a dependency declares (a library calling ServeHTTP or
+// String), whose calls we do not see. Any other method, one of an
+// interface of the program's own included, is reached only where the main
+// that converts the type also calls a method of that name and signature
+// through an interface (reach.go), as in RTA.
+func (ix *index) callable(m *ssa.Function) bool {
 	for _, s := range ix.libraryMethods[m.Name()] {
-		if types.Identical(s, sig) {
+		if types.Identical(s, m.Signature) {
 			return true
 		}
 	}
 	return false
-}
-
-func methodNamed(it *types.Interface, name string) *types.Func {
-	for i := 0; i < it.NumMethods(); i++ {
-		if f := it.Method(i); f.Name() == name {
-			return f
-		}
-	}
-	return nil
 }
 
 // libraryMethods lists, by name, the signatures of the methods of the
@@ -284,7 +267,7 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 					for _, g := range ms {
 						add(g)
 					}
-					ix.converts[fn] = append(ix.converts[fn], conversion{target: in.Type(), methods: ms})
+					ix.converts[fn] = append(ix.converts[fn], conversion{methods: ms})
 				}
 				ix.noteDecoded(in)
 			case *ssa.Send:

@@ -87,7 +87,7 @@ func newReach(ix *index, pkgs []*ssa.Package, selected map[string]bool) *reach {
 			}
 			for _, cv := range ix.converts[fn] {
 				for _, m := range cv.methods {
-					if ix.callable(m, cv.target) || identicalTo(invoked[m.Name()], m.Signature) {
+					if ix.callable(m) || identicalTo(invoked[m.Name()], m.Signature) {
 						visit(m)
 					} else {
 						pending[m.Name()] = append(pending[m.Name()], m)

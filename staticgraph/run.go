@@ -133,7 +133,7 @@ func Analyze(ctx context.Context, opts Options) (*Result, error) {
 	if err := unmatched(patterns, results); err != nil {
 		return nil, err
 	}
-	return combine(results, notes), nil
+	return combine(base, results, notes), nil
 }
 
 // unmatched is the input error for the first pattern no module matched.
@@ -201,6 +201,7 @@ type moduleResult struct {
 	reached   map[topology.Evidence]bool
 	unreached []unreachedCall
 	dirNamed  []dirService
+	mainDirs  map[string]string // main package path -> absolute directory
 }
 
 // unreachedCall is an endpoint call no main of its module reaches.
@@ -220,6 +221,10 @@ func analyzeModule(ctx context.Context, base string, ld modules.Load, rs rules, 
 		brokenMains: l.brokenMains, loadErr: cmp.Or(l.firstErr, l.firstTypeErr),
 		reached: map[topology.Evidence]bool{}, graph: topology.New(topology.SourceStatic)}
 	res.graph.Diagnostics = append(res.graph.Diagnostics, l.diags...)
+	res.mainDirs = map[string]string{}
+	for p, d := range l.mainDirs {
+		res.mainDirs[p] = d[1]
+	}
 	if l.prog == nil {
 		return res, nil
 	}

@@ -32,6 +32,11 @@ func (c *Client) Stock(sku string) (*http.Response, error) {
 	return c.HTTP.Get(inventoryURL + "/stock/" + sku)
 }
 
+// StockByHost asks the inventory by the host Compose gives it.
+func (c *Client) StockByHost(sku string) (*http.Response, error) {
+	return c.HTTP.Get("http://stock-svc:8080/stock/" + sku)
+}
+
 // Reserve posts a reservation; the body's type is the request's message.
 func (c *Client) Reserve(sku string, n int) (*http.Response, error) {
 	b, err := json.Marshal(Reservation{SKU: sku, Count: n})

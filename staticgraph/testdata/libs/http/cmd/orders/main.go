@@ -18,6 +18,9 @@ func main() {
 	if _, err := c.Stock("sku-1"); err != nil {
 		log.Print(err)
 	}
+	if _, err := c.StockByHost("sku-2"); err != nil {
+		log.Print(err)
+	}
 	if _, err := c.Reserve("sku-1", 2); err != nil {
 		log.Print(err)
 	}

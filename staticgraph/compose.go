@@ -1,0 +1,167 @@
+// The hosts a deployment gives services: a Compose file names each
+// service's host and the directory it is built from, so an HTTP client of
+// http://authentication-service/... calls the service whose main package
+// that directory holds.
+
+package staticgraph
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/tracegraph/tracegraph/topology"
+)
+
+// composeNames are the file names Compose reads.
+var composeNames = []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"}
+
+// composeService is one service of a Compose file: the hosts it answers
+// to on the Compose network and the directory its image is built from.
+type composeService struct {
+	hosts []string
+	dir   string // absolute, cleaned
+}
+
+// composeFile is the part of a Compose file that names hosts.
+type composeFile struct {
+	Services map[string]struct {
+		Build         any    `yaml:"build"`
+		Hostname      string `yaml:"hostname"`
+		ContainerName string `yaml:"container_name"`
+	} `yaml:"services"`
+}
+
+// composeServices reads the Compose files at or below root, skipping what
+// the go tool skips (vendor, testdata, names starting with . or _) and
+// node_modules. A file that does not parse is named in a note and skipped.
+func composeServices(root string) ([]composeService, []string) {
+	var out []composeService
+	var notes []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != root && (name == "vendor" || name == "testdata" || name == "node_modules" ||
+				strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !slices.Contains(composeNames, name) && !(strings.HasPrefix(name, "docker-compose") && (strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".yaml"))) {
+			return nil
+		}
+		svcs, err := readCompose(p)
+		if err != nil {
+			rel, _ := filepath.Rel(root, p)
+			notes = append(notes, fmt.Sprintf("%s: not read as a Compose file: %v", filepath.ToSlash(rel), err))
+			return nil
+		}
+		out = append(out, svcs...)
+		return nil
+	})
+	return out, notes
+}
+
+func readCompose(p string) ([]composeService, error) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	var f composeFile
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("%s", oneLineYAML(err))
+	}
+	var out []composeService
+	for _, key := range slices.Sorted(func(yield func(string) bool) {
+		for k := range f.Services {
+			if !yield(k) {
+				return
+			}
+		}
+	}) {
+		s := f.Services[key]
+		var ctx string
+		switch b := s.Build.(type) {
+		case string:
+			ctx = b
+		case map[string]any:
+			ctx, _ = b["context"].(string)
+		}
+		if ctx == "" || strings.Contains(ctx, "://") || strings.Contains(ctx, "$") {
+			continue // an image, a remote context or one from a variable: no directory here
+		}
+		hosts := []string{key}
+		for _, h := range []string{s.Hostname, s.ContainerName} {
+			if h != "" && !slices.Contains(hosts, h) {
+				hosts = append(hosts, h)
+			}
+		}
+		out = append(out, composeService{hosts: hosts, dir: filepath.Clean(filepath.Join(filepath.Dir(p), ctx))})
+	}
+	return out, nil
+}
+
+func oneLineYAML(err error) string {
+	return strings.Join(strings.Fields(strings.SplitN(err.Error(), "\n", 2)[0]), " ")
+}
+
+// hostNames maps each Compose host to the service whose main package is
+// built from its directory, when exactly one service's is; services maps
+// a main package's directory to the service's name.
+func hostNames(compose []composeService, mainDirs map[string]string) map[string]string {
+	out := map[string]string{}
+	ambiguous := map[string]bool{}
+	for _, c := range compose {
+		var names []string
+		for dir, name := range mainDirs {
+			if dir == c.dir || strings.HasPrefix(dir, c.dir+string(filepath.Separator)) {
+				names = append(names, name)
+			}
+		}
+		slices.Sort(names)
+		names = slices.Compact(names)
+		for _, h := range c.hosts {
+			switch {
+			case len(names) != 1 || ambiguous[h]:
+				ambiguous[h] = true
+				delete(out, h)
+			case out[h] != "" && out[h] != names[0]:
+				ambiguous[h] = true
+				delete(out, h)
+			default:
+				out[h] = names[0]
+			}
+		}
+	}
+	return out
+}
+
+// renamePeers names each request's peer by the service it is: a Compose
+// host, or another name of a service (an alias from services:).
+func renamePeers(g *topology.Graph, hosts map[string]string) {
+	alias := map[string]string{}
+	for _, s := range g.Services {
+		for _, a := range s.Aliases {
+			alias[a] = s.Name
+		}
+	}
+	for i := range g.Endpoints {
+		e := &g.Endpoints[i]
+		if e.Peer == "" || g.Service(e.Peer) != nil {
+			continue
+		}
+		if n, ok := hosts[e.Peer]; ok {
+			e.Peer = n
+		} else if n, ok := alias[e.Peer]; ok {
+			e.Peer = n
+		}
+	}
+}
