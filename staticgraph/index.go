@@ -88,7 +88,9 @@ type recognised struct {
 	sent ssa.Value // the value it sends
 }
 
-func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
+// newIndex indexes the packages with SSA bodies; source are all the
+// packages loaded from source, whose interfaces are the program's own.
+func newIndex(prog *ssa.Program, pkgs []*ssa.Package, source map[*types.Package]bool, rs rules) *index {
 	ix := &index{
 		prog:              prog,
 		rules:             rs,
@@ -139,7 +141,7 @@ func newIndex(prog *ssa.Program, pkgs []*ssa.Package, rs rules) *index {
 			}
 		}
 	}
-	ix.libraryMethods = libraryMethods(prog, ix.hasSyntax)
+	ix.libraryMethods = libraryMethods(prog, source)
 	for i := 0; i < len(queue); i++ {
 		fn := queue[i]
 		if fn.Blocks == nil {
@@ -179,12 +181,12 @@ func (ix *index) callable(m *ssa.Function) bool {
 }
 
 // libraryMethods lists, by name, the signatures of the methods of the
-// interface types declared by packages read from export data: the methods
+// interface types declared by packages not loaded from source: the methods
 // code we do not read may call on a value handed to it.
-func libraryMethods(prog *ssa.Program, hasSyntax map[*types.Package]bool) map[string][]*types.Signature {
+func libraryMethods(prog *ssa.Program, source map[*types.Package]bool) map[string][]*types.Signature {
 	out := map[string][]*types.Signature{}
 	for _, p := range prog.AllPackages() {
-		if hasSyntax[p.Pkg] {
+		if source[p.Pkg] {
 			continue
 		}
 		sc := p.Pkg.Scope()

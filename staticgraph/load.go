@@ -48,6 +48,9 @@ type loaded struct {
 	// mainDirs holds each selected main package's directory, relative to
 	// base and absolute.
 	mainDirs map[string][2]string
+	// source are the packages loaded from source, with or without SSA
+	// bodies: the program's own code, not its dependencies'.
+	source map[*types.Package]bool
 	// firstErr and firstTypeErr are the first load errors, file:line:
 	// message, for saying why a graph is empty; brokenMains counts the
 	// selected main packages that failed to load.
@@ -120,8 +123,10 @@ func load(ctx context.Context, base string, ld modules.Load, rulePkgs map[string
 
 	prog := ssa.NewProgram(initial[0].Fset, ssa.InstantiateGenerics)
 	created := map[*types.Package]bool{}
+	l.source = map[*types.Package]bool{}
 	for _, p := range good {
 		created[p.Types] = true
+		l.source[p.Types] = true
 	}
 	// Dependencies get SSA packages without bodies, as
 	// ssautil.BuildPackage does; ssautil.Packages would need NeedDeps.

@@ -229,7 +229,7 @@ func analyzeModule(ctx context.Context, base string, ld modules.Load, rs rules, 
 		return res, nil
 	}
 	progress("indexing", 0, 0)
-	ix := newIndex(l.prog, l.pkgs, rs)
+	ix := newIndex(l.prog, l.pkgs, l.source, rs)
 	re := newReach(ix, l.pkgs, l.selected)
 	a := &analysis{l: l, ix: ix, re: re, ev: newEvaluator(ix, re), services: services, res: res,
 		g: res.graph, endpoints: map[endpointKey]*topology.Endpoint{},
