@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -133,5 +135,37 @@ func TestDiffStrict(t *testing.T) {
 	code, _, errOut := tg(t, append(args, "--strict")...)
 	if code != exitIncomplete || !strings.Contains(errOut, "analysis incomplete: 1 package(s) failed to load") {
 		t.Errorf("--strict: exit %d, stderr %q; want %d", code, errOut, exitIncomplete)
+	}
+}
+
+// TestDiffHTTPSpans diffs a system whose services talk plain HTTP against
+// the OpenTelemetry export of a run of the same code (otelhttp on both
+// sides, made by the module's _export command): every declared flow is
+// observed and nothing else is, with no configuration.
+func TestDiffHTTPSpans(t *testing.T) {
+	const dir = "../../staticgraph/testdata/libs/otelhttp"
+	code, out, errOut := tg(t, "diff", dir+"/...", "--events", dir+"/spans.otlp.json",
+		"--fail-on", "undeclared,unobserved,type-mismatch", "-f", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d, want %d; stderr: %s\n%s", code, exitOK, errOut, out)
+	}
+	var g struct {
+		Flows []struct {
+			From, To, Channel, Status string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &g); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range g.Flows {
+		got = append(got, f.Status+" "+f.From+" -> "+f.To+" "+f.Channel)
+	}
+	want := []string{
+		"converged orders -> inventory GET /stock/{sku}",
+		"converged orders -> inventory POST /reservations",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("flows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -413,3 +413,28 @@ func TestVirtualSide(t *testing.T) {
 		t.Errorf("VirtualPeers = %d, want 3", st.VirtualPeers)
 	}
 }
+
+// TestHTTPRoute checks the channel of HTTP spans as the static analysis
+// names routes: "METHOD /template".
+func TestHTTPRoute(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		attrs []kv
+		want  string
+	}{
+		{"GET /stock/{sku}", []kv{{"http.request.method", "GET"}, {"http.route", "/stock/{sku}"}}, "GET /stock/{sku}"},
+		// otelhttp renames the span once the mux matched, without
+		// http.route: the name is the route.
+		{"GET /stock/{sku}", []kv{{"http.request.method", "GET"}, {"url.path", "/stock/sku-1"}}, "GET /stock/{sku}"},
+		// A name without a template is no route: the path's template is.
+		{"HTTP GET", []kv{{"http.request.method", "GET"}, {"url.path", "/owners/8"}}, "GET /owners/{id}"},
+		// A route that is a ServeMux pattern keeps its one method.
+		{"x", []kv{{"http.request.method", "POST"}, {"http.route", "POST /orders"}}, "POST /orders"},
+	} {
+		s := &span{kind: kindServer, name: tt.name, attrs: tt.attrs}
+		s.derive("")
+		if s.channel != tt.want || s.system != "http" {
+			t.Errorf("span %q %v: channel %q system %q, want %q http", tt.name, tt.attrs, s.channel, s.system, tt.want)
+		}
+	}
+}
