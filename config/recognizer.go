@@ -149,6 +149,11 @@ type FuncRule struct {
 	// Mounts (E17), with makes: mount, is the argument that is the router
 	// mounted.
 	Mounts *Source `yaml:"mounts"`
+	// Literal (E18), with makes: client, says Func names a struct type
+	// whose composite literals are the clients it makes
+	// (&kafka.Writer{Topic: "orders"}); its sources are {field: F}, a
+	// field of the literal.
+	Literal bool `yaml:"literal"`
 }
 
 // Source says where a property of a call comes from. Exactly one of Arg,
@@ -231,6 +236,20 @@ func (r *Recognizer) Validate() error {
 func (f *FuncRule) validate() error {
 	if f.Func == "" || strings.Count(f.Func, ".") > 1 || strings.HasPrefix(f.Func, ".") || strings.HasSuffix(f.Func, ".") {
 		return fmt.Errorf("func must be Name or Type.Method")
+	}
+	if f.Literal {
+		if f.Makes != MakesClient || f.Role != "" || strings.Contains(f.Func, ".") {
+			return fmt.Errorf("literal needs makes: client and a type name as func")
+		}
+		for _, s := range []*Source{f.Channel, f.Message} {
+			if s != nil && (s.Field == "" || s.Arg != nil || s.Receiver || s.Sent || s.Each || s.Value != "" || s.Else != nil) {
+				return fmt.Errorf("a literal rule's sources are {field: F}")
+			}
+		}
+		if f.Name != nil || f.Service != nil || f.Reply != nil || f.Method != nil || f.Calls != nil || f.HTTP != "" {
+			return fmt.Errorf("a literal rule takes channel and message only")
+		}
+		return nil
 	}
 	switch f.Makes {
 	case "", MakesClient:

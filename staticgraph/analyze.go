@@ -346,6 +346,18 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 		h := a.httpUse(u, p, name, pattern)
 		name, pattern, peer, httpReason = h.channel, h.pattern, h.peer, h.reason
 	}
+	for _, v := range []*val{ch, p[propReceiver]} {
+		if v != nil && v.kind == kUnknown && v.noKey != "" {
+			// A client looked up by a name the map does not hold: the
+			// call fails at run time, so it is no flow, and says so.
+			pos := v.pos
+			if !pos.IsValid() {
+				pos = u.call.Pos()
+			}
+			a.diag(u.fn, pos, fmt.Sprintf("no client for key %q in the map it is looked up in: the %s call makes no flow", v.noKey, u.rule.Role))
+			return
+		}
+	}
 	if !ok || empty || httpReason != "" {
 		expr, ev := a.channelExpr(u, p[propReceiver])
 		reason := "channel name is not constant"

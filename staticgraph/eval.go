@@ -183,6 +183,9 @@ func (e *evaluator) eval(v ssa.Value) []*val {
 		if c, ok := v.Tuple.(*ssa.Call); ok {
 			return e.call(c, v.Index)
 		}
+		if l, ok := v.Tuple.(*ssa.Lookup); ok && v.Index == 0 {
+			return e.lookup(l) // w, ok := writers[key]
+		}
 	case *ssa.BinOp:
 		if v.Op == token.ADD && isString(v.Type()) {
 			var out []*val
@@ -234,7 +237,16 @@ func (e *evaluator) eval(v ssa.Value) []*val {
 	case *ssa.MakeClosure:
 		return []*val{{kind: kFunc, fn: v.Fn.(*ssa.Function), pos: v.Pos()}}
 	case *ssa.Lookup:
-		return []*val{unknown(v.Pos(), "an element of a map")}
+		if _, ok := v.X.Type().Underlying().(*types.Map); ok {
+			return e.lookup(v)
+		}
+		return []*val{unknown(v.Pos(), "a byte of a string")}
+	case *ssa.MakeMap:
+		return []*val{e.mapVal(v)}
+	case *ssa.Alloc:
+		if r := e.ix.rules.literal(v.Type()); r != nil {
+			return e.makeLiteral(r, v)
+		}
 	case *ssa.Index:
 		return []*val{unknown(v.Pos(), "an element of an array")}
 	}
@@ -504,7 +516,7 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 		case src.Field != "":
 			return e.fieldOf(sent, src.Field, pos)
 		case isType:
-			return []*val{typeVal(typeName(peel(sent).Type()))}
+			return []*val{msgTypeVal(peel(sent).Type(), pos)}
 		}
 		return e.open(sent)
 	case src.Value != "":
@@ -528,7 +540,7 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 		return e.then(src, at.result, pos)
 	case src.TypeArg != nil:
 		if t := typeArg(cc, *src.TypeArg); t != nil {
-			return []*val{typeVal(typeName(t))}
+			return []*val{msgTypeVal(t, pos)}
 		}
 		if recv != nil && recv.kind == kClient {
 			// Called through an interface of the caller's: the client
@@ -560,7 +572,7 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 			return e.fieldOf(a, src.Field, pos)
 		}
 		if isType {
-			return []*val{typeVal(typeName(peel(a).Type()))}
+			return []*val{msgTypeVal(peel(a).Type(), pos)}
 		}
 		if isVariadicArg(cc, *src.Arg) {
 			// Each element is a value of its own: ConsumeTopics("a", "b").
@@ -659,4 +671,94 @@ func (e *evaluator) made(prop string, src *config.Source, a ssa.Value, variadic 
 		return []*val{unknown(pos, "not made by a recognised function")}
 	}
 	return out
+}
+
+// msgTypeVal is the message type a value of type t carries: its named
+// type, never an interface (a payload passed as any says nothing of what
+// it holds).
+func msgTypeVal(t types.Type, pos token.Pos) *val {
+	if types.IsInterface(t) {
+		return unknown(pos, "an interface type ("+types.TypeString(t, nil)+") is no message type")
+	}
+	return typeVal(typeName(t))
+}
+
+// mapVal is a map made here with the entries stored into it by this
+// function: clients kept by name (writers["orders"] = w, or a literal).
+func (e *evaluator) mapVal(mm *ssa.MakeMap) *val {
+	v := &val{kind: kMap, pos: mm.Pos()}
+	for _, r := range *mm.Referrers() {
+		if u, ok := r.(*ssa.MapUpdate); ok && u.Map == ssa.Value(mm) {
+			for _, k := range e.open(u.Key) {
+				for _, x := range e.open(u.Value) {
+					v.entries = append(v.entries, mapEntry{key: k, val: x})
+				}
+			}
+		}
+	}
+	return v
+}
+
+// lookup evaluates m[key]: the entries stored with that key, each map and
+// key alternative apart; symbolic while the map or the key is a parameter.
+func (e *evaluator) lookup(l *ssa.Lookup) []*val {
+	var out []*val
+	for _, m := range e.open(l.X) {
+		for _, k := range e.open(l.Index) {
+			out = append(out, lookupIn(m, k, l.Pos())...)
+		}
+	}
+	return out
+}
+
+// lookupIn is one alternative of a map lookup. A constant key that the map
+// does not hold is no value, and says so (noKey): a lookup of a client by
+// a name nobody stored is a bug, not a flow.
+func lookupIn(m, k *val, pos token.Pos) []*val {
+	if m.hasParams() || k.hasParams() {
+		return []*val{{kind: kIndex, of: m, mapKey: k, pos: pos}}
+	}
+	if m.kind != kMap {
+		return []*val{unknown(pos, "an element of a map that is not made here ("+m.describe()+")")}
+	}
+	name, pattern, ok := k.name()
+	if !ok || pattern {
+		return []*val{unknown(pos, "an element of a map whose key is not constant")}
+	}
+	var out []*val
+	for _, en := range m.entries {
+		if n, p, ok := en.key.name(); ok && !p && n == name {
+			out = append(out, en.val)
+		}
+	}
+	if len(out) == 0 {
+		v := unknown(pos, fmt.Sprintf("no client for key %q", name))
+		v.noKey = name
+		return []*val{v}
+	}
+	return out
+}
+
+// makeLiteral is the client a composite literal of a literal rule's type
+// makes (&kafka.Writer{Topic: "orders"}): its properties are its fields.
+func (e *evaluator) makeLiteral(r *rule, a *ssa.Alloc) []*val {
+	props := map[string][]*val{}
+	for _, p := range []struct {
+		name string
+		src  *config.Source
+	}{{propChannel, r.Channel}, {propMessage, r.Message}} {
+		if p.src == nil || p.src.Field == "" {
+			continue
+		}
+		st, ok := derefType(a.Type()).Underlying().(*types.Struct)
+		if !ok {
+			continue
+		}
+		for i := 0; i < st.NumFields(); i++ {
+			if st.Field(i).Name() == p.src.Field {
+				props[p.name] = e.allocField(a, i, a.Pos())
+			}
+		}
+	}
+	return product(&val{kind: kClient, pos: a.Pos(), lit: a, rule: r}, props)
 }

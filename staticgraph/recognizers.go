@@ -131,6 +131,21 @@ func (rs rules) packages() map[string]bool {
 	return m
 }
 
+// literal returns the literal rule (E18) for the struct type t or *t
+// names, or nil.
+func (rs rules) literal(t types.Type) *rule {
+	n, _ := types.Unalias(derefType(t)).(*types.Named)
+	if n == nil || n.Obj().Pkg() == nil {
+		return nil
+	}
+	for _, r := range rs[n.Obj().Pkg().Path()+" "+n.Obj().Name()] {
+		if r.Literal {
+			return r
+		}
+	}
+	return nil
+}
+
 // maker returns the rule among rs that makes something, or nil.
 func maker(rs []*rule) *rule {
 	for _, r := range rs {

@@ -43,7 +43,17 @@ type val struct {
 	typ string // kType
 
 	fn *ssa.Function // kFunc
+
+	entries []mapEntry // kMap
+	mapKey  *val       // kIndex: the key looked up in of
+	lit     *ssa.Alloc // kClient made by a literal rule
+	// noKey, on a kUnknown, is the constant key a map lookup did not
+	// find: a diagnostic, not an unresolved name.
+	noKey string
 }
+
+// mapEntry is one key and value stored into a map.
+type mapEntry struct{ key, val *val }
 
 type kind uint8
 
@@ -56,6 +66,8 @@ const (
 	kClient              // a value made by a client rule
 	kType                // a message type
 	kFunc                // a function value (a topic generator kept in a config)
+	kMap                 // a map with the entries stored into it
+	kIndex               // a lookup in a map not known yet, or by a key not known yet
 )
 
 // Property names shared by clients, services and endpoint rules.
@@ -295,6 +307,14 @@ func (v *val) hasParams() bool {
 		}
 	case kProj:
 		return v.of.hasParams()
+	case kIndex:
+		return v.of.hasParams() || v.mapKey.hasParams()
+	case kMap:
+		for _, en := range v.entries {
+			if en.key.hasParams() || en.val.hasParams() {
+				return true
+			}
+		}
 	case kService, kClient:
 		for _, p := range v.props {
 			if p.hasParams() {
@@ -361,8 +381,26 @@ func subst(v *val, bind func(i int) []*val) []*val {
 			out = append(out, project(o, v.prop)...)
 		}
 		return out
+	case kIndex:
+		var out []*val
+		for _, m := range subst(v.of, bind) {
+			for _, k := range subst(v.mapKey, bind) {
+				out = append(out, lookupIn(m, k, v.pos)...)
+			}
+		}
+		return capVals(out)
+	case kMap:
+		m := &val{kind: kMap, pos: v.pos}
+		for _, en := range v.entries {
+			for _, k := range subst(en.key, bind) {
+				for _, x := range subst(en.val, bind) {
+					m.entries = append(m.entries, mapEntry{k, x})
+				}
+			}
+		}
+		return []*val{m}
 	case kService, kClient:
-		outs := []*val{{kind: v.kind, pos: v.pos, site: v.site, rule: v.rule, props: map[string]*val{}}}
+		outs := []*val{{kind: v.kind, pos: v.pos, site: v.site, lit: v.lit, rule: v.rule, props: map[string]*val{}}}
 		for _, k := range sortedKeys(v.props) {
 			alts := subst(v.props[k], bind)
 			var next []*val
@@ -392,10 +430,12 @@ func project(v *val, prop string) []*val {
 			return []*val{unknown(v.pos, "no "+prop)}
 		}
 		return []*val{unknown(v.pos, "the "+v.rule.label()+" recognizer gives no "+prop)}
-	case kParam, kProj:
+	case kParam, kProj, kIndex:
 		return []*val{{kind: kProj, of: v, prop: prop}}
 	case kUnknown:
-		return []*val{unknown(v.pos, "its client or service is not known: "+v.reason)}
+		u := unknown(v.pos, "its client or service is not known: "+v.reason)
+		u.noKey = v.noKey
+		return []*val{u}
 	}
 	return []*val{unknown(v.pos, "its client or service was not made by a recognised function")}
 }
@@ -447,8 +487,16 @@ func (v *val) writeKey(b *strings.Builder) {
 	case kProj:
 		b.WriteString(v.prop)
 		v.of.writeKey(b)
+	case kIndex:
+		v.of.writeKey(b)
+		v.mapKey.writeKey(b)
+	case kMap:
+		for _, en := range v.entries {
+			en.key.writeKey(b)
+			en.val.writeKey(b)
+		}
 	case kService, kClient:
-		fmt.Fprintf(b, "%p", v.site)
+		fmt.Fprintf(b, "%p%p", v.site, v.lit)
 		for _, k := range sortedKeys(v.props) {
 			b.WriteString(k)
 			v.props[k].writeKey(b)
@@ -475,4 +523,17 @@ func dedup(vs []*val) []*val {
 		}
 	}
 	return out
+}
+
+// describe says what kind of value v is, for a reason.
+func (v *val) describe() string {
+	switch v.kind {
+	case kUnknown:
+		return v.reason
+	case kName:
+		return "a name"
+	case kClient, kService:
+		return "a client"
+	}
+	return "not a map"
 }
