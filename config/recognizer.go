@@ -149,6 +149,13 @@ type FuncRule struct {
 	// Mounts (E17), with makes: mount, is the argument that is the router
 	// mounted.
 	Mounts *Source `yaml:"mounts"`
+	// Namer (E19) is where the function naming messages comes from, for a
+	// Call source's message_name: a Watermill marshaler, whose
+	// GenerateName field is cqrs.StructName (Type) or, as when it is not
+	// set, cqrs.FullyQualifiedStructName (package.Type). {arg: n, field:
+	// F} reads the marshaler from a config, {receiver: true} takes what
+	// the receiver was made with.
+	Namer *Source `yaml:"namer"`
 	// Literal (E18), with makes: client, says Func names a struct type
 	// whose composite literals are the clients it makes
 	// (&kafka.Writer{Topic: "orders"}); its sources are {field: F}, a
@@ -190,8 +197,8 @@ type Source struct {
 	// or named function kept in a config field), is the string that
 	// function returns with the fields of its one struct parameter bound:
 	// each key a field name, each value message_name (the endpoint's
-	// message type as package.Type, Watermill's FullyQualifiedStructName)
-	// or message_short_name (Type).
+	// message type as package.Type, Watermill's FullyQualifiedStructName,
+	// or as the rule's Namer names it) or message_short_name (Type).
 	Call map[string]string `yaml:"call"`
 	// Sent (a rule with At: send) is the value sent, refined by Field and
 	// Made like an argument.
@@ -341,7 +348,7 @@ func (f *FuncRule) validate() error {
 		typeArg bool
 	}{{"name", f.Name, false}, {"service", f.Service, false}, {"channel", f.Channel, false}, {"message", f.Message, true}, {"reply", f.Reply, true},
 		{"default", f.Default, false}, {"into", f.Into, false}, {"method", f.Method, false},
-		{"calls", f.Calls, false}, {"mounts", f.Mounts, false},
+		{"calls", f.Calls, false}, {"mounts", f.Mounts, false}, {"namer", f.Namer, false},
 		{"each", f.Each, false}, {"implemented", f.Implemented, false}} {
 		if s.src == nil {
 			continue
@@ -420,8 +427,11 @@ func (s *Source) validate(typeOK, isMethod bool) error {
 		return fmt.Errorf("param and result need method")
 	}
 	for k, v := range s.Call {
+		var n int
 		if v != "message_name" && v != "message_short_name" {
-			return fmt.Errorf("call: %s must be message_name or message_short_name", k)
+			if _, err := fmt.Sscanf(v, "arg:%d", &n); err != nil || n < 0 {
+				return fmt.Errorf("call: %s must be message_name, message_short_name or arg:N", k)
+			}
 		}
 	}
 	if len(s.Call) > 0 && s.Arg == nil && !s.Receiver {

@@ -26,7 +26,7 @@ func TestRecognizerValidate(t *testing.T) {
 		{"param without method", `{func: R, role: serve, channel: {value: x}, message: {arg: 1, param: 1}}`, "param and result need method"},
 		{"serve_if_calls without handler", `{func: S, role: subscribe, channel: {arg: 0}, serve_if_calls: [Msg.Respond]}`, "serve_if_calls needs"},
 		{"serve_if_calls not a method", `{func: S, role: subscribe, channel: {arg: 0}, handler: {arg: 1}, serve_if_calls: [Respond]}`, "must be Type.Method"},
-		{"call with a bad binding", `{func: B.Publish, role: publish, channel: {receiver: true, call: {EventName: name}}}`, "message_name or message_short_name"},
+		{"call with a bad binding", `{func: B.Publish, role: publish, channel: {receiver: true, call: {EventName: name}}}`, "message_name, message_short_name or arg:N"},
 		{"call without a function source", `{func: B.Publish, role: publish, channel: {value: x, call: {EventName: message_name}}}`, "call needs arg or receiver"},
 		{"unknown http", `{func: Get, role: request, http: browser, channel: {arg: 0}}`, "http must be"},
 		{"method without http", `{func: Get, role: request, channel: {arg: 0}, method: {value: GET}}`, "method needs http"},

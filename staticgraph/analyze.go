@@ -79,6 +79,16 @@ func (a *analysis) use(u recognised) {
 	recvs := []*val{nil}
 	if r := receiver(cc); r != nil {
 		recvs = a.ev.open(r)
+		if u.rule.Channel != nil && len(u.rule.Channel.Call) > 0 {
+			// A topic function is called with the endpoint's message
+			// type here, so the client it comes from must be known
+			// here: a bus handed in as a parameter is bound first.
+			var bound []*val
+			for _, x := range a.ev.expand(u.fn, recvs, 0, nil, nil) {
+				bound = append(bound, x.v)
+			}
+			recvs = capVals(bound)
+		}
 	}
 	if u.rule.Each != nil {
 		a.eachUse(u)

@@ -2,6 +2,7 @@ package staticgraph
 
 import (
 	"fmt"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"maps"
@@ -247,6 +248,11 @@ func (e *evaluator) eval(v ssa.Value) []*val {
 		if r := e.ix.rules.literal(v.Type()); r != nil {
 			return e.makeLiteral(r, v)
 		}
+		if isString(derefType(v.Type())) {
+			// &topic handed to a function of the program: what
+			// it points to, bound where the function reads it.
+			return []*val{{kind: kRef, pos: v.Pos(), refs: e.stores(v, false)}}
+		}
 	case *ssa.Index:
 		return []*val{unknown(v.Pos(), "an element of an array")}
 	}
@@ -266,7 +272,7 @@ func (e *evaluator) call(c *ssa.Call, idx int) []*val {
 	}
 	callee := cc.StaticCallee()
 	if callee == nil {
-		return []*val{unknown(c.Pos(), "the result of a dynamic call")}
+		return e.dynamicCall(c, idx)
 	}
 	if idx == 0 && isFunc(callee, "fmt", "Sprintf") {
 		return e.sprintf(c)
@@ -287,6 +293,44 @@ func (e *evaluator) call(c *ssa.Call, idx int) []*val {
 	var out []*val
 	bind := e.binder(cc, callee)
 	for _, b := range callee.Blocks {
+		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
+		if !ok || idx >= len(ret.Results) {
+			continue
+		}
+		for _, rv := range e.open(ret.Results[idx]) {
+			out = append(out, subst(rv, bind)...)
+		}
+	}
+	return out
+}
+
+// dynamicCall evaluates result idx of a call of a function value: what
+// each function the value may be (a closure kept in a variable or a config
+// field) returns, its parameters bound to this call's arguments.
+func (e *evaluator) dynamicCall(c *ssa.Call, idx int) []*val {
+	cc := c.Common()
+	if cc.IsInvoke() {
+		return []*val{unknown(c.Pos(), "the result of a dynamic call")}
+	}
+	var out []*val
+	for _, f := range e.open(cc.Value) {
+		if f.kind != kFunc || f.fn.Blocks == nil || isGenericBody(f.fn) || len(f.fn.Params) != len(cc.Args) {
+			out = append(out, unknown(c.Pos(), "the result of a call of a function value that is not known"))
+			continue
+		}
+		out = append(out, e.returns(f.fn, idx, e.binder(cc, f.fn))...)
+	}
+	if len(out) == 0 {
+		return []*val{unknown(c.Pos(), "the result of a dynamic call")}
+	}
+	return out
+}
+
+// returns evaluates result idx of fn at every return, with its parameters
+// bound by bind.
+func (e *evaluator) returns(fn *ssa.Function, idx int, bind func(int) []*val) []*val {
+	var out []*val
+	for _, b := range fn.Blocks {
 		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
 		if !ok || idx >= len(ret.Results) {
 			continue
@@ -344,13 +388,16 @@ func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos, recv *val,
 			props[p.name] = e.source(p.name, p.src, cc, pos, recv, at)
 		}
 	}
+	if r.Namer != nil {
+		props[propNamer] = e.namer(r.Namer, cc, pos, recv)
+	}
 	if r.HTTP == config.HTTPServer && r.Makes == config.MakesClient {
 		if rv := receiver(cc); rv != nil {
 			props[propParent] = e.open(rv)
 		}
 	}
 	if r.Channel != nil && len(r.Channel.Call) > 0 && r.Role != "" {
-		props[propChannel] = e.called(r.Channel.Call, props[propChannel], props[propMessage], pos)
+		props[propChannel] = e.called(r.Channel.Call, cc, props[propChannel], props[propMessage], props[propNamer], pos)
 	}
 	return props
 }
@@ -358,7 +405,10 @@ func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos, recv *val,
 // called evaluates a Call source: the string each function value in fns
 // returns, its parameter's fields bound as call says, for each message
 // type the endpoint may have.
-func (e *evaluator) called(call map[string]string, fns, msgs []*val, pos token.Pos) []*val {
+func (e *evaluator) called(call map[string]string, cc *ssa.CallCommon, fns, msgs, namers []*val, pos token.Pos) []*val {
+	if len(namers) == 0 {
+		namers = []*val{litVal("full")}
+	}
 	var out []*val
 	for _, f := range fns {
 		if f.kind != kFunc {
@@ -370,18 +420,158 @@ func (e *evaluator) called(call map[string]string, fns, msgs []*val, pos token.P
 				out = append(out, unknown(pos, "the message type is not known"))
 				continue
 			}
-			fields := map[string]string{}
-			for k, v := range call {
-				name := lastElem(m.typ) // Watermill's package.Type
-				if v == "message_short_name" {
-					name = name[strings.LastIndex(name, ".")+1:]
+			for _, nm := range namers {
+				naming, _, ok := nm.name()
+				if !ok {
+					out = append(out, unknown(pos, "the marshaler's name function is not known: "+nm.reason))
+					continue
 				}
-				fields[k] = name
+				fields := map[string]string{}
+				for k, v := range call {
+					var n int
+					if _, err := fmt.Sscanf(v, "arg:%d", &n); err == nil {
+						// A constant argument, else the field stays
+						// unbound and the name unknown.
+						if args := callArgs(cc); n < len(args) {
+							if c, ok := args[n].(*ssa.Const); ok && c.Value != nil && c.Value.Kind() == constant.String {
+								fields[k] = constant.StringVal(c.Value)
+							}
+						}
+						continue
+					}
+					fields[k] = watermillName(m, v == "message_short_name" || naming == "short")
+				}
+				for _, b := range f.fn.Blocks {
+					if ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return); ok && len(ret.Results) > 0 {
+						out = append(out, e.generated(f.fn, ret.Results[0], fields)...)
+					}
+				}
 			}
-			for _, b := range f.fn.Blocks {
-				if ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return); ok && len(ret.Results) > 0 {
-					out = append(out, e.generated(f.fn, ret.Results[0], fields)...)
+		}
+	}
+	return out
+}
+
+// watermillName is the name Watermill's marshalers give a message type:
+// FullyQualifiedStructName (package name, not path: main.BookRoom) or
+// StructName (BookRoom).
+func watermillName(m *val, short bool) string {
+	name := lastElem(m.typ)
+	if n := namedOf(m.goType); n != nil && n.Obj().Pkg() != nil {
+		name = n.Obj().Pkg().Name() + "." + n.Obj().Name()
+	}
+	if short {
+		name = name[strings.LastIndex(name, ".")+1:]
+	}
+	return name
+}
+
+// namer evaluates a Namer source (E19): "short" or "full" as the marshaler
+// a config gives names messages, or what the receiver was made with.
+func (e *evaluator) namer(src *config.Source, cc *ssa.CallCommon, pos token.Pos, recv *val) []*val {
+	if src.Receiver {
+		if recv != nil {
+			return project(recv, propNamer)
+		}
+		rv := receiver(cc)
+		if rv == nil {
+			return []*val{unknown(pos, "no receiver")}
+		}
+		var out []*val
+		for _, x := range e.open(rv) {
+			out = append(out, project(x, propNamer)...)
+		}
+		return out
+	}
+	args := callArgs(cc)
+	if src.Arg == nil || *src.Arg >= len(args) {
+		return []*val{unknown(pos, "no marshaler argument")}
+	}
+	ms := []ssa.Value{args[*src.Arg]}
+	if src.Field != "" {
+		ms = fieldValues(args[*src.Arg], src.Field)
+	}
+	if len(ms) == 0 {
+		return []*val{litVal("full")} // no marshaler set: the default names in full
+	}
+	var out []*val
+	for _, m := range ms {
+		out = append(out, marshalerNaming(m, 0))
+	}
+	return out
+}
+
+// marshalerNaming says how a marshaler value names messages: by its
+// GenerateName field, or that of a marshaler it embeds (a decorator).
+func marshalerNaming(m ssa.Value, depth int) *val {
+	m = peel(m)
+	if ld, ok := m.(*ssa.UnOp); ok && ld.Op == token.MUL {
+		m = ld.X
+	}
+	st, ok := derefType(m.Type()).Underlying().(*types.Struct)
+	if !ok || depth > 4 {
+		return unknown(m.Pos(), "the marshaler is not a struct literal")
+	}
+	for i := 0; i < st.NumFields(); i++ {
+		f := st.Field(i)
+		switch {
+		case f.Name() == "GenerateName":
+			vs := fieldValues(m, "GenerateName")
+			if len(vs) == 0 {
+				return litVal("full")
+			}
+			if len(vs) > 1 {
+				return unknown(m.Pos(), "GenerateName is set more than once")
+			}
+			fn, ok := peel(vs[0]).(*ssa.Function)
+			switch {
+			case ok && fn.Name() == "StructName":
+				return litVal("short")
+			case ok && fn.Name() == "FullyQualifiedStructName":
+				return litVal("full")
+			}
+			return unknown(vs[0].Pos(), "GenerateName is a function of the program's")
+		case f.Embedded():
+			if vs := fieldValues(m, f.Name()); len(vs) == 1 {
+				if v := marshalerNaming(vs[0], depth+1); v.kind == kName {
+					return v
 				}
+			}
+		}
+	}
+	return litVal("full")
+}
+
+// fieldValues returns the values stored to field name of the local struct
+// a is or points to (a literal), or nil.
+func fieldValues(a ssa.Value, name string) []ssa.Value {
+	a = peel(a)
+	if ld, ok := a.(*ssa.UnOp); ok && ld.Op == token.MUL {
+		a = ld.X
+	}
+	alloc, ok := a.(*ssa.Alloc)
+	if !ok {
+		return nil
+	}
+	st, ok := derefType(alloc.Type()).Underlying().(*types.Struct)
+	if !ok {
+		return nil
+	}
+	idx := -1
+	for i := 0; i < st.NumFields(); i++ {
+		if st.Field(i).Name() == name {
+			idx = i
+		}
+	}
+	var out []ssa.Value
+	for _, r := range *alloc.Referrers() {
+		fa, ok := r.(*ssa.FieldAddr)
+		if !ok || fa.Field != idx {
+			continue
+		}
+		for _, r2 := range *fa.Referrers() {
+			if s, ok := r2.(*ssa.Store); ok && s.Addr == fa {
+				out = append(out, s.Val)
 			}
 		}
 	}
@@ -447,6 +637,33 @@ func (e *evaluator) generated(fn *ssa.Function, v ssa.Value, fields map[string]s
 			out = append(out, e.generated(fn, x, fields)...)
 		}
 		return out
+	case *ssa.Call:
+		// A helper called with the parameter's fields
+		// (generateTopic(params.EventName)): its result with the
+		// arguments evaluated here, where the fields are bound.
+		cc := v.Common()
+		var callees []*ssa.Function
+		if g := cc.StaticCallee(); g != nil {
+			callees = append(callees, g)
+		} else if !cc.IsInvoke() {
+			for _, f := range e.resolve(cc.Value) {
+				if f.kind == kFunc {
+					callees = append(callees, f.fn)
+				}
+			}
+		}
+		var out []*val
+		for _, g := range callees {
+			if g.Blocks == nil || len(g.Params) != len(cc.Args) || maker(e.ix.rulesFor(cc)) != nil {
+				out = nil
+				break
+			}
+			bind := func(i int) []*val { return e.generated(fn, cc.Args[i], fields) }
+			out = append(out, e.returns(g, 0, bind)...)
+		}
+		if len(out) > 0 {
+			return out
+		}
 	}
 	return e.resolve(v)
 }
@@ -680,7 +897,9 @@ func msgTypeVal(t types.Type, pos token.Pos) *val {
 	if types.IsInterface(t) {
 		return unknown(pos, "an interface type ("+types.TypeString(t, nil)+") is no message type")
 	}
-	return typeVal(typeName(t))
+	v := typeVal(typeName(t))
+	v.goType = t
+	return v
 }
 
 // mapVal is a map made here with the entries stored into it by this

@@ -176,10 +176,18 @@ func (e *evaluator) load(p ssa.Value, pos token.Pos) []*val {
 	// A pointer a setting rule returns (flag.String): what it points to
 	// is the setting; a pointer to a client (a *cqrs.CommandBus whose
 	// methods take the value): the client.
+	//
+	// A pointer that is a parameter (a *cqrs.CommandBus handed to a
+	// function that calls a value-receiver method on it, a *string
+	// argument) is what it points to at each call site: a projection
+	// bound there.
 	var made []*val
 	for _, x := range e.open(p) {
-		if x.setting != "" || x.kind == kClient || x.kind == kService {
-			made = append(made, x)
+		switch {
+		case x.setting != "" || x.kind == kClient || x.kind == kService || x.kind == kRef:
+			made = append(made, project(x, propDeref)...)
+		case x.kind == kParam || x.kind == kProj:
+			made = append(made, &val{kind: kProj, of: x, prop: propDeref})
 		}
 	}
 	if len(made) > 0 {

@@ -40,13 +40,15 @@ type val struct {
 	site  *ssa.Call // kService, kClient: the making call
 	rule  *rule     // kService, kClient: the rule that recognised it
 
-	typ string // kType
+	typ    string     // kType
+	goType types.Type // kType, where known: for the name Watermill gives it
 
 	fn *ssa.Function // kFunc
 
 	entries []mapEntry // kMap
 	mapKey  *val       // kIndex: the key looked up in of
 	lit     *ssa.Alloc // kClient made by a literal rule
+	refs    []*val     // kRef: the values stored to the variable
 	// noKey, on a kUnknown, is the constant key a map lookup did not
 	// find: a diagnostic, not an unresolved name.
 	noKey string
@@ -68,6 +70,7 @@ const (
 	kFunc                // a function value (a topic generator kept in a config)
 	kMap                 // a map with the entries stored into it
 	kIndex               // a lookup in a map not known yet, or by a key not known yet
+	kRef                 // the address of a local variable: what was stored to it (refs)
 )
 
 // Property names shared by clients, services and endpoint rules.
@@ -79,6 +82,12 @@ const (
 	propReply   = "reply"
 	// propMethod is an HTTP rule's method (E15).
 	propMethod = "method"
+	// propNamer says how a Watermill marshaler names messages: "short"
+	// or "full" (E19).
+	propNamer = "namer"
+	// propDeref is what a pointer points to: a client for a pointer to
+	// one, the stored values for the address of a variable.
+	propDeref = "*"
 	// propParent is, on a router made from another (a chi Route, a
 	// gorilla Subrouter), the router it was made from: the way to the
 	// root router, whose mounts prefix every route (E17).
@@ -309,6 +318,12 @@ func (v *val) hasParams() bool {
 		return v.of.hasParams()
 	case kIndex:
 		return v.of.hasParams() || v.mapKey.hasParams()
+	case kRef:
+		for _, r := range v.refs {
+			if r.hasParams() {
+				return true
+			}
+		}
 	case kMap:
 		for _, en := range v.entries {
 			if en.key.hasParams() || en.val.hasParams() {
@@ -389,6 +404,12 @@ func subst(v *val, bind func(i int) []*val) []*val {
 			}
 		}
 		return capVals(out)
+	case kRef:
+		r := &val{kind: kRef, pos: v.pos}
+		for _, x := range v.refs {
+			r.refs = append(r.refs, subst(x, bind)...)
+		}
+		return []*val{r}
 	case kMap:
 		m := &val{kind: kMap, pos: v.pos}
 		for _, en := range v.entries {
@@ -421,6 +442,15 @@ func subst(v *val, bind func(i int) []*val) []*val {
 
 // project takes a property of a made value: a client's channel, say.
 func project(v *val, prop string) []*val {
+	if prop == propDeref {
+		switch v.kind {
+		case kRef:
+			return v.refs
+		case kClient, kService, kUnknown:
+			// A client stands for the pointer to it and its value.
+			return []*val{v}
+		}
+	}
 	switch v.kind {
 	case kClient, kService:
 		if p, ok := v.props[prop]; ok {
@@ -490,6 +520,10 @@ func (v *val) writeKey(b *strings.Builder) {
 	case kIndex:
 		v.of.writeKey(b)
 		v.mapKey.writeKey(b)
+	case kRef:
+		for _, r := range v.refs {
+			r.writeKey(b)
+		}
 	case kMap:
 		for _, en := range v.entries {
 			en.key.writeKey(b)

@@ -38,3 +38,13 @@ type ShipOrder struct {
 type OrderShipped struct {
 	OrderID string `json:"order_id"`
 }
+
+// IssueInvoice asks billing to invoice an order.
+type IssueInvoice struct {
+	OrderID string `json:"order_id"`
+}
+
+// InvoiceIssued says an invoice went out.
+type InvoiceIssued struct {
+	OrderID string `json:"order_id"`
+}
