@@ -340,7 +340,7 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 			evidence = append(evidence, a.evidence(s.Pos()))
 		}
 	}
-	services := a.serviceNames(p[propService], x.outer)
+	services := a.serviceNames(p[propService], x.outer, viaOf(x.v, nil))
 	msg, reply := typeOf(p[propMessage]), typeOf(p[propReply])
 	ch := p[propChannel]
 	name, pattern, ok := ch.name()
@@ -476,7 +476,11 @@ func typeOf(v *val) string {
 // serviceNames names the service of a use: the constant name of the
 // service value it was built from, else each main package that reaches the
 // outermost function its values came through.
-func (a *analysis) serviceNames(svc *val, outer *ssa.Function) []string {
+//
+// A main counts only if it also reaches every function whose stores to a
+// field or package-level variable the use's values came through (via): a
+// topic one main stores into a shared struct's field is not another main's.
+func (a *analysis) serviceNames(svc *val, outer *ssa.Function, via []*ssa.Function) []string {
 	if svc != nil && svc.kind == kService {
 		if n, pattern, ok := svc.props[propName].name(); ok && !pattern && n != "" {
 			return []string{a.service(n, a.mainOf(svc.site.Parent(), n))}
@@ -484,9 +488,21 @@ func (a *analysis) serviceNames(svc *val, outer *ssa.Function) []string {
 	}
 	var out []string
 	for _, m := range a.re.mainsOf(outer) {
-		out = append(out, a.mainService(m))
+		if a.reachesAll(m, via) {
+			out = append(out, a.mainService(m))
+		}
 	}
 	return out
+}
+
+// reachesAll reports whether main m reaches every function of fns.
+func (a *analysis) reachesAll(m *ssa.Package, fns []*ssa.Function) bool {
+	for _, f := range fns {
+		if !slices.Contains(a.re.mainsOf(f), m) {
+			return false
+		}
+	}
+	return true
 }
 
 // mainOf picks the main package a named service runs as, among those that

@@ -41,7 +41,7 @@ func (a *analysis) eachUse(u recognised) {
 			msg := a.eachType(site, r.Message, el)
 			reply := a.eachType(site, r.Reply, el)
 			ev := a.evidence(site.at.Pos())
-			for _, s := range a.serviceNames(nil, site.at.Parent()) {
+			for _, s := range a.serviceNames(nil, site.at.Parent(), nil) {
 				a.addEndpoint(topology.Endpoint{Service: s, Role: r.Role, Channel: ch, MessageType: msg, ReplyType: reply, System: r.system}, ev)
 			}
 		}

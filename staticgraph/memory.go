@@ -127,7 +127,9 @@ func (e *evaluator) fieldLoad(t types.Type, i int, pos token.Pos) []*val {
 	var out []*val
 	for _, s := range e.ix.fieldStores[f] {
 		if e.re.reachable(s.Parent()) {
-			out = append(out, e.resolve(s.Val)...)
+			for _, v := range e.resolve(s.Val) {
+				out = append(out, withVia(v, []*ssa.Function{s.Parent()}))
+			}
 		}
 	}
 	if len(out) == 0 {
@@ -143,7 +145,9 @@ func (e *evaluator) load(p ssa.Value, pos token.Pos) []*val {
 		var out []*val
 		for _, s := range e.ix.globalStores[p] {
 			if e.re.reachable(s.Parent()) {
-				out = append(out, e.resolve(s.Val)...)
+				for _, v := range e.resolve(s.Val) {
+					out = append(out, withVia(v, []*ssa.Function{s.Parent()}))
+				}
 			}
 		}
 		if len(out) == 0 {
@@ -229,13 +233,46 @@ func (e *evaluator) stores(a *ssa.Alloc, resolved bool) []*val {
 
 // escapes returns the call a local variable's address is passed to, if any:
 // its value is then set where we do not look (flag.StringVar(&topic, ...)).
+// A function of the program that only reads through the pointer does not
+// set it.
 func escapes(a *ssa.Alloc) ssa.CallInstruction {
 	for _, r := range *a.Referrers() {
-		if c, ok := r.(ssa.CallInstruction); ok && slices.Contains(c.Common().Args, ssa.Value(a)) {
-			return c
+		c, ok := r.(ssa.CallInstruction)
+		if !ok {
+			continue
+		}
+		for i, arg := range c.Common().Args {
+			if arg == ssa.Value(a) && writesThrough(c.Common().StaticCallee(), i) {
+				return c
+			}
 		}
 	}
 	return nil
+}
+
+// writesThrough reports whether fn may store through its parameter i:
+// it has no body we read, or stores to it, or hands it on.
+func writesThrough(fn *ssa.Function, i int) bool {
+	if fn == nil || fn.Blocks == nil || i >= len(fn.Params) {
+		return true
+	}
+	p := fn.Params[i]
+	for _, r := range *p.Referrers() {
+		switch r := r.(type) {
+		case *ssa.UnOp:
+			if r.Op != token.MUL {
+				return true
+			}
+		case *ssa.Store:
+			if r.Addr == ssa.Value(p) {
+				return true
+			}
+		case *ssa.DebugRef:
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // freeVar evaluates a closure's free variable from the bindings of every

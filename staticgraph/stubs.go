@@ -299,7 +299,7 @@ func (a *analysis) stubUse(u stubUse) {
 	ev := a.evidence(u.call.Pos())
 	if u.method != "" {
 		sig := u.call.Common().Method.Signature()
-		for _, s := range a.serviceNames(nil, u.fn) {
+		for _, s := range a.serviceNames(nil, u.fn, nil) {
 			a.addEndpoint(topology.Endpoint{Service: s, Role: role, Channel: u.svc.methods[u.method],
 				MessageType: typeName(sig.Params().At(1).Type()), ReplyType: typeName(sig.Results().At(0).Type()), System: "grpc"}, ev)
 		}
@@ -314,7 +314,7 @@ func (a *analysis) stubUse(u stubUse) {
 			}
 			made++
 			sig := impl.Signature()
-			for _, s := range a.serviceNames(nil, site.at.Parent()) {
+			for _, s := range a.serviceNames(nil, site.at.Parent(), nil) {
 				a.addEndpoint(topology.Endpoint{Service: s, Role: role, Channel: u.svc.methods[m],
 					MessageType: typeName(sig.Params().At(1).Type()), ReplyType: typeName(sig.Results().At(0).Type()), System: "grpc"},
 					a.evidence(site.at.Pos()))

@@ -49,6 +49,11 @@ type val struct {
 	mapKey  *val       // kIndex: the key looked up in of
 	lit     *ssa.Alloc // kClient made by a literal rule
 	refs    []*val     // kRef: the values stored to the variable
+	// via are the functions whose stores to a struct field or a
+	// package-level variable the value came through: only a main that
+	// reaches all of them can have it there (a field set in one main's
+	// code does not name another main's endpoint).
+	via []*ssa.Function
 	// noKey, on a kUnknown, is the constant key a map lookup did not
 	// find: a diagnostic, not an unresolved name.
 	noKey string
@@ -193,7 +198,41 @@ func concat(pos token.Pos, parts ...*val) *val {
 			ss = append(ss, s)
 		}
 	}
-	return nameOf(pos, ss, parts)
+	v := nameOf(pos, ss, parts)
+	for _, p := range parts {
+		if len(p.via) > 0 && v != p {
+			v = withVia(v, p.via)
+		}
+	}
+	return v
+}
+
+// withVia returns v, or a copy of it, that also came through the stores
+// of fns.
+func withVia(v *val, fns []*ssa.Function) *val {
+	if len(fns) == 0 {
+		return v
+	}
+	c := *v
+	c.via = slices.Clip(v.via)
+	for _, f := range fns {
+		if !slices.Contains(c.via, f) {
+			c.via = append(c.via, f)
+		}
+	}
+	return &c
+}
+
+// viaOf collects the via of v and of every value it holds.
+func viaOf(v *val, out []*ssa.Function) []*ssa.Function {
+	if v == nil {
+		return out
+	}
+	out = append(out, v.via...)
+	for _, k := range sortedKeys(v.props) {
+		out = viaOf(v.props[k], out)
+	}
+	return out
 }
 
 func nameOf(pos token.Pos, ss []seg, parts []*val) *val {
@@ -356,6 +395,7 @@ func subst(v *val, bind func(i int) []*val) []*val {
 		return bind(v.param)
 	case kName:
 		alts := [][]seg{nil}
+		vias := [][]*ssa.Function{v.via}
 		truncated := false
 		for _, s := range v.segs {
 			if !s.symbolic() {
@@ -371,20 +411,22 @@ func subst(v *val, bind func(i int) []*val) []*val {
 				bound = bind(s.param)
 			}
 			var next [][]seg
+			var nextVia [][]*ssa.Function
 			for _, b := range bound {
-				for _, a := range alts {
+				for i, a := range alts {
 					next = append(next, append(append([]seg(nil), a...), segsOf(b)...))
+					nextVia = append(nextVia, append(slices.Clip(vias[i]), b.via...))
 				}
 			}
 			if len(next) > maxAlternatives {
-				next, truncated = next[:maxAlternatives], true
+				next, nextVia, truncated = next[:maxAlternatives], nextVia[:maxAlternatives], true
 			}
-			alts = next
+			alts, vias = next, nextVia
 		}
 		out := make([]*val, 0, len(alts)+1)
-		for _, a := range alts {
+		for i, a := range alts {
 			// Re-join through concat so adjacent literals merge.
-			out = append(out, concat(token.NoPos, &val{kind: kName, segs: a}))
+			out = append(out, withVia(concat(token.NoPos, &val{kind: kName, segs: a}), vias[i]))
 		}
 		if truncated {
 			out = append(out, tooMany())
@@ -421,7 +463,7 @@ func subst(v *val, bind func(i int) []*val) []*val {
 		}
 		return []*val{m}
 	case kService, kClient:
-		outs := []*val{{kind: v.kind, pos: v.pos, site: v.site, lit: v.lit, rule: v.rule, props: map[string]*val{}}}
+		outs := []*val{{kind: v.kind, pos: v.pos, site: v.site, lit: v.lit, rule: v.rule, via: v.via, props: map[string]*val{}}}
 		for _, k := range sortedKeys(v.props) {
 			alts := subst(v.props[k], bind)
 			var next []*val
@@ -539,6 +581,9 @@ func (v *val) writeKey(b *strings.Builder) {
 		b.WriteString(v.typ)
 	case kFunc:
 		fmt.Fprintf(b, "%p", v.fn)
+	}
+	for _, f := range v.via {
+		fmt.Fprintf(b, "@%p", f)
 	}
 	b.WriteString(")")
 }

@@ -22,7 +22,7 @@ func TestStaticCommand(t *testing.T) {
 	}{
 		{name: "json", args: []string{"static", "./..."}, code: exitOK, wantGraph: true},
 		{name: "text", args: []string{"static", "-f", "text"}, code: exitOK,
-			stdout: []string{"wrap.one", "Unresolved (2):", "cmd/envmain/main.go:15", "Diagnostics (4):", "cmd/broken/main.go:15"}},
+			stdout: []string{"wrap.one", "Unresolved (1):", "cmd/envmain/main.go:15", "Diagnostics (4):", "cmd/broken/main.go:15", `no client for key "billing"`}},
 		{name: "strict with a broken package", args: []string{"static", "--strict"}, code: exitIncomplete, wantGraph: true,
 			stderr: "analysis incomplete: 1 package(s) failed to load: example.com/corpus/cmd/broken"},
 		{name: "strict without one", args: []string{"static", "--strict", "./cmd/consts"}, code: exitOK, wantGraph: true},
