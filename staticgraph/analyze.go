@@ -451,8 +451,8 @@ func (a *analysis) unusedGenerated() {
 // inside a wrapper the compiler made (a method value such as pub.Publish
 // passed as a function), where the wrapper is made.
 func (a *analysis) usePositions(u recognised) []token.Pos {
-	if u.send != nil {
-		return []token.Pos{u.send.Pos()}
+	if u.sendAt.IsValid() {
+		return []token.Pos{u.sendAt}
 	}
 	if u.call.Pos().IsValid() {
 		return []token.Pos{u.call.Pos()}
@@ -547,14 +547,58 @@ func (a *analysis) service(name, pkg string) string {
 	return s.Name
 }
 
+// madeInto reports whether what call c makes is handed, directly or in a
+// variadic list, to a call of a rule that makes a client or service (an
+// option given to kgo.NewClient).
+func (a *analysis) madeInto(v ssa.Value) bool {
+	isMaker := func(r ssa.Instruction) bool {
+		ci, ok := r.(ssa.CallInstruction)
+		return ok && maker(a.ix.rulesFor(ci.Common())) != nil
+	}
+	for _, r := range *v.Referrers() {
+		if isMaker(r) {
+			return true
+		}
+		switch x := r.(type) {
+		case *ssa.ChangeInterface:
+			if a.madeInto(x) {
+				return true
+			}
+		case *ssa.MakeInterface:
+			if a.madeInto(x) {
+				return true
+			}
+		}
+		st, ok := r.(*ssa.Store)
+		if !ok {
+			continue
+		}
+		ia, ok := st.Addr.(*ssa.IndexAddr)
+		if !ok {
+			continue
+		}
+		for _, r2 := range *ia.X.Referrers() {
+			if sl, ok := r2.(*ssa.Slice); ok {
+				for _, r3 := range *sl.Referrers() {
+					if isMaker(r3) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
 // unused reports clients that reachable code builds and nothing uses.
 func (a *analysis) unused() {
 	for _, m := range a.ix.makes {
 		c := m.call.(*ssa.Call)
-		if a.used[c] || !a.re.reachable(m.fn) || m.rule.HTTP != "" {
+		if a.used[c] || !a.re.reachable(m.fn) || m.rule.HTTP != "" || a.madeInto(c) {
 			// An HTTP router or request is used by what it is handed
 			// to (a server, a Client.Do behind an interface), which
-			// need not be a recognised call.
+			// need not be a recognised call; an option is used by the
+			// client it is made into.
 			continue
 		}
 		expr, _ := a.argExpr(c, m.rule.Channel)

@@ -81,11 +81,11 @@ type index struct {
 // recognised is a call that a rule recognised; for a rule whose
 // endpoints are sends, a send on the channel the call returns.
 type recognised struct {
-	fn   *ssa.Function
-	call ssa.CallInstruction
-	rule *rule
-	send *ssa.Send // the send, for a rule with at: send
-	sent ssa.Value // the value it sends
+	fn     *ssa.Function
+	call   ssa.CallInstruction
+	rule   *rule
+	sendAt token.Pos // where the send is, for a rule with at: send
+	sent   ssa.Value // the value it sends
 }
 
 // newIndex indexes the packages with SSA bodies; source are all the
@@ -274,11 +274,12 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 				ix.noteDecoded(in)
 			case *ssa.Send:
 				// producer.Input() <- msg: the send is the endpoint.
-				if c, ok := in.Chan.(*ssa.Call); ok && !ix.implements(fn) {
-					for _, r := range ix.rulesFor(c.Common()) {
-						if r.Role != "" && r.At == config.AtSend {
-							ix.uses = append(ix.uses, recognised{fn: fn, call: c, rule: r, send: in, sent: in.X})
-						}
+				ix.noteSend(fn, in.Chan, in.Pos(), in.X)
+			case *ssa.Select:
+				// case producer.Input() <- msg: the same, in a select.
+				for _, st := range in.States {
+					if st.Dir == types.SendOnly {
+						ix.noteSend(fn, st.Chan, st.Pos, st.Send)
 					}
 				}
 			case *ssa.MakeClosure:
@@ -297,6 +298,20 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 					ix.globalStores[addr] = append(ix.globalStores[addr], in)
 				}
 			}
+		}
+	}
+}
+
+// noteSend records a send on the Go channel a call of an at: send rule
+// returns as that rule's use.
+func (ix *index) noteSend(fn *ssa.Function, ch ssa.Value, pos token.Pos, sent ssa.Value) {
+	c, ok := ch.(*ssa.Call)
+	if !ok || ix.implements(fn) {
+		return
+	}
+	for _, r := range ix.rulesFor(c.Common()) {
+		if r.Role != "" && r.At == config.AtSend {
+			ix.uses = append(ix.uses, recognised{fn: fn, call: c, rule: r, sendAt: pos, sent: sent})
 		}
 	}
 }

@@ -6,6 +6,7 @@ const (
 	TopicRequested = "payments.requested"
 	TopicSettled   = "payments.settled"
 	TopicLedger    = "ledger.entries"
+	TopicAudit     = "ledger.audit"
 )
 
 // Brokers is where the cluster listens in development.

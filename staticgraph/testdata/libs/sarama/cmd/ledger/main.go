@@ -30,6 +30,12 @@ func (b *booker) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.Con
 			return err
 		}
 		b.out.Input() <- &sarama.ProducerMessage{Topic: payments.TopicLedger, Value: sarama.ByteEncoder(entry)}
+		// A send inside a select, which gives up when the session ends.
+		select {
+		case b.out.Input() <- &sarama.ProducerMessage{Topic: payments.TopicAudit, Value: sarama.StringEncoder(r.PaymentID)}:
+		case <-sess.Context().Done():
+			return nil
+		}
 		sess.MarkMessage(m, "")
 	}
 	return nil
