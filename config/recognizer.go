@@ -215,6 +215,11 @@ type Source struct {
 	// Join (E15) is the concatenation of its sources, every combination
 	// of their values: a router's prefix and a route's pattern.
 	Join []Source `yaml:"join"`
+	// Returns (E20), with Arg giving a function (a handler), takes the
+	// property from the values the function returns, each element of a
+	// returned slice apart; with Made, from what they were made with (the
+	// payloads of the messages a Watermill handler returns).
+	Returns bool `yaml:"returns"`
 	// Then (E15), with Arg, names a method ("Type.Method") called on the
 	// call's result, whose argument Arg gives the value: gorilla/mux's
 	// r.HandleFunc(path, h).Methods("POST").
@@ -364,6 +369,9 @@ func (s *Source) validate(typeOK, isMethod bool) error {
 	if s.Then != "" && (s.Arg == nil || strings.Count(s.Then, ".") != 1) {
 		return fmt.Errorf("then needs arg and a Type.Method")
 	}
+	if s.Returns && s.Arg == nil {
+		return fmt.Errorf("returns needs arg")
+	}
 	n := 0
 	if s.Arg != nil {
 		n++
@@ -440,6 +448,7 @@ func (s *Source) validate(typeOK, isMethod bool) error {
 	if s.Made && s.Arg == nil && !s.Sent {
 		return fmt.Errorf("made needs arg or sent")
 	}
+
 	if s.Field != "" && s.Arg == nil && !s.Receiver && !s.Sent && !s.Each {
 		return fmt.Errorf("field needs arg, receiver, sent or each")
 	}

@@ -253,6 +253,9 @@ func (e *evaluator) eval(v ssa.Value) []*val {
 			// it points to, bound where the function reads it.
 			return []*val{{kind: kRef, pos: v.Pos(), refs: e.stores(v, false)}}
 		}
+		if enc := e.encodedInto(v); len(enc) > 0 {
+			return enc
+		}
 	case *ssa.Index:
 		return []*val{unknown(v.Pos(), "an element of an array")}
 	}
@@ -771,6 +774,9 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 			return []*val{unknown(pos, "no argument "+fmt.Sprint(*src.Arg))}
 		}
 		a := args[*src.Arg]
+		if src.Returns {
+			return e.returned(prop, src, a, pos)
+		}
 		if src.Made {
 			return e.made(prop, src, a, isVariadicArg(cc, *src.Arg), pos, at)
 		}
@@ -857,6 +863,31 @@ func (e *evaluator) then(src *config.Source, result ssa.Value, pos token.Pos) []
 	return out
 }
 
+// returned evaluates a Returns source: property prop of what the function
+// value fn returns (result 0), each element of a returned slice literal
+// apart; with Made, of what those values were made with. Values no rule
+// made give nothing.
+func (e *evaluator) returned(prop string, src *config.Source, fn ssa.Value, pos token.Pos) []*val {
+	var out []*val
+	for _, f := range e.open(fn) {
+		if f.kind != kFunc || f.fn.Blocks == nil {
+			continue
+		}
+		noArgs := func(i int) []*val {
+			return []*val{unknown(pos, "a parameter of a handler the library calls")}
+		}
+		for _, v := range e.returns(f.fn, 0, noArgs) {
+			if v.kind == kClient {
+				out = append(out, project(v, prop)...)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return []*val{unknown(pos, "the handler returns nothing a recognised function made")}
+	}
+	return out
+}
+
 // made takes property prop from the values a (or each element of it when
 // it is a variadic tail, or its field) was made with by a rule. Values no
 // rule made give nothing: a message type is left empty, never guessed.
@@ -886,6 +917,39 @@ func (e *evaluator) made(prop string, src *config.Source, a ssa.Value, variadic 
 	}
 	if len(out) == 0 {
 		return []*val{unknown(pos, "not made by a recognised function")}
+	}
+	return out
+}
+
+// encodedInto gives the payloads a local buffer holds: the types of the
+// values json.NewEncoder(&buf).Encode(v) wrote into it, each as a value a
+// payload rule made.
+func (e *evaluator) encodedInto(buf *ssa.Alloc) []*val {
+	var out []*val
+	var writers []ssa.Value
+	writers = append(writers, buf)
+	for _, r := range *buf.Referrers() {
+		if mi, ok := r.(*ssa.MakeInterface); ok {
+			writers = append(writers, mi)
+		}
+	}
+	for _, w := range writers {
+		for _, r := range *w.Referrers() {
+			c, ok := r.(*ssa.Call)
+			if !ok || calleeKey(c.Common()) != "encoding/json NewEncoder" {
+				continue
+			}
+			for _, r2 := range *c.Referrers() {
+				enc, ok := r2.(ssa.CallInstruction)
+				if !ok || calleeKey(enc.Common()) != "encoding/json Encoder.Encode" || receiver(enc.Common()) != ssa.Value(c) {
+					continue
+				}
+				if args := callArgs(enc.Common()); len(args) == 1 {
+					t := msgTypeVal(peel(args[0]).Type(), enc.Pos())
+					out = append(out, &val{kind: kClient, pos: enc.Pos(), props: map[string]*val{propMessage: t}})
+				}
+			}
+		}
 	}
 	return out
 }

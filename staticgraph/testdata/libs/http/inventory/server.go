@@ -10,6 +10,7 @@ func Routes() http.Handler {
 	mux.HandleFunc("GET /stock/{sku}", stock)
 	mux.HandleFunc("POST /reservations", reserve)
 	mux.HandleFunc("DELETE /reservations/{id}", release)
+	mux.HandleFunc("PUT /reservations/{id}", reserve)
 	mux.Handle("/healthz", http.HandlerFunc(health))
 	return mux
 }

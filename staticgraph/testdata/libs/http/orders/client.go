@@ -46,6 +46,21 @@ func (c *Client) Reserve(sku string, n int) (*http.Response, error) {
 	return c.HTTP.Post(inventoryURL+"/reservations", "application/json", bytes.NewReader(b))
 }
 
+// Amend puts a changed reservation, encoded by a json.Encoder into a
+// buffer: the body's type is the request's message.
+func (c *Client) Amend(ctx context.Context, id string, r Reservation) error {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(r); err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, inventoryURL+"/reservations/"+id, &buf)
+	if err != nil {
+		return err
+	}
+	_, err = c.HTTP.Do(req)
+	return err
+}
+
 // Release deletes a reservation: a request made first and sent later.
 func (c *Client) Release(ctx context.Context, id string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, inventoryURL+"/reservations/"+id, nil)

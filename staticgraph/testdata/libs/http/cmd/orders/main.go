@@ -24,6 +24,9 @@ func main() {
 	if _, err := c.Reserve("sku-1", 2); err != nil {
 		log.Print(err)
 	}
+	if err := c.Amend(ctx, "r-1", orders.Reservation{SKU: "sku-1", Count: 3}); err != nil {
+		log.Print(err)
+	}
 	if err := c.Release(ctx, "r-1"); err != nil {
 		log.Print(err)
 	}
