@@ -57,13 +57,13 @@ const (
 	// reply) type to a later `made` source (json.Marshal(v) carries v's
 	// type to the bytes a library sends); it is never reported unused.
 	MakesPayload = "payload"
-	// MakesMount (E17): the call mounts the HTTP router that Mounts names
+	// MakesMount (E18): the call mounts the HTTP router that Mounts names
 	// under the path prefix Channel gives (chi's Router.Mount): every
 	// route of that router is served below the prefix.
 	MakesMount = "mount"
 )
 
-// What an HTTP rule's channel source gives, for FuncRule.HTTP (E15).
+// What an HTTP rule's channel source gives, for FuncRule.HTTP (E16).
 const (
 	// HTTPClient: the channel source is a URL. The endpoint's peer is
 	// the service its host names, its channel "METHOD /path".
@@ -134,29 +134,29 @@ type FuncRule struct {
 	// Into (Makes: setting) is the pointer argument the *Var forms
 	// (flag.StringVar(&topic, ...)) write the setting to.
 	Into *Source `yaml:"into"`
-	// HTTP (E15) says the channel source is a URL (HTTPClient) or a
+	// HTTP (E16) says the channel source is a URL (HTTPClient) or a
 	// route pattern (HTTPServer); the endpoint's channel is then
 	// "METHOD /path", system http.
 	HTTP string `yaml:"http"`
-	// Method (E15) is where an HTTP rule's method comes from; without it,
+	// Method (E16) is where an HTTP rule's method comes from; without it,
 	// a server's pattern may name one ("POST /orders"), else it is "*",
 	// any method.
 	Method *Source `yaml:"method"`
-	// Calls (E16), with makes: client, is the function argument the
+	// Calls (E17), with makes: client, is the function argument the
 	// library calls with the value the rule makes as its first parameter
 	// (chi's Router.Route(pattern, func(r chi.Router))).
 	Calls *Source `yaml:"calls"`
-	// Mounts (E17), with makes: mount, is the argument that is the router
+	// Mounts (E18), with makes: mount, is the argument that is the router
 	// mounted.
 	Mounts *Source `yaml:"mounts"`
-	// Namer (E19) is where the function naming messages comes from, for a
+	// Namer (E20) is where the function naming messages comes from, for a
 	// Call source's message_name: a Watermill marshaler, whose
 	// GenerateName field is cqrs.StructName (Type) or, as when it is not
 	// set, cqrs.FullyQualifiedStructName (package.Type). {arg: n, field:
 	// F} reads the marshaler from a config, {receiver: true} takes what
 	// the receiver was made with.
 	Namer *Source `yaml:"namer"`
-	// Literal (E18), with makes: client, says Func names a struct type
+	// Literal (E19), with makes: client, says Func names a struct type
 	// whose composite literals are the clients it makes
 	// (&kafka.Writer{Topic: "orders"}); its sources are {field: F}, a
 	// field of the literal.
@@ -212,15 +212,15 @@ type Source struct {
 	// nothing known: a kafka-go Writer without a Topic takes each
 	// Message's.
 	Else *Source `yaml:"else"`
-	// Join (E15) is the concatenation of its sources, every combination
+	// Join (E16) is the concatenation of its sources, every combination
 	// of their values: a router's prefix and a route's pattern.
 	Join []Source `yaml:"join"`
-	// Returns (E20), with Arg giving a function (a handler), takes the
+	// Returns (E21), with Arg giving a function (a handler), takes the
 	// property from the values the function returns, each element of a
 	// returned slice apart; with Made, from what they were made with (the
 	// payloads of the messages a Watermill handler returns).
 	Returns bool `yaml:"returns"`
-	// Then (E15), with Arg, names a method ("Type.Method") called on the
+	// Then (E16), with Arg, names a method ("Type.Method") called on the
 	// call's result, whose argument Arg gives the value: gorilla/mux's
 	// r.HandleFunc(path, h).Methods("POST").
 	Then string `yaml:"then"`

@@ -138,7 +138,7 @@ func (e *evaluator) expand(fn *ssa.Function, vs []*val, depth int, stack []*ssa.
 			out = append(out, e.expand(s.Parent(), bound, depth+1, inner, append(slices.Clip(chain), s))...)
 		}
 		for _, cb := range callbacks {
-			// The library calls fn with what the rule makes (E16).
+			// The library calls fn with what the rule makes (E17).
 			made := e.make(cb.rule, cb.call.(*ssa.Call))
 			bound := subst(v, func(i int) []*val {
 				if i == 0 {
@@ -469,7 +469,7 @@ func watermillName(m *val, short bool) string {
 	return name
 }
 
-// namer evaluates a Namer source (E19): "short" or "full" as the marshaler
+// namer evaluates a Namer source (E20): "short" or "full" as the marshaler
 // a config gives names messages, or what the receiver was made with.
 func (e *evaluator) namer(src *config.Source, cc *ssa.CallCommon, pos token.Pos, recv *val) []*val {
 	if src.Receiver {

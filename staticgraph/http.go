@@ -1,4 +1,4 @@
-// HTTP endpoints (E15, E17): a client's URL becomes its peer and "METHOD
+// HTTP endpoints (E16, E18): a client's URL becomes its peer and "METHOD
 // /path"; a server's route pattern, below the prefixes of the routers it
 // is registered on and the mounts of the root router, becomes "METHOD
 // /path".

@@ -63,10 +63,10 @@ type index struct {
 	// attribute (otelname.go).
 	serviceNames []serviceNameCall
 	// callbacks are, for a function a library calls with a value a rule
-	// makes (chi's r.Route(p, func(r chi.Router) {...}), E16), the calls
+	// makes (chi's r.Route(p, func(r chi.Router) {...}), E17), the calls
 	// that hand it over.
 	callbacks map[*ssa.Function][]recognised
-	// mounts are the calls that mount a router under a prefix (E17).
+	// mounts are the calls that mount a router under a prefix (E18).
 	mounts []recognised
 	// serviceMakes are the calls that make a named service value.
 	serviceMakes []recognised

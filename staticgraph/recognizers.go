@@ -131,7 +131,7 @@ func (rs rules) packages() map[string]bool {
 	return m
 }
 
-// literal returns the literal rule (E18) for the struct type t or *t
+// literal returns the literal rule (E19) for the struct type t or *t
 // names, or nil.
 func (rs rules) literal(t types.Type) *rule {
 	n, _ := types.Unalias(derefType(t)).(*types.Named)

@@ -85,17 +85,17 @@ const (
 	propChannel = "channel"
 	propMessage = "message"
 	propReply   = "reply"
-	// propMethod is an HTTP rule's method (E15).
+	// propMethod is an HTTP rule's method (E16).
 	propMethod = "method"
 	// propNamer says how a Watermill marshaler names messages: "short"
-	// or "full" (E19).
+	// or "full" (E20).
 	propNamer = "namer"
 	// propDeref is what a pointer points to: a client for a pointer to
 	// one, the stored values for the address of a variable.
 	propDeref = "*"
 	// propParent is, on a router made from another (a chi Route, a
 	// gorilla Subrouter), the router it was made from: the way to the
-	// root router, whose mounts prefix every route (E17).
+	// root router, whose mounts prefix every route (E18).
 	propParent = "parent"
 )
 
