@@ -169,19 +169,23 @@ func checkHost(h string) error {
 }
 
 // ServiceForURL returns the rule whose hosts address an HTTP URL's host
-// (and, for a base URL, whose path it starts with), or nil. A base URL
-// wins over a bare host, a longer base over a shorter one.
-func (c *Config) ServiceForURL(u *url.URL) *ServiceRule {
+// (and, for a base URL, whose path it starts with), or nil, and the base
+// path matched ("" for a host). A base URL wins over a bare host, a longer
+// base over a shorter one.
+func (c *Config) ServiceForURL(u *url.URL) (*ServiceRule, string) {
 	var best *ServiceRule
-	bestLen := -1
+	bestLen, basePath := -1, ""
 	for i := range c.Services {
 		for _, h := range c.Services[i].Hosts {
 			if n := hostMatch(h, u); n > bestLen {
-				best, bestLen = &c.Services[i], n
+				best, bestLen, basePath = &c.Services[i], n, ""
+				if b, err := url.Parse(h); err == nil && strings.Contains(h, "://") {
+					basePath = strings.TrimSuffix(b.Path, "/")
+				}
 			}
 		}
 	}
-	return best
+	return best, basePath
 }
 
 // hostMatch reports how well host entry h matches u: -1 not at all, 0 a
@@ -189,8 +193,8 @@ func (c *Config) ServiceForURL(u *url.URL) *ServiceRule {
 func hostMatch(h string, u *url.URL) int {
 	if strings.Contains(h, "://") {
 		b, err := url.Parse(h)
-		if err != nil || !strings.EqualFold(b.Host, u.Host) {
-			return -1
+		if err != nil || !strings.EqualFold(b.Host, u.Host) && (b.Port() != "" || !strings.EqualFold(b.Hostname(), u.Hostname())) {
+			return -1 // a base URL without a port matches any port, as a host does
 		}
 		base := strings.TrimSuffix(b.Path, "/")
 		if u.Path != base && !strings.HasPrefix(u.Path, base+"/") {

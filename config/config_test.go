@@ -127,6 +127,8 @@ func TestServiceForURL(t *testing.T) {
     hosts: ["http://gw:8080/inventory"]
   - name: gateway
     hosts: ["gw:8080"]
+  - name: gateway-inventory2
+    hosts: ["http://gw/inventory"]
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -141,13 +143,14 @@ func TestServiceForURL(t *testing.T) {
 		{"http://gw:8080/inventoryx", "gateway"}, // a base path is a whole segment
 		{"http://gw:8080/orders", "gateway"},
 		{"http://other/stock", ""},
+		{"http://gw/inventory/stock", "gateway-inventory2"}, // a base URL without a port matches any port
 	} {
 		u, err := url.Parse(tt.url)
 		if err != nil {
 			t.Fatal(err)
 		}
 		got := ""
-		if r := c.ServiceForURL(u); r != nil {
+		if r, _ := c.ServiceForURL(u); r != nil {
 			got = r.Name
 		}
 		if got != tt.want {

@@ -142,6 +142,11 @@ type FuncRule struct {
 	// a server's pattern may name one ("POST /orders"), else it is "*",
 	// any method.
 	Method *Source `yaml:"method"`
+	// Prefix (E16), for http: server, is the path prefix of the router
+	// the route is registered on ({receiver: true}: a chi or gorilla
+	// router's), put before the route's pattern once its method is split
+	// off.
+	Prefix *Source `yaml:"prefix"`
 	// Calls (E17), with makes: client, is the function argument the
 	// library calls with the value the rule makes as its first parameter
 	// (chi's Router.Route(pattern, func(r chi.Router))).
@@ -295,8 +300,8 @@ func (f *FuncRule) validate() error {
 	}
 	switch f.HTTP {
 	case "":
-		if f.Method != nil {
-			return fmt.Errorf("method needs http: client or server")
+		if f.Method != nil || f.Prefix != nil {
+			return fmt.Errorf("method and prefix need http: client or server")
 		}
 	case HTTPClient, HTTPServer:
 		if f.Role == "" && f.Makes != MakesClient {
@@ -353,7 +358,7 @@ func (f *FuncRule) validate() error {
 		typeArg bool
 	}{{"name", f.Name, false}, {"service", f.Service, false}, {"channel", f.Channel, false}, {"message", f.Message, true}, {"reply", f.Reply, true},
 		{"default", f.Default, false}, {"into", f.Into, false}, {"method", f.Method, false},
-		{"calls", f.Calls, false}, {"mounts", f.Mounts, false}, {"namer", f.Namer, false},
+		{"calls", f.Calls, false}, {"mounts", f.Mounts, false}, {"namer", f.Namer, false}, {"prefix", f.Prefix, false},
 		{"each", f.Each, false}, {"implemented", f.Implemented, false}} {
 		if s.src == nil {
 			continue

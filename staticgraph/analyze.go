@@ -122,7 +122,7 @@ func (a *analysis) useWith(u recognised, recvs []*val) {
 		// the channel, a type or the Service came through them, not when
 		// only a transport client the call uses did.
 		through := false
-		for _, k := range []string{propChannel, propMessage, propReply, propService} {
+		for _, k := range []string{propChannel, propMessage, propReply, propService, propPrefix} {
 			through = through || (t.props[k] != nil && t.props[k].hasParams())
 		}
 		for _, x := range a.ev.expand(u.fn, []*val{t}, 0, nil, nil) {

@@ -391,6 +391,10 @@ func (e *evaluator) props(r *rule, cc *ssa.CallCommon, pos token.Pos, recv *val,
 			props[p.name] = e.source(p.name, p.src, cc, pos, recv, at)
 		}
 	}
+	if r.Prefix != nil {
+		// A router's prefix is the channel it was made with.
+		props[propPrefix] = e.source(propChannel, r.Prefix, cc, pos, recv, at)
+	}
 	if r.Namer != nil {
 		props[propNamer] = e.namer(r.Namer, cc, pos, recv)
 	}
@@ -837,12 +841,15 @@ func (e *evaluator) then(src *config.Source, result ssa.Value, pos token.Pos) []
 	var out []*val
 	if result != nil && result.Referrers() != nil {
 		for _, r := range *result.Referrers() {
-			c, ok := r.(ssa.CallInstruction)
-			if !ok || receiver(c.Common()) != result {
+			if _, ok := r.(*ssa.DebugRef); ok {
 				continue
 			}
-			if !strings.HasSuffix(calleeKey(c.Common()), " "+src.Then) {
-				continue
+			c, ok := r.(ssa.CallInstruction)
+			if !ok || receiver(c.Common()) != result || !strings.HasSuffix(calleeKey(c.Common()), " "+src.Then) {
+				// The result goes elsewhere too (r.HandleFunc(p,
+				// h).Name("x").Methods("GET"), a route kept in a
+				// variable): what else sets it is not followed.
+				return []*val{unknown(pos, "the result is used by calls other than "+src.Then)}
 			}
 			args := callArgs(c.Common())
 			if *src.Arg >= len(args) {

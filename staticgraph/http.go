@@ -8,6 +8,7 @@ package staticgraph
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/ssa"
@@ -27,32 +28,47 @@ type httpEndpoint struct {
 // httpUse turns the URL or route an HTTP rule's channel gave (name, a
 // pattern when parts of it are not constant) into the endpoint it names.
 func (a *analysis) httpUse(u recognised, props map[string]*val, name string, pattern bool) httpEndpoint {
-	method, ok := httpMethod(props[propMethod])
+	method, given, known := httpMethod(props[propMethod])
+	if !known {
+		// A method the code computes could be any: "*" would pair it
+		// with every route of the path.
+		reason := "the HTTP method is not constant"
+		if v := props[propMethod]; v.kind == kUnknown {
+			reason += ": " + v.reason
+		}
+		return httpEndpoint{reason: reason}
+	}
 	if u.rule.HTTP == config.HTTPClient {
 		return a.httpClient(name, pattern, method)
 	}
-	route := name
 	if pattern {
 		return httpEndpoint{reason: "the route pattern is not constant"}
 	}
-	m, path, ok2 := splitPattern(route)
-	if !ok2 {
-		return httpEndpoint{reason: "the route pattern " + quote(route) + " has no path"}
-	}
+	m, path, ok := splitPattern(name)
 	if !ok {
+		return httpEndpoint{reason: "the route pattern " + quote(name) + " has no path"}
+	}
+	if !given {
 		method = m
 	}
-	prefixes, reason := a.mountPrefixes(props[propReceiver], 0)
+	prefix := ""
+	if pv := props[propPrefix]; pv != nil {
+		n, p, ok := pv.name()
+		if !ok || p {
+			return httpEndpoint{reason: "the router's path prefix is not constant"}
+		}
+		prefix = n
+	}
+	prefixes, reason := a.mountPrefixes(u, props[propReceiver], 0)
 	if reason != "" {
 		return httpEndpoint{reason: reason}
 	}
 	if len(prefixes) != 1 {
-		// Mounted in several places: several routes, one endpoint each
-		// is what the caller would need; the first is not a guess,
-		// but listing one and not the others would be.
+		// Mounted in several places: the route is served under each,
+		// which one endpoint cannot say.
 		return httpEndpoint{reason: "the router is mounted under several prefixes"}
 	}
-	route = normalizeRoute(prefixes[0] + path)
+	route := normalizeRoute(prefixes[0] + prefix + path)
 	if u.rule.pkg != "net/http" {
 		// Other routers match a pattern exactly: a trailing slash is no
 		// subtree, and r.Route("/charges", ...) with r.Post("/", ...)
@@ -66,17 +82,17 @@ func (a *analysis) httpUse(u recognised, props map[string]*val, name string, pat
 	return httpEndpoint{channel: method + " " + route}
 }
 
-// httpMethod reads a method value: "*" when it is not known or not given,
-// and ok only when a rule gave one.
-func httpMethod(v *val) (string, bool) {
+// httpMethod reads a method value: given when a rule gave one (not a field
+// left unset), known unless the code computes it.
+func httpMethod(v *val) (method string, given, known bool) {
 	if v == nil || v.empty() {
-		return "*", false
+		return "*", false, true
 	}
 	n, pattern, ok := v.name()
 	if !ok || pattern {
-		return "*", true
+		return "", true, false
 	}
-	return strings.ToUpper(n), true
+	return strings.ToUpper(n), true, true
 }
 
 // httpClient reads a request's URL: its host names the peer, through the
@@ -106,8 +122,10 @@ func (a *analysis) httpClient(rawURL string, pattern bool, method string) httpEn
 	}
 	u := &url.URL{Scheme: scheme, Host: host, Path: path}
 	peer := u.Hostname()
-	if r := (&config.Config{Services: a.services}).ServiceForURL(u); r != nil {
-		peer = r.Name
+	if r, base := (&config.Config{Services: a.services}).ServiceForURL(u); r != nil {
+		// Below a base URL (a gateway's /inventory), the service sees
+		// the path after it.
+		peer, path = r.Name, "/"+strings.TrimPrefix(strings.TrimPrefix(path, base), "/")
 	}
 	return httpEndpoint{channel: method + " " + path, pattern: pattern && strings.Contains(path, "*"), peer: peer}
 }
@@ -160,7 +178,7 @@ func normalizeRoute(p string) string {
 // made from through Route, Group or Subrouter), each below its own
 // mounts. A router mounted nowhere has the prefix "". The router's own
 // prefix is already part of the channel.
-func (a *analysis) mountPrefixes(router *val, depth int) ([]string, string) {
+func (a *analysis) mountPrefixes(u recognised, router *val, depth int) ([]string, string) {
 	root := router
 	for root != nil && root.kind == kClient && root.props[propParent] != nil {
 		root = root.props[propParent]
@@ -172,6 +190,7 @@ func (a *analysis) mountPrefixes(router *val, depth int) ([]string, string) {
 		return nil, "routers mounted more than 8 deep"
 	}
 	var out []string
+	users := a.re.mainsOf(u.fn)
 	for _, m := range a.ix.mounts {
 		if !a.re.reachable(m.fn) {
 			continue
@@ -179,6 +198,11 @@ func (a *analysis) mountPrefixes(router *val, depth int) ([]string, string) {
 		args := callArgs(m.call.Common())
 		if *m.rule.Mounts.Arg >= len(args) || !a.mounted(args[*m.rule.Mounts.Arg], root.site) {
 			continue
+		}
+		if !slices.Equal(a.re.mainsOf(m.fn), users) {
+			// Mounted by some of the services that register the
+			// route and not by others: the prefix is theirs alone.
+			return nil, "the router is mounted in some of the services that use it and not in others"
 		}
 		for _, pv := range a.ev.expand(m.fn, a.ev.props(m.rule, m.call.Common(), m.call.Pos(), nil, useSite{})[propChannel], 0, nil, nil) {
 			prefix, pattern, ok := pv.v.name()
@@ -190,7 +214,7 @@ func (a *analysis) mountPrefixes(router *val, depth int) ([]string, string) {
 				recvs = a.ev.resolve(rv)
 			}
 			for _, recv := range recvs {
-				outer, reason := a.mountPrefixes(recv, depth+1)
+				outer, reason := a.mountPrefixes(u, recv, depth+1)
 				if reason != "" {
 					return nil, reason
 				}

@@ -85,8 +85,10 @@ const (
 	propChannel = "channel"
 	propMessage = "message"
 	propReply   = "reply"
-	// propMethod is an HTTP rule's method (E16).
+	// propMethod is an HTTP rule's method, propPrefix a route's router
+	// prefix (E16).
 	propMethod = "method"
+	propPrefix = "prefix"
 	// propNamer says how a Watermill marshaler names messages: "short"
 	// or "full" (E20).
 	propNamer = "namer"

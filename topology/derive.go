@@ -29,16 +29,8 @@ func DeriveFlows(endpoints []Endpoint) []Flow {
 		for _, pi := range byRole[p.producer] {
 			pe := endpoints[pi]
 			matched := false
-			for _, ci := range byRole[p.consumer] {
+			for _, ci := range partners(pe, endpoints, byRole[p.consumer]) {
 				ce := endpoints[ci]
-				if !SystemsMatch(pe.System, ce.System) || !ChannelsMatch(pe.Channel, pe.Pattern, ce.Channel, ce.Pattern, firstNonEmpty(pe.System, ce.System)) {
-					continue
-				}
-				if pe.Peer != "" && pe.Peer != ce.Service {
-					// Addressed to another service: the same route
-					// elsewhere is not this request's.
-					continue
-				}
 				matched = true
 				consumed[ci] = true
 				acc.add(pairFlow(p.kind, pe, ce))
@@ -58,6 +50,33 @@ func DeriveFlows(endpoints []Endpoint) []Flow {
 		}
 	}
 	return acc.flows
+}
+
+// partners returns the consumers (indexes into endpoints) a producer
+// pairs with. An HTTP request pairs with the routes of its peer that
+// serve it (ServeRoute); a request with a peer pairs only with that
+// service.
+func partners(pe Endpoint, endpoints []Endpoint, consumers []int) []int {
+	var out, httpIdx []int
+	var routes []string
+	for _, ci := range consumers {
+		ce := endpoints[ci]
+		if !SystemsMatch(pe.System, ce.System) || (pe.Peer != "" && pe.Peer != ce.Service) {
+			continue
+		}
+		if firstNonEmpty(pe.System, ce.System) == SystemHTTP {
+			httpIdx = append(httpIdx, ci)
+			routes = append(routes, ce.Channel)
+			continue
+		}
+		if ChannelsMatch(pe.Channel, pe.Pattern, ce.Channel, ce.Pattern, firstNonEmpty(pe.System, ce.System)) {
+			out = append(out, ci)
+		}
+	}
+	for _, i := range ServeRoute(pe.Channel, routes) {
+		out = append(out, httpIdx[i])
+	}
+	return out
 }
 
 func pairFlow(kind string, p, c Endpoint) Flow {

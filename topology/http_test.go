@@ -1,6 +1,9 @@
 package topology
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestHTTPMatch(t *testing.T) {
 	for _, tt := range []struct {
@@ -64,6 +67,48 @@ func TestDeriveHTTPPeer(t *testing.T) {
 	for k := range got {
 		if !want[k] {
 			t.Errorf("unexpected flow %q", k)
+		}
+	}
+}
+
+func TestServeRoute(t *testing.T) {
+	routes := []string{
+		"GET /stock/{sku}",
+		"GET /stock/summary",
+		"* /",
+		"POST /items",
+		"DELETE /items",
+		"* /files/",
+		"GET /exact/{$}",
+		"GET /rest/{path...}",
+	}
+	for _, tt := range []struct {
+		request string
+		want    []string
+	}{
+		{"GET /stock/sku-1", []string{"GET /stock/{sku}"}},
+		// The most specific route serves it, not every route it matches.
+		{"GET /stock/summary", []string{"GET /stock/summary"}},
+		// A part of the URL that is not constant meets a parameter,
+		// never a literal whose value it would guess.
+		{"GET /stock/*", []string{"GET /stock/{sku}"}},
+		// "/" is a request for "/", served by the root subtree only.
+		{"GET /", []string{"* /"}},
+		{"GET /nothing/else", []string{"* /"}},
+		{"POST /items", []string{"POST /items"}},
+		{"PUT /items", []string{"* /"}},
+		{"GET /files/a/b", []string{"* /files/"}},
+		{"GET /exact/", []string{"GET /exact/{$}"}},
+		{"GET /rest/a/b", []string{"GET /rest/{path...}"}},
+		// A request path ending in a slash is not a subtree.
+		{"GET /stock/", []string{"* /"}},
+	} {
+		var got []string
+		for _, i := range ServeRoute(tt.request, routes) {
+			got = append(got, routes[i])
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("ServeRoute(%q) = %q, want %q", tt.request, got, tt.want)
 		}
 	}
 }

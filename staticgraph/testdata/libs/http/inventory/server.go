@@ -12,6 +12,17 @@ func Routes() http.Handler {
 	mux.HandleFunc("DELETE /reservations/{id}", release)
 	mux.HandleFunc("PUT /reservations/{id}", reserve)
 	mux.Handle("/healthz", http.HandlerFunc(health))
+	// Everything else is the static site: a subtree that a request for
+	// /stock/... is not sent to, since a more specific route serves it.
+	mux.Handle("/", http.FileServer(http.Dir("static")))
+	return mux
+}
+
+// Admin serves the inventory's admin API; the server mounts it below
+// /admin with http.StripPrefix.
+func Admin() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /metrics", health)
 	return mux
 }
 

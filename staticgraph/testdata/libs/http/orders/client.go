@@ -123,6 +123,30 @@ func Rates() error {
 	return err
 }
 
+// Home asks for the inventory's home page: "/", served by the static
+// site's subtree.
+func Home() error {
+	_, err := http.Get(inventoryURL + "/")
+	return err
+}
+
+// Metrics reads the admin API below its mount.
+func Metrics() error {
+	_, err := http.Get(inventoryURL + "/admin/metrics")
+	return err
+}
+
+// Call sends a request whose method the caller chooses at run time: the
+// endpoint is not known, not a request of every method.
+func Call(method string) error {
+	req, err := http.NewRequest(method, inventoryURL+"/reservations", nil)
+	if err != nil {
+		return err
+	}
+	_, err = http.DefaultClient.Do(req)
+	return err
+}
+
 // Anything calls a path the code computes whole: not known.
 func Anything(path string) error {
 	_, err := http.Get(inventoryURL + "/" + path)

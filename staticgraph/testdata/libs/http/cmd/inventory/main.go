@@ -9,5 +9,8 @@ import (
 )
 
 func main() {
-	log.Fatal(http.ListenAndServe(":8080", inventory.Routes()))
+	mux := http.NewServeMux()
+	mux.Handle("/", inventory.Routes())
+	mux.Handle("/admin/", http.StripPrefix("/admin", inventory.Admin()))
+	log.Fatal(http.ListenAndServe(":8080", mux))
 }

@@ -36,7 +36,10 @@ func main() {
 	_ = orders.Track(hc, "s-1")
 	_ = orders.Legacy("sku-1")
 	_ = orders.Rates()
-	if len(os.Args) > 1 {
+	_ = orders.Home()
+	_ = orders.Metrics()
+	if len(os.Args) > 2 {
 		_ = orders.Anything(os.Args[1])
+		_ = orders.Call(os.Args[2])
 	}
 }

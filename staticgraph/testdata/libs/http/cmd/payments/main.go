@@ -16,6 +16,8 @@ func main() {
 		r.Get("/{id:[0-9]+}", get)
 	})
 	r.Mount("/admin", admin())
+	// chi takes a method in the pattern too.
+	r.Handle("DELETE /charges/{id}", http.HandlerFunc(create))
 	log.Fatal(http.ListenAndServe(":9000", r))
 }
 
