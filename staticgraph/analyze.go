@@ -56,6 +56,18 @@ func (a *analysis) guard(u recognised, f func(recognised)) {
 	f(u)
 }
 
+// safely runs a pass over the whole module and turns a panic, a bug of
+// ours met on code we did not foresee, into a diagnostic: the endpoints
+// already found are kept.
+func (a *analysis) safely(pass func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.g.Diagnostics = append(a.g.Diagnostics, topology.Diagnostic{Message: fmt.Sprintf("internal error, please report it: %v", r)})
+		}
+	}()
+	pass()
+}
+
 // propReceiver carries the receiver a use's properties were taken from, so
 // that the client it was made by can be marked used.
 const propReceiver = "receiver"
@@ -82,10 +94,16 @@ func (a *analysis) use(u recognised) {
 		if u.rule.Channel != nil && len(u.rule.Channel.Call) > 0 {
 			// A topic function is called with the endpoint's message
 			// type here, so the client it comes from must be known
-			// here: a bus handed in as a parameter is bound first.
+			// here: a bus handed in as a parameter is bound first,
+			// each binding only for the mains that reach the code
+			// that bound it.
 			var bound []*val
 			for _, x := range a.ev.expand(u.fn, recvs, 0, nil, nil) {
-				bound = append(bound, x.v)
+				v := x.v
+				if x.outer != u.fn {
+					v = withVia(v, []*ssa.Function{x.outer})
+				}
+				bound = append(bound, v)
 			}
 			recvs = capVals(bound)
 		}
@@ -555,7 +573,11 @@ func (a *analysis) madeInto(v ssa.Value) bool {
 		ci, ok := r.(ssa.CallInstruction)
 		return ok && maker(a.ix.rulesFor(ci.Common())) != nil
 	}
-	for _, r := range *v.Referrers() {
+	refs := v.Referrers()
+	if refs == nil {
+		return false
+	}
+	for _, r := range *refs {
 		if isMaker(r) {
 			return true
 		}
@@ -574,8 +596,8 @@ func (a *analysis) madeInto(v ssa.Value) bool {
 			continue
 		}
 		ia, ok := st.Addr.(*ssa.IndexAddr)
-		if !ok {
-			continue
+		if !ok || ia.X.Referrers() == nil {
+			continue // a package-level array has no referrers to follow
 		}
 		for _, r2 := range *ia.X.Referrers() {
 			if sl, ok := r2.(*ssa.Slice); ok {

@@ -88,15 +88,23 @@ func readCompose(p string) ([]composeService, error) {
 		}
 	}) {
 		s := f.Services[key]
-		var ctx string
+		var ctx, dockerfile string
 		switch b := s.Build.(type) {
 		case string:
 			ctx = b
 		case map[string]any:
 			ctx, _ = b["context"].(string)
+			dockerfile, _ = b["dockerfile"].(string)
 		}
-		if ctx == "" || strings.Contains(ctx, "://") || strings.Contains(ctx, "$") {
+		if ctx == "" || strings.Contains(ctx, "://") || strings.Contains(ctx, "$") || strings.Contains(dockerfile, "$") {
 			continue // an image, a remote context or one from a variable: no directory here
+		}
+		dir := filepath.Clean(filepath.Join(filepath.Dir(p), ctx))
+		if dockerfile != "" {
+			// The Dockerfile's directory says which part of a wide
+			// context the image is (a front end in web/ of a context
+			// that also holds a Go service).
+			dir = filepath.Dir(filepath.Join(dir, dockerfile))
 		}
 		hosts := []string{key}
 		for _, h := range []string{s.Hostname, s.ContainerName} {
@@ -104,7 +112,7 @@ func readCompose(p string) ([]composeService, error) {
 				hosts = append(hosts, h)
 			}
 		}
-		out = append(out, composeService{hosts: hosts, dir: filepath.Clean(filepath.Join(filepath.Dir(p), ctx))})
+		out = append(out, composeService{hosts: hosts, dir: dir})
 	}
 	return out, nil
 }
@@ -114,12 +122,27 @@ func oneLineYAML(err error) string {
 }
 
 // hostNames maps each Compose host to the service whose main package is
-// built from its directory, when exactly one service's is; services maps
-// a main package's directory to the service's name.
+// built from its directory (the context, or the Dockerfile's directory),
+// when exactly one service's main is there and no other Compose service is
+// built from it; mainDirs maps a main package's directory to the
+// service's name.
 func hostNames(compose []composeService, mainDirs map[string]string) map[string]string {
 	out := map[string]string{}
 	ambiguous := map[string]bool{}
+	images := map[string]int{} // directory -> Compose services built from it
 	for _, c := range compose {
+		images[c.dir]++
+	}
+	for _, c := range compose {
+		if images[c.dir] > 1 {
+			// Several services built from one directory: which one a
+			// host is depends on how each is built.
+			for _, h := range c.hosts {
+				ambiguous[h] = true
+				delete(out, h)
+			}
+			continue
+		}
 		var names []string
 		for dir, name := range mainDirs {
 			if dir == c.dir || strings.HasPrefix(dir, c.dir+string(filepath.Separator)) {

@@ -67,7 +67,14 @@ func (e *evaluator) resolve(v ssa.Value) []*val {
 	}
 	e.freeBusy[v] = true
 	var r []*val
-	for _, x := range e.expand(parentOf(v), e.open(v), 0, nil, nil) {
+	fn := parentOf(v)
+	for _, x := range e.expand(fn, e.open(v), 0, nil, nil) {
+		if x.outer != fn && x.outer != nil {
+			// Bound by the code of one caller: only the mains that
+			// reach it can see this value (a closure capturing a
+			// parameter of the function that makes a client).
+			x.v = withVia(x.v, []*ssa.Function{x.outer})
+		}
 		r = append(r, x.v)
 	}
 	r = capVals(r)
@@ -496,7 +503,10 @@ func (e *evaluator) namer(src *config.Source, cc *ssa.CallCommon, pos token.Pos,
 	}
 	ms := []ssa.Value{args[*src.Arg]}
 	if src.Field != "" {
-		ms = fieldValues(args[*src.Arg], src.Field)
+		var seen bool
+		if ms, seen = fieldValues(args[*src.Arg], src.Field); !seen {
+			return []*val{unknown(pos, "the config is not a literal here")}
+		}
 	}
 	if len(ms) == 0 {
 		return []*val{litVal("full")} // no marshaler set: the default names in full
@@ -512,18 +522,21 @@ func (e *evaluator) namer(src *config.Source, cc *ssa.CallCommon, pos token.Pos,
 // GenerateName field, or that of a marshaler it embeds (a decorator).
 func marshalerNaming(m ssa.Value, depth int) *val {
 	m = peel(m)
+	if c, ok := m.(*ssa.Const); ok && c.Value == nil {
+		return litVal("full") // cqrs.JSONMarshaler{}: nothing set
+	}
 	if ld, ok := m.(*ssa.UnOp); ok && ld.Op == token.MUL {
 		m = ld.X
 	}
 	st, ok := derefType(m.Type()).Underlying().(*types.Struct)
-	if !ok || depth > 4 {
-		return unknown(m.Pos(), "the marshaler is not a struct literal")
+	if _, local := m.(*ssa.Alloc); !ok || !local || depth > 4 {
+		return unknown(m.Pos(), "the marshaler is not a literal here")
 	}
 	for i := 0; i < st.NumFields(); i++ {
 		f := st.Field(i)
 		switch {
 		case f.Name() == "GenerateName":
-			vs := fieldValues(m, "GenerateName")
+			vs, _ := fieldValues(m, "GenerateName")
 			if len(vs) == 0 {
 				return litVal("full")
 			}
@@ -539,7 +552,7 @@ func marshalerNaming(m ssa.Value, depth int) *val {
 			}
 			return unknown(vs[0].Pos(), "GenerateName is a function of the program's")
 		case f.Embedded():
-			if vs := fieldValues(m, f.Name()); len(vs) == 1 {
+			if vs, _ := fieldValues(m, f.Name()); len(vs) == 1 {
 				if v := marshalerNaming(vs[0], depth+1); v.kind == kName {
 					return v
 				}
@@ -550,19 +563,20 @@ func marshalerNaming(m ssa.Value, depth int) *val {
 }
 
 // fieldValues returns the values stored to field name of the local struct
-// a is or points to (a literal), or nil.
-func fieldValues(a ssa.Value, name string) []ssa.Value {
+// a is or points to (a literal); seen is false when a is no such literal,
+// so that a field never set is told from one not looked at.
+func fieldValues(a ssa.Value, name string) (vals []ssa.Value, seen bool) {
 	a = peel(a)
 	if ld, ok := a.(*ssa.UnOp); ok && ld.Op == token.MUL {
 		a = ld.X
 	}
 	alloc, ok := a.(*ssa.Alloc)
 	if !ok {
-		return nil
+		return nil, false
 	}
 	st, ok := derefType(alloc.Type()).Underlying().(*types.Struct)
 	if !ok {
-		return nil
+		return nil, false
 	}
 	idx := -1
 	for i := 0; i < st.NumFields(); i++ {
@@ -570,7 +584,6 @@ func fieldValues(a ssa.Value, name string) []ssa.Value {
 			idx = i
 		}
 	}
-	var out []ssa.Value
 	for _, r := range *alloc.Referrers() {
 		fa, ok := r.(*ssa.FieldAddr)
 		if !ok || fa.Field != idx {
@@ -578,11 +591,11 @@ func fieldValues(a ssa.Value, name string) []ssa.Value {
 		}
 		for _, r2 := range *fa.Referrers() {
 			if s, ok := r2.(*ssa.Store); ok && s.Addr == fa {
-				out = append(out, s.Val)
+				vals = append(vals, s.Val)
 			}
 		}
 	}
-	return out
+	return vals, true
 }
 
 // generated evaluates what a topic function returns, with the fields of
@@ -975,14 +988,41 @@ func msgTypeVal(t types.Type, pos token.Pos) *val {
 
 // mapVal is a map made here with the entries stored into it by this
 // function: clients kept by name (writers["orders"] = w, or a literal).
+//
+// Its entries are known one by one only when each update's key is one
+// constant, or its value one value (m[t] = &Writer{Topic: t} in a loop
+// over topics pairs them only together), and no other code updates a map
+// of that type that it was handed (a helper filling a map parameter);
+// else the map says why in reason and a lookup in it is unknown.
 func (e *evaluator) mapVal(mm *ssa.MakeMap) *val {
 	v := &val{kind: kMap, pos: mm.Pos()}
+	for _, u := range e.ix.mapUpdates[typeKey(mm.Type())] {
+		if _, ok := u.Map.(*ssa.MakeMap); !ok {
+			// Code that adds to a map it was handed (a parameter, a
+			// field) may add to this one.
+			v.reason = "entries are added elsewhere to maps of its type"
+			return v
+		}
+	}
 	for _, r := range *mm.Referrers() {
-		if u, ok := r.(*ssa.MapUpdate); ok && u.Map == ssa.Value(mm) {
-			for _, k := range e.open(u.Key) {
-				for _, x := range e.open(u.Value) {
-					v.entries = append(v.entries, mapEntry{key: k, val: x})
-				}
+		u, ok := r.(*ssa.MapUpdate)
+		if !ok || u.Map != ssa.Value(mm) {
+			continue
+		}
+		keys, vals := e.open(u.Key), e.open(u.Value)
+		for _, k := range keys {
+			if _, p, ok := k.name(); !ok || p {
+				v.reason = "a key is not constant"
+				return v
+			}
+		}
+		if len(keys) > 1 && len(vals) > 1 {
+			v.reason = "keys and values are stored in a loop, not one by one"
+			return v
+		}
+		for _, k := range keys {
+			for _, x := range vals {
+				v.entries = append(v.entries, mapEntry{key: k, val: x})
 			}
 		}
 	}
@@ -1011,6 +1051,9 @@ func lookupIn(m, k *val, pos token.Pos) []*val {
 	if m.kind != kMap {
 		return []*val{unknown(pos, "an element of a map that is not made here ("+m.describe()+")")}
 	}
+	if m.reason != "" {
+		return []*val{unknown(pos, "an element of a map whose "+m.reason)}
+	}
 	name, pattern, ok := k.name()
 	if !ok || pattern {
 		return []*val{unknown(pos, "an element of a map whose key is not constant")}
@@ -1018,7 +1061,7 @@ func lookupIn(m, k *val, pos token.Pos) []*val {
 	var out []*val
 	for _, en := range m.entries {
 		if n, p, ok := en.key.name(); ok && !p && n == name {
-			out = append(out, en.val)
+			out = append(out, withVia(en.val, m.via))
 		}
 	}
 	if len(out) == 0 {

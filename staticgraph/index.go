@@ -70,6 +70,8 @@ type index struct {
 	mounts []recognised
 	// serviceMakes are the calls that make a named service value.
 	serviceMakes []recognised
+	// mapUpdates are the stores into maps, by the map's type.
+	mapUpdates map[string][]*ssa.MapUpdate
 
 	// converts lists each function's conversions of types with methods
 	// to interfaces; libraryMethods the methods of the interfaces
@@ -110,6 +112,7 @@ func newIndex(prog *ssa.Program, pkgs []*ssa.Package, source map[*types.Package]
 		stubs:             newStubs(prog.Fset),
 		callbacks:         map[*ssa.Function][]recognised{},
 		converts:          map[*ssa.Function][]conversion{},
+		mapUpdates:        map[string][]*ssa.MapUpdate{},
 	}
 	for _, p := range pkgs {
 		ix.hasSyntax[p.Pkg] = true
@@ -285,6 +288,9 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 			case *ssa.MakeClosure:
 				g := in.Fn.(*ssa.Function)
 				ix.closures[g] = append(ix.closures[g], in)
+			case *ssa.MapUpdate:
+				k := typeKey(in.Map.Type())
+				ix.mapUpdates[k] = append(ix.mapUpdates[k], in)
 			case *ssa.Store:
 				switch addr := in.Addr.(type) {
 				case *ssa.FieldAddr:
@@ -301,6 +307,9 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 		}
 	}
 }
+
+// typeKey names a type for an index: identical types, the same key.
+func typeKey(t types.Type) string { return types.TypeString(t, nil) }
 
 // noteSend records a send on the Go channel a call of an at: send rule
 // returns as that rule's use.

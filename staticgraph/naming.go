@@ -222,10 +222,6 @@ func tellApart(g []dirService, taken map[string]bool) []string {
 func (a *analysis) resolveCodeNames() {
 	a.codeNames = map[*ssa.Package]string{}
 	names := map[*ssa.Package][]string{}
-	byPath := map[string]*ssa.Package{}
-	for _, m := range a.re.mains {
-		byPath[m.Pkg.Path()] = m
-	}
 	for _, sm := range a.ix.serviceMakes {
 		c, ok := sm.call.(*ssa.Call)
 		if !ok || !a.re.reachable(sm.fn) {
@@ -235,8 +231,17 @@ func (a *analysis) resolveCodeNames() {
 			if v.kind != kService {
 				continue
 			}
-			if n, pattern, ok := v.props[propName].name(); ok && !pattern && n != "" {
-				if m := byPath[a.mainOf(sm.fn, n)]; m != nil {
+			n, pattern, ok := v.props[propName].name()
+			if !ok || pattern || n == "" {
+				continue
+			}
+			// Only a main that is surely the service's home: the one
+			// main that makes it, or one whose directory has its name.
+			// A service a shared package makes for several mains
+			// names none of them.
+			mains := a.re.mainsOf(sm.fn)
+			for _, m := range mains {
+				if len(mains) == 1 || path.Base(m.Pkg.Path()) == n {
 					names[m] = append(names[m], n)
 				}
 			}

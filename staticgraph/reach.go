@@ -10,10 +10,9 @@ import (
 // main's main and init over the index's edges, which are static calls and
 // every function used as a value (closures, method values, functions passed
 // to a dependency), and, as in RTA, over the methods of the types the walk
-// converts to interfaces: a method of the interface converted to or of an
-// interface a dependency declares at once (code we do not read may call
-// it), any other once the same main makes an interface call of a method of
-// that name and signature. A method that only reflection could call (a
+// converts to interfaces: a method of an interface a dependency declares at
+// once (code we do not read may call it), any other once the same main
+// makes an interface call of a method of that name and signature. A method that only reflection could call (a
 // documentation generator walking service objects it holds as any) is not
 // reached. It needs no bodies of dependencies, unlike rta.Analyze, which
 // panics on export data.

@@ -269,8 +269,8 @@ func analyzeModule(ctx context.Context, base string, ld modules.Load, rs rules, 
 		}()
 	}
 	progress("analysing calls", len(ix.uses), len(ix.uses))
-	a.unused()
-	a.unusedGenerated()
+	a.safely(a.unused)
+	a.safely(a.unusedGenerated)
 	a.assemble()
 	return res, nil
 }

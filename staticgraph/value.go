@@ -444,18 +444,20 @@ func subst(v *val, bind func(i int) []*val) []*val {
 		var out []*val
 		for _, m := range subst(v.of, bind) {
 			for _, k := range subst(v.mapKey, bind) {
-				out = append(out, lookupIn(m, k, v.pos)...)
+				for _, x := range lookupIn(m, k, v.pos) {
+					out = append(out, withVia(x, v.via))
+				}
 			}
 		}
 		return capVals(out)
 	case kRef:
-		r := &val{kind: kRef, pos: v.pos}
+		r := &val{kind: kRef, pos: v.pos, via: v.via}
 		for _, x := range v.refs {
 			r.refs = append(r.refs, subst(x, bind)...)
 		}
 		return []*val{r}
 	case kMap:
-		m := &val{kind: kMap, pos: v.pos}
+		m := &val{kind: kMap, pos: v.pos, via: v.via, reason: v.reason}
 		for _, en := range v.entries {
 			for _, k := range subst(en.key, bind) {
 				for _, x := range subst(en.val, bind) {
@@ -489,7 +491,11 @@ func project(v *val, prop string) []*val {
 	if prop == propDeref {
 		switch v.kind {
 		case kRef:
-			return v.refs
+			var out []*val
+			for _, r := range v.refs {
+				out = append(out, withVia(r, v.via))
+			}
+			return out
 		case kClient, kService, kUnknown:
 			// A client stands for the pointer to it and its value.
 			return []*val{v}
@@ -569,6 +575,7 @@ func (v *val) writeKey(b *strings.Builder) {
 			r.writeKey(b)
 		}
 	case kMap:
+		b.WriteString(v.reason)
 		for _, en := range v.entries {
 			en.key.writeKey(b)
 			en.val.writeKey(b)

@@ -33,4 +33,14 @@ func main() {
 	if err := s.Send(ctx, "notify.push", nil); err != nil { // no writer for this topic
 		log.Print(err)
 	}
+
+	// Writers made in a loop: which key holds which writer is not
+	// followed, so the lookup is unresolved, not a write to every topic.
+	byTopic := map[string]*kafka.Writer{}
+	for _, t := range []string{"notify.a", "notify.b"} {
+		byTopic[t] = &kafka.Writer{Addr: kafka.TCP(clicks.Broker), Topic: t}
+	}
+	if err := byTopic["notify.a"].WriteMessages(ctx, kafka.Message{Value: []byte("a")}); err != nil {
+		log.Print(err)
+	}
 }

@@ -78,6 +78,9 @@ func main() {
 	}
 
 	go invoice(commandBus, "o-1")
+	if shared, err := shop.NewBus(pubSub, "billing.v2."); err == nil {
+		_ = shop.SendInvoice(context.Background(), shared, "o-1")
+	}
 	if err := router.Run(context.Background()); err != nil {
 		log.Fatal(err)
 	}
