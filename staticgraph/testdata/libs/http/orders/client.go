@@ -89,6 +89,12 @@ func ChargeStatus(id string) error {
 	return err
 }
 
+// ChargeViaGateway reads a charge through the API gateway's /payments.
+func ChargeViaGateway(id string) error {
+	_, err := http.Get("http://gateway:8080/payments/charges/" + id)
+	return err
+}
+
 // Ship posts a shipment to the shipping service, which tracegraph.yaml
 // says is reached at shipping-svc:8000; the body is a shipping message.
 func Ship(ctx context.Context, c *http.Client, orderID string) error {

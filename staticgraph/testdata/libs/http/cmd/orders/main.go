@@ -32,6 +32,7 @@ func main() {
 	}
 	_ = orders.Charge(100)
 	_ = orders.ChargeStatus("42")
+	_ = orders.ChargeViaGateway("43")
 	_ = orders.Ship(ctx, hc, "o-1")
 	_ = orders.Track(hc, "s-1")
 	_ = orders.Legacy("sku-1")
