@@ -217,21 +217,7 @@ func (a *analysis) serves(u recognised) bool {
 			stack = append(stack, fn)
 		}
 	}
-	h := peel(args[*u.rule.Handler.Arg])
-	for {
-		// func(*nats.Msg) to the named nats.MsgHandler
-		ct, ok := h.(*ssa.ChangeType)
-		if !ok {
-			break
-		}
-		h = ct.X
-	}
-	switch h := h.(type) {
-	case *ssa.Function:
-		push(h)
-	case *ssa.MakeClosure:
-		push(h.Fn.(*ssa.Function))
-	}
+	push(funcValue(args[*u.rule.Handler.Arg]))
 	for len(stack) > 0 {
 		fn := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]

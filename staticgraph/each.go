@@ -103,7 +103,7 @@ func (a *analysis) eachElems(args []ssa.Value, src *config.Source) []ssa.Value {
 		return nil
 	}
 	var out []ssa.Value
-	for _, s := range a.storedFields(args[*src.Arg], src.Field) {
+	for _, s := range a.ix.storedFields(args[*src.Arg], src.Field) {
 		sl, ok := s.(*ssa.Slice)
 		if !ok {
 			continue
@@ -133,7 +133,7 @@ func (a *analysis) eachElems(args []ssa.Value, src *config.Source) []ssa.Value {
 // storedFields returns the values stored to field name of the struct addr
 // points to (a package-level variable, a local, a slice element), where
 // this code stores them field by field, as a composite literal does.
-func (a *analysis) storedFields(addr ssa.Value, name string) []ssa.Value {
+func (ix *index) storedFields(addr ssa.Value, name string) []ssa.Value {
 	st, ok := derefType(addr.Type()).Underlying().(*types.Struct)
 	if !ok {
 		return nil
@@ -150,14 +150,14 @@ func (a *analysis) storedFields(addr ssa.Value, name string) []ssa.Value {
 	var out []ssa.Value
 	if g, ok := addr.(*ssa.Global); ok {
 		// A global has no referrers: the index kept its stores.
-		for _, s := range a.ix.globalFieldStores[g] {
+		for _, s := range ix.globalFieldStores[g] {
 			if s.Addr.(*ssa.FieldAddr).Field == idx {
 				out = append(out, s.Val)
 			}
 		}
-		for _, s := range a.ix.globalStores[g] {
+		for _, s := range ix.globalStores[g] {
 			if ld, ok := s.Val.(*ssa.UnOp); ok {
-				out = append(out, a.storedFields(ld.X, name)...)
+				out = append(out, ix.storedFields(ld.X, name)...)
 			}
 		}
 		return out
@@ -170,7 +170,7 @@ func (a *analysis) storedFields(addr ssa.Value, name string) []ssa.Value {
 		if s, ok := ref.(*ssa.Store); ok && s.Addr == addr {
 			// The whole struct stored at once, from another literal.
 			if ld, ok := s.Val.(*ssa.UnOp); ok {
-				out = append(out, a.storedFields(ld.X, name)...)
+				out = append(out, ix.storedFields(ld.X, name)...)
 			}
 			continue
 		}
@@ -204,9 +204,9 @@ func (a *analysis) eachString(args []ssa.Value, site implSite, src *config.Sourc
 		}
 		return fmt.Sprintf(src.Format, parts...), true
 	case src.Each:
-		return constString(a.storedFields(el, src.Field))
+		return constString(a.ix.storedFields(el, src.Field))
 	case src.Arg != nil && src.Field != "" && *src.Arg < len(args):
-		return constString(a.storedFields(args[*src.Arg], src.Field))
+		return constString(a.ix.storedFields(args[*src.Arg], src.Field))
 	case src.Value != "":
 		return src.Value, true
 	}

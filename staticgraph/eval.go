@@ -300,18 +300,7 @@ func (e *evaluator) call(c *ssa.Call, idx int) []*val {
 	if callee.Blocks == nil || isGenericBody(callee) {
 		return []*val{unknown(c.Pos(), "the result of "+funcName(callee))}
 	}
-	var out []*val
-	bind := e.binder(cc, callee)
-	for _, b := range callee.Blocks {
-		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
-		if !ok || idx >= len(ret.Results) {
-			continue
-		}
-		for _, rv := range e.open(ret.Results[idx]) {
-			out = append(out, subst(rv, bind)...)
-		}
-	}
-	return out
+	return e.returns(callee, idx, e.binder(cc, callee))
 }
 
 // dynamicCall evaluates result idx of a call of a function value: what
@@ -504,7 +493,7 @@ func (e *evaluator) namer(src *config.Source, cc *ssa.CallCommon, pos token.Pos,
 	ms := []ssa.Value{args[*src.Arg]}
 	if src.Field != "" {
 		var seen bool
-		if ms, seen = fieldValues(args[*src.Arg], src.Field); !seen {
+		if ms, seen = e.fieldValues(args[*src.Arg], src.Field); !seen {
 			return []*val{unknown(pos, "the config is not a literal here")}
 		}
 	}
@@ -513,14 +502,14 @@ func (e *evaluator) namer(src *config.Source, cc *ssa.CallCommon, pos token.Pos,
 	}
 	var out []*val
 	for _, m := range ms {
-		out = append(out, marshalerNaming(m, 0))
+		out = append(out, e.marshalerNaming(m, 0))
 	}
 	return out
 }
 
 // marshalerNaming says how a marshaler value names messages: by its
 // GenerateName field, or that of a marshaler it embeds (a decorator).
-func marshalerNaming(m ssa.Value, depth int) *val {
+func (e *evaluator) marshalerNaming(m ssa.Value, depth int) *val {
 	m = peel(m)
 	if c, ok := m.(*ssa.Const); ok && c.Value == nil {
 		return litVal("full") // cqrs.JSONMarshaler{}: nothing set
@@ -536,7 +525,7 @@ func marshalerNaming(m ssa.Value, depth int) *val {
 		f := st.Field(i)
 		switch {
 		case f.Name() == "GenerateName":
-			vs, _ := fieldValues(m, "GenerateName")
+			vs, _ := e.fieldValues(m, "GenerateName")
 			if len(vs) == 0 {
 				return litVal("full")
 			}
@@ -552,8 +541,8 @@ func marshalerNaming(m ssa.Value, depth int) *val {
 			}
 			return unknown(vs[0].Pos(), "GenerateName is a function of the program's")
 		case f.Embedded():
-			if vs, _ := fieldValues(m, f.Name()); len(vs) == 1 {
-				if v := marshalerNaming(vs[0], depth+1); v.kind == kName {
+			if vs, _ := e.fieldValues(m, f.Name()); len(vs) == 1 {
+				if v := e.marshalerNaming(vs[0], depth+1); v.kind == kName {
 					return v
 				}
 			}
@@ -565,7 +554,7 @@ func marshalerNaming(m ssa.Value, depth int) *val {
 // fieldValues returns the values stored to field name of the local struct
 // a is or points to (a literal); seen is false when a is no such literal,
 // so that a field never set is told from one not looked at.
-func fieldValues(a ssa.Value, name string) (vals []ssa.Value, seen bool) {
+func (e *evaluator) fieldValues(a ssa.Value, name string) (vals []ssa.Value, seen bool) {
 	a = peel(a)
 	if ld, ok := a.(*ssa.UnOp); ok && ld.Op == token.MUL {
 		a = ld.X
@@ -574,28 +563,7 @@ func fieldValues(a ssa.Value, name string) (vals []ssa.Value, seen bool) {
 	if !ok {
 		return nil, false
 	}
-	st, ok := derefType(alloc.Type()).Underlying().(*types.Struct)
-	if !ok {
-		return nil, false
-	}
-	idx := -1
-	for i := 0; i < st.NumFields(); i++ {
-		if st.Field(i).Name() == name {
-			idx = i
-		}
-	}
-	for _, r := range *alloc.Referrers() {
-		fa, ok := r.(*ssa.FieldAddr)
-		if !ok || fa.Field != idx {
-			continue
-		}
-		for _, r2 := range *fa.Referrers() {
-			if s, ok := r2.(*ssa.Store); ok && s.Addr == fa {
-				vals = append(vals, s.Val)
-			}
-		}
-	}
-	return vals, true
+	return e.ix.storedFields(alloc, name), true
 }
 
 // generated evaluates what a topic function returns, with the fields of

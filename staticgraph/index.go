@@ -335,7 +335,14 @@ func calledBack(cc *ssa.CallCommon, r *rule) *ssa.Function {
 	if *r.Calls.Arg >= len(args) {
 		return nil
 	}
-	v := peel(args[*r.Calls.Arg])
+	return funcValue(args[*r.Calls.Arg])
+}
+
+// funcValue returns the function a function argument is, when it is one
+// the program defines: a function, a closure or a method value, also
+// converted to a named func type (func(*nats.Msg) to nats.MsgHandler).
+func funcValue(v ssa.Value) *ssa.Function {
+	v = peel(v)
 	for {
 		ct, ok := v.(*ssa.ChangeType)
 		if !ok {
