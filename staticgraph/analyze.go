@@ -357,7 +357,7 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 	empty := ok && name == ""
 	var peer, httpReason string
 	if ok && !empty && u.rule.HTTP != "" {
-		h := a.httpUse(u, p, name, pattern)
+		h := a.httpUse(u, p, ch.rawName(), pattern)
 		name, pattern, peer, httpReason = h.channel, h.pattern, h.peer, h.reason
 	}
 	for _, v := range []*val{ch, p[propReceiver]} {

@@ -115,11 +115,6 @@ func (a *analysis) httpClient(rawURL string, pattern bool, method string) httpEn
 	if pattern && !hasLiteralSegment(path) {
 		return httpEndpoint{reason: "the path of the URL " + quote(rawURL) + " is not constant"}
 	}
-	if pattern {
-		// Literal text of a pattern is escaped for path.Match; the host
-		// is compared as written.
-		host = strings.ReplaceAll(host, `\`, "")
-	}
 	u := &url.URL{Scheme: scheme, Host: host, Path: path}
 	peer := u.Hostname()
 	if r, base := (&config.Config{Services: a.services}).ServiceForURL(u); r != nil {

@@ -344,6 +344,20 @@ func (v *val) asSetting() *val {
 	return &out
 }
 
+// rawName is a known name with each non-constant part as "*" and nothing
+// escaped: a URL whose "?" is its query, not glob syntax.
+func (v *val) rawName() string {
+	var b strings.Builder
+	for _, s := range v.segs {
+		if s.wild {
+			b.WriteString("*")
+		} else {
+			b.WriteString(s.lit)
+		}
+	}
+	return b.String()
+}
+
 // hasParams reports whether v still depends on a parameter.
 func (v *val) hasParams() bool {
 	switch v.kind {

@@ -129,6 +129,13 @@ func Rates() error {
 	return err
 }
 
+// Find searches the stock with a query string: the query is no part of
+// the route.
+func Find(q string) error {
+	_, err := http.Get(inventoryURL + "/stock/search?q=" + q)
+	return err
+}
+
 // Home asks for the inventory's home page: "/", served by the static
 // site's subtree.
 func Home() error {

@@ -38,6 +38,9 @@ func main() {
 	_ = orders.Legacy("sku-1")
 	_ = orders.Rates()
 	_ = orders.Home()
+	if len(os.Args) > 3 {
+		_ = orders.Find(os.Args[3])
+	}
 	_ = orders.Metrics()
 	if len(os.Args) > 2 {
 		_ = orders.Anything(os.Args[1])
