@@ -49,6 +49,7 @@ fails), 2 on a usage or input error.`,
 		},
 	}
 	sf.register(cmd)
+	sf.registerAllowEmpty(cmd)
 	gf.register(cmd, "text")
 	fs := cmd.Flags()
 	fs.StringVar(&df.baseline, "baseline", "", "baseline file of accepted differences (default: baseline in the config)")
@@ -87,7 +88,13 @@ func runDiff(cmd *cobra.Command, args []string, sf *sourceFlags, gf *graphFlags,
 		}
 	}
 
-	declared, broken, err := declaredGraph(cmd, df.declared, args)
+	// A shell glob after --events gives more files than the flag takes:
+	// the files among the arguments are events files too.
+	patterns, files, err := sf.splitArgs(args)
+	if err != nil {
+		return err
+	}
+	declared, broken, err := declaredGraph(cmd, df.declared, patterns)
 	if err != nil {
 		return err
 	}
@@ -95,7 +102,7 @@ func runDiff(cmd *cobra.Command, args []string, sf *sourceFlags, gf *graphFlags,
 	if df.observed != "" {
 		observed, err = readGraphFile(df.observed)
 	} else {
-		observed, err = observedGraph(cmd, sf, nil)
+		observed, err = observedGraph(cmd, sf, files)
 	}
 	if err != nil {
 		return err

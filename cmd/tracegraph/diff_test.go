@@ -169,3 +169,67 @@ func TestDiffHTTPSpans(t *testing.T) {
 		t.Errorf("flows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestDiffEventsGlob: the files a shell glob gives after --events are all
+// read, as one file holding them all is.
+func TestDiffEventsGlob(t *testing.T) {
+	data, err := os.ReadFile(shopEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(strings.TrimSuffix(string(data), "\n"), "\n")
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "shop-1.jsonl"), filepath.Join(dir, "shop-2.jsonl")
+	half := len(lines) / 2
+	if err := os.WriteFile(a, []byte(strings.Join(lines[:half], "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b, []byte(strings.Join(lines[half:], "")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, whole, _ := tg(t, "diff", "../../examples/shop/...", "--events", shopEvents, "-f", "json", "--fail-on", "")
+	code, split, errOut := tg(t, "diff", "../../examples/shop/...", "--events", a, b, "-f", "json", "--fail-on", "")
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr: %s", code, errOut)
+	}
+	if split != whole {
+		t.Errorf("diff of the two halves differs from the diff of the whole file")
+	}
+}
+
+func TestSourceErrors(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty.jsonl")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"an empty file is no observed graph", []string{"observed", "--events", empty}, exitUsage, "no events in " + empty + " at any time"},
+		{"nor a diff", []string{"diff", "../../examples/shop/...", "--events", empty}, exitUsage, "no events in " + empty},
+		{"a window with no events", []string{"observed", "--events", shopEvents, "--since", "2999-01-01"}, exitUsage, "since 2999-01-01"},
+		{"unless asked for", []string{"observed", "--events", empty, "--allow-empty"}, exitOK, ""},
+		{"two sources", []string{"observed", "--events", shopEvents, "--db", "postgres://nobody@127.0.0.1:1/x"}, exitUsage, "--events and --db name two sources"},
+		{"a path that is neither events nor packages", []string{"diff", "../../examples/shop/...", "--events", shopEvents, "./no-such-events.jsonl"}, exitUsage, "./no-such-events.jsonl: no such events file"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errOut := tg(t, c.args...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, c.code, errOut)
+			}
+			if c.stderr != "" && (!strings.Contains(errOut, c.stderr) || strings.Count(strings.TrimSpace(errOut), "\n") > 0) {
+				t.Errorf("stderr %q, want one line with %q", errOut, c.stderr)
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, errOut := tg(t, "--version")
+	if code != exitOK || !strings.HasPrefix(out, "tracegraph ") || !strings.Contains(out, " go1.") {
+		t.Errorf("--version: exit %d, %q (stderr %q), want the version and the Go release", code, out, errOut)
+	}
+}

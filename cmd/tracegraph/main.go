@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -72,9 +73,11 @@ func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "tracegraph",
 		Short:         "What talks to what in a system of services, carrying which messages",
+		Version:       version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("tracegraph {{.Version}}\n")
 	root.PersistentFlags().String("config", "", "configuration file (default tracegraph.yaml if present)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
 	root.AddCommand(
@@ -100,4 +103,30 @@ func loadConfig(cmd *cobra.Command) (*config.Config, error) {
 		return nil, usageErr(err)
 	}
 	return cfg, nil
+}
+
+// version is the module version and the VCS revision the binary was built
+// from, as the go command recorded them ("(devel)" for a build in a
+// checkout, "+dirty" for uncommitted changes).
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+dirty"
+			}
+		}
+	}
+	if rev != "" {
+		v += " " + rev + modified
+	}
+	return v + " " + bi.GoVersion
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,6 +33,7 @@ consumed, or a request no one served, is a flow with an empty "to".`,
 		},
 	}
 	sf.register(cmd)
+	sf.registerAllowEmpty(cmd)
 	gf.register(cmd, "json")
 	return cmd
 }
@@ -42,9 +44,18 @@ func observedGraph(cmd *cobra.Command, sf *sourceFlags, args []string) (*topolog
 	if err != nil {
 		return nil, err
 	}
-	return fromSource(cmd, sf, args,
+	g, err := fromSource(cmd, sf, args,
 		func(ctx context.Context, files []string, ro runtimegraph.ReadOptions) (*topology.Graph, runtimegraph.ReadStats, error) {
 			return runtimegraph.FromFiles(ctx, files, f, ro)
 		},
 		func(ctx context.Context, st *pgstore.Store) (*topology.Graph, error) { return st.Graph(ctx, f) })
+	if err != nil {
+		return nil, err
+	}
+	if len(g.Services) == 0 && !sf.allowEmpty {
+		// An empty source (a wrong file, database or window) would
+		// pass every gate: it is an error unless asked for.
+		return nil, usageErr(fmt.Errorf("no events in %s (--allow-empty accepts that)", sf.describe(sf.files(args))))
+	}
+	return g, nil
 }

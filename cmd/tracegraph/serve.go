@@ -42,7 +42,7 @@ The JSON API the pages use is under /api/ (docs/api.md).`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringArrayVar(&sf.events, "events", nil, "events file (JSONL); repeatable")
+	fs.StringArrayVar(&sf.events, "events", nil, "events file (JSONL, or a span export; plain or gzip); repeatable, and files among the further arguments are events files too")
 	fs.StringVar(&sf.db, "db", "", "PostgreSQL URL (default $TRACEGRAPH_DATABASE_URL, $DATABASE_URL, or the PG* variables)")
 	fs.StringVar(&listen, "listen", defaultListen, "address to serve on, host:port")
 	// A saved declared graph in place of the analysis, as diff takes it.
@@ -54,18 +54,24 @@ func runServe(cmd *cobra.Command, args []string, sf *sourceFlags, listen, declar
 	ctx := cmd.Context()
 	opt := serve.Options{Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))}
 	if len(sf.events) > 0 && sf.db != "" {
-		return usageErr(errors.New("give --events or --db, not both"))
+		return usageErr(errors.New("--events and --db name two sources: give one"))
+	}
+	// A shell glob after --events gives more files than the flag takes.
+	args, extra, err := sf.splitArgs(args)
+	if err != nil {
+		return err
 	}
 	if len(sf.events) > 0 {
 		ro, err := sf.readOptions(cmd)
 		if err != nil {
 			return err
 		}
-		files, err := serve.OpenFiles(ctx, sf.events, ro)
+		names := sf.files(extra)
+		files, err := serve.OpenFiles(ctx, names, ro)
 		if err != nil {
 			return readErr(ctx, err)
 		}
-		opt.Backend, opt.Describe = files, strings.Join(sf.events, ", ")
+		opt.Backend, opt.Describe = files, strings.Join(names, ", ")
 	} else {
 		st, err := openStore(ctx, sf)
 		if err != nil {

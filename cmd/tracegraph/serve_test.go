@@ -54,7 +54,7 @@ func TestServeInputErrors(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"serve", "--events", filepath.Join(dir, "missing.jsonl")}, "missing.jsonl"},
-		{[]string{"serve", "--events", good, "--db", "postgres://x"}, "not both"},
+		{[]string{"serve", "--events", good, "--db", "postgres://x"}, "name two sources"},
 		{[]string{"serve", "--events", bad}, bad + ":1:"},
 		{[]string{"serve", "--events", good, "--listen", "no-port"}, "--listen"},
 		{[]string{"serve", "--events", good, "--declared", filepath.Join(dir, "none.json")}, "none.json"},

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,11 +22,12 @@ import (
 // sourceFlags choose where events come from (files or a database) and which
 // of them count: the flags observed, events, trace and diff share.
 type sourceFlags struct {
-	events []string
-	db     string
-	since  string
-	until  string
-	where  []string
+	events     []string
+	db         string
+	since      string
+	until      string
+	where      []string
+	allowEmpty bool
 
 	inputFormat     string
 	messageTypeAttr string
@@ -32,12 +35,70 @@ type sourceFlags struct {
 
 func (sf *sourceFlags) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
-	fs.StringArrayVar(&sf.events, "events", nil, "events file (JSONL, or a span export; plain or gzip); repeatable, and further arguments are files too")
+	fs.StringArrayVar(&sf.events, "events", nil, "events file (JSONL, or a span export; plain or gzip); repeatable, and files among the further arguments are events files too (a shell glob)")
 	fs.StringVar(&sf.db, "db", "", "PostgreSQL URL (default $TRACEGRAPH_DATABASE_URL, $DATABASE_URL, or the PG* variables)")
 	fs.StringVar(&sf.since, "since", "", "only events at or after this time: RFC 3339, a date, or an age such as 24h or 7d")
 	fs.StringVar(&sf.until, "until", "", "only events before this time (same forms as --since)")
 	fs.StringArrayVar(&sf.where, "where", nil, "only events with this tag, key=value; repeatable (all must hold)")
 	sf.registerInput(cmd)
+}
+
+// registerAllowEmpty adds --allow-empty to a command that builds an
+// observed graph: without it, no events is an error, not an empty graph.
+func (sf *sourceFlags) registerAllowEmpty(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&sf.allowEmpty, "allow-empty", false, "accept a source with no events in the window (an empty observed graph) instead of exiting 2")
+}
+
+// describe names the source and window for an error: the files or the
+// database, and --since/--until.
+func (sf *sourceFlags) describe(files []string) string {
+	src := "the database"
+	switch {
+	case len(files) == 1:
+		src = files[0]
+	case len(files) > 1:
+		src = fmt.Sprintf("%s and %d other file(s)", files[0], len(files)-1)
+	}
+	window := "at any time"
+	switch {
+	case sf.since != "" && sf.until != "":
+		window = fmt.Sprintf("from %s until %s", sf.since, sf.until)
+	case sf.since != "":
+		window = "since " + sf.since
+	case sf.until != "":
+		window = "before " + sf.until
+	}
+	if len(sf.where) > 0 {
+		window += " with " + strings.Join(sf.where, ", ")
+	}
+	return src + " " + window
+}
+
+// splitArgs sorts the arguments of a command that takes both package
+// patterns and, after --events, more events files (a shell glob): an
+// argument that is a file is an events file; a directory or a pattern is a
+// package pattern; a path that exists as neither is an error. Without
+// --events every argument is a pattern.
+func (sf *sourceFlags) splitArgs(args []string) (patterns, files []string, err error) {
+	if len(sf.events) == 0 {
+		return args, nil, nil
+	}
+	for _, a := range args {
+		st, statErr := os.Stat(a)
+		switch {
+		case statErr == nil && st.Mode().IsRegular():
+			files = append(files, a)
+		case statErr == nil:
+			patterns = append(patterns, a)
+		case strings.Contains(a, "..."):
+			patterns = append(patterns, a)
+		case strings.HasPrefix(a, ".") || filepath.IsAbs(a) || strings.ContainsAny(a, `\`) || filepath.Ext(a) != "" && !strings.Contains(a, "/"):
+			return nil, nil, usageErr(fmt.Errorf("%s: no such events file, directory or package", a))
+		default:
+			patterns = append(patterns, a) // an import path
+		}
+	}
+	return patterns, files, nil
 }
 
 // registerInput adds the flags that say how events files are read.
@@ -121,6 +182,9 @@ func fromSource[T any](cmd *cobra.Command, sf *sourceFlags, args []string,
 	fromDB func(context.Context, *pgstore.Store) (T, error)) (T, error) {
 	ctx := cmd.Context()
 	var zero T
+	if len(sf.events) > 0 && sf.db != "" {
+		return zero, usageErr(errors.New("--events and --db name two sources: give one"))
+	}
 	if files := sf.files(args); files != nil {
 		ro, err := sf.readOptions(cmd)
 		if err != nil {
