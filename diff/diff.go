@@ -22,6 +22,13 @@ type Options struct {
 	Baseline *Baseline
 	// Rules are architecture rules checked on the compared graph.
 	Rules []Rule
+	// Partial says the declared graph is incomplete: some of the code
+	// failed to load. An observed flow that would be undeclared is then
+	// unverified when one of its services is in Incomplete (its code did
+	// not load) or is not a declared service at all: the code that did
+	// not load may declare it.
+	Partial    bool
+	Incomplete []string
 }
 
 // Compare returns the diff graph (Source "diff") of declared and observed.
@@ -60,6 +67,9 @@ func Compare(declared, observed *topology.Graph, opts Options) *topology.Graph {
 	obs := renameFlows(observed.Flows, alias)
 	out.Flows = compareFlows(decl, obs)
 	locateUndeclared(out.Flows, declared.Endpoints, alias)
+	if opts.Partial {
+		unverify(out.Flows, declared, opts.Incomplete, alias)
+	}
 
 	for _, u := range declared.Unresolved {
 		u.Service = rename(alias, u.Service)
@@ -150,6 +160,39 @@ func matchObserved(o topology.Flow, decl []topology.Flow, used []bool) (topology
 		}
 	}
 	return f, true
+}
+
+// unverify turns the undeclared flows of a partial declared graph whose
+// producer or consumer is a service whose code did not load, or no declared
+// service, into unverified flows, pointed at the first load error when
+// they have no evidence of their own.
+func unverify(flows []topology.Flow, declared *topology.Graph, incomplete []string, alias map[string]string) {
+	known := map[string]bool{}
+	for _, s := range declared.Services {
+		known[rename(alias, s.Name)] = true
+	}
+	broken := map[string]bool{}
+	for _, s := range incomplete {
+		broken[rename(alias, s)] = true
+	}
+	var loadErr []topology.Evidence
+	for _, d := range declared.Diagnostics {
+		if d.File != "" && d.Rule == "" {
+			loadErr = []topology.Evidence{{Repo: d.Repo, File: d.File, Line: d.Line}}
+			break
+		}
+	}
+	unsure := func(svc string) bool { return svc != "" && (broken[svc] || !known[svc]) }
+	for i := range flows {
+		f := &flows[i]
+		if f.Status != topology.StatusUndeclared || !(unsure(f.From) || unsure(f.To)) {
+			continue
+		}
+		f.Status = topology.StatusUnverified
+		if len(f.Evidence) == 0 {
+			f.Evidence = loadErr
+		}
+	}
 }
 
 // locateUndeclared points each undeclared flow at the code that declares

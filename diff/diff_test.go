@@ -283,3 +283,30 @@ func TestFailures(t *testing.T) {
 		}
 	}
 }
+
+func TestPartialUnverified(t *testing.T) {
+	declared := topology.New(topology.SourceStatic)
+	declared.Services = []topology.Service{{Name: "orders"}, {Name: "billing"}}
+	declared.Diagnostics = []topology.Diagnostic{{File: "cmd/billing/main.go", Line: 9, Message: "undefined: x"}}
+	observed := topology.New(topology.SourceObserved)
+	observed.Flows = []topology.Flow{
+		{Kind: topology.KindPubSub, From: "billing", To: "orders", Channel: "a"}, // billing's code did not load
+		{Kind: topology.KindPubSub, From: "ghost", To: "orders", Channel: "b"},   // a service not in the graph
+		{Kind: topology.KindPubSub, From: "orders", To: "orders", Channel: "c"},  // both loaded: still judged
+	}
+	got := map[string]string{}
+	for _, f := range Compare(declared, observed, Options{Partial: true, Incomplete: []string{"billing"}}).Flows {
+		got[f.Channel] = f.Status
+	}
+	want := map[string]string{"a": topology.StatusUnverified, "b": topology.StatusUnverified, "c": topology.StatusUndeclared}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("flow %s: %q, want %q", k, got[k], v)
+		}
+	}
+	for _, f := range Compare(declared, observed, Options{}).Flows {
+		if f.Status != topology.StatusUndeclared {
+			t.Errorf("a complete graph: flow %s is %s, want undeclared", f.Channel, f.Status)
+		}
+	}
+}

@@ -45,6 +45,7 @@ func ParseFailOn(s string) ([]string, error) {
 // apart: they no longer fail.
 type Counts struct {
 	Converged, Undeclared, Unobserved, TypeMismatch int
+	Unverified                                      int
 	Rules                                           int
 	Baselined                                       int
 	StaleBaseline                                   int
@@ -67,6 +68,8 @@ func Count(g *topology.Graph) Counts {
 			c.Unobserved++
 		case topology.StatusTypeMismatch:
 			c.TypeMismatch++
+		case topology.StatusUnverified:
+			c.Unverified++
 		}
 	}
 	for _, d := range g.Diagnostics {

@@ -131,7 +131,7 @@ func anyAllows(rules []Rule, f topology.Flow) bool {
 // observedStatus reports whether a flow with this status was seen at run
 // time.
 func observedStatus(s string) bool {
-	return s == topology.StatusConverged || s == topology.StatusUndeclared || s == topology.StatusTypeMismatch
+	return s == topology.StatusConverged || s == topology.StatusUndeclared || s == topology.StatusTypeMismatch || s == topology.StatusUnverified
 }
 
 func flowFinding(f topology.Flow, rule, msg, reason string) topology.Diagnostic {

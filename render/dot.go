@@ -114,7 +114,7 @@ func writeDOTNode(w *bufio.Writer, indent string, n topology.ViewNode) {
 func writeDOTLegend(w *bufio.Writer, d *drawing) {
 	w.WriteString("  legend [id=\"legend\", class=\"legend\", shape=plain, style=\"\", label=<<TABLE BORDER=\"1\" COLOR=\"#bdbdbd\" CELLBORDER=\"0\" CELLSPACING=\"2\" CELLPADDING=\"3\" STYLE=\"ROUNDED\">")
 	w.WriteString("<TR><TD COLSPAN=\"2\"><B>Legend</B></TD></TR>")
-	for _, s := range legendStatuses {
+	for _, s := range legend(d.counts) {
 		st := styleOf(s)
 		h := max(2, int(st.width+0.5))
 		var sample string

@@ -9,20 +9,35 @@ import (
 )
 
 // Status colours, DESIGN's: converged green, undeclared red (the alarm),
-// unobserved dashed grey, type-mismatch orange. A plain graph's flows have
+// unobserved dashed grey, type-mismatch orange, unverified (observed where
+// the declared graph is partial) dashed purple. A plain graph's flows have
 // no status and are drawn in neutral dark grey.
 var statusStyles = map[string]edgeStyle{
 	topology.StatusConverged:    {color: "#2e7d32", width: 1.5},
 	topology.StatusUndeclared:   {color: "#d32f2f", width: 2.5},
 	topology.StatusUnobserved:   {color: "#9e9e9e", width: 1.5, dashed: true},
 	topology.StatusTypeMismatch: {color: "#ef6c00", width: 2},
+	topology.StatusUnverified:   {color: "#7b1fa2", width: 1.5, dashed: true},
 	"":                          {color: "#455a64", width: 1.2},
 }
 
 // legendStatuses is the order of the legend: the agreeing case first, then
 // the differences by how loudly they should speak.
 var legendStatuses = []string{topology.StatusConverged, topology.StatusUndeclared,
-	topology.StatusTypeMismatch, topology.StatusUnobserved}
+	topology.StatusTypeMismatch, topology.StatusUnverified, topology.StatusUnobserved}
+
+// legend is the statuses a legend lists: all of them, but unverified only
+// where a flow has it (a diff of a declared graph that loaded whole has
+// none, and should not read as if it might).
+func legend(counts map[string]int) []string {
+	var out []string
+	for _, s := range legendStatuses {
+		if s != topology.StatusUnverified || counts[s] > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 type edgeStyle struct {
 	color  string

@@ -33,7 +33,7 @@ func Markdown(w io.Writer, g *topology.Graph, opts Options) error {
 	}
 	if diffGraph {
 		bw.WriteString("| Status | Flows | Baselined |\n|---|---:|---:|\n")
-		for _, s := range legendStatuses {
+		for _, s := range legend(counts) {
 			fmt.Fprintf(bw, "| %s | %d | %d |\n", s, counts[s], baselined[s])
 		}
 		var rules, rulesBaselined, stale int
@@ -66,6 +66,7 @@ func Markdown(w io.Writer, g *topology.Graph, opts Options) error {
 	if diffGraph {
 		mdFlows(bw, g, topology.StatusUndeclared, "Undeclared flows", "observed, but no code declares them")
 		mdFlows(bw, g, topology.StatusTypeMismatch, "Type mismatches", "declared with one message type, observed with another")
+		mdFlows(bw, g, topology.StatusUnverified, "Unverified flows", "observed, where code that failed to load may declare them")
 		mdFindings(bw, g)
 		mdFlows(bw, g, topology.StatusUnobserved, "Unobserved flows", "declared, never observed in this window")
 	}

@@ -165,7 +165,7 @@ func mermaidOf(d *drawing, title string) (string, int) {
 	if d.diff {
 		// The legend: one styled link per status between invisible nodes.
 		// Not in a subgraph: Mermaid would draw its box across the flows.
-		for i, s := range legendStatuses {
+		for i, s := range legend(d.counts) {
 			link(fmt.Sprintf("l%da[\" \"]:::legend", i), fmt.Sprintf("l%db[\" \"]:::legend", i), s, []string{fmt.Sprintf("%s (%d)", s, d.counts[s])})
 		}
 	}

@@ -18,6 +18,7 @@ import (
 const (
 	SARIFUndeclared   = "undeclared-flow"
 	SARIFTypeMismatch = "type-mismatch"
+	SARIFUnverified   = "unverified-flow"
 )
 
 // fingerprintKey names the partialFingerprints entry. Its value hashes what
@@ -45,6 +46,9 @@ func SARIF(w io.Writer, g *topology.Graph, opts Options) error {
 			rule, level = SARIFTypeMismatch, "warning"
 			msg = fmt.Sprintf("Type mismatch: %s is declared with %s but observed carrying %s.",
 				diff.FlowSubject(f), f.MessageType, f.ObservedType)
+		case topology.StatusUnverified:
+			rule, level = SARIFUnverified, "note"
+			msg = "Unverified flow: " + diff.FlowSubject(f) + " is observed at run time; code of its services failed to load, so whether it is declared is not known."
 		default:
 			continue
 		}
@@ -150,6 +154,11 @@ func describeRule(id string) sarifRule {
 			ShortDescription: sarifText{Text: "A flow observed with a different message type than declared"},
 			FullDescription:  sarifText{Text: "The same services and channel carry a message type at run time that differs from the type the code declares."},
 			Default:          sarifConfig{Level: "warning"}}
+	case SARIFUnverified:
+		return sarifRule{ID: id, Name: "UnverifiedFlow",
+			ShortDescription: sarifText{Text: "A flow observed at run time that a partial declared graph cannot judge"},
+			FullDescription:  sarifText{Text: "Code of the flow's producer or consumer failed to load, so the static analysis may miss its declaration: the flow is not reported as undeclared until the code loads."},
+			Default:          sarifConfig{Level: "note"}}
 	}
 	name := strings.TrimPrefix(id, "rule/")
 	return sarifRule{ID: id, Name: "Rule",

@@ -91,6 +91,9 @@ func Text(w io.Writer, g *topology.Graph) error {
 func diffSummary(c diff.Counts) string {
 	s := fmt.Sprintf("%d converged, %d undeclared, %d type-mismatch, %d unobserved, %s",
 		c.Converged, c.Undeclared, c.TypeMismatch, c.Unobserved, plural(int64(c.Rules), "rule violation"))
+	if c.Unverified > 0 {
+		s += fmt.Sprintf("; %d unverified (code failed to load)", c.Unverified)
+	}
 	if c.Baselined > 0 {
 		s += fmt.Sprintf("; %d baselined", c.Baselined)
 	}

@@ -146,6 +146,13 @@ func combine(root string, results []*moduleResult, notes []string) *Result {
 	slices.Sort(res.Broken)
 	res.Broken = slices.Compact(res.Broken)
 	res.Why = why(g, mains, apiMains, brokenMains, firstLoadErr)
+	for _, r := range results {
+		for pkg, d := range r.brokenMainDirs {
+			res.Incomplete = append(res.Incomplete, dirService{pkg: pkg, dir: d[0], abs: d[1]}.name())
+		}
+	}
+	slices.Sort(res.Incomplete)
+	res.Incomplete = slices.Compact(res.Incomplete)
 	return res
 }
 

@@ -51,6 +51,10 @@ type loaded struct {
 	// source are the packages loaded from source, with or without SSA
 	// bodies: the program's own code, not its dependencies'.
 	source map[*types.Package]bool
+	// brokenMainDirs are the selected main packages that were not
+	// analysed (they, or a package they import, failed to load), with
+	// their directories as mainDirs has them.
+	brokenMainDirs map[string][2]string
 	// firstErr and firstTypeErr are the first load errors, file:line:
 	// message, for saying why a graph is empty; brokenMains counts the
 	// selected main packages that failed to load.
@@ -109,11 +113,15 @@ func load(ctx context.Context, base string, ld modules.Load, rulePkgs map[string
 			}
 			if p.Name == "main" && selected[p.PkgPath] {
 				l.brokenMains++
+				l.noteBrokenMain(p)
 			}
 			continue
 		}
 		if p.Types == nil || p.TypesInfo == nil || p.IllTyped {
 			l.broken = append(l.broken, p.PkgPath)
+			if p.Name == "main" && selected[p.PkgPath] {
+				l.noteBrokenMain(p)
+			}
 			l.diags = append(l.diags, topology.Diagnostic{Package: p.PkgPath,
 				Message: "not analysed: it depends on a package that failed to load"})
 			continue
@@ -187,6 +195,23 @@ func load(ctx context.Context, base string, ld modules.Load, rulePkgs map[string
 	}
 	l.prog = prog
 	return l, nil
+}
+
+// noteBrokenMain records a selected main package that is not analysed.
+func (l *loaded) noteBrokenMain(p *packages.Package) {
+	if l.brokenMainDirs == nil {
+		l.brokenMainDirs = map[string][2]string{}
+	}
+	files := p.GoFiles
+	if len(files) == 0 {
+		files = p.CompiledGoFiles
+	}
+	if len(files) > 0 {
+		d := filepath.Dir(files[0])
+		l.brokenMainDirs[p.PkgPath] = [2]string{l.rel(d), d}
+	} else {
+		l.brokenMainDirs[p.PkgPath] = [2]string{}
+	}
 }
 
 // relevance decides which loaded packages get SSA bodies. SSA functions

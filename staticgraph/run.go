@@ -51,6 +51,10 @@ type Result struct {
 	// Why says, one line each, why the graph has no service or no
 	// endpoint; empty when it has both.
 	Why []string
+	// Incomplete names, as their directories would, the services whose
+	// main packages were not analysed because they (or a package they
+	// import) failed to load: a diff cannot blame what they may declare.
+	Incomplete []string
 }
 
 // InputError is an error in what the analysis was asked to read: no Go
@@ -202,6 +206,9 @@ type moduleResult struct {
 	unreached []unreachedCall
 	dirNamed  []dirService
 	mainDirs  map[string]string // main package path -> absolute directory
+	// brokenMains are the selected main packages not analysed, with
+	// their directories (relative and absolute).
+	brokenMainDirs map[string][2]string
 }
 
 // unreachedCall is an endpoint call no main of its module reaches.
@@ -225,6 +232,7 @@ func analyzeModule(ctx context.Context, base string, ld modules.Load, rs rules, 
 	for p, d := range l.mainDirs {
 		res.mainDirs[p] = d[1]
 	}
+	res.brokenMainDirs = l.brokenMainDirs
 	if l.prog == nil {
 		return res, nil
 	}

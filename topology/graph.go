@@ -36,6 +36,10 @@ const (
 	StatusUndeclared   = "undeclared"
 	StatusUnobserved   = "unobserved"
 	StatusTypeMismatch = "type-mismatch"
+	// StatusUnverified is an observed flow the declared graph cannot
+	// judge: code of its producer or consumer did not load, so it may
+	// declare the flow. It is never blamed as undeclared.
+	StatusUnverified = "unverified"
 )
 
 // Graph is one topology: declared (static), observed, or a diff.

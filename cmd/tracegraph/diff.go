@@ -10,6 +10,7 @@ import (
 
 	"github.com/tracegraph/tracegraph/config"
 	"github.com/tracegraph/tracegraph/diff"
+	"github.com/tracegraph/tracegraph/staticgraph"
 	"github.com/tracegraph/tracegraph/topology"
 )
 
@@ -94,9 +95,20 @@ func runDiff(cmd *cobra.Command, args []string, sf *sourceFlags, gf *graphFlags,
 	if err != nil {
 		return err
 	}
-	declared, broken, err := declaredGraph(cmd, df.declared, patterns)
+	res, err := declaredGraph(cmd, df.declared, patterns)
 	if err != nil {
 		return err
+	}
+	declared, broken := res.Graph, res.Broken
+	if len(broken) > 0 {
+		// A partial declared graph never blames: what the code that did
+		// not load may declare is unverified, not undeclared, and no
+		// baseline is written from it.
+		opts.Partial, opts.Incomplete = true, res.Incomplete
+		if df.updateBaseline {
+			return usageErr(fmt.Errorf("--update-baseline: the declared graph is partial (%d package(s) failed to load: %s); a baseline written now would accept what that code may declare",
+				len(broken), strings.Join(broken, ", ")))
+		}
 	}
 	var observed *topology.Graph
 	if df.observed != "" {
@@ -166,14 +178,10 @@ func readBaseline(path string) (*diff.Baseline, error) {
 
 // declaredGraph is the declared side: a saved graph (--declared), or the
 // static analysis of the packages, with the packages that failed to load.
-func declaredGraph(cmd *cobra.Command, file string, patterns []string) (*topology.Graph, []string, error) {
+func declaredGraph(cmd *cobra.Command, file string, patterns []string) (*staticgraph.Result, error) {
 	if file != "" {
 		g, err := readGraphFile(file)
-		return g, nil, err
+		return &staticgraph.Result{Graph: g}, err
 	}
-	res, err := analyzeCode(cmd, patterns)
-	if err != nil {
-		return nil, nil, err
-	}
-	return res.Graph, res.Broken, nil
+	return analyzeCode(cmd, patterns)
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tracegraph/tracegraph/topology"
 )
 
 const renderTestdata = "../../render/testdata"
@@ -231,5 +233,62 @@ func TestVersion(t *testing.T) {
 	code, out, errOut := tg(t, "--version")
 	if code != exitOK || !strings.HasPrefix(out, "tracegraph ") || !strings.Contains(out, " go1.") {
 		t.Errorf("--version: exit %d, %q (stderr %q), want the version and the Go release", code, out, errOut)
+	}
+}
+
+// TestDiffPartial: when code fails to load, an observed flow of a service
+// whose code did not load is unverified, not an undeclared alarm, and no
+// baseline is written; a flow between services that loaded is still
+// judged.
+func TestDiffPartial(t *testing.T) {
+	dir := t.TempDir()
+	observed := func(name, from, to string) string {
+		g := topology.New(topology.SourceObserved)
+		g.Services = []topology.Service{{Name: from}, {Name: to}}
+		g.Flows = []topology.Flow{{Kind: topology.KindPubSub, From: from, To: to, Channel: "zz.observed-only"}}
+		p := filepath.Join(dir, name)
+		data, err := topology.Marshal(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	fromBroken := observed("broken.json", "broken", "consts")
+	between := observed("loaded.json", "alpha", "consts")
+	t.Chdir(corpusDir)
+
+	code, out, errOut := tg(t, "diff", "./...", "--observed", fromBroken, "-f", "json")
+	if code != exitOK {
+		t.Fatalf("a flow from the service whose code failed to load: exit %d, want 0; stderr %s", code, errOut)
+	}
+	var g topology.Graph
+	if err := json.Unmarshal([]byte(out), &g); err != nil {
+		t.Fatal(err)
+	}
+	var status []string
+	for _, f := range g.Flows {
+		if f.Channel == "zz.observed-only" {
+			status = append(status, f.Status)
+			if len(f.Evidence) == 0 || f.Evidence[0].File != "cmd/broken/main.go" {
+				t.Errorf("unverified flow's evidence %v, want the load error in cmd/broken/main.go", f.Evidence)
+			}
+		}
+	}
+	if !slices.Equal(status, []string{topology.StatusUnverified}) {
+		t.Errorf("statuses %v, want [unverified]", status)
+	}
+	if code, _, _ := tg(t, "diff", "./...", "--observed", between); code != exitFound {
+		t.Errorf("a flow between services that loaded: exit %d, want %d (undeclared)", code, exitFound)
+	}
+	baseline := filepath.Join(dir, "baseline.json")
+	code, _, errOut = tg(t, "diff", "./...", "--observed", fromBroken, "--baseline", baseline, "--update-baseline")
+	if code != exitUsage || !strings.Contains(errOut, "--update-baseline: the declared graph is partial") {
+		t.Errorf("--update-baseline on a partial graph: exit %d, stderr %q; want %d", code, errOut, exitUsage)
+	}
+	if _, err := os.Stat(baseline); err == nil {
+		t.Error("a baseline was written from a partial graph")
 	}
 }
