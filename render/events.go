@@ -21,9 +21,9 @@ func EventTable(w io.Writer, evs []telemetry.Event) error {
 	fmt.Fprintln(tw, "TIME\tTRACE\tTYPE\tSERVICE\tOPERATION\tCHANNEL\tMESSAGE TYPE\tPEER\tLATENCY\tSTATUS\tTAGS\tERROR")
 	for _, e := range evs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			e.Timestamp.Format("2006-01-02T15:04:05.000000Z"), e.TraceID, e.EventType, e.Service, orDash(e.Operation),
-			orDash(e.Channel), orDash(topology.ShortType(e.MessageType)), orDash(e.PeerService), Micros(e.DurationUS),
-			e.Status, orDash(tagText(e.Tags)), orDash(oneLine(e.Error)))
+			e.Timestamp.Format("2006-01-02T15:04:05.000000Z"), termSafe(e.TraceID), termSafe(e.EventType), termSafe(e.Service), orDash(termSafe(e.Operation)),
+			orDash(termSafe(e.Channel)), orDash(termSafe(topology.ShortType(e.MessageType))), orDash(termSafe(e.PeerService)), Micros(e.DurationUS),
+			termSafe(e.Status), orDash(termSafe(tagText(e.Tags))), orDash(oneLine(e.Error)))
 	}
 	return tw.Flush()
 }
@@ -37,19 +37,19 @@ func tagText(tags map[string]string) string {
 }
 
 // oneLine keeps an error text on one table line, quoting it when it holds
-// line breaks or tabs.
+// line breaks or tabs, and escaping any other control character.
 func oneLine(s string) string {
 	b, _ := json.Marshal(s)
 	if strings.ContainsAny(s, "\n\r\t") {
-		return string(b)
+		return termSafe(string(b))
 	}
-	return s
+	return termSafe(s)
 }
 
 // Trace writes one trace's events as a time-ordered log and then as a tree
 // built from message and parent ids. evs must not be empty.
 func Trace(w io.Writer, evs []telemetry.Event) error {
-	fmt.Fprintf(w, "trace %s: %d events\n\nLOG\n", evs[0].TraceID, len(evs))
+	fmt.Fprintf(w, "trace %s: %d events\n\nLOG\n", termSafe(evs[0].TraceID), len(evs))
 	if err := EventTable(w, evs); err != nil {
 		return err
 	}
@@ -65,8 +65,8 @@ func Trace(w io.Writer, evs []telemetry.Event) error {
 			}
 		}
 		e := n.Event
-		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\t%s\n", prefix+branch, hopText(e), orDash(e.Channel),
-			orDash(topology.ShortType(e.MessageType)), Micros(e.DurationUS), e.Status, orDash(oneLine(e.Error)))
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\t%s\n", prefix+branch, termSafe(hopText(e)), orDash(termSafe(e.Channel)),
+			orDash(termSafe(topology.ShortType(e.MessageType))), Micros(e.DurationUS), termSafe(e.Status), orDash(oneLine(e.Error)))
 		for i, c := range n.Children {
 			walk(c, prefix+next, i == len(n.Children)-1, false)
 		}

@@ -80,13 +80,13 @@ func mdFlows(w *bufio.Writer, g *topology.Graph, status, heading, meaning string
 			continue
 		}
 		var b strings.Builder
-		fmt.Fprintf(&b, "- `%s` → `%s` on `%s` (%s)", mdName(f.From), mdName(f.To), channelText(f), mdType(f))
+		fmt.Fprintf(&b, "- %s → %s on %s (%s)", mdCode(mdName(f.From)), mdCode(mdName(f.To)), mdCode(channelText(f)), mdType(f))
 		if s := f.Stats; s != nil {
 			fmt.Fprintf(&b, ": %s, first seen %s, last seen %s", plural(s.Count, "message"),
 				s.FirstSeen.UTC().Format("2006-01-02 15:04:05Z"), s.LastSeen.UTC().Format("2006-01-02 15:04:05Z"))
 		}
 		if len(f.Evidence) > 0 {
-			fmt.Fprintf(&b, "; code: %s", evidenceText(f.Evidence))
+			fmt.Fprintf(&b, "; code: %s", mdText(evidenceText(f.Evidence)))
 		}
 		if f.Baselined {
 			b.WriteString(" *(baselined)*")
@@ -109,11 +109,11 @@ func mdFindings(w *bufio.Writer, g *topology.Graph) {
 	for _, d := range g.Diagnostics {
 		switch {
 		case d.Rule == diff.StaleBaselineRule:
-			stale = append(stale, "- "+strings.TrimPrefix(d.Message, "baseline entry matches nothing any more, remove it: "))
+			stale = append(stale, "- "+mdText(strings.TrimPrefix(d.Message, "baseline entry matches nothing any more, remove it: ")))
 		case d.Rule != "":
-			s := fmt.Sprintf("- **%s**: %s", d.Rule, d.Message)
+			s := fmt.Sprintf("- **%s**: %s", mdText(d.Rule), mdText(d.Message))
 			if d.File != "" {
-				s += fmt.Sprintf(" (%s:%d)", d.File, d.Line)
+				s += fmt.Sprintf(" (%s:%d)", mdText(d.File), d.Line)
 			}
 			if d.Baselined {
 				s += " *(baselined)*"
@@ -137,9 +137,9 @@ func mdName(s string) string {
 }
 
 func mdType(f topology.Flow) string {
-	t := "`" + topology.ShortType(f.MessageType) + "`"
+	t := mdCode(orDash(topology.ShortType(f.MessageType)))
 	if f.ObservedType != "" {
-		t += ", observed `" + topology.ShortType(f.ObservedType) + "`"
+		t += ", observed " + mdCode(topology.ShortType(f.ObservedType))
 	}
 	return t
 }

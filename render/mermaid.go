@@ -212,8 +212,10 @@ func mermaidNode(id string, n topology.ViewNode) string {
 
 // mermaidLabel quotes a label. Mermaid has no backslash escapes; a double
 // quote is written as its entity code, and so are the characters that
-// would open markup.
+// would open markup or, in Markdown, close the code fence (backticks). A
+// control character (a newline would start a line of the fence) is
+// written as a visible escape.
 func mermaidLabel(s string) string {
-	r := strings.NewReplacer(`"`, "#quot;", "<br>", "<br>", "<", "#lt;", ">", "#gt;")
-	return `"` + r.Replace(s) + `"`
+	r := strings.NewReplacer(`"`, "#quot;", "<br>", "<br>", "<", "#lt;", ">", "#gt;", "&", "#amp;", "`", "#96;")
+	return `"` + r.Replace(termSafe(s)) + `"`
 }

@@ -86,6 +86,9 @@ func TestGolden(t *testing.T) {
 		{"diff.md", fixture(t), Options{Format: "markdown"}},
 		{"diff.sarif", fixture(t), Options{Format: "sarif", ConfigFile: "tracegraph.yaml"}},
 		{"diff.txt", fixture(t), Options{Format: "text"}},
+		{"hostile.md", hostile(), Options{Format: "markdown"}},
+		{"hostile.mmd", hostile(), Options{Format: "mermaid"}},
+		{"hostile.txt", hostile(), Options{Format: "text"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.golden, func(t *testing.T) {
@@ -258,4 +261,100 @@ func TestSVGConcurrent(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// hostile is a diff whose names try to break out of what renders them: a
+// newline and a code fence, HTML, backticks, table pipes, a terminal escape
+// sequence, a bell and a bidi override.
+func hostile() *topology.Graph {
+	evil := "evil\n```\n<script>alert(1)</script>"
+	ticks := "a`b``c|d"
+	term := "term\x1b[31mred\x07\u202egnp.exe"
+	g := topology.New(topology.SourceDiff)
+	g.Services = []topology.Service{{Name: evil}, {Name: ticks}, {Name: term}}
+	g.Flows = []topology.Flow{
+		{Kind: topology.KindPubSub, From: evil, To: ticks, Channel: "ch`\n# heading", Status: topology.StatusUndeclared,
+			MessageType: "x.<img src=x onerror=alert(1)>", Evidence: []topology.Evidence{{File: "a_b*c.go", Line: 3}}},
+		{Kind: topology.KindReqRep, From: term, To: evil, Channel: "GET /x|y", Status: topology.StatusUnobserved},
+	}
+	g.Diagnostics = []topology.Diagnostic{{Rule: "r**x**", Message: "flow " + evil + " -> " + term, File: "b.go", Line: 1}}
+	return g
+}
+
+// TestHostileNames checks, beyond the golden files, that no hostile name
+// escapes: the Markdown has one code fence (the Mermaid block) and no raw
+// HTML, and no output holds a terminal control character.
+func TestHostileNames(t *testing.T) {
+	for _, format := range []string{"markdown", "mermaid", "text"} {
+		out := string(render(t, hostile(), Options{Format: format}))
+		for _, bad := range []string{"\x1b", "\x07", "\u202e"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s output holds %q:\n%s", format, bad, out)
+			}
+		}
+		if format == "markdown" {
+			// HTML in a code span is shown, not run; outside one it
+			// must not be there.
+			if prose := withoutCode(out); strings.Contains(prose, "<script") || strings.Contains(prose, "<img") {
+				t.Errorf("markdown holds raw HTML outside code:\n%s", prose)
+			}
+		}
+		fences := 0
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "```") {
+				fences++
+			}
+			if strings.HasPrefix(line, "# heading") {
+				t.Errorf("%s: a name started a heading line:\n%s", format, out)
+			}
+		}
+		if want := map[string]int{"markdown": 2}[format]; fences != want {
+			t.Errorf("%s: %d code fence lines, want %d:\n%s", format, fences, want, out)
+		}
+	}
+}
+
+// withoutCode removes the fenced block and the code spans of Markdown.
+func withoutCode(md string) string {
+	if i := strings.Index(md, "```mermaid"); i >= 0 {
+		if j := strings.Index(md[i+3:], "\n```\n"); j >= 0 {
+			md = md[:i] + md[i+3+j+5:]
+		}
+	}
+	var b strings.Builder
+	for i := 0; i < len(md); {
+		if md[i] != '`' {
+			b.WriteByte(md[i])
+			i++
+			continue
+		}
+		n := 0
+		for i+n < len(md) && md[i+n] == '`' {
+			n++
+		}
+		fence := strings.Repeat("`", n)
+		end := -1
+		for j := i + n; j < len(md); {
+			k := strings.Index(md[j:], fence)
+			if k < 0 {
+				break
+			}
+			k += j
+			m := 0
+			for k+m < len(md) && md[k+m] == '`' {
+				m++
+			}
+			if m == n {
+				end = k
+				break
+			}
+			j = k + m
+		}
+		if end < 0 {
+			b.WriteString(md[i:])
+			break
+		}
+		i = end + n
+	}
+	return b.String()
 }

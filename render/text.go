@@ -23,7 +23,7 @@ func Text(w io.Writer, g *topology.Graph) error {
 	hdr = append(hdr, "COUNT", "ERRORS", "P50", "P95", "FIRST SEEN", "LAST SEEN", "EVIDENCE")
 	fmt.Fprintln(tw, strings.Join(hdr, "\t"))
 	for _, f := range g.Flows {
-		row := []string{f.Kind, orDash(f.From), orDash(f.To), channelText(f), typeText(f)}
+		row := []string{f.Kind, orDash(termSafe(f.From)), orDash(termSafe(f.To)), termSafe(channelText(f)), termSafe(typeText(f))}
 		if withStatus {
 			st := f.Status
 			if f.Baselined {
@@ -37,7 +37,7 @@ func Text(w io.Writer, g *topology.Graph) error {
 		} else {
 			row = append(row, "-", "-", "-", "-", "-", "-")
 		}
-		row = append(row, evidenceText(f.Evidence))
+		row = append(row, termSafe(evidenceText(f.Evidence)))
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	if err := tw.Flush(); err != nil {
@@ -52,7 +52,7 @@ func Text(w io.Writer, g *topology.Graph) error {
 			if len(u.Candidates) > 0 {
 				reason += " (candidates: " + strings.Join(u.Candidates, ", ") + ")"
 			}
-			fmt.Fprintf(tw, "  %s:%d\t%s\t%s\t%s\t%s\n", u.File, u.Line, orDash(u.Service), u.Role, u.Expr, reason)
+			fmt.Fprintf(tw, "  %s:%d\t%s\t%s\t%s\t%s\n", termSafe(u.File), u.Line, orDash(termSafe(u.Service)), termSafe(u.Role), termSafe(u.Expr), termSafe(reason))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -78,7 +78,7 @@ func Text(w io.Writer, g *topology.Graph) error {
 			if d.Baselined {
 				msg += " (baselined)"
 			}
-			fmt.Fprintf(w, "  %s%s\n", loc, msg)
+			fmt.Fprintf(w, "  %s%s\n", termSafe(loc), termSafe(msg))
 		}
 	}
 	if withStatus {
