@@ -20,6 +20,10 @@ type Options struct {
 	// services with no declared end): code scanning shows only results with
 	// a file.
 	ConfigFile string
+	// ModuleFile is the go.mod of the module the diff was made in,
+	// relative to the source root: SARIF's place for a finding when there
+	// is neither declared code nor a config file ("go.mod" when empty).
+	ModuleFile string
 }
 
 // writers maps each format to its writer. Formats are added here as they are

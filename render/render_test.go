@@ -2,7 +2,9 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"flag"
 	"fmt"
@@ -357,4 +359,40 @@ func withoutCode(md string) string {
 		i = end + n
 	}
 	return b.String()
+}
+
+// TestSARIFAlwaysAFile: code scanning rejects a result without a physical
+// location, so a finding no code declares and no config names is placed at
+// the module's go.mod.
+func TestSARIFAlwaysAFile(t *testing.T) {
+	g := topology.New(topology.SourceDiff)
+	g.Flows = []topology.Flow{{Kind: topology.KindPubSub, From: "a", To: "b", Channel: "x", Status: topology.StatusUndeclared}}
+	g.Diagnostics = []topology.Diagnostic{{Rule: "r1", Message: "required flow a -> c was not observed"}}
+	for _, opts := range []Options{{Format: "sarif"}, {Format: "sarif", ModuleFile: "svc/go.mod"}} {
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					Locations []struct {
+						PhysicalLocation *struct {
+							ArtifactLocation struct{ URI string }
+						}
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal(render(t, g, opts), &log); err != nil {
+			t.Fatal(err)
+		}
+		want := cmp.Or(opts.ModuleFile, "go.mod")
+		n := 0
+		for _, r := range log.Runs[0].Results {
+			n++
+			if len(r.Locations) == 0 || r.Locations[0].PhysicalLocation == nil || r.Locations[0].PhysicalLocation.ArtifactLocation.URI != want {
+				t.Errorf("result %+v: want a physical location at %s", r, want)
+			}
+		}
+		if n != 2 {
+			t.Errorf("%d results, want 2", n)
+		}
+	}
 }

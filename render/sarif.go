@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -61,7 +62,7 @@ func SARIF(w io.Writer, g *topology.Graph, opts Options) error {
 			subject += " observed as " + f.ObservedType
 		}
 		used[rule] = true
-		results = append(results, newResult(rule, level, msg, subject, f.Baselined, f.Evidence, []string{f.From, f.To}, opts.ConfigFile))
+		results = append(results, newResult(rule, level, msg, subject, f.Baselined, f.Evidence, []string{f.From, f.To}, opts))
 	}
 	for _, d := range g.Diagnostics {
 		if d.Rule == "" || d.Rule == diff.StaleBaselineRule {
@@ -73,7 +74,7 @@ func SARIF(w io.Writer, g *topology.Graph, opts Options) error {
 		}
 		rule := "rule/" + d.Rule
 		used[rule] = true
-		results = append(results, newResult(rule, "error", d.Message, "rule "+d.Rule+": "+d.Subject, d.Baselined, ev, nil, opts.ConfigFile))
+		results = append(results, newResult(rule, "error", d.Message, "rule "+d.Rule+": "+d.Subject, d.Baselined, ev, nil, opts))
 	}
 
 	var rules []sarifRule
@@ -107,7 +108,7 @@ func nonNilRules(r []sarifRule) []sarifRule {
 	return r
 }
 
-func newResult(rule, level, msg, subject string, baselined bool, ev []topology.Evidence, services []string, configFile string) sarifResult {
+func newResult(rule, level, msg, subject string, baselined bool, ev []topology.Evidence, services []string, opts Options) sarifResult {
 	sum := sha256.Sum256([]byte(subject))
 	r := sarifResult{
 		RuleID:              rule,
@@ -128,8 +129,12 @@ func newResult(rule, level, msg, subject string, baselined bool, ev []topology.E
 			ArtifactLocation: sarifArtifact{URI: ev[0].File, URIBaseID: "%SRCROOT%"},
 			Region:           &sarifRegion{StartLine: max(ev[0].Line, 1)},
 		}
-	case configFile != "":
-		loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: configFile, URIBaseID: "%SRCROOT%"}}
+	case opts.ConfigFile != "":
+		loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: opts.ConfigFile, URIBaseID: "%SRCROOT%"}}
+	default:
+		// Code scanning rejects a result with no file: the module's
+		// go.mod stands for the code as a whole.
+		loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: cmp.Or(opts.ModuleFile, "go.mod"), URIBaseID: "%SRCROOT%"}}
 	}
 	for _, s := range services {
 		if s != "" {
