@@ -292,3 +292,24 @@ func TestDiffPartial(t *testing.T) {
 		t.Error("a baseline was written from a partial graph")
 	}
 }
+
+func TestFlagValues(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"a status that is none", []string{"events", "--events", shopEvents, "--status", "failed"}, exitUsage, `--status "failed": want ok or error`},
+		{"a negative depth", []string{"observed", "--events", shopEvents, "--focus", "catalog", "--depth", "-1"}, exitUsage, "--depth -1: must not be negative"},
+		{"text is the events table's name", []string{"events", "--events", shopEvents, "-f", "text", "--limit", "1"}, exitOK, ""},
+		{"and table an alias of text everywhere", []string{"observed", "--events", shopEvents, "-f", "table"}, exitOK, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errOut := tg(t, c.args...)
+			if code != c.code || !strings.Contains(errOut, c.stderr) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, errOut, c.code, c.stderr)
+			}
+		})
+	}
+}

@@ -37,8 +37,13 @@ func newEventsCmd() *cobra.Command {
 			}
 			f.Status, f.EventType, f.Service, f.Channel = ef.status, ef.eventType, ef.service, ef.channel
 			f.MessageType, f.Operation, f.TraceID = ef.messageType, ef.operation, ef.traceID
-			if ef.format != "table" && ef.format != "jsonl" {
-				return usageErr(fmt.Errorf("unknown format %q (want table or jsonl)", ef.format))
+			switch ef.format {
+			case "text", "table", "jsonl": // table: the old name of text
+			default:
+				return usageErr(fmt.Errorf("unknown format %q (want text or jsonl)", ef.format))
+			}
+			if ef.status != "" && ef.status != telemetry.StatusOK && ef.status != telemetry.StatusError {
+				return usageErr(fmt.Errorf("--status %q: want %s or %s", ef.status, telemetry.StatusOK, telemetry.StatusError))
 			}
 			if ef.limit < 0 {
 				return usageErr(fmt.Errorf("--limit must not be negative"))
@@ -65,7 +70,7 @@ func newEventsCmd() *cobra.Command {
 	fs.StringVar(&ef.operation, "operation", "", "only events of this operation")
 	fs.StringVar(&ef.traceID, "trace", "", "only events of this trace id")
 	fs.IntVar(&ef.limit, "limit", 0, "at most this many events, the earliest (0: all)")
-	fs.StringVarP(&ef.format, "format", "f", "table", "output format: table or jsonl")
+	fs.StringVarP(&ef.format, "format", "f", "text", "output format: text (an aligned table; table is the same) or jsonl")
 	fs.StringVarP(&ef.output, "output", "o", "", "output file (default stdout)")
 	return cmd
 }

@@ -157,7 +157,7 @@ func TestSourceInputErrors(t *testing.T) {
 		{[]string{"observed", "--events", shopEvents, "--where", "merchant_id"}, "key=value"},
 		{[]string{"observed", "--events", shopEvents, "--since", "last week"}, "--since"},
 		{[]string{"observed", "--events", shopEvents, "--since", "1h", "--until", "2h"}, "--until must be after --since"},
-		{[]string{"events", "--events", shopEvents, "-f", "xml"}, "table or jsonl"},
+		{[]string{"events", "--events", shopEvents, "-f", "xml"}, "text or jsonl"},
 		{[]string{"trace", "no-such-trace", "--events", shopEvents}, "no events for trace"},
 		{[]string{"ingest", missing}, "missing.jsonl"},
 		{[]string{"observed", "--events", shopEvents, "--input-format", "bogus"}, `unknown input format "bogus"`},

@@ -39,6 +39,12 @@ func (gf *graphFlags) write(cmd *cobra.Command, g *topology.Graph) error {
 	if err != nil {
 		return usageErr(err)
 	}
+	if gf.depth < 0 {
+		return usageErr(fmt.Errorf("--depth %d: must not be negative", gf.depth))
+	}
+	if gf.format == "table" {
+		gf.format = "text" // the events command's old name for it
+	}
 	if gf.focus != "" {
 		g, err = g.Focus(gf.focus, gf.depth)
 		if err != nil {
