@@ -2,6 +2,7 @@ package diff
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
 	"github.com/tracegraph/tracegraph/topology"
@@ -67,6 +68,7 @@ func Compare(declared, observed *topology.Graph, opts Options) *topology.Graph {
 	obs := renameFlows(observed.Flows, alias)
 	out.Flows = compareFlows(decl, obs)
 	locateUndeclared(out.Flows, declared.Endpoints, alias)
+	out.Diagnostics = append(out.Diagnostics, meetCandidates(out.Flows, declared.Unresolved, alias)...)
 	if opts.Partial {
 		unverify(out.Flows, declared, opts.Incomplete, alias)
 	}
@@ -160,6 +162,34 @@ func matchObserved(o topology.Flow, decl []topology.Flow, used []bool) (topology
 		}
 	}
 	return f, true
+}
+
+// meetCandidates converges each undeclared flow whose channel is a
+// candidate of an unresolved name of the same service and role (a topic
+// from a flag or the environment whose default is what runs), with the
+// unresolved entry as its evidence and a note saying so: the code did
+// declare it, under a name the analysis could not fix.
+func meetCandidates(flows []topology.Flow, unresolved []topology.Unresolved, alias map[string]string) []topology.Diagnostic {
+	var notes []topology.Diagnostic
+	for i := range flows {
+		f := &flows[i]
+		if f.Status != topology.StatusUndeclared {
+			continue
+		}
+		for _, u := range unresolved {
+			svc := rename(alias, u.Service)
+			own := u.Role == producerRole(f.Kind) && svc == f.From || u.Role == consumerRole(f.Kind) && svc == f.To
+			if !own || !slices.Contains(u.Candidates, f.Channel) {
+				continue
+			}
+			f.Status = topology.StatusConverged
+			f.Evidence = append(f.Evidence, topology.Evidence{Repo: u.Repo, File: u.File, Line: u.Line})
+			notes = append(notes, topology.Diagnostic{Repo: u.Repo, File: u.File, Line: u.Line, Subject: FlowSubject(*f),
+				Message: fmt.Sprintf("observed %s is a candidate of the unresolved %s %s: taken as declared", FlowSubject(*f), u.Role, u.Expr)})
+			break
+		}
+	}
+	return notes
 }
 
 // unverify turns the undeclared flows of a partial declared graph whose

@@ -3,6 +3,7 @@ package diff
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tracegraph/tracegraph/topology"
@@ -308,5 +309,41 @@ func TestPartialUnverified(t *testing.T) {
 		if f.Status != topology.StatusUndeclared {
 			t.Errorf("a complete graph: flow %s is %s, want undeclared", f.Channel, f.Status)
 		}
+	}
+}
+
+func TestCandidatesMeetWhatRuns(t *testing.T) {
+	declared := topology.New(topology.SourceStatic)
+	declared.Services = []topology.Service{{Name: "psp"}, {Name: "risk"}}
+	declared.Unresolved = []topology.Unresolved{{Service: "psp", Role: topology.RolePublish, Expr: "fraudTopic",
+		File: "cmd/psp/main.go", Line: 54, Reason: "a setting from the environment", Candidates: []string{"fraud.alerts"}}}
+	observed := topology.New(topology.SourceObserved)
+	observed.Flows = []topology.Flow{
+		{Kind: topology.KindPubSub, From: "psp", To: "risk", Channel: "fraud.alerts"}, // the default ran
+		{Kind: topology.KindPubSub, From: "psp", To: "risk", Channel: "fraud.other"},  // not a candidate
+		{Kind: topology.KindPubSub, From: "risk", To: "psp", Channel: "fraud.alerts"}, // another service's publish
+	}
+	g := Compare(declared, observed, Options{})
+	got := map[string]string{}
+	for _, f := range g.Flows {
+		got[f.From+" "+f.Channel] = f.Status
+		if f.Status == topology.StatusConverged && (len(f.Evidence) != 1 || f.Evidence[0].Line != 54) {
+			t.Errorf("converged flow's evidence %v, want the unresolved entry", f.Evidence)
+		}
+	}
+	want := map[string]string{"psp fraud.alerts": topology.StatusConverged, "psp fraud.other": topology.StatusUndeclared, "risk fraud.alerts": topology.StatusUndeclared}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+	notes := 0
+	for _, d := range g.Diagnostics {
+		if strings.Contains(d.Message, "is a candidate of the unresolved publish fraudTopic") {
+			notes++
+		}
+	}
+	if notes != 1 {
+		t.Errorf("%d notes, want 1: %+v", notes, g.Diagnostics)
 	}
 }
