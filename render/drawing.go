@@ -8,7 +8,7 @@ import (
 	"github.com/tracegraph/tracegraph/topology"
 )
 
-// Status colours, DESIGN's: converged green, undeclared red (the alarm),
+// Status colours, the design's (docs/design.md): converged green, undeclared red (the alarm),
 // unobserved dashed grey, type-mismatch orange, unverified (observed where
 // the declared graph is partial) dashed purple. A plain graph's flows have
 // no status and are drawn in neutral dark grey.

@@ -4,5 +4,5 @@
 //
 // An Event is immutable once recorded. Events travel as JSON Lines on disk
 // (see Writer and Reader) and as one table in PostgreSQL. The JSON field
-// names are a public contract; see DESIGN.md, "The telemetry event".
+// names are a public contract; see docs/design.md, "The telemetry event".
 package telemetry

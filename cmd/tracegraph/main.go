@@ -19,7 +19,7 @@ import (
 	"github.com/tracegraph/tracegraph/config"
 )
 
-// Exit codes, a public contract (DESIGN.md, "The CLI").
+// Exit codes, a public contract (docs/design.md, "The CLI").
 const (
 	exitOK         = 0
 	exitFound      = 1 // the diff found what --fail-on names

@@ -194,10 +194,7 @@ func jsonField(t *testing.T, line, field string) string {
 // A span export is read by content, and --input-format names a format
 // outright; both give the same flows.
 func TestObservedSpanExport(t *testing.T) {
-	const corpus = "../../../shared/corpora/zipkin/messaging.json"
-	if _, err := os.Stat(corpus); err != nil {
-		t.Skipf("shared corpora not beside the checkout: %v", err)
-	}
+	const corpus = "../../runtimegraph/spans/testdata/corpora/zipkin/messaging.json"
 	var outs []string
 	for _, extra := range [][]string{nil, {"--input-format", "zipkin"}} {
 		args := append([]string{"observed", "--events", corpus, "-f", "json"}, extra...)
@@ -229,10 +226,7 @@ func TestObservedSpanExport(t *testing.T) {
 // database, and a peer only named by the spans that reach it (the broker of
 // messaging2.json) stays a virtual service either way.
 func TestSpanExportDBMatchesFiles(t *testing.T) {
-	const corpus = "../../../shared/corpora/zipkin/messaging2.json"
-	if _, err := os.Stat(corpus); err != nil {
-		t.Skipf("shared corpora not beside the checkout: %v", err)
-	}
+	const corpus = "../../runtimegraph/spans/testdata/corpora/zipkin/messaging2.json"
 	db := pgURL(t)
 	if code, _, errs := tg(t, "ingest", "--db", db, corpus); code != 0 {
 		t.Fatalf("ingest: exit %d: %s", code, errs)

@@ -101,7 +101,7 @@
 //
 // # The result for Zipkin's messaging2.json
 //
-// In that export (../shared/corpora/zipkin/messaging2.json) the PRODUCER of
+// In that export (testdata/corpora/zipkin/messaging2.json) the PRODUCER of
 // transfer-service and the CONSUMER of notification-service are siblings
 // under a parent span that is missing, as are four other transfer-service
 // spans. All six are counted as orphans and attached to the root

@@ -71,7 +71,7 @@ func addSeeds(f *testing.F, paths ...string) {
 }
 
 func corpusPath(rel string) string {
-	return filepath.Join("..", "..", "..", "shared", "corpora", rel)
+	return filepath.Join("testdata", "corpora", rel)
 }
 
 func FuzzZipkin(f *testing.F) {

@@ -69,13 +69,13 @@ func flows(events []telemetry.Event) []string {
 	return out
 }
 
-// corpus resolves a file of the shared corpora from the module root, where
-// the project keeps them beside the repository.
+// corpus resolves a file of the real exports kept in testdata/corpora
+// (their provenance and licence are beside them).
 func corpus(t *testing.T, rel string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "..", "shared", "corpora", rel)
+	p := filepath.Join("testdata", "corpora", rel)
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared corpus %s not present (%v): the real-export tests need ../shared/corpora beside the module", rel, err)
+		t.Fatalf("corpus %s: %v", rel, err)
 	}
 	return p
 }

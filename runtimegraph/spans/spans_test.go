@@ -12,7 +12,7 @@ import (
 	"github.com/tracegraph/tracegraph/telemetry"
 )
 
-// The real exports of ../shared/corpora, asserted as the exact flows the
+// The real exports of testdata/corpora, asserted as the exact flows the
 // observed graph gets from their serve and consume events.
 func TestCorpora(t *testing.T) {
 	tests := []struct {
