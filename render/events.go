@@ -85,7 +85,45 @@ func hopText(e telemetry.Event) string {
 		b.WriteString(" (" + e.Operation + ")")
 	}
 	if e.PeerService != "" {
-		b.WriteString(" <- " + e.PeerService)
+		// The arrow points the way the message went: a publish or a
+		// request goes to the peer, a consume or serve comes from it.
+		arrow := " <- "
+		if e.EventType == telemetry.TypePublish || e.EventType == telemetry.TypeRequest {
+			arrow = " -> "
+		}
+		b.WriteString(arrow + e.PeerService)
 	}
 	return b.String()
+}
+
+// TraceJSON writes one trace as JSON: its events in time order and the
+// tree TraceTree builds of them, each node naming its event by event_id.
+// evs must not be empty.
+func TraceJSON(w io.Writer, evs []telemetry.Event) error {
+	type node struct {
+		EventID  string  `json:"event_id"`
+		Children []*node `json:"children,omitempty"`
+	}
+	var conv func(n *runtimegraph.TraceNode) *node
+	conv = func(n *runtimegraph.TraceNode) *node {
+		out := &node{EventID: n.Event.EventID}
+		for _, c := range n.Children {
+			out.Children = append(out.Children, conv(c))
+		}
+		return out
+	}
+	doc := struct {
+		TraceID string            `json:"trace_id"`
+		Events  []telemetry.Event `json:"events"`
+		Tree    []*node           `json:"tree"`
+	}{TraceID: evs[0].TraceID, Events: evs}
+	for _, r := range runtimegraph.TraceTree(evs) {
+		doc.Tree = append(doc.Tree, conv(r))
+	}
+	data, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(data, '\n'))
+	return err
 }

@@ -313,3 +313,38 @@ func TestFlagValues(t *testing.T) {
 		})
 	}
 }
+
+func TestTraceFormats(t *testing.T) {
+	const id = "01a20cc8-a5a5-7c24-abb3-1b67411f56b4"
+	code, out, errOut := tg(t, "trace", id, "--events", shopEvents)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	// A request points to the server, a serve back to the client.
+	if !strings.Contains(out, "request merchant-api (UpdateSku) -> catalog") || !strings.Contains(out, "serve catalog (UpdateSku) <- merchant-api") {
+		t.Errorf("request arrows do not point the way the request went:\n%s", out)
+	}
+	code, out, errOut = tg(t, "trace", id, "--events", shopEvents, "-f", "json")
+	if code != exitOK {
+		t.Fatalf("-f json: exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		TraceID string `json:"trace_id"`
+		Events  []struct {
+			EventID string `json:"event_id"`
+		} `json:"events"`
+		Tree []struct {
+			EventID  string            `json:"event_id"`
+			Children []json.RawMessage `json:"children"`
+		} `json:"tree"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.TraceID != id || len(doc.Events) == 0 || len(doc.Tree) == 0 {
+		t.Errorf("trace JSON %q: %d events, %d roots", doc.TraceID, len(doc.Events), len(doc.Tree))
+	}
+	if code, _, _ := tg(t, "trace", id, "--events", shopEvents, "-f", "svg"); code != exitUsage {
+		t.Errorf("-f svg: exit %d, want %d", code, exitUsage)
+	}
+}

@@ -47,6 +47,7 @@ The JSON API the pages use is under /api/ (docs/api.md).`,
 	fs.StringVar(&listen, "listen", defaultListen, "address to serve on, host:port")
 	// A saved declared graph in place of the analysis, as diff takes it.
 	fs.StringVar(&declaredFile, "declared", "", "declared graph JSON to use instead of analysing packages")
+	sf.registerInput(cmd)
 	return cmd
 }
 

@@ -13,7 +13,7 @@ import (
 
 func newTraceCmd() *cobra.Command {
 	var sf sourceFlags
-	var output string
+	var output, format string
 	cmd := &cobra.Command{
 		Use:   "trace TRACE_ID --db URL | --events FILE...",
 		Short: "The event log and tree of one trace",
@@ -24,6 +24,12 @@ message type, latency and status.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if args[0] == "" {
 				return usageErr(errors.New("empty trace id"))
+			}
+			if format == "table" {
+				format = "text"
+			}
+			if format != "text" && format != "json" {
+				return usageErr(fmt.Errorf("unknown format %q (want text or json)", format))
 			}
 			f, err := sf.filter(time.Now())
 			if err != nil {
@@ -37,10 +43,16 @@ message type, latency and status.`,
 			if len(evs) == 0 {
 				return usageErr(fmt.Errorf("no events for trace %q", args[0]))
 			}
-			return writeOutput(cmd, output, func(w io.Writer) error { return render.Trace(w, evs) })
+			return writeOutput(cmd, output, func(w io.Writer) error {
+				if format == "json" {
+					return render.TraceJSON(w, evs)
+				}
+				return render.Trace(w, evs)
+			})
 		},
 	}
 	sf.register(cmd)
 	cmd.Flags().StringVarP(&output, "output", "o", "", "output file (default stdout)")
+	cmd.Flags().StringVarP(&format, "format", "f", "text", "output format: text (the log and the tree) or json (the events and the tree)")
 	return cmd
 }
