@@ -23,6 +23,10 @@ type Decoder struct {
 	cache [1024]string
 	// skip lists fields to check but not keep (see graphFields).
 	skip uint32
+	// skippedID is the key of the last event's event_id when it was
+	// skipped (see Key).
+	skippedID  [16]byte
+	hasSkipped bool
 }
 
 // NewDecoder returns a Decoder that fills every field.
@@ -37,6 +41,7 @@ const graphSkip = fEventID | fTraceID | fOperation | fMessageID | fParentIDs | f
 // telemetry.DecodeEvent does.
 func (d *Decoder) Decode(data []byte, e *telemetry.Event) error {
 	*e = telemetry.Event{}
+	d.hasSkipped = false
 	if d.fast(data, e) {
 		return nil
 	}
@@ -142,6 +147,7 @@ func (s *scanner) field(key []byte, e *telemetry.Event) (uint32, error) {
 		}
 		if bit == fEventID {
 			s.hasID = len(v) > 0
+			s.d.skippedID, s.d.hasSkipped = idKey(v), true
 		}
 		return bit, nil
 	}

@@ -46,14 +46,18 @@ type ReadOptions struct {
 	Importer *Importer
 	// MaxBad bounds ReadStats.Bad (DefaultMaxBad when 0).
 	MaxBad int
+	// KeepDuplicates passes every copy of an event to fn; without it an
+	// event (timestamp and event_id) is passed once (see dedupe.go).
+	KeepDuplicates bool
 	// skip lists JSONL fields fn never reads, left empty (see graphSkip).
 	skip uint32
 }
 
 // ReadStats counts what ReadFiles read.
 type ReadStats struct {
-	Read     int64 // good events passed to fn
-	Rejected int64 // bad lines or records
+	Read       int64 // good events passed to fn
+	Rejected   int64 // bad lines or records
+	Duplicates int64 // events already read, not passed again
 	// Bad names the first bad lines, in file and line order.
 	Bad []*telemetry.LineError
 }
@@ -103,6 +107,11 @@ func ReadFiles(ctx context.Context, paths []string, opt ReadOptions, fn func(wor
 		badMu.Unlock()
 	}
 
+	var seen *seenSet
+	var dups atomic.Int64
+	if !opt.KeepDuplicates {
+		seen = newSeenSet()
+	}
 	work := make(chan *chunk, 2*workers)
 	free := make(chan *chunk, 3*workers)
 	var wg sync.WaitGroup
@@ -115,7 +124,7 @@ func ReadFiles(ctx context.Context, paths []string, opt ReadOptions, fn func(wor
 				if ctx.Err() != nil {
 					continue // drain so the producer never blocks
 				}
-				if err := decodeChunk(c, dec, &e, w, fn, &read, addBad); err != nil {
+				if err := decodeChunk(c, dec, &e, w, fn, &read, addBad, seen, &dups); err != nil {
 					cancel(err)
 				}
 				select {
@@ -138,7 +147,7 @@ func ReadFiles(ctx context.Context, paths []string, opt ReadOptions, fn func(wor
 		err = context.Cause(ctx)
 	}
 	sortBad(bad)
-	st := ReadStats{Read: read.Load(), Rejected: rejected.Load()}
+	st := ReadStats{Read: read.Load(), Rejected: rejected.Load(), Duplicates: dups.Load()}
 	for _, b := range bad[:min(len(bad), maxBad)] {
 		st.Bad = append(st.Bad, b.err)
 	}
@@ -157,10 +166,14 @@ func sortBad(b []badLine) {
 }
 
 func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn func(int, *telemetry.Event) error,
-	read *atomic.Int64, addBad func(int, *telemetry.LineError)) error {
-	var n int64
-	defer func() { read.Add(n) }()
+	read *atomic.Int64, addBad func(int, *telemetry.LineError), seen *seenSet, dups *atomic.Int64) error {
+	var n, d int64
+	defer func() { read.Add(n); dups.Add(d) }()
 	for i := range c.events {
+		if seen != nil && !seen.add((*Decoder)(nil).Key(&c.events[i])) {
+			d++
+			continue
+		}
 		n++
 		if err := fn(w, &c.events[i]); err != nil {
 			return err
@@ -175,6 +188,10 @@ func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn func(int,
 		}
 		if err := dec.Decode(line, e); err != nil {
 			addBad(c.file, &telemetry.LineError{File: c.name, Line: c.lines[i], Err: err})
+			continue
+		}
+		if seen != nil && !seen.add(dec.Key(e)) {
+			d++
 			continue
 		}
 		n++

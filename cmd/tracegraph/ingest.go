@@ -104,6 +104,8 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string
 		return err
 	}
 	ro.Workers = 1
+	// The database counts an event stored twice, and says so.
+	ro.KeepDuplicates = true
 	rs, readErr := runtimegraph.ReadFiles(ctx, files, ro,
 		func(_ int, e *telemetry.Event) error {
 			if err := pgstore.Check(e); err != nil {
