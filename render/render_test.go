@@ -396,3 +396,49 @@ func TestSARIFAlwaysAFile(t *testing.T) {
 		}
 	}
 }
+
+// TestSARIFFingerprintsStable: a finding keeps its fingerprint when its
+// code moves or the other findings change, so code scanning keeps its
+// alert; two findings never share one.
+func TestSARIFFingerprintsStable(t *testing.T) {
+	prints := func(g *topology.Graph) map[string]string {
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					Message             struct{ Text string }
+					PartialFingerprints map[string]string
+				}
+			}
+		}
+		if err := json.Unmarshal(render(t, g, Options{Format: "sarif"}), &log); err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, r := range log.Runs[0].Results {
+			for _, fp := range r.PartialFingerprints {
+				if prev, dup := out[fp]; dup {
+					t.Errorf("two results share a fingerprint: %q and %q", prev, r.Message.Text)
+				}
+				out[fp] = r.Message.Text
+			}
+		}
+		return out
+	}
+	flow := func(channel string, line int) topology.Flow {
+		return topology.Flow{Kind: topology.KindPubSub, From: "a", To: "b", Channel: channel, Status: topology.StatusUndeclared,
+			Evidence: []topology.Evidence{{File: "a.go", Line: line}}}
+	}
+	g1 := topology.New(topology.SourceDiff)
+	g1.Flows = []topology.Flow{flow("x", 10), flow("y", 20)}
+	g2 := topology.New(topology.SourceDiff)
+	g2.Flows = []topology.Flow{flow("x", 14)} // x moved four lines down, y is gone
+	p1, p2 := prints(g1), prints(g2)
+	if len(p1) != 2 || len(p2) != 1 {
+		t.Fatalf("fingerprints %v and %v", p1, p2)
+	}
+	for fp := range p2 {
+		if _, ok := p1[fp]; !ok {
+			t.Errorf("the finding on x changed its fingerprint when its code moved")
+		}
+	}
+}
