@@ -38,6 +38,8 @@ type Files struct {
 	paths []string
 	opt   runtimegraph.ReadOptions
 
+	events int64 // when opened
+
 	mu     sync.Mutex
 	graphs []cachedGraph // most recently used first
 }
@@ -67,8 +69,11 @@ func OpenFiles(ctx context.Context, paths []string, opt runtimegraph.ReadOptions
 	if st.Rejected > 0 {
 		return nil, badLinesError(st)
 	}
-	return &Files{paths: paths, opt: opt}, nil
+	return &Files{paths: paths, opt: opt, events: st.Read}, nil
 }
+
+// Events is how many events the files held when they were opened.
+func (b *Files) Events() int64 { return b.events }
 
 func badLinesError(st runtimegraph.ReadStats) error {
 	names := make([]string, len(st.Bad))

@@ -214,6 +214,7 @@ func TestSourceErrors(t *testing.T) {
 		{"nor a diff", []string{"diff", "../../examples/shop/...", "--events", empty}, exitUsage, "no events in " + empty},
 		{"a window with no events", []string{"observed", "--events", shopEvents, "--since", "2999-01-01"}, exitUsage, "since 2999-01-01"},
 		{"unless asked for", []string{"observed", "--events", empty, "--allow-empty"}, exitOK, ""},
+		{"nor an explorer", []string{"serve", "--events", empty, "--listen", "127.0.0.1:0"}, exitUsage, "no events in " + empty},
 		{"two sources", []string{"observed", "--events", shopEvents, "--db", "postgres://nobody@127.0.0.1:1/x"}, exitUsage, "--events and --db name two sources"},
 		{"a path that is neither events nor packages", []string{"diff", "../../examples/shop/...", "--events", shopEvents, "./no-such-events.jsonl"}, exitUsage, "./no-such-events.jsonl: no such events file"},
 	} {

@@ -48,6 +48,7 @@ The JSON API the pages use is under /api/ (docs/api.md).`,
 	// A saved declared graph in place of the analysis, as diff takes it.
 	fs.StringVar(&declaredFile, "declared", "", "declared graph JSON to use instead of analysing packages")
 	sf.registerInput(cmd)
+	sf.registerAllowEmpty(cmd)
 	return cmd
 }
 
@@ -71,6 +72,11 @@ func runServe(cmd *cobra.Command, args []string, sf *sourceFlags, listen, declar
 		files, err := serve.OpenFiles(ctx, names, ro)
 		if err != nil {
 			return readErr(ctx, err)
+		}
+		if files.Events() == 0 && !sf.allowEmpty {
+			// As observed and diff: an empty source is an error, not
+			// an empty explorer.
+			return usageErr(fmt.Errorf("no events in %s (--allow-empty accepts that)", sf.describe(names)))
 		}
 		opt.Backend, opt.Describe = files, strings.Join(names, ", ")
 	} else {
