@@ -283,7 +283,37 @@ func (p *painter) text(o xop) {
 	case "r":
 		ax = 1
 	}
-	p.c.DrawStringAnchored(o.Text, p.x(o.Pt[0]), p.y(o.Pt[1]), ax, 0)
+	if !strings.Contains(o.Text, "-") {
+		p.c.DrawStringAnchored(o.Text, p.x(o.Pt[0]), p.y(o.Pt[1]), ax, 0)
+		return
+	}
+	p.hyphenated(face, o.Text, p.x(o.Pt[0]), p.y(o.Pt[1]), ax)
+}
+
+// hyphenated draws a line that holds hyphens. The Go font's hyphen-minus
+// is as wide as an n, a minus sign to the eye ("debug−tap"), and it has
+// no hyphen glyph of its own: each hyphen is drawn as a bar of the glyph's
+// height and thickness, a little over half its width, and the text around
+// it is laid out as if that were the glyph.
+func (p *painter) hyphenated(face font.Face, text string, x, y, ax float64) {
+	bounds, adv, _ := face.GlyphBounds('-')
+	width := 0.55 * float64(adv) / 64
+	parts := strings.Split(text, "-")
+	total := float64(len(parts)-1) * width
+	for _, part := range parts {
+		total += float64(font.MeasureString(face, part)) / 64
+	}
+	at := x - ax*total
+	top, bottom := float64(bounds.Min.Y)/64, float64(bounds.Max.Y)/64 // above the baseline: negative
+	for i, part := range parts {
+		p.c.DrawString(part, at, y)
+		at += float64(font.MeasureString(face, part)) / 64
+		if i < len(parts)-1 {
+			p.c.DrawRectangle(at+0.1*width, y+top, 0.8*width, bottom-top)
+			p.c.Fill()
+			at += width
+		}
+	}
 }
 
 func (p *painter) face(size float64) font.Face {

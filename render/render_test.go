@@ -8,12 +8,16 @@ import (
 	"encoding/xml"
 	"flag"
 	"fmt"
+	"image/color"
 	"image/png"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fogleman/gg"
+	"golang.org/x/image/font"
 
 	"github.com/tracegraph/tracegraph/diff"
 	"github.com/tracegraph/tracegraph/topology"
@@ -440,5 +444,34 @@ func TestSARIFFingerprintsStable(t *testing.T) {
 		if _, ok := p1[fp]; !ok {
 			t.Errorf("the finding on x changed its fingerprint when its code moved")
 		}
+	}
+}
+
+// TestPNGHyphen: a hyphen is drawn narrower than the Go font's
+// hyphen-minus, which is as wide as an n and reads as a minus sign.
+func TestPNGHyphen(t *testing.T) {
+	rightmost := func(draw func(p *painter, face font.Face)) int {
+		p := &painter{c: gg.NewContext(200, 40), scale: 1, fonts: map[float64]font.Face{}}
+		p.c.SetColor(color.White)
+		p.c.Clear()
+		p.c.SetColor(color.Black)
+		face := p.face(20)
+		p.c.SetFontFace(face)
+		draw(p, face)
+		img := p.c.Image()
+		right := -1
+		for y := 0; y < 40; y++ {
+			for x := 0; x < 200; x++ {
+				if r, _, _, _ := img.At(x, y).RGBA(); r < 0x8000 && x > right {
+					right = x
+				}
+			}
+		}
+		return right
+	}
+	plain := rightmost(func(p *painter, _ font.Face) { p.c.DrawString("a-b", 2, 30) })
+	drawn := rightmost(func(p *painter, face font.Face) { p.hyphenated(face, "a-b", 2, 30, 0) })
+	if drawn <= 0 || drawn >= plain {
+		t.Errorf("\"a-b\" ends at x=%d drawn with a hyphen, at x=%d with the font's hyphen-minus: want it shorter", drawn, plain)
 	}
 }
