@@ -73,11 +73,14 @@ type index struct {
 	// mapUpdates are the stores into maps, by the map's type.
 	mapUpdates map[string][]*ssa.MapUpdate
 
-	// converts lists each function's conversions of types with methods
-	// to interfaces; libraryMethods the methods of the interfaces
-	// dependencies declare, by name (see callable).
-	converts       map[*ssa.Function][]conversion
-	libraryMethods map[string][]*types.Signature
+	// converts lists, for each function, the methods of the types it
+	// converts to interfaces, which the walk of reach.go reaches when they
+	// may be called; libraryCallable says, of each such method, whether
+	// an interface a dependency declares has it (see callable), and
+	// libraryMethods lists those interfaces' methods by name.
+	converts        map[*ssa.Function][]*ssa.Function
+	libraryCallable map[*ssa.Function]bool
+	libraryMethods  map[string][]*types.Signature
 }
 
 // recognised is a call that a rule recognised; for a rule whose
@@ -111,7 +114,8 @@ func newIndex(prog *ssa.Program, pkgs []*ssa.Package, source map[*types.Package]
 		generated:         map[string]bool{},
 		stubs:             newStubs(prog.Fset),
 		callbacks:         map[*ssa.Function][]recognised{},
-		converts:          map[*ssa.Function][]conversion{},
+		converts:          map[*ssa.Function][]*ssa.Function{},
+		libraryCallable:   map[*ssa.Function]bool{},
 		mapUpdates:        map[string][]*ssa.MapUpdate{},
 	}
 	for _, p := range pkgs {
@@ -161,12 +165,6 @@ func newIndex(prog *ssa.Program, pkgs []*ssa.Package, source map[*types.Package]
 	return ix
 }
 
-// conversion is a type converted to an interface: the methods of the
-// type, which the walk of reach.go reaches when they may be called.
-type conversion struct {
-	methods []*ssa.Function
-}
-
 // callable reports whether a method of a type converted to an interface
 // may be called through it whatever else the program does: it is a method
 // of an interface a dependency declares (a library calling ServeHTTP or
@@ -175,12 +173,7 @@ type conversion struct {
 // that converts the type also calls a method of that name and signature
 // through an interface (reach.go), as in RTA.
 func (ix *index) callable(m *ssa.Function) bool {
-	for _, s := range ix.libraryMethods[m.Name()] {
-		if types.Identical(s, m.Signature) {
-			return true
-		}
-	}
-	return false
+	return identicalTo(ix.libraryMethods[m.Name()], m.Signature)
 }
 
 // libraryMethods lists, by name, the signatures of the methods of the
@@ -268,11 +261,12 @@ func (ix *index) scan(fn *ssa.Function, add func(*ssa.Function)) {
 					ix.noteDecoded(in)
 					continue
 				}
-				if ms := ix.methodsOf(in.X.Type()); len(ms) > 0 {
-					for _, g := range ms {
-						add(g)
+				for _, g := range ix.methodsOf(in.X.Type()) {
+					add(g)
+					if _, ok := ix.libraryCallable[g]; !ok {
+						ix.libraryCallable[g] = ix.callable(g)
 					}
-					ix.converts[fn] = append(ix.converts[fn], conversion{methods: ms})
+					ix.converts[fn] = append(ix.converts[fn], g)
 				}
 				ix.noteDecoded(in)
 			case *ssa.Send:

@@ -84,13 +84,11 @@ func newReach(ix *index, pkgs []*ssa.Package, selected map[string]bool) *reach {
 			for _, g := range ix.out[fn] {
 				visit(g)
 			}
-			for _, cv := range ix.converts[fn] {
-				for _, m := range cv.methods {
-					if ix.callable(m) || identicalTo(invoked[m.Name()], m.Signature) {
-						visit(m)
-					} else {
-						pending[m.Name()] = append(pending[m.Name()], m)
-					}
+			for _, m := range ix.converts[fn] {
+				if ix.libraryCallable[m] || identicalTo(invoked[m.Name()], m.Signature) {
+					visit(m)
+				} else {
+					pending[m.Name()] = append(pending[m.Name()], m)
 				}
 			}
 			for _, c := range ix.invokes[fn] {
