@@ -114,28 +114,7 @@ func combine(root string, results []*moduleResult, notes []string) *Result {
 	for i := range g.Diagnostics {
 		g.Diagnostics[i].Message = strings.TrimSpace(g.Diagnostics[i].Message)
 	}
-	compose, composeNotes := composeServices(root)
-	for _, n := range composeNotes {
-		g.Diagnostics = append(g.Diagnostics, topology.Diagnostic{Message: n})
-	}
-	mainDirs := map[string]string{} // directory -> service
-	for _, r := range results {
-		for _, s := range g.Services {
-			if d, ok := r.mainDirs[s.Package]; ok {
-				if old, dup := mainDirs[d]; dup && old != s.Name {
-					mainDirs[d] = "" // two services in one main: no host names either
-					continue
-				}
-				mainDirs[d] = s.Name
-			}
-		}
-	}
-	for d, n := range mainDirs {
-		if n == "" {
-			delete(mainDirs, d)
-		}
-	}
-	renamePeers(g, hostNames(compose, mainDirs))
+	namePeers(root, g, results)
 	// Merging the one graph joins the endpoints two modules found for one
 	// service and derives the flows, exactly as merging saved graphs does.
 	g, err := topology.Merge(g)

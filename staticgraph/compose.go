@@ -167,6 +167,38 @@ func hostNames(compose []composeService, mainDirs map[string]string) map[string]
 	return out
 }
 
+// namePeers names the HTTP peers of g that are no service by name: by the
+// Compose files at or below root and the main packages' directories the
+// module results recorded, or by an alias. The tree is walked only when
+// some peer needs it.
+func namePeers(root string, g *topology.Graph, results []*moduleResult) {
+	if !slices.ContainsFunc(g.Endpoints, func(e topology.Endpoint) bool { return e.Peer != "" && g.Service(e.Peer) == nil }) {
+		return
+	}
+	compose, notes := composeServices(root)
+	for _, n := range notes {
+		g.Diagnostics = append(g.Diagnostics, topology.Diagnostic{Message: n})
+	}
+	mainDirs := map[string]string{} // directory -> service
+	for _, r := range results {
+		for _, s := range g.Services {
+			if d, ok := r.mainDirs[s.Package]; ok {
+				if old, dup := mainDirs[d]; dup && old != s.Name {
+					mainDirs[d] = "" // two services in one main: no host names either
+					continue
+				}
+				mainDirs[d] = s.Name
+			}
+		}
+	}
+	for d, n := range mainDirs {
+		if n == "" {
+			delete(mainDirs, d)
+		}
+	}
+	renamePeers(g, hostNames(compose, mainDirs))
+}
+
 // renamePeers names each request's peer by the service it is: a Compose
 // host, or another name of a service (an alias from services:).
 func renamePeers(g *topology.Graph, hosts map[string]string) {

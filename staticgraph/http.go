@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/ssa"
@@ -46,7 +47,7 @@ func (a *analysis) httpUse(u recognised, props map[string]*val, name string, pat
 	}
 	m, path, ok := splitPattern(name)
 	if !ok {
-		return httpEndpoint{reason: "the route pattern " + quote(name) + " has no path"}
+		return httpEndpoint{reason: "the route pattern " + strconv.Quote(name) + " has no path"}
 	}
 	if !given {
 		method = m
@@ -100,7 +101,7 @@ func httpMethod(v *val) (method string, given, known bool) {
 func (a *analysis) httpClient(rawURL string, pattern bool, method string) httpEndpoint {
 	scheme, rest, ok := strings.Cut(rawURL, "://")
 	if !ok || (scheme != "http" && scheme != "https") {
-		return httpEndpoint{reason: "the URL " + quote(rawURL) + " is not an absolute http(s) URL"}
+		return httpEndpoint{reason: "the URL " + strconv.Quote(rawURL) + " is not an absolute http(s) URL"}
 	}
 	host, path := rest, "/"
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
@@ -110,10 +111,10 @@ func (a *analysis) httpClient(rawURL string, pattern bool, method string) httpEn
 		path = path[:i]
 	}
 	if host == "" || strings.Contains(host, "*") || strings.HasPrefix(host, "?") {
-		return httpEndpoint{reason: "the host of the URL " + quote(rawURL) + " is not constant"}
+		return httpEndpoint{reason: "the host of the URL " + strconv.Quote(rawURL) + " is not constant"}
 	}
 	if pattern && !hasLiteralSegment(path) {
-		return httpEndpoint{reason: "the path of the URL " + quote(rawURL) + " is not constant"}
+		return httpEndpoint{reason: "the path of the URL " + strconv.Quote(rawURL) + " is not constant"}
 	}
 	u := &url.URL{Scheme: scheme, Host: host, Path: path}
 	peer := u.Hostname()
@@ -222,7 +223,8 @@ func (a *analysis) mountPrefixes(u recognised, router *val, depth int) ([]string
 	if len(out) == 0 {
 		return []string{""}, ""
 	}
-	return dedupStrings(out), ""
+	slices.Sort(out)
+	return slices.Compact(out), ""
 }
 
 // mounted reports whether the router a mount's argument gives is the one
@@ -237,17 +239,3 @@ func (a *analysis) mounted(arg ssa.Value, site *ssa.Call) bool {
 	}
 	return false
 }
-
-func dedupStrings(ss []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range ss {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-func quote(s string) string { return `"` + s + `"` }
