@@ -177,11 +177,8 @@ func (c *Config) ServiceForURL(u *url.URL) (*ServiceRule, string) {
 	bestLen, basePath := -1, ""
 	for i := range c.Services {
 		for _, h := range c.Services[i].Hosts {
-			if n := hostMatch(h, u); n > bestLen {
-				best, bestLen, basePath = &c.Services[i], n, ""
-				if b, err := url.Parse(h); err == nil && strings.Contains(h, "://") {
-					basePath = strings.TrimSuffix(b.Path, "/")
-				}
+			if n, base := hostMatch(h, u); n > bestLen {
+				best, bestLen, basePath = &c.Services[i], n, base
 			}
 		}
 	}
@@ -189,26 +186,27 @@ func (c *Config) ServiceForURL(u *url.URL) (*ServiceRule, string) {
 }
 
 // hostMatch reports how well host entry h matches u: -1 not at all, 0 a
-// host with no port, 1 host and port, more for a base URL (its length).
-func hostMatch(h string, u *url.URL) int {
+// host with no port, 1 host and port, more for a base URL (its length),
+// and a base URL's path.
+func hostMatch(h string, u *url.URL) (int, string) {
 	if strings.Contains(h, "://") {
 		b, err := url.Parse(h)
 		if err != nil || !strings.EqualFold(b.Host, u.Host) && (b.Port() != "" || !strings.EqualFold(b.Hostname(), u.Hostname())) {
-			return -1 // a base URL without a port matches any port, as a host does
+			return -1, "" // a base URL without a port matches any port, as a host does
 		}
 		base := strings.TrimSuffix(b.Path, "/")
 		if u.Path != base && !strings.HasPrefix(u.Path, base+"/") {
-			return -1
+			return -1, ""
 		}
-		return 2 + len(h)
+		return 2 + len(h), base
 	}
 	switch {
 	case strings.EqualFold(h, u.Host):
-		return 1
+		return 1, ""
 	case !strings.Contains(h, ":") && strings.EqualFold(h, u.Hostname()):
-		return 0
+		return 0, ""
 	}
-	return -1
+	return -1, ""
 }
 
 // BaselinePath is the baseline file resolved against the config's directory.
