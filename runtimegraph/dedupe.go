@@ -53,17 +53,18 @@ func idKey(id []byte) [16]byte {
 	return k
 }
 
-// Key returns the identity of e, the event this Decoder decoded last (or
-// one decoded elsewhere, with its event_id set).
+// keyOf returns the identity of an event whose event_id is set.
+func keyOf(e *telemetry.Event) eventKey {
+	return eventKey{id: idKey([]byte(e.EventID)), us: e.Timestamp.UnixMicro()}
+}
+
+// Key returns the identity of e, the event this Decoder decoded last: its
+// event_id was skipped (see graphSkip) or is set.
 func (d *Decoder) Key(e *telemetry.Event) eventKey {
-	k := eventKey{us: e.Timestamp.UnixMicro()}
-	switch {
-	case e.EventID != "":
-		k.id = idKey([]byte(e.EventID))
-	case d != nil && d.hasSkipped:
-		k.id = d.skippedID
+	if e.EventID == "" && d.hasSkipped {
+		return eventKey{id: d.skippedID, us: e.Timestamp.UnixMicro()}
 	}
-	return k
+	return keyOf(e)
 }
 
 // seenSet is the keys of the events read so far, sharded so that workers

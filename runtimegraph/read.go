@@ -170,7 +170,7 @@ func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn func(int,
 	var n, d int64
 	defer func() { read.Add(n); dups.Add(d) }()
 	for i := range c.events {
-		if seen != nil && !seen.add((*Decoder)(nil).Key(&c.events[i])) {
+		if seen != nil && !seen.add(keyOf(&c.events[i])) {
 			d++
 			continue
 		}
