@@ -37,8 +37,9 @@ func newEventsCmd() *cobra.Command {
 			}
 			f.Status, f.EventType, f.Service, f.Channel = ef.status, ef.eventType, ef.service, ef.channel
 			f.MessageType, f.Operation, f.TraceID = ef.messageType, ef.operation, ef.traceID
+			ef.format = formatName(ef.format)
 			switch ef.format {
-			case "text", "table", "jsonl": // table: the old name of text
+			case "text", "jsonl":
 			default:
 				return usageErr(fmt.Errorf("unknown format %q (want text or jsonl)", ef.format))
 			}

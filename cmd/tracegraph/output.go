@@ -42,9 +42,7 @@ func (gf *graphFlags) write(cmd *cobra.Command, g *topology.Graph) error {
 	if gf.depth < 0 {
 		return usageErr(fmt.Errorf("--depth %d: must not be negative", gf.depth))
 	}
-	if gf.format == "table" {
-		gf.format = "text" // the events command's old name for it
-	}
+	gf.format = formatName(gf.format)
 	if gf.focus != "" {
 		g, err = g.Focus(gf.focus, gf.depth)
 		if err != nil {
@@ -104,4 +102,13 @@ func writeOutput(cmd *cobra.Command, path string, write func(io.Writer) error) e
 		return usageErr(fmt.Errorf("output %s: %w", path, err))
 	}
 	return nil
+}
+
+// formatName is the one name of a format: table is text's other name, the
+// events command's old one.
+func formatName(f string) string {
+	if f == "table" {
+		return "text"
+	}
+	return f
 }

@@ -25,9 +25,7 @@ message type, latency and status.`,
 			if args[0] == "" {
 				return usageErr(errors.New("empty trace id"))
 			}
-			if format == "table" {
-				format = "text"
-			}
+			format = formatName(format)
 			if format != "text" && format != "json" {
 				return usageErr(fmt.Errorf("unknown format %q (want text or json)", format))
 			}
