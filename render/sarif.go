@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -26,6 +27,13 @@ const (
 // the finding is about (a flow's identity, or a rule and its subject), never
 // a line number, so a result stays the same result when code moves.
 const fingerprintKey = "tracegraphFinding/v1"
+
+// SARIFMaxResults is how many results a run holds at most. Code scanning
+// rejects a run of more than 25,000 results and keeps only the first 5,000
+// by severity of the rest, so tracegraph keeps the 5,000 that matter most
+// itself (errors, then warnings, then notes; new before baselined) and
+// counts the others in the run's properties.
+const SARIFMaxResults = 5000
 
 // SARIF writes the findings of a diff graph as SARIF 2.1.0 for code
 // scanning: undeclared flows, type mismatches and rule violations. A result
@@ -77,6 +85,20 @@ func SARIF(w io.Writer, g *topology.Graph, opts Options) error {
 		results = append(results, newResult(rule, "error", d.Message, "rule "+d.Rule+": "+d.Subject, d.Baselined, ev, nil, opts))
 	}
 
+	var omitted int
+	if len(results) > SARIFMaxResults {
+		slices.SortStableFunc(results, func(a, b sarifResult) int {
+			return cmp.Or(cmp.Compare(levelRank[a.Level], levelRank[b.Level]),
+				cmp.Compare(a.BaselineState, b.BaselineState))
+		})
+		omitted = len(results) - SARIFMaxResults
+		results = results[:SARIFMaxResults]
+		clear(used)
+		for _, r := range results {
+			used[r.RuleID] = true
+		}
+	}
+
 	var rules []sarifRule
 	for id := range used {
 		rules = append(rules, describeRule(id))
@@ -90,6 +112,9 @@ func SARIF(w io.Writer, g *topology.Graph, opts Options) error {
 			Results: results,
 		}},
 	}
+	if omitted > 0 {
+		log.Runs[0].Properties = map[string]any{"tracegraph/omittedResults": omitted}
+	}
 	if log.Runs[0].Results == nil {
 		log.Runs[0].Results = []sarifResult{}
 	}
@@ -100,6 +125,9 @@ func SARIF(w io.Writer, g *topology.Graph, opts Options) error {
 	_, err = w.Write(data)
 	return err
 }
+
+// levelRank orders results for the cut to SARIFMaxResults.
+var levelRank = map[string]int{"error": 0, "warning": 1, "note": 2}
 
 func nonNilRules(r []sarifRule) []sarifRule {
 	if r == nil {
@@ -113,7 +141,7 @@ func newResult(rule, level, msg, subject string, baselined bool, ev []topology.E
 	r := sarifResult{
 		RuleID:              rule,
 		Level:               level,
-		Message:             sarifText{Text: msg},
+		Message:             sarifText{Text: termSafe(msg)},
 		PartialFingerprints: map[string]string{fingerprintKey: hex.EncodeToString(sum[:16])},
 		BaselineState:       "new",
 	}
@@ -126,15 +154,15 @@ func newResult(rule, level, msg, subject string, baselined bool, ev []topology.E
 	switch {
 	case len(ev) > 0:
 		loc.PhysicalLocation = &sarifPhysical{
-			ArtifactLocation: sarifArtifact{URI: ev[0].File, URIBaseID: "%SRCROOT%"},
+			ArtifactLocation: sarifArtifact{URI: sarifURI(ev[0].File), URIBaseID: "%SRCROOT%"},
 			Region:           &sarifRegion{StartLine: max(ev[0].Line, 1)},
 		}
 	case opts.ConfigFile != "":
-		loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: opts.ConfigFile, URIBaseID: "%SRCROOT%"}}
+		loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(opts.ConfigFile), URIBaseID: "%SRCROOT%"}}
 	default:
 		// Code scanning rejects a result with no file: the module's
 		// go.mod stands for the code as a whole.
-		loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: cmp.Or(opts.ModuleFile, "go.mod"), URIBaseID: "%SRCROOT%"}}
+		loc.PhysicalLocation = &sarifPhysical{ArtifactLocation: sarifArtifact{URI: sarifURI(cmp.Or(opts.ModuleFile, "go.mod")), URIBaseID: "%SRCROOT%"}}
 	}
 	for _, s := range services {
 		if s != "" {
@@ -145,6 +173,17 @@ func newResult(rule, level, msg, subject string, baselined bool, ev []topology.E
 		r.Locations = []sarifLocation{loc}
 	}
 	return r
+}
+
+// sarifURI writes a path relative to the source root as the URI reference
+// SARIF asks for: a space, '%' or '#' in a file name would otherwise end or
+// bend the reference, and code scanning would not find the file.
+func sarifURI(path string) string {
+	segs := strings.Split(strings.ReplaceAll(path, `\`, "/"), "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
 }
 
 func describeRule(id string) sarifRule {
@@ -180,8 +219,9 @@ type (
 		Runs    []sarifRun `json:"runs"`
 	}
 	sarifRun struct {
-		Tool    sarifTool     `json:"tool"`
-		Results []sarifResult `json:"results"`
+		Tool       sarifTool      `json:"tool"`
+		Results    []sarifResult  `json:"results"`
+		Properties map[string]any `json:"properties,omitempty"`
 	}
 	sarifTool struct {
 		Driver sarifDriver `json:"driver"`

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tracegraph/tracegraph/internal/sarifcheck"
 	"github.com/tracegraph/tracegraph/topology"
 )
 
@@ -291,6 +292,45 @@ func TestDiffPartial(t *testing.T) {
 	}
 	if _, err := os.Stat(baseline); err == nil {
 		t.Error("a baseline was written from a partial graph")
+	}
+}
+
+// TestDiffSARIFSchema: the SARIF a user uploads validates against the
+// official schema, for the shop's diff and for a partial graph, whose
+// unverified finding has no declaration to point at.
+func TestDiffSARIFSchema(t *testing.T) {
+	shop := []string{"diff", "../../examples/shop/...", "--events", shopEvents, "-f", "sarif", "--fail-on", ""}
+	code, out, errOut := tg(t, shop...)
+	if code != exitOK {
+		t.Fatalf("shop: exit %d; stderr %s", code, errOut)
+	}
+	if err := sarifcheck.Validate([]byte(out)); err != nil {
+		t.Errorf("shop: %v", err)
+	}
+	if !strings.Contains(out, `"ruleId": "undeclared-flow"`) {
+		t.Errorf("shop: no undeclared finding in\n%s", out)
+	}
+
+	observed := filepath.Join(t.TempDir(), "observed.json")
+	g := topology.New(topology.SourceObserved)
+	g.Flows = []topology.Flow{{Kind: topology.KindPubSub, From: "broken", To: "consts", Channel: "zz.observed-only"}}
+	data, err := topology.Marshal(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(observed, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(corpusDir)
+	code, out, errOut = tg(t, "diff", "./...", "--observed", observed, "-f", "sarif")
+	if code != exitOK {
+		t.Fatalf("partial: exit %d; stderr %s", code, errOut)
+	}
+	if err := sarifcheck.Validate([]byte(out)); err != nil {
+		t.Errorf("partial: %v", err)
+	}
+	if !strings.Contains(out, `"ruleId": "unverified-flow"`) {
+		t.Errorf("partial: no unverified finding in\n%s", out)
 	}
 }
 
