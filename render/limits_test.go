@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -68,5 +69,43 @@ func TestPNGTooBig(t *testing.T) {
 	err := PNG(context.Background(), &buf, rendergen.Generate(500, 1500), Options{})
 	if err == nil || !strings.Contains(err.Error(), "use -f svg") {
 		t.Errorf("err = %v, want a refusal that suggests SVG", err)
+	}
+}
+
+// TestMermaidLegendInOneBox: the legend is one subgraph defined before any
+// service, so dagre keeps its items together in the first column instead
+// of scattering them among the services with no producer, and its links
+// keep the first indices linkStyle colours by.
+func TestMermaidLegendInOneBox(t *testing.T) {
+	for _, g := range []*topology.Graph{rendergen.Generate(20, 40), rendergen.Generate(500, 1500), hostile()} {
+		var buf bytes.Buffer
+		if err := Mermaid(&buf, g, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(buf.String(), "\n")
+		start := slices.Index(lines, `  subgraph legend ["legend"]`)
+		if start < 0 || strings.Count(buf.String(), "subgraph legend") != 1 {
+			t.Fatalf("want one legend subgraph:\n%s", buf.String())
+		}
+		end := start + slices.Index(lines[start:], "  end")
+		for i, l := range lines[:start] {
+			if i > 0 && !strings.HasPrefix(l, "---") && !strings.HasPrefix(l, "title:") && !strings.HasPrefix(l, "flowchart") {
+				t.Errorf("line %d %q comes before the legend", i, l)
+			}
+		}
+		items := 0
+		for _, l := range lines[start+1 : end] {
+			if strings.Contains(l, ":::legend -") {
+				items++
+			}
+		}
+		for _, l := range lines[end:] {
+			if strings.Contains(l, ":::legend") {
+				t.Errorf("legend item outside its box: %q", l)
+			}
+		}
+		if items < 4 {
+			t.Errorf("%d legend items in the box, want one per status", items)
+		}
 	}
 }

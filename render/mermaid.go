@@ -133,6 +133,34 @@ func mermaidOf(d *drawing, title string) (string, int) {
 		// team boxes.
 		teams, byTeam = nil, map[string][]topology.ViewNode{"": d.nodes}
 	}
+	// Mermaid styles links by their index in order of definition.
+	links := map[string][]int{}
+	nlinks := 0
+	link := func(indent, from, to, status string, lines []string) {
+		arrow := "-->"
+		if styleOf(status).dashed {
+			arrow = "-.->"
+		}
+		label := ""
+		if len(lines) > 0 {
+			label = "|" + mermaidLabel(strings.Join(lines, "<br>")) + "|"
+		}
+		fmt.Fprintf(&b, "%s%s %s%s %s\n", indent, from, arrow, label, to)
+		links[status] = append(links[status], nlinks)
+		nlinks++
+	}
+	if d.diff {
+		// The legend: one styled link per status between invisible nodes,
+		// in a box of its own defined first, so that dagre puts it at the
+		// top left of every diagram. Loose, its links took the first two
+		// ranks beside the services with no producer, wherever the
+		// ordering put them.
+		b.WriteString("  subgraph legend [\"legend\"]\n    direction LR\n")
+		for i, s := range legend(d.counts) {
+			link("    ", fmt.Sprintf("l%da[\" \"]:::legend", i), fmt.Sprintf("l%db[\" \"]:::legend", i), s, []string{fmt.Sprintf("%s (%d)", s, d.counts[s])})
+		}
+		b.WriteString("  end\n")
+	}
 	for ti, t := range teams {
 		fmt.Fprintf(&b, "  subgraph team%d [%s]\n", ti, mermaidLabel("team "+t))
 		for _, n := range byTeam[t] {
@@ -143,31 +171,8 @@ func mermaidOf(d *drawing, title string) (string, int) {
 	for _, n := range byTeam[""] {
 		b.WriteString("  " + mermaidNode(ids[n.ID], n) + "\n")
 	}
-	// Mermaid styles links by their index in order of definition.
-	links := map[string][]int{}
-	nlinks := 0
-	link := func(from, to, status string, lines []string) {
-		arrow := "-->"
-		if styleOf(status).dashed {
-			arrow = "-.->"
-		}
-		label := ""
-		if len(lines) > 0 {
-			label = "|" + mermaidLabel(strings.Join(lines, "<br>")) + "|"
-		}
-		fmt.Fprintf(&b, "  %s %s%s %s\n", from, arrow, label, to)
-		links[status] = append(links[status], nlinks)
-		nlinks++
-	}
 	for _, e := range d.edges {
-		link(ids[e.from], ids[e.to], e.status, e.lines)
-	}
-	if d.diff {
-		// The legend: one styled link per status between invisible nodes.
-		// Not in a subgraph: Mermaid would draw its box across the flows.
-		for i, s := range legend(d.counts) {
-			link(fmt.Sprintf("l%da[\" \"]:::legend", i), fmt.Sprintf("l%db[\" \"]:::legend", i), s, []string{fmt.Sprintf("%s (%d)", s, d.counts[s])})
-		}
+		link("  ", ids[e.from], ids[e.to], e.status, e.lines)
 	}
 	statuses := make([]string, 0, len(links))
 	for s := range links {
