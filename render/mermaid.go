@@ -151,9 +151,9 @@ func mermaidOf(d *drawing, title string) (string, int) {
 	}
 	if d.diff {
 		// The legend: one styled link per status between invisible nodes,
-		// in a box of its own defined first, so that dagre puts it at the
-		// top left of every diagram. Loose, its links took the first two
-		// ranks beside the services with no producer, wherever the
+		// in a box of its own defined first, so that dagre keeps it
+		// together in the first column. Loose, its links took the first
+		// two ranks among the services with no producer, wherever the
 		// ordering put them.
 		b.WriteString("  subgraph legend [\"legend\"]\n    direction LR\n")
 		for i, s := range legend(d.counts) {
