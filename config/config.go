@@ -28,6 +28,9 @@ type Config struct {
 	Rules Rules `yaml:"rules"`
 	// Spans configures the span importers.
 	Spans Spans `yaml:"spans"`
+	// Presets are the questions `tracegraph serve` offers one click away
+	// on its events page.
+	Presets []Preset `yaml:"presets"`
 
 	// Path is where the config was read from; empty for the zero config.
 	Path string `yaml:"-"`
@@ -73,6 +76,55 @@ type Spans struct {
 	// MessageTypeAttribute is the span attribute that names the message
 	// type, where the data has one.
 	MessageTypeAttribute string `yaml:"message_type_attribute"`
+}
+
+// Preset is a question of a system's own, such as "failed inventory
+// updates for merchant 4c5d6e7": a label, and the events page's filters
+// that answer it.
+type Preset struct {
+	Label  string       `yaml:"label"`
+	Events EventsFilter `yaml:"events"`
+}
+
+// EventsFilter is the filters of `tracegraph events` and of the events
+// page. Empty fields do not filter.
+type EventsFilter struct {
+	Service     string `yaml:"service"`
+	Type        string `yaml:"type"`
+	Status      string `yaml:"status"`
+	Operation   string `yaml:"operation"`
+	Channel     string `yaml:"channel"`
+	MessageType string `yaml:"message_type"`
+	TraceID     string `yaml:"trace_id"`
+	// Since and Until are RFC 3339 times, dates or ages (24h, 7d).
+	Since string `yaml:"since"`
+	Until string `yaml:"until"`
+	// Where are key=value tags every event must carry.
+	Where []string `yaml:"where"`
+	// Limit is at most how many events to show, 0 for the page's default.
+	Limit int `yaml:"limit"`
+}
+
+// Values is the filter as the parameters of the events page and of
+// /api/events.
+func (f EventsFilter) Values() url.Values {
+	v := url.Values{}
+	for _, p := range []struct{ name, value string }{
+		{"service", f.Service}, {"type", f.Type}, {"status", f.Status}, {"operation", f.Operation},
+		{"channel", f.Channel}, {"message_type", f.MessageType}, {"trace_id", f.TraceID},
+		{"since", f.Since}, {"until", f.Until},
+	} {
+		if p.value != "" {
+			v.Set(p.name, p.value)
+		}
+	}
+	for _, w := range f.Where {
+		v.Add("where", w)
+	}
+	if f.Limit != 0 {
+		v.Set("limit", fmt.Sprint(f.Limit))
+	}
+	return v
 }
 
 // Load reads the config at path. With path empty it reads DefaultFile if it
@@ -149,6 +201,32 @@ func (c *Config) validate() error {
 				}
 			}
 		}
+	}
+	for i, p := range c.Presets {
+		if err := p.validate(); err != nil {
+			return fmt.Errorf("presets[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// maxEventsLimit is the most events the events page asks for at once.
+const maxEventsLimit = 10000
+
+func (p Preset) validate() error {
+	if strings.TrimSpace(p.Label) == "" {
+		return errors.New("label is required")
+	}
+	if len(p.Events.Values()) == 0 {
+		return fmt.Errorf("%q: events needs at least one filter", p.Label)
+	}
+	for _, w := range p.Events.Where {
+		if k, _, ok := strings.Cut(w, "="); !ok || k == "" {
+			return fmt.Errorf("%q: bad where %q (want key=value)", p.Label, w)
+		}
+	}
+	if p.Events.Limit < 0 || p.Events.Limit > maxEventsLimit {
+		return fmt.Errorf("%q: limit %d is not from 1 to %d", p.Label, p.Events.Limit, maxEventsLimit)
 	}
 	return nil
 }

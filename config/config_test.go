@@ -35,6 +35,14 @@ recognizers:
       - func: Send
         role: publish
         channel: {arg: 0}
+presets:
+  - label: Failed inventory updates for merchant 4c5d6e7
+    events:
+      service: inventory
+      status: error
+      where: [merchant_id=4c5d6e7]
+  - label: The catalog's last hour
+    events: {service: catalog, since: 1h, limit: 50}
 `
 
 func TestParseFull(t *testing.T) {
@@ -66,6 +74,16 @@ func TestParseFull(t *testing.T) {
 	if c.Spans.MessageTypeAttribute != "messaging.message.type" || len(c.Recognizers) != 1 {
 		t.Errorf("spans/recognizers = %+v %+v", c.Spans, c.Recognizers)
 	}
+	if len(c.Presets) != 2 || c.Presets[0].Label != "Failed inventory updates for merchant 4c5d6e7" {
+		t.Fatalf("presets = %+v", c.Presets)
+	}
+	// The names are the events page's parameters.
+	if q := c.Presets[0].Events.Values().Encode(); q != "service=inventory&status=error&where=merchant_id%3D4c5d6e7" {
+		t.Errorf("presets[0] query = %s", q)
+	}
+	if q := c.Presets[1].Events.Values().Encode(); q != "limit=50&service=catalog&since=1h" {
+		t.Errorf("presets[1] query = %s", q)
+	}
 }
 
 func TestParseErrors(t *testing.T) {
@@ -81,6 +99,11 @@ func TestParseErrors(t *testing.T) {
 		{"host with a path", "services:\n  - name: a\n    hosts: [inventory/x]\n", `hosts: "inventory/x" is not a host or host:port`},
 		{"base URL that is not http", "services:\n  - name: a\n    hosts: [\"ftp://inventory\"]\n", `hosts: "ftp://inventory" is not an http(s) base URL`},
 		{"bad glob", "rules:\n  allowed:\n    - from: \"[\"\n", `rules.allowed[0]: bad pattern "["`},
+		{"unknown key in a preset's filter", "presets:\n  - label: x\n    events:\n      servce: inventory\n", `line 4: unknown field "servce"`},
+		{"preset without label", "presets:\n  - events: {status: error}\n", "presets[0]: label is required"},
+		{"preset without filters", "presets:\n  - label: all\n", `presets[0]: "all": events needs at least one filter`},
+		{"preset with a bad where", "presets:\n  - label: x\n    events: {where: [merchant_id]}\n", `presets[0]: "x": bad where "merchant_id"`},
+		{"preset with a bad limit", "presets:\n  - label: x\n    events: {status: error, limit: 20000}\n", `presets[0]: "x": limit 20000`},
 		{"bad recognizer", "recognizers:\n  - package: x\n    functions:\n      - func: Send\n        role: yell\n        channel: {arg: 0}\n", "role must be one of"},
 	}
 	for _, tt := range tests {

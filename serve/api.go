@@ -24,11 +24,19 @@ const (
 )
 
 type infoResponse struct {
-	Describe string   `json:"describe"`
-	Declared bool     `json:"declared"`
-	Source   string   `json:"source"`
-	Views    []string `json:"views"`
-	Now      string   `json:"now"`
+	Describe string       `json:"describe"`
+	Declared bool         `json:"declared"`
+	Source   string       `json:"source"`
+	Views    []string     `json:"views"`
+	Now      string       `json:"now"`
+	Presets  []presetJSON `json:"presets"`
+}
+
+// presetJSON is a question a page offers: the page and its query string.
+type presetJSON struct {
+	Label string `json:"label"`
+	Page  string `json:"page"`
+	Query string `json:"query"`
 }
 
 func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
@@ -40,10 +48,15 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 	if s.opt.Declared != nil {
 		src = topology.SourceDiff
 	}
+	presets := make([]presetJSON, len(s.opt.Presets))
+	for i, p := range s.opt.Presets {
+		presets[i] = presetJSON{Label: p.Label, Page: "events", Query: p.Query.Encode()}
+	}
 	writeJSON(w, http.StatusOK, infoResponse{
 		Describe: s.opt.Describe, Declared: s.opt.Declared != nil, Source: src,
-		Views: []string{string(topology.ViewServices), string(topology.ViewMessages), string(topology.ViewChannels)},
-		Now:   s.opt.Now().UTC().Format(time.RFC3339),
+		Views:   []string{string(topology.ViewServices), string(topology.ViewMessages), string(topology.ViewChannels)},
+		Now:     s.opt.Now().UTC().Format(time.RFC3339),
+		Presets: presets,
 	})
 }
 
@@ -163,25 +176,36 @@ type eventsResponse struct {
 	Events    []telemetry.Event `json:"events"`
 }
 
-func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
-	p, err := readParams(r, "since", "until", "where", "trace_id", "type", "status", "service", "channel",
-		"message_type", "operation", "limit")
+// eventsParams are the parameters of /api/events, and so of a preset.
+var eventsParams = []string{"since", "until", "where", "trace_id", "type", "status", "service", "channel",
+	"message_type", "operation", "limit"}
+
+// eventsFilter reads the parameters of /api/events.
+func eventsFilter(p *params, now time.Time) (runtimegraph.Filter, int, error) {
+	f, err := p.window(now)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	f, err := p.window(s.opt.Now())
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
+		return f, 0, err
 	}
 	limit, err := p.intIn("limit", defaultEventLimit, 1, maxEventLimit)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
+		return f, 0, err
 	}
 	f.TraceID, f.EventType, f.Status = p.str("trace_id"), p.str("type"), p.str("status")
 	f.Service, f.Channel, f.MessageType, f.Operation = p.str("service"), p.str("channel"), p.str("message_type"), p.str("operation")
+	return f, limit, nil
+}
+
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
+	p, err := readParams(r, eventsParams...)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	f, limit, err := eventsFilter(p, s.opt.Now())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	// One more than asked says whether there were more.
 	evs, err := s.opt.Backend.Select(r.Context(), f, limit+1)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/tracegraph/tracegraph/config"
 	"github.com/tracegraph/tracegraph/runtimegraph"
 	"github.com/tracegraph/tracegraph/telemetry"
 	"github.com/tracegraph/tracegraph/topology"
@@ -217,11 +218,22 @@ func shopEvents(t *testing.T) string {
 
 func serveFiles(t *testing.T, paths ...string) (*httptest.Server, *Files) {
 	t.Helper()
+	return serveFilesWith(t, Options{}, paths...)
+}
+
+// serveFilesWith serves the events files with opt's other options; the
+// header names the files unless opt.Describe does.
+func serveFilesWith(t *testing.T, opt Options, paths ...string) (*httptest.Server, *Files) {
+	t.Helper()
 	files, err := OpenFiles(context.Background(), paths, runtimegraph.ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{Backend: files, Describe: strings.Join(paths, ", ")})
+	opt.Backend = files
+	if opt.Describe == "" {
+		opt.Describe = strings.Join(paths, ", ")
+	}
+	s, err := New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,12 +242,32 @@ func serveFiles(t *testing.T, paths ...string) (*httptest.Server, *Files) {
 	return ts, files
 }
 
+// shopConfig is the example shop's tracegraph.yaml.
+func shopConfig(t *testing.T) *config.Config {
+	t.Helper()
+	cfg, err := config.Load(filepath.Join("..", "examples", "shop", "tracegraph.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// presetsOf are a config's presets as the server takes them, as
+// tracegraph serve passes them.
+func presetsOf(cfg *config.Config) []Preset {
+	var out []Preset
+	for _, p := range cfg.Presets {
+		out = append(out, Preset{Label: p.Label, Query: p.Events.Values()})
+	}
+	return out
+}
+
 // TestBrowserShop walks the pages as a person would: the shop's topology,
 // the catalog's flows, one of their traces, and the failed inventory updates
 // of one merchant.
 func TestBrowserShop(t *testing.T) {
 	b := newBrowser(t)
-	ts, files := serveFiles(t, shopEvents(t))
+	ts, files := serveFilesWith(t, Options{Presets: presetsOf(shopConfig(t))}, shopEvents(t))
 
 	b.do("open the topology", chromedp.Navigate(ts.URL+"/#/"))
 	nodes, ms := b.waitGraph()
@@ -320,8 +352,12 @@ func TestBrowserShop(t *testing.T) {
 	}
 	b.screenshot("trace")
 
-	// Two clicks: the Events page, then the question.
+	// Two clicks: the Events page, then the question, which is one of the
+	// shop's presets (examples/shop/tracegraph.yaml).
 	b.do("open events", chromedp.Navigate(ts.URL+"/#/"), chromedp.Click(chromedp.CSS(`header nav a[data-page="events"]`), chromedp.NodeVisible))
+	if first := b.text("a.preset"); first != "Failed inventory updates for merchant 4c5d6e7" {
+		t.Errorf("the first question is %q, want the shop's preset", first)
+	}
 	b.do("ask", chromedp.Click(chromedp.CSS(`a.preset`), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.CSS(`#event-count`)))
 	// The README's question: tracegraph events --service inventory --status error --where merchant_id=4c5d6e7.
 	want, err := files.Select(b.ctx, runtimegraph.Filter{Service: "inventory",
@@ -524,4 +560,52 @@ func TestBrowserLargeGraph(t *testing.T) {
 		t.Errorf("search selected %q, want svc-042", got)
 	}
 	b.screenshot("large-graph")
+}
+
+// TestBrowserPresets: the events page offers the questions the config
+// names; with none it offers only questions that fit any system.
+func TestBrowserPresets(t *testing.T) {
+	b := newBrowser(t)
+	type link struct {
+		Label string `json:"label"`
+		Href  string `json:"href"`
+	}
+	const links = `[...document.querySelectorAll('a.preset')].map(a => ({label: a.textContent, href: a.getAttribute('href')}))`
+
+	plain, _ := serveFiles(t, shopEvents(t))
+	b.do("open events", chromedp.Navigate(plain.URL+"/#/events"), chromedp.WaitVisible(chromedp.CSS(`.events-form`)))
+	generic := eval[[]link](b, links)
+	for _, l := range generic {
+		// A generic question names no service, tag or trace of some system.
+		if strings.Contains(l.Label, "4c5d6e7") || strings.Contains(l.Label, "inventory") ||
+			strings.Contains(l.Href, "service=") || strings.Contains(l.Href, "where=") {
+			t.Errorf("with no presets configured the page asks %+v", l)
+		}
+	}
+
+	label := `Stale <b>rates</b>` // shown as text
+	ts, files := serveFilesWith(t, Options{Presets: []Preset{{Label: label, Query: url.Values{"service": {"fx"}, "status": {"error"}}}}}, shopEvents(t))
+	b.do("open events", chromedp.Navigate(ts.URL+"/#/events"), chromedp.WaitVisible(chromedp.CSS(`a.preset`)))
+	got := eval[[]link](b, links)
+	if len(got) != len(generic)+1 || got[0].Label != label {
+		t.Fatalf("questions %+v, want %q and then the %d generic ones", got, label, len(generic))
+	}
+	if n := eval[int](b, `document.querySelectorAll('.presets b').length`); n != 0 {
+		t.Errorf("the preset's label made %d elements", n)
+	}
+	b.do("ask", chromedp.Click(chromedp.CSS(`a.preset`), chromedp.NodeVisible), chromedp.WaitVisible(chromedp.CSS(`#events-table`)))
+	want, err := files.Select(b.ctx, runtimegraph.Filter{Service: "fx", Status: telemetry.StatusError}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := eval[[]string](b, `[...document.querySelectorAll('#events-table tbody tr')].map(r => r.cells[2].textContent + ' ' + r.cells[9].textContent)`)
+	if len(want) == 0 || len(rows) != len(want) {
+		t.Errorf("the preset shows %d events, the store has %d", len(rows), len(want))
+	}
+	for _, r := range rows {
+		if r != "fx error" {
+			t.Errorf("row %q is not a failed fx event", r)
+		}
+	}
+	b.noDialogs()
 }

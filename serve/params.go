@@ -24,6 +24,11 @@ func readParams(r *http.Request, known ...string) (*params, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bad query string: %v", err)
 	}
+	return checkParams(v, known...)
+}
+
+// checkParams checks a query's names as readParams does.
+func checkParams(v url.Values, known ...string) (*params, error) {
 	names := make([]string, 0, len(v))
 	for k := range v {
 		names = append(names, k)

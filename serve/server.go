@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -37,7 +38,25 @@ type Options struct {
 	// Now is the clock that relative windows (since=24h) count back from;
 	// nil is time.Now.
 	Now func() time.Time
+	// Presets are the questions of this system that the events page offers
+	// one click away (tracegraph.yaml's presets). The page adds a few that
+	// fit any system.
+	Presets []Preset
 }
+
+// Preset is a question the events page answers in one click.
+type Preset struct {
+	// Label is what the page shows: "Failed inventory updates for
+	// merchant 4c5d6e7".
+	Label string
+	// Query is the events page's parameters, which are those of
+	// /api/events: service=inventory&status=error&where=merchant_id=4c5d6e7.
+	Query url.Values
+}
+
+// ErrBadPreset is what New's error wraps when a preset's query is one
+// /api/events would refuse.
+var ErrBadPreset = errors.New("bad preset")
 
 // Server answers the API and serves the pages. It is read-only: every
 // route is GET (or HEAD).
@@ -60,6 +79,18 @@ func New(opt Options) (*Server, error) {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	for _, p := range opt.Presets {
+		if strings.TrimSpace(p.Label) == "" {
+			return nil, fmt.Errorf("serve: %w: no label", ErrBadPreset)
+		}
+		q, err := checkParams(p.Query, eventsParams...)
+		if err == nil {
+			_, _, err = eventsFilter(q, opt.Now())
+		}
+		if err != nil {
+			return nil, fmt.Errorf("serve: %w %q: %v", ErrBadPreset, p.Label, err)
+		}
 	}
 	assets, err := fs.Sub(assetFS, "assets")
 	if err != nil {

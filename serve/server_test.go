@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -81,6 +82,49 @@ func TestInfo(t *testing.T) {
 	get(t, newTestServer(t, Options{Describe: "fixture"}), "/api/info", 200, &info)
 	if info.Describe != "fixture" || info.Declared || info.Source != topology.SourceObserved || len(info.Views) != 3 {
 		t.Errorf("info = %+v", info)
+	}
+	// Without presets the list is there, and empty: the page adds only
+	// questions that fit any system.
+	if info.Presets == nil || len(info.Presets) != 0 {
+		t.Errorf("presets = %#v, want an empty list", info.Presets)
+	}
+}
+
+func TestInfoPresets(t *testing.T) {
+	q := url.Values{"service": {"inventory"}, "status": {"error"}, "where": {"merchant_id=4c5d6e7"}}
+	s := newTestServer(t, Options{Presets: []Preset{{Label: "Failed inventory updates for merchant 4c5d6e7", Query: q}}})
+	var info infoResponse
+	get(t, s, "/api/info", 200, &info)
+	want := []presetJSON{{Label: "Failed inventory updates for merchant 4c5d6e7", Page: "events",
+		Query: "service=inventory&status=error&where=merchant_id%3D4c5d6e7"}}
+	if !slices.Equal(info.Presets, want) {
+		t.Errorf("presets = %+v, want %+v", info.Presets, want)
+	}
+	// The preset's query is one the events route answers.
+	var evs eventsResponse
+	get(t, s, "/api/events?"+info.Presets[0].Query, 200, &evs)
+	if len(evs.Events) == 0 {
+		t.Error("the preset's query finds no events")
+	}
+}
+
+// TestBadPreset: a preset /api/events would refuse is an error at start,
+// not a link that fails when clicked.
+func TestBadPreset(t *testing.T) {
+	for _, tt := range []struct {
+		p    Preset
+		want string
+	}{
+		{Preset{Label: "x", Query: url.Values{"servce": {"a"}}}, `unknown parameter "servce"`},
+		{Preset{Label: "x", Query: url.Values{"since": {"yesterday"}}}, `bad since "yesterday"`},
+		{Preset{Label: "x", Query: url.Values{"limit": {"0"}}}, `bad limit "0"`},
+		{Preset{Label: "x", Query: url.Values{"status": {"error", "ok"}}}, `"status" given 2 times`},
+		{Preset{Label: " ", Query: url.Values{"status": {"error"}}}, "no label"},
+	} {
+		_, err := New(Options{Backend: failing{}, Presets: []Preset{tt.p}})
+		if !errors.Is(err, ErrBadPreset) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("New with preset %+v: %v, want ErrBadPreset saying %q", tt.p, err, tt.want)
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tracegraph/tracegraph/config"
 	"github.com/tracegraph/tracegraph/diff"
 	"github.com/tracegraph/tracegraph/serve"
 	"github.com/tracegraph/tracegraph/topology"
@@ -87,8 +88,15 @@ func runServe(cmd *cobra.Command, args []string, sf *sourceFlags, listen, declar
 		defer st.Close()
 		opt.Backend, opt.Describe = st, "PostgreSQL "+st.Server()
 	}
+	cfg, err := loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	for _, p := range cfg.Presets {
+		opt.Presets = append(opt.Presets, serve.Preset{Label: p.Label, Query: p.Events.Values()})
+	}
 	if len(args) > 0 || declaredFile != "" {
-		declared, compare, err := serveDiff(cmd, args, declaredFile)
+		declared, compare, err := serveDiff(cmd, cfg, args, declaredFile)
 		if err != nil {
 			return err
 		}
@@ -106,6 +114,9 @@ func runServe(cmd *cobra.Command, args []string, sf *sourceFlags, listen, declar
 	srv, err := serve.New(opt)
 	if err != nil {
 		ln.Close()
+		if errors.Is(err, serve.ErrBadPreset) {
+			return usageErr(fmt.Errorf("%s: %w", cfg.Path, err))
+		}
 		return err
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
@@ -130,11 +141,8 @@ func runServe(cmd *cobra.Command, args []string, sf *sourceFlags, listen, declar
 
 // serveDiff prepares the declared side and the comparison, configured as
 // the diff command configures it (aliases, teams, rules, baseline).
-func serveDiff(cmd *cobra.Command, patterns []string, declaredFile string) (*topology.Graph, func(d, o *topology.Graph) *topology.Graph, error) {
-	cfg, err := loadConfig(cmd)
-	if err != nil {
-		return nil, nil, err
-	}
+func serveDiff(cmd *cobra.Command, cfg *config.Config, patterns []string, declaredFile string) (*topology.Graph, func(d, o *topology.Graph) *topology.Graph, error) {
+	var err error
 	opts := diffOptions(cfg)
 	if p := cfg.BaselinePath(); p != "" {
 		if opts.Baseline, err = readBaseline(p); err != nil {

@@ -49,6 +49,14 @@ func TestServeInputErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := filepath.Join("..", "..", "serve", "testdata", "events.jsonl")
+	badSince := filepath.Join(dir, "since.yaml")
+	if err := os.WriteFile(badSince, []byte("presets:\n  - label: Yesterday's failures\n    events: {status: error, since: yesterday}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	badKey := filepath.Join(dir, "key.yaml")
+	if err := os.WriteFile(badKey, []byte("presets:\n  - label: x\n    events: {servce: inventory}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		args []string
 		msg  string
@@ -58,6 +66,8 @@ func TestServeInputErrors(t *testing.T) {
 		{[]string{"serve", "--events", bad}, bad + ":1:"},
 		{[]string{"serve", "--events", good, "--listen", "no-port"}, "--listen"},
 		{[]string{"serve", "--events", good, "--declared", filepath.Join(dir, "none.json")}, "none.json"},
+		{[]string{"serve", "--events", good, "--config", badSince, "--listen", "127.0.0.1:0"}, `bad preset "Yesterday's failures": bad since "yesterday"`},
+		{[]string{"serve", "--events", good, "--config", badKey}, `unknown field "servce"`},
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer
@@ -127,6 +137,23 @@ func serveGet(t *testing.T, url, host string) (int, string) {
 }
 
 var serveFixture = filepath.Join("..", "..", "serve", "testdata", "events.jsonl")
+
+// TestServePresets: the config's presets are the events page's questions.
+func TestServePresets(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "tracegraph.yaml")
+	if err := os.WriteFile(cfg, []byte("presets:\n  - label: Failed inventory updates for merchant 4c5d6e7\n    events:\n      service: inventory\n      status: error\n      where: [merchant_id=4c5d6e7]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	base, stop := startServe(t, "--events", serveFixture, "--config", cfg)
+	code, body := serveGet(t, base+"/api/info", "")
+	want := `"presets":[{"label":"Failed inventory updates for merchant 4c5d6e7","page":"events","query":"service=inventory\u0026status=error\u0026where=merchant_id%3D4c5d6e7"}]`
+	if code != http.StatusOK || !strings.Contains(body, want) {
+		t.Errorf("GET /api/info: %d %s, want %s", code, body, want)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("serve after Ctrl-C: %v", err)
+	}
+}
 
 // TestServeRuns starts the server, asks it something, and stops it as
 // Ctrl-C would: a clean exit.

@@ -4,9 +4,11 @@ import { get } from './api.js';
 import { h, clear, fmtTime, traceHref, eventCells, tagCells } from './dom.js';
 import { WindowControl, TagControl } from './filters.js';
 
-// Questions people ask of their events, one click away.
-const PRESETS = [
-  ['Failed inventory updates for merchant 4c5d6e7', { service: 'inventory', status: 'error', where: ['merchant_id=4c5d6e7'] }],
+// Questions that fit any system, one click away. A system's own questions
+// ("failed inventory updates for merchant 4c5d6e7") are the presets of its
+// tracegraph.yaml, which /api/info lists; any other is a link to this page
+// with its filters.
+const GENERIC = [
   ['All failed events', { status: 'error' }],
   ['Failures in the last 24 hours', { status: 'error', since: '24h' }],
   ['Traces started', { type: 'start' }],
@@ -28,7 +30,13 @@ function presetHref(p) {
   return '#/events?' + q.toString();
 }
 
-export function renderEvents(root, params) {
+// questions are the configured presets, then the generic ones, as links.
+function questions(info) {
+  const own = (info.presets || []).filter((p) => p.page === 'events').map((p) => [p.label, '#/events?' + p.query]);
+  return own.concat(GENERIC.map(([label, p]) => [label, presetHref(p)]));
+}
+
+export function renderEvents(root, params, info) {
   const go = () => {
     const q = new URLSearchParams();
     for (const [name] of FIELDS) {
@@ -65,16 +73,16 @@ export function renderEvents(root, params) {
   const results = h('div', { className: 'results' });
   root.append(h('div', { className: 'page events-page' },
     h('h1', null, 'Events'),
-    h('div', { className: 'presets' }, 'Ask: ', PRESETS.map(([label, p]) => h('a', { href: presetHref(p), className: 'preset' }, label))),
+    h('div', { className: 'presets' }, 'Ask: ', questions(info).map(([label, href]) => h('a', { href, className: 'preset' }, label))),
     form, results));
   if (![...params.keys()].length) {
     results.appendChild(h('p', { className: 'hint' }, 'Fill in any filters and search, or pick a question above.'));
     return;
   }
-  load(results, params);
+  load(results, params, info);
 }
 
-async function load(el, params) {
+async function load(el, params, info) {
   el.appendChild(h('p', null, 'Loading…'));
   const api = {};
   for (const k of new Set(params.keys())) api[k] = k === 'where' ? params.getAll(k) : params.get(k);

@@ -49,7 +49,7 @@ async function start() {
     }
     clear(root);
     if (r.page === 'trace') renderTrace(root, r.id);
-    else if (r.page === 'events') renderEvents(root, r.params);
+    else if (r.page === 'events') renderEvents(root, r.params, app.info);
     else root.textContent = 'No page ' + r.page;
   };
   window.addEventListener('hashchange', show);
