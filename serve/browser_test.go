@@ -609,3 +609,59 @@ func TestBrowserPresets(t *testing.T) {
 	}
 	b.noDialogs()
 }
+
+// TestBrowserErrorColumn: on a 1400 px wide screen the error column of the
+// events table and of a trace's event log is on the screen, wide enough to
+// read, without scrolling the page or the table sideways.
+func TestBrowserErrorColumn(t *testing.T) {
+	b := newBrowser(t)
+	b.do("viewport", chromedp.EmulateViewport(1400, 900))
+	ts, _ := serveFiles(t, shopEvents(t))
+	type box struct {
+		View       float64 `json:"view"`
+		Page       float64 `json:"page"`
+		WrapScroll float64 `json:"wrapScroll"`
+		HeadLeft   float64 `json:"headLeft"`
+		HeadRight  float64 `json:"headRight"`
+		CellLeft   float64 `json:"cellLeft"`
+		CellRight  float64 `json:"cellRight"`
+		Clipped    bool    `json:"clipped"`
+		Text       string  `json:"text"`
+	}
+	check := func(where, table string) {
+		t.Helper()
+		js := fmt.Sprintf(`(() => {
+  const t = document.querySelector(%q);
+  const th = [...t.querySelectorAll('thead th')].find((th) => th.textContent === 'error');
+  const td = [...t.querySelectorAll('tbody td')].find((td) => td.cellIndex === th.cellIndex && td.textContent);
+  const r = th.getBoundingClientRect(), c = td.getBoundingClientRect(), wrap = t.closest('.table-wrap');
+  return {view: document.documentElement.clientWidth, page: document.documentElement.scrollWidth,
+    wrapScroll: wrap.scrollWidth - wrap.clientWidth, headLeft: r.left, headRight: r.right,
+    cellLeft: c.left, cellRight: c.right, clipped: td.scrollWidth > td.clientWidth + 1, text: td.textContent};
+})()`, table)
+		bx := eval[box](b, js)
+		t.Logf("%s: %+v", where, bx)
+		if bx.Page > bx.View {
+			t.Errorf("%s: the page is %.0f px wide on a %.0f px screen", where, bx.Page, bx.View)
+		}
+		if bx.WrapScroll > 0 {
+			t.Errorf("%s: the table scrolls %.0f px sideways", where, bx.WrapScroll)
+		}
+		if bx.HeadLeft < 0 || bx.HeadRight > bx.View || bx.CellLeft < 0 || bx.CellRight > bx.View {
+			t.Errorf("%s: the error column (header %.0f–%.0f, cell %.0f–%.0f) is not within the %.0f px screen",
+				where, bx.HeadLeft, bx.HeadRight, bx.CellLeft, bx.CellRight, bx.View)
+		}
+		if w := bx.HeadRight - bx.HeadLeft; w < 200 {
+			t.Errorf("%s: the error column is %.0f px wide", where, w)
+		}
+		if bx.Clipped || bx.Text == "" {
+			t.Errorf("%s: the error %q does not fit its cell", where, bx.Text)
+		}
+	}
+	b.do("failed events", chromedp.Navigate(ts.URL+"/#/events?status=error"), chromedp.WaitVisible(chromedp.CSS(`#events-table`)))
+	check("events", "#events-table")
+	b.do("a failed trace", chromedp.Click(chromedp.CSS(`#events-table .trace-link`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`#trace-log`)))
+	check("trace", "#trace-log")
+	b.screenshot("error-column-trace")
+}

@@ -65,25 +65,55 @@ export function traceHref(id) {
   return '#/trace/' + encodeURIComponent(id);
 }
 
+// breakable is a name that may wrap after its dots, slashes, hyphens and
+// underscores and between the words of a CamelCase name: its parts as text
+// with <wbr> elements between them.
+export function breakable(s) {
+  if (!s) return '';
+  return String(s).split(/(?<=[./_-])|(?<=[a-z])(?=[A-Z])/).flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
+}
+
+// EVENT_COLUMNS are the headers of eventCells and their shares of a
+// table's width, in percent.
+export const EVENT_COLUMNS = [
+  ['service', 6.6], ['event', 5.2], ['operation', 6.4], ['channel', 7.4], ['message type', 8.6],
+  ['peer', 6.6], ['latency', 4.4], ['status', 4.2],
+];
+
+// logTable is an event table of fixed column widths (name, percent); the
+// column without a width, the error, gets the rest. A fixed layout keeps
+// the table as wide as the page, so every column is on the screen and long
+// values wrap in their cells instead of pushing the last columns off it.
+export function logTable(id, columns, rows) {
+  return h('div', { className: 'table-wrap' }, h('table', { className: 'log', id },
+    h('colgroup', null, columns.map(([, width]) => h('col', { style: width ? `width: ${width}%` : undefined }))),
+    h('thead', null, h('tr', null, columns.map(([name]) => h('th', null, name)))),
+    h('tbody', null, rows)));
+}
+
 // eventCells are the cells every event table has, from the service to the
-// status; each table puts its own columns around them.
+// status (EVENT_COLUMNS); each table puts its own columns around them.
 export function eventCells(e) {
   return [
-    h('td', null, e.service),
+    h('td', null, breakable(e.service)),
     h('td', null, e.event_type),
-    h('td', null, e.operation || ''),
-    h('td', null, e.channel || ''),
-    h('td', { title: e.message_type || '' }, shortType(e.message_type)),
-    h('td', null, e.peer_service || ''),
+    h('td', null, breakable(e.operation)),
+    h('td', null, breakable(e.channel)),
+    h('td', { title: e.message_type || '' }, breakable(shortType(e.message_type))),
+    h('td', null, breakable(e.peer_service)),
     h('td', { className: 'num' }, fmtUS(e.duration_us)),
     h('td', null, statusBadge(e.status)),
   ];
 }
 
-// tagCells are an event table's last two cells: the tags and the error.
+// TAG_COLUMNS are the headers of tagCells; the error takes what is left.
+export const TAG_COLUMNS = [['tags', 8.4], ['error']];
+
+// tagCells are an event table's last two cells: the tags, one a line (a
+// long one wraps after its "="), and the error.
 export function tagCells(e) {
   return [
-    h('td', { className: 'mono' }, Object.entries(e.tags || {}).map(([k, v]) => `${k}=${v}`).join(' ')),
+    h('td', { className: 'mono tags-cell' }, Object.entries(e.tags || {}).map(([k, v], i) => [i ? '\n' : '', `${k}=`, h('wbr'), v])),
     h('td', { className: 'err-text' }, e.error || ''),
   ];
 }

@@ -1,7 +1,7 @@
 // The events page: the filters of `tracegraph events` as a form, and the
 // matching events as a table that links to their traces.
 import { get } from './api.js';
-import { h, clear, fmtTime, traceHref, eventCells, tagCells } from './dom.js';
+import { h, clear, fmtTime, traceHref, eventCells, tagCells, logTable, EVENT_COLUMNS, TAG_COLUMNS } from './dom.js';
 import { WindowControl, TagControl } from './filters.js';
 
 // Questions that fit any system, one click away. A system's own questions
@@ -97,12 +97,11 @@ async function load(el, params, info) {
   clear(el).append(
     h('p', { className: 'count', id: 'event-count' }, `${evs.length} event${evs.length === 1 ? '' : 's'}`,
       res.truncated ? ` (the first ${res.limit}; narrow the filters or raise the limit)` : ''),
-    evs.length ? h('div', { className: 'table-wrap' }, h('table', { className: 'log', id: 'events-table' },
-      h('thead', null, h('tr', null, ['time', 'trace', 'service', 'event', 'operation', 'channel', 'message type', 'peer', 'latency', 'status', 'tags', 'error'].map((c) => h('th', null, c)))),
-      h('tbody', null, evs.map((e) => h('tr', { dataset: { status: e.status } },
+    evs.length ? logTable('events-table', [['time', 7.8], ['trace', 10.8], ...EVENT_COLUMNS, ...TAG_COLUMNS],
+      evs.map((e) => h('tr', { dataset: { status: e.status } },
         h('td', { className: 'mono' }, fmtTime(e.timestamp)),
-        h('td', { className: 'mono' }, h('a', { href: traceHref(e.trace_id), className: 'trace-link' }, e.trace_id)),
+        h('td', { className: 'mono id' }, h('a', { href: traceHref(e.trace_id), className: 'trace-link' }, e.trace_id)),
         eventCells(e),
-        tagCells(e))))))
+        tagCells(e))))
       : '');
 }

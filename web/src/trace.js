@@ -1,7 +1,7 @@
 // The trace page: one trace as a tree of hops (built by the server from
 // parent_ids) and as the time-ordered event log behind it.
 import { get } from './api.js';
-import { h, clear, fmtUS, fmtTime, shortType, traceHref, statusBadge, eventCells, tagCells } from './dom.js';
+import { h, clear, fmtUS, fmtTime, shortType, traceHref, statusBadge, eventCells, tagCells, logTable, EVENT_COLUMNS, TAG_COLUMNS } from './dom.js';
 
 export async function renderTrace(root, id) {
   const form = h('form', { className: 'trace-form' },
@@ -87,14 +87,12 @@ function shortID(id) {
 }
 
 function eventLog(evs, t0) {
-  const cols = ['+ms', 'time', 'service', 'event', 'operation', 'channel', 'message type', 'peer', 'latency', 'status', 'message id', 'parents', 'tags', 'error'];
-  return h('div', { className: 'table-wrap' }, h('table', { className: 'log', id: 'trace-log' },
-    h('thead', null, h('tr', null, cols.map((c) => h('th', null, c)))),
-    h('tbody', null, evs.map((e) => h('tr', { dataset: { status: e.status } },
-      h('td', { className: 'num' }, String(new Date(e.timestamp).getTime() - t0)),
-      h('td', { className: 'mono' }, fmtTime(e.timestamp)),
-      eventCells(e),
-      h('td', { className: 'mono', title: e.message_id || '' }, shortID(e.message_id)),
-      h('td', { className: 'mono', title: (e.parent_ids || []).join(' ') }, (e.parent_ids || []).map(shortID).join(' ')),
-      tagCells(e))))));
+  const cols = [['+ms', 3], ['time', 7.6], ...EVENT_COLUMNS, ['message id', 6.6], ['parents', 6.6], ...TAG_COLUMNS];
+  return logTable('trace-log', cols, evs.map((e) => h('tr', { dataset: { status: e.status } },
+    h('td', { className: 'num' }, String(new Date(e.timestamp).getTime() - t0)),
+    h('td', { className: 'mono' }, fmtTime(e.timestamp)),
+    eventCells(e),
+    h('td', { className: 'mono', title: e.message_id || '' }, shortID(e.message_id)),
+    h('td', { className: 'mono', title: (e.parent_ids || []).join(' ') }, (e.parent_ids || []).map(shortID).join(' ')),
+    tagCells(e))));
 }
