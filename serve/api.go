@@ -88,12 +88,20 @@ type viewJSON struct {
 // graphResponse is a graph with its view. The view's edges index the
 // graph's flows, so a page can show every flow behind an edge.
 type graphResponse struct {
-	Source string          `json:"source"`
-	Window windowJSON      `json:"window"`
-	Focus  string          `json:"focus,omitempty"`
-	Depth  int             `json:"depth,omitempty"`
-	View   viewJSON        `json:"view"`
-	Graph  *topology.Graph `json:"graph"`
+	Source string     `json:"source"`
+	Window windowJSON `json:"window"`
+	// Empty says why the observed graph has no flows: "window" (no event
+	// at all in the window), "filter" (events in the window, none with
+	// the where tags) or "flows" (events pass, but none is a publish,
+	// consume, request or serve). It is empty when there are flows.
+	Empty string `json:"empty,omitempty"`
+	// Describe names the events' store, with Empty, so that a page can
+	// say where it looked.
+	Describe string          `json:"describe,omitempty"`
+	Focus    string          `json:"focus,omitempty"`
+	Depth    int             `json:"depth,omitempty"`
+	View     viewJSON        `json:"view"`
+	Graph    *topology.Graph `json:"graph"`
 }
 
 func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request) { s.serveGraph(w, r, false) }
@@ -137,10 +145,18 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, diff bool) {
 		s.backendError(w, r, "observed graph", err)
 		return
 	}
+	resp := graphResponse{Window: windowOf(f)}
+	if len(g.Flows) == 0 {
+		if resp.Empty, err = s.whyEmpty(r.Context(), f); err != nil {
+			s.backendError(w, r, "events", err)
+			return
+		}
+		resp.Describe = s.opt.Describe
+	}
 	if diff {
 		g = s.opt.Compare(s.opt.Declared, g)
 	}
-	resp := graphResponse{Source: g.Source, Window: windowOf(f)}
+	resp.Source = g.Source
 	if focus != "" {
 		if g, err = g.Focus(focus, depth); err != nil {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("%v (in this window and filter)", err))
@@ -151,6 +167,21 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request, diff bool) {
 	resp.Graph = g
 	resp.View = viewOf(g.View(view))
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// whyEmpty says why a window and tag filter make no observed flows (see
+// graphResponse.Empty), asking the store for one event at most twice.
+func (s *Server) whyEmpty(ctx context.Context, f runtimegraph.Filter) (string, error) {
+	evs, err := s.opt.Backend.Select(ctx, runtimegraph.Filter{Since: f.Since, Until: f.Until}, 1)
+	if err != nil || len(evs) == 0 {
+		return "window", err
+	}
+	if len(f.Where) > 0 {
+		if evs, err = s.opt.Backend.Select(ctx, f.GraphOnly(), 1); err != nil || len(evs) == 0 {
+			return "filter", err
+		}
+	}
+	return "flows", nil
 }
 
 func viewOf(v *topology.View) viewJSON {

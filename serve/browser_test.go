@@ -20,9 +20,12 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/tracegraph/tracegraph/config"
+	"github.com/tracegraph/tracegraph/diff"
 	"github.com/tracegraph/tracegraph/runtimegraph"
+	"github.com/tracegraph/tracegraph/staticgraph"
 	"github.com/tracegraph/tracegraph/telemetry"
 	"github.com/tracegraph/tracegraph/topology"
 )
@@ -260,6 +263,31 @@ func presetsOf(cfg *config.Config) []Preset {
 		out = append(out, Preset{Label: p.Label, Query: p.Events.Values()})
 	}
 	return out
+}
+
+var shopDeclared = sync.OnceValues(func() (*topology.Graph, error) {
+	res, err := staticgraph.Analyze(context.Background(), staticgraph.Options{Dir: "..", Patterns: []string{"./examples/shop/..."}})
+	if err != nil {
+		return nil, err
+	}
+	return res.Graph, nil
+})
+
+// serveShopDiff serves the shop's events with the diff against its
+// declared graph, as `tracegraph serve ./examples/shop/... --events
+// examples/shop/events.jsonl --config examples/shop/tracegraph.yaml` does.
+func serveShopDiff(t *testing.T) *httptest.Server {
+	t.Helper()
+	declared, err := shopDeclared()
+	if err != nil {
+		t.Fatalf("the shop's declared graph: %v", err)
+	}
+	cfg := shopConfig(t)
+	opts := diff.Options{Aliases: cfg.Aliases(), Teams: cfg.Teams()}
+	ts, _ := serveFilesWith(t, Options{Declared: declared, Presets: presetsOf(cfg), Describe: "examples/shop/events.jsonl",
+		Compare: func(d, o *topology.Graph) *topology.Graph { return diff.Compare(d, o, opts) }},
+		filepath.Join("..", "examples", "shop", "events.jsonl"))
+	return ts
 }
 
 // TestBrowserShop walks the pages as a person would: the shop's topology,
@@ -664,4 +692,74 @@ func TestBrowserErrorColumn(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#trace-log`)))
 	check("trace", "#trace-log")
 	b.screenshot("error-column-trace")
+}
+
+// TestBrowserNoMatch: a search, a filter or a query that matches nothing
+// says so.
+func TestBrowserNoMatch(t *testing.T) {
+	b := newBrowser(t)
+	ts, _ := serveFiles(t, shopEvents(t))
+	b.do("open the topology", chromedp.Navigate(ts.URL+"/#/"))
+	b.waitGraph()
+	if eval[bool](b, `!document.querySelector('#search-note').hidden || !document.querySelector('#graph-note').hidden`) {
+		t.Error("a note before anything was asked")
+	}
+	b.do("search", chromedp.SendKeys(chromedp.CSS(`input[name="search"]`), "no-such-thing"))
+	if note := b.text("#search-note"); note != `Nothing matches “no-such-thing”` {
+		t.Errorf("search note %q", note)
+	}
+	b.do("search for the catalog", chromedp.SendKeys(chromedp.CSS(`input[name="search"]`), strings.Repeat(kb.Backspace, len("no-such-thing"))+"catalog"),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#search-note').hidden`))
+
+	b.do("filter by a merchant with no events", chromedp.SendKeys(chromedp.CSS(`input[name="where"]`), "merchant_id=nobody\r"),
+		chromedp.WaitVisible(chromedp.CSS(`#graph-note`)))
+	if note := b.text("#graph-note"); !strings.Contains(note, "none has merchant_id=nobody") || !strings.Contains(note, shopEvents(t)) {
+		t.Errorf("graph note %q", note)
+	}
+
+	b.do("events of no service", chromedp.Navigate(ts.URL+"/#/events?service=nobody&status=error"),
+		chromedp.WaitVisible(chromedp.CSS(`#events-empty`)))
+	if note := b.text("#events-empty"); !strings.Contains(note, "No events match service=nobody, status=error") || !strings.Contains(note, shopEvents(t)) {
+		t.Errorf("events page says %q", note)
+	}
+	if n := eval[int](b, `document.querySelectorAll('#events-table').length`); n != 0 {
+		t.Errorf("%d empty tables", n)
+	}
+}
+
+// TestBrowserEmptyWindow: a window with no events says so and names the
+// store, whether the store is empty or only the window is.
+func TestBrowserEmptyWindow(t *testing.T) {
+	b := newBrowser(t)
+	ts, _ := serveFiles(t, shopEvents(t))
+	b.do("open an empty window", chromedp.Navigate(ts.URL+"/#/?since=2020-01-01&until=2020-01-02"),
+		chromedp.WaitVisible(chromedp.CSS(`#graph-note`)))
+	want := "No events between 2020-01-01 00:00:00.000Z and 2020-01-02 00:00:00.000Z in " + shopEvents(t)
+	if note := b.text("#graph-note"); note != want {
+		t.Errorf("graph note %q, want %q", note, want)
+	}
+	b.do("since only", chromedp.Navigate(ts.URL+"/#/?since=2030-01-01T00:00:00Z"),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#graph-note').textContent.startsWith('No events since 2030-01-01')`))
+
+	// A store with no events at all, as serve --allow-empty gives.
+	empty := filepath.Join(t.TempDir(), "empty.jsonl")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ets, _ := serveFiles(t, empty)
+	b.do("open an empty store", chromedp.Navigate(ets.URL+"/#/"), chromedp.WaitVisible(chromedp.CSS(`#graph-note`)))
+	if note := b.text("#graph-note"); note != "No events in "+empty {
+		t.Errorf("graph note %q", note)
+	}
+
+	// The diff still draws the declared flows, all unobserved.
+	dts := serveShopDiff(t)
+	b.do("an empty window of the diff", chromedp.Navigate(dts.URL+"/#/?source=diff&since=2020-01-01&until=2020-01-02"),
+		chromedp.WaitVisible(chromedp.CSS(`#graph-note`)))
+	if n, _ := b.waitGraph(); n < 3 {
+		t.Errorf("the diff of an empty window draws %d nodes", n)
+	}
+	if note := b.text("#graph-note"); !strings.HasPrefix(note, "No events between 2020-01-01") {
+		t.Errorf("diff graph note %q", note)
+	}
 }

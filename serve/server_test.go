@@ -128,6 +128,27 @@ func TestBadPreset(t *testing.T) {
 	}
 }
 
+// TestGraphEmpty: a graph with no flows says why, and names the store.
+func TestGraphEmpty(t *testing.T) {
+	s := newTestServer(t, Options{Describe: "fixture"})
+	for _, tt := range []struct{ query, empty string }{
+		{"", ""},
+		{"since=2020-01-01&until=2020-01-02", "window"},
+		{"since=2026-11-24T12:00:00Z", "window"},
+		{"where=merchant_id%3Dnobody", "filter"},
+		{"since=2026-11-24T10:00:00Z&until=2026-11-24T10:00:00.001Z", "flows"}, // only a start event
+	} {
+		var resp graphResponse
+		get(t, s, "/api/graph?"+tt.query, 200, &resp)
+		if resp.Empty != tt.empty || (tt.empty != "") != (resp.Describe == "fixture") {
+			t.Errorf("%s: empty %q describe %q, want empty %q", tt.query, resp.Empty, resp.Describe, tt.empty)
+		}
+		if tt.empty != "" && len(resp.Graph.Flows) != 0 {
+			t.Errorf("%s: empty %q with %d flows", tt.query, resp.Empty, len(resp.Graph.Flows))
+		}
+	}
+}
+
 func flowOf(t *testing.T, g *topology.Graph, from, to, channel string) topology.Flow {
 	t.Helper()
 	for _, f := range g.Flows {

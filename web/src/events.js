@@ -36,6 +36,19 @@ function questions(info) {
   return own.concat(GENERIC.map(([label, p]) => [label, presetHref(p)]));
 }
 
+// describeQuery says in words what a query asks: "service=x, status=error,
+// where merchant_id=y, since 24h".
+function describeQuery(params) {
+  const parts = [];
+  for (const [name] of FIELDS) if (params.get(name)) parts.push(`${name}=${params.get(name)}`);
+  const where = params.getAll('where');
+  if (where.length) parts.push('where ' + where.join(' '));
+  if (params.get('since')) parts.push('since ' + params.get('since'));
+  if (params.get('until')) parts.push('until ' + params.get('until'));
+  if (!params.get('since') && !params.get('until')) parts.push('all time');
+  return parts.join(', ');
+}
+
 export function renderEvents(root, params, info) {
   const go = () => {
     const q = new URLSearchParams();
@@ -94,14 +107,18 @@ async function load(el, params, info) {
     return;
   }
   const evs = res.events;
+  if (!evs.length) {
+    clear(el).appendChild(h('p', { className: 'empty', id: 'events-empty' },
+      `No events match ${describeQuery(params)} in ${info.describe || 'the store'}.`));
+    return;
+  }
   clear(el).append(
     h('p', { className: 'count', id: 'event-count' }, `${evs.length} event${evs.length === 1 ? '' : 's'}`,
       res.truncated ? ` (the first ${res.limit}; narrow the filters or raise the limit)` : ''),
-    evs.length ? logTable('events-table', [['time', 7.8], ['trace', 10.8], ...EVENT_COLUMNS, ...TAG_COLUMNS],
+    logTable('events-table', [['time', 7.8], ['trace', 10.8], ...EVENT_COLUMNS, ...TAG_COLUMNS],
       evs.map((e) => h('tr', { dataset: { status: e.status } },
         h('td', { className: 'mono' }, fmtTime(e.timestamp)),
         h('td', { className: 'mono id' }, h('a', { href: traceHref(e.trace_id), className: 'trace-link' }, e.trace_id)),
         eventCells(e),
-        tagCells(e))))
-      : '');
+        tagCells(e)))));
 }

@@ -133,6 +133,7 @@ export class TopologyPage {
       oninput: () => this.highlight(),
       onkeydown: (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); this.selectFirstMatch(); } },
     });
+    this.searchNote = h('span', { id: 'search-note', className: 'search-note', hidden: true, attrs: { role: 'status' } });
     this.services = h('datalist', { id: 'service-names' });
     this.focus = h('input', { name: 'focus', placeholder: 'focus on service', size: 16, attrs: { list: 'service-names' }, onchange: reload });
     this.depth = h('input', { type: 'number', name: 'depth', min: 0, max: 100, value: 1, title: 'Depth', className: 'depth', onchange: reload });
@@ -149,19 +150,21 @@ export class TopologyPage {
 
     this.status = h('div', { className: 'status-line', attrs: { role: 'status' } });
     this.graphEl = h('div', { id: 'graph', className: 'graph' });
+    // Why the graph is empty: no events in the window, none with the tags.
+    this.graphNote = h('div', { id: 'graph-note', className: 'graph-note', hidden: true, attrs: { role: 'status' } });
     this.legend = this.buildLegend();
     this.details = h('aside', { id: 'details', className: 'details' },
       h('p', { className: 'hint' }, 'Click a service or an edge to see its flows.'));
 
     this.el = h('div', { className: 'topology' },
       h('div', { className: 'toolbar' },
-        this.source, this.view, this.search,
+        this.source, this.view, this.search, this.searchNote,
         h('span', { className: 'focus' }, this.focus, 'depth', this.depth,
           h('button', { type: 'button', onclick: () => { this.focus.value = ''; reload(); } }, 'All')),
         this.window.el, this.tags.el, this.services),
       this.status,
       h('div', { className: 'split' },
-        h('div', { className: 'graph-col' }, h('div', { className: 'graph-wrap' }, this.graphEl), this.legend),
+        h('div', { className: 'graph-col' }, h('div', { className: 'graph-wrap' }, this.graphEl, this.graphNote), this.legend),
         this.details));
   }
 
@@ -230,6 +233,7 @@ export class TopologyPage {
     delete this.graphEl.dataset.rendered;
     delete this.graphEl.dataset.refined;
     this.status.classList.remove('error');
+    this.graphNote.hidden = true;
     const t0 = performance.now();
     let data;
     try {
@@ -350,6 +354,26 @@ export class TopologyPage {
     this.summary = parts.join(' · ');
     this.status.textContent = this.summary;
     if (!view.nodes.length) this.status.textContent += ' — nothing in this window and filter';
+    this.showEmpty();
+  }
+
+  // showEmpty says, over the graph, why the observed graph has no flows
+  // (the server's empty field): no events in the window, or none with the
+  // tags, naming the store it looked in.
+  showEmpty() {
+    const { empty, describe, window: w } = this.data;
+    const note = this.graphNote;
+    note.hidden = !empty;
+    if (!empty) return;
+    const store = describe || 'the store';
+    let span = '';
+    if (w.since && w.until) span = `between ${fmtTime(w.since)} and ${fmtTime(w.until)}`;
+    else if (w.since) span = `since ${fmtTime(w.since)}`;
+    else if (w.until) span = `before ${fmtTime(w.until)}`;
+    const at = (span ? span + ' ' : '') + 'in ' + store;
+    if (empty === 'window') note.textContent = `No events ${at}`;
+    else if (empty === 'filter') note.textContent = `There are events ${at}, but none has ${w.where.join(' and ')}`;
+    else note.textContent = `The events ${at}${w.where.length ? ' with ' + w.where.join(' and ') : ''} make no flows: none is a publish, consume, request or serve`;
   }
 
   applySelect() {
@@ -391,12 +415,19 @@ export class TopologyPage {
   }
 
   highlight() {
+    this.searchNote.hidden = true;
     if (!this.cy) return;
-    const q = this.search.value.trim().toLowerCase();
+    const typed = this.search.value.trim();
+    const q = typed.toLowerCase();
     this.cy.batch(() => {
       this.cy.elements().removeClass('match dim');
       if (!q) return;
       const hit = this.cy.nodes().filter((n) => n.data('label').toLowerCase().includes(q) || n.id().toLowerCase().includes(q));
+      if (!hit.length) {
+        this.searchNote.textContent = `Nothing matches “${typed}”`;
+        this.searchNote.hidden = false;
+        return;
+      }
       hit.addClass('match');
       const near = hit.closedNeighborhood();
       this.cy.elements().difference(near.union(near.nodes().ancestors())).addClass('dim');
