@@ -694,6 +694,51 @@ func TestBrowserErrorColumn(t *testing.T) {
 	b.screenshot("error-column-trace")
 }
 
+// TestBrowserFindings: the names the analysis could not resolve and its
+// diagnostics are listed on the topology page, as text.
+func TestBrowserFindings(t *testing.T) {
+	b := newBrowser(t)
+	declared := topology.New(topology.SourceStatic)
+	declared.Endpoints = []topology.Endpoint{
+		{Service: "catalog", Role: topology.RolePublish, Channel: "sku.updated", MessageType: skuUpdated},
+		{Service: "inventory", Role: topology.RoleSubscribe, Channel: "sku.updated", MessageType: skuUpdated},
+	}
+	declared.Flows = topology.DeriveFlows(declared.Endpoints)
+	declared.Unresolved = []topology.Unresolved{{Service: "audit", Role: topology.RolePublish, Expr: "cfg.<b>Topic</b>",
+		File: "audit/audit.go", Line: 12, Reason: "channel name is not constant", Candidates: []string{"audit.events", "audit.<i>x</i>"}}}
+	declared.Diagnostics = []topology.Diagnostic{{Package: "example.com/broken", File: "broken/broken.go", Line: 7,
+		Message: "undefined: <script>alert(5)</script>"}}
+	declared.Normalize()
+	ts, _ := serveFilesWith(t, Options{Declared: declared, Compare: func(d, o *topology.Graph) *topology.Graph {
+		return diff.Compare(d, o, diff.Options{})
+	}}, filepath.Join("testdata", "events.jsonl"))
+
+	b.do("open the diff", chromedp.Navigate(ts.URL+"/#/"))
+	b.waitGraph()
+	if sum := b.text("#findings summary"); !strings.Contains(sum, "1 unresolved name") || !strings.Contains(sum, "1 diagnostic") {
+		t.Errorf("findings summary %q", sum)
+	}
+	b.do("open the findings", chromedp.Click(chromedp.CSS(`#findings summary`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`#findings li`)))
+	text := b.text("#findings")
+	for _, want := range []string{"audit", "publish", "cfg.<b>Topic</b>", "channel name is not constant", "audit/audit.go:12",
+		"audit.events", "audit.<i>x</i>", "broken/broken.go:7", "undefined: <script>alert(5)</script>", "example.com/broken"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("findings lack %q:\n%s", want, text)
+		}
+	}
+	if n := eval[int](b, `document.querySelectorAll('#findings script, #findings i').length +
+		[...document.querySelectorAll('#findings b')].filter((e) => e.textContent === 'Topic').length`); n != 0 {
+		t.Errorf("the findings made %d elements from the data", n)
+	}
+	b.screenshot("findings")
+
+	// The observed graph has none, and says nothing.
+	b.do("observed", chromedp.Navigate(ts.URL+"/#/?source=observed"),
+		chromedp.Poll[chromedp.Void](`document.querySelector('#findings').hidden`))
+	b.noDialogs()
+}
+
 // TestBrowserNoMatch: a search, a filter or a query that matches nothing
 // says so.
 func TestBrowserNoMatch(t *testing.T) {

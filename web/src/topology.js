@@ -106,6 +106,16 @@ function edgeLabel(labels) {
   return `${labels.slice(0, 2).join('\n')}\n+${labels.length - 2} more`;
 }
 
+// locOf is where a finding is: repository, file and line.
+function locOf(x) {
+  if (!x.file) return '';
+  return (x.repo ? x.repo + ' ' : '') + x.file + (x.line ? ':' + x.line : '');
+}
+
+function plural(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 // typeCell shows a message type by its short name, its package below.
 function typeCell(t) {
   const short = shortType(t);
@@ -153,6 +163,8 @@ export class TopologyPage {
     // Why the graph is empty: no events in the window, none with the tags.
     this.graphNote = h('div', { id: 'graph-note', className: 'graph-note', hidden: true, attrs: { role: 'status' } });
     this.legend = this.buildLegend();
+    // What the analysis could not resolve, and its diagnostics.
+    this.findings = h('details', { id: 'findings', className: 'findings', hidden: true });
     this.details = h('aside', { id: 'details', className: 'details' },
       h('p', { className: 'hint' }, 'Click a service or an edge to see its flows.'));
 
@@ -164,7 +176,7 @@ export class TopologyPage {
         this.window.el, this.tags.el, this.services),
       this.status,
       h('div', { className: 'split' },
-        h('div', { className: 'graph-col' }, h('div', { className: 'graph-wrap' }, this.graphEl, this.graphNote), this.legend),
+        h('div', { className: 'graph-col' }, h('div', { className: 'graph-wrap' }, this.graphEl, this.graphNote), this.legend, this.findings),
         this.details));
   }
 
@@ -355,6 +367,7 @@ export class TopologyPage {
     this.status.textContent = this.summary;
     if (!view.nodes.length) this.status.textContent += ' — nothing in this window and filter';
     this.showEmpty();
+    this.showFindings(graph);
   }
 
   // showEmpty says, over the graph, why the observed graph has no flows
@@ -374,6 +387,41 @@ export class TopologyPage {
     if (empty === 'window') note.textContent = `No events ${at}`;
     else if (empty === 'filter') note.textContent = `There are events ${at}, but none has ${w.where.join(' and ')}`;
     else note.textContent = `The events ${at}${w.where.length ? ' with ' + w.where.join(' and ') : ''} make no flows: none is a publish, consume, request or serve`;
+  }
+
+  // showFindings lists the graph's unresolved names (with their
+  // candidates) and diagnostics (with file:line) under the legend.
+  showFindings(graph) {
+    const unresolved = graph.unresolved || [];
+    const diags = graph.diagnostics || [];
+    const el = this.findings;
+    el.hidden = !unresolved.length && !diags.length;
+    const open = el.open;
+    clear(el);
+    if (el.hidden) return;
+    const counts = [];
+    if (unresolved.length) counts.push(plural(unresolved.length, 'unresolved name', 'unresolved names'));
+    if (diags.length) counts.push(plural(diags.length, 'diagnostic', 'diagnostics'));
+    el.append(
+      h('summary', null, counts.join(' · ')),
+      unresolved.length ? h('section', { className: 'unresolved' },
+        h('h3', null, 'Unresolved names'),
+        h('p', { className: 'hint' }, 'Channel names the analysis could not read from the code: no flow is drawn for them.'),
+        h('ul', null, unresolved.map((u) => h('li', null,
+          h('span', { className: 'mono loc' }, locOf(u)), ' ',
+          h('b', null, u.service), ' ', u.role, ' ', h('code', null, u.expr), ': ', u.reason,
+          u.candidates && u.candidates.length
+            ? h('div', { className: 'candidates' }, 'candidates: ', u.candidates.map((c, i) => [i ? ', ' : '', h('code', null, c)]))
+            : '')))) : '',
+      diags.length ? h('section', { className: 'diagnostics' },
+        h('h3', null, 'Diagnostics'),
+        h('ul', null, diags.map((d) => h('li', null,
+          locOf(d) ? [h('span', { className: 'mono loc' }, locOf(d)), ' '] : '',
+          d.rule ? [h('span', { className: 'badge' }, d.rule), ' '] : '',
+          d.baselined ? [h('span', { className: 'badge' }, 'baselined'), ' '] : '',
+          d.message,
+          d.package ? h('div', { className: 'mono pkg' }, d.package) : '')))) : '');
+    el.open = open;
   }
 
   applySelect() {
