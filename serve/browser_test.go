@@ -808,3 +808,49 @@ func TestBrowserEmptyWindow(t *testing.T) {
 		t.Errorf("diff graph note %q", note)
 	}
 }
+
+// labelBox is an edge label's box in graph coordinates.
+type labelBox struct {
+	ID    string  `json:"id"`
+	Label string  `json:"label"`
+	X1    float64 `json:"x1"`
+	Y1    float64 `json:"y1"`
+	X2    float64 `json:"x2"`
+	Y2    float64 `json:"y2"`
+	// MX, MY is the midpoint of the edge the label names.
+	MX float64 `json:"mx"`
+	MY float64 `json:"my"`
+}
+
+func (a labelBox) overlaps(b labelBox) bool {
+	return a.X1 < b.X2 && b.X1 < a.X2 && a.Y1 < b.Y2 && b.Y1 < a.Y2
+}
+
+// TestBrowserEdgeLabels: no two edge labels of the shop's services view
+// overlap, in the observed graph or in the diff, and each stays by its edge.
+func TestBrowserEdgeLabels(t *testing.T) {
+	b := newBrowser(t)
+	observed, _ := serveFiles(t, shopEvents(t))
+	diffed := serveShopDiff(t)
+	for _, page := range []string{observed.URL + "/#/", diffed.URL + "/#/?source=diff", diffed.URL + "/#/?source=diff&select=svc:inventory"} {
+		b.do("open "+page, chromedp.Navigate(page))
+		b.waitGraph()
+		boxes := eval[[]labelBox](b, `window.tracegraph.edgeLabelBoxes()`)
+		if len(boxes) < 9 {
+			t.Fatalf("%s: %d edge labels", page, len(boxes))
+		}
+		for i, a := range boxes {
+			for _, c := range boxes[i+1:] {
+				if a.overlaps(c) {
+					t.Errorf("%s: the labels of %s (%q) and %s (%q) overlap: %+v %+v", page, a.ID, a.Label, c.ID, c.Label, a, c)
+				}
+			}
+			// The label is no further from its edge's midpoint than
+			// its own size.
+			cx, cy := (a.X1+a.X2)/2, (a.Y1+a.Y2)/2
+			if dx, dy := cx-a.MX, cy-a.MY; dx*dx+dy*dy > (a.X2-a.X1)*(a.X2-a.X1)+(a.Y2-a.Y1)*(a.Y2-a.Y1) {
+				t.Errorf("%s: the label of %s (%q) at (%.0f, %.0f) is far from its edge's midpoint (%.0f, %.0f)", page, a.ID, a.Label, cx, cy, a.MX, a.MY)
+			}
+		}
+	}
+}

@@ -59,6 +59,8 @@ function graphStyle(big) {
         label: big ? '' : 'data(label)', 'font-size': 9, 'text-wrap': 'wrap', color: '#37474f',
         'text-background-color': '#ffffff', 'text-background-opacity': 0.85, 'text-background-padding': 1,
         'text-background-shape': 'round-rectangle',
+        // placeLabels moves a label off another one.
+        'text-margin-x': 'data(dx)', 'text-margin-y': 'data(dy)',
         'min-zoomed-font-size': big ? 100 : 7,
       },
     },
@@ -105,6 +107,24 @@ function edgeLabel(labels) {
   if (labels.length <= 3) return labels.join('\n');
   return `${labels.slice(0, 2).join('\n')}\n+${labels.length - 2} more`;
 }
+
+// labelOffsets are the places placeLabels tries for a label of width w and
+// height hgt, nearest first: its own, then steps up, down and sideways,
+// never further than its own size from where it was.
+function labelOffsets(w, hgt) {
+  const out = [];
+  for (let i = -4; i <= 4; i++) {
+    for (const fx of [0, -0.3, 0.3, -0.55, 0.55]) out.push([fx * w, i * 0.6 * hgt]);
+  }
+  return out.sort((a, b) => (a[0] * a[0] + a[1] * a[1]) - (b[0] * b[0] + b[1] * b[1]) || a[1] - b[1] || a[0] - b[0]);
+}
+
+// overlaps says whether box a, grown by gap on every side, meets any of boxes.
+function overlaps(a, boxes, gap) {
+  return boxes.some((o) => a.x1 - gap < o.x2 && o.x1 < a.x2 + gap && a.y1 - gap < o.y2 && o.y1 < a.y2 + gap);
+}
+
+const LABEL_BOX = { includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false, includeUnderlays: false };
 
 // locOf is where a finding is: repository, file and line.
 function locOf(x) {
@@ -266,6 +286,7 @@ export class TopologyPage {
   draw(t0) {
     const { view, graph } = this.data;
     const big = view.nodes.length > 150;
+    this.big = big;
     clear(this.services);
     for (const s of graph.services) this.services.appendChild(h('option', { value: s.name }));
     const maxCount = Math.max(1, ...view.edges.map((e) => e.count));
@@ -291,7 +312,7 @@ export class TopologyPage {
         data: {
           id: e.id, source: e.from, target: e.to, status: e.status,
           label: edgeLabel(e.labels) + (e.errors ? `\n${e.errors} of ${e.count} failed` : ''),
-          count: e.count, errors: e.errors, flows: e.flows, width, wide: width + 2,
+          count: e.count, errors: e.errors, flows: e.flows, width, wide: width + 2, dx: 0, dy: 0,
         },
       });
     }
@@ -312,6 +333,8 @@ export class TopologyPage {
     this.cy.on('tap', 'node', (ev) => this.selectNode(ev.target));
     this.cy.on('tap', 'edge', (ev) => this.selectEdge(ev.target));
     this.cy.on('tap', (ev) => { if (ev.target === this.cy) this.unselect(); });
+    // A node dragged elsewhere takes its edges' labels with it.
+    this.cy.on('dragfree', 'node', () => this.placeLabels());
     // Names become readable from about this zoom on (min-zoomed-font-size).
     this.cy.on('zoom', () => { if (this.cy.zoom() > 0.6) this.nameNodes(); });
     // A large graph is drawn twice: a fast spectral draft first, so the
@@ -327,6 +350,7 @@ export class TopologyPage {
     const first = cy.layout({ ...base, quality: big ? 'draft' : 'default', randomize: true, numIter: 2500 });
     first.one('layoutstop', () => {
       this.layoutMs = performance.now() - tLayout;
+      this.placeLabels();
       this.fit();
       requestAnimationFrame(() => {
         this.drawn(t0, view.nodes.length);
@@ -424,6 +448,37 @@ export class TopologyPage {
     el.open = open;
   }
 
+  // placeLabels moves edge labels that would cover one another: each label,
+  // in edge order, takes the nearest place (labelOffsets) that covers no
+  // label placed before it, and no node if one such is near enough.
+  placeLabels() {
+    if (!this.cy || this.big) return;
+    const cy = this.cy;
+    const edges = cy.edges().filter((e) => e.data('label')).sort((a, b) => (a.id() < b.id() ? -1 : 1));
+    cy.batch(() => edges.forEach((e) => { e.data('dx', 0); e.data('dy', 0); }));
+    const nodes = cy.nodes().filter((n) => !n.isParent()).map((n) => n.boundingBox({ includeLabels: true, includeOverlays: false }));
+    const placed = [];
+    edges.forEach((e) => {
+      const b = e.boundingBox(LABEL_BOX);
+      const w = b.x2 - b.x1;
+      const hgt = b.y2 - b.y1;
+      let best = null;
+      for (const [ox, oy] of labelOffsets(w, hgt)) {
+        const c = { x1: b.x1 + ox, x2: b.x2 + ox, y1: b.y1 + oy, y2: b.y2 + oy };
+        if (overlaps(c, placed, 2)) continue;
+        if (!overlaps(c, nodes, 0)) {
+          best = [ox, oy];
+          break;
+        }
+        if (!best) best = [ox, oy];
+      }
+      if (!best) best = [0, 0];
+      e.data('dx', best[0]);
+      e.data('dy', best[1]);
+      placed.push(e.boundingBox(LABEL_BOX));
+    });
+  }
+
   applySelect() {
     const id = this.pendingSelect;
     this.pendingSelect = '';
@@ -457,6 +512,13 @@ export class TopologyPage {
         const r = this.graphEl.getBoundingClientRect();
         return { x: r.left + p.x, y: r.top + p.y };
       },
+      // The boxes of the drawn edge labels, in the graph's coordinates, so
+      // a browser test can check that no two overlap.
+      edgeLabelBoxes: () => (this.cy ? this.cy.edges().filter((e) => e.data('label')).map((e) => {
+        const b = e.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false, includeUnderlays: false });
+        const m = e.midpoint();
+        return { id: e.id(), label: e.data('label'), x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2, mx: m.x, my: m.y };
+      }) : []),
     };
     this.graphEl.dataset.rendered = String(nodes);
     if (this.summary && nodes) this.status.textContent = `${this.summary} · drawn in ${ms} ms`;
