@@ -1,7 +1,7 @@
 # The README's commands. `make test` is what CI runs.
 GO ?= go
 
-.PHONY: test demo build
+.PHONY: test demo build screenshots
 
 # vet everything, then run every test under the race detector.
 test:
@@ -15,3 +15,8 @@ demo:
 
 build:
 	$(GO) build -o tracegraph ./cmd/tracegraph
+
+# The screenshots of docs/serve-topology.png and serve/testdata/screenshots/: the browser
+# tests with -update. Chromium must be installed (apt-get install chromium).
+screenshots:
+	TRACEGRAPH_REQUIRE_BROWSER=1 $(GO) test ./serve -run '^TestBrowser' -count=1 -args -update

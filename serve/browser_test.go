@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"image/png"
 	"math/rand/v2"
 	"net/http/httptest"
 	"net/url"
@@ -181,18 +182,24 @@ func (b *browser) clickNode(id string) {
 // else in a temporary directory named in the log.
 func (b *browser) screenshot(name string) string {
 	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	return b.screenshotIn(filepath.Join("testdata", "screenshots"), name)
+}
+
+// screenshotIn saves the page as dir/name.png with -update, else in a
+// temporary directory.
+func (b *browser) screenshotIn(dir, name string) string {
+	b.t.Helper()
+	data, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
-	dir := filepath.Join("testdata", "screenshots")
 	if !*update {
 		dir = b.t.TempDir()
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.t.Fatal(err)
 	}
 	path := filepath.Join(dir, name+".png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
+	if err := os.WriteFile(path, data, 0o644); err != nil {
 		b.t.Fatal(err)
 	}
 	b.t.Logf("screenshot %s", path)
@@ -852,5 +859,32 @@ func TestBrowserEdgeLabels(t *testing.T) {
 				t.Errorf("%s: the label of %s (%q) at (%.0f, %.0f) is far from its edge's midpoint (%.0f, %.0f)", page, a.ID, a.Label, cx, cy, a.MX, a.MY)
 			}
 		}
+	}
+}
+
+// TestBrowserDocsScreenshot makes docs/serve-topology.png, the screenshot
+// of README.md and docs/api.md: the shop's diff with the inventory service
+// selected, on a 1400 by 860 screen. `make screenshots` runs it and the
+// other browser tests with -update.
+func TestBrowserDocsScreenshot(t *testing.T) {
+	b := newBrowser(t)
+	b.do("viewport", chromedp.EmulateViewport(1400, 860))
+	ts := serveShopDiff(t)
+	b.do("open the diff", chromedp.Navigate(ts.URL+"/#/?source=diff&select=svc:inventory"))
+	b.waitGraph()
+	b.do("wait for the inventory's recent traces", chromedp.WaitVisible(chromedp.CSS(`#details .trace-link`)),
+		chromedp.Poll[chromedp.Void](`![...document.querySelectorAll('#details .traces')].some((e) => e.textContent.includes('recent traces…'))`))
+	if got := b.text("#details .sel-title .name"); got != "inventory" {
+		t.Errorf("selected %q, want inventory", got)
+	}
+	path := b.screenshotIn(filepath.Join("..", "docs"), "serve-topology")
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg, err := png.DecodeConfig(f)
+	if err != nil || cfg.Width != 1400 || cfg.Height != 860 {
+		t.Errorf("%s: %+v, %v; want a 1400 by 860 PNG", path, cfg, err)
 	}
 }
