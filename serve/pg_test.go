@@ -51,6 +51,10 @@ func TestPostgresServesTheSame(t *testing.T) {
 		"/api/flow/traces?kind=pubsub&from=audit&channel=audit.log",
 		"/api/trace/trace-a",
 		"/api/trace/no-such-trace",
+		// The empty-window answers ask the store again (whyEmpty).
+		"/api/graph?since=2020-01-01&until=2020-01-02",
+		"/api/graph?where=merchant_id%3Dnobody",
+		"/api/graph?since=2026-11-24T10:00:00Z&until=2026-11-24T10:00:00.001Z",
 	} {
 		a, b := httptest.NewRecorder(), httptest.NewRecorder()
 		fromFiles.ServeHTTP(a, httptest.NewRequest("GET", target, nil))
@@ -64,6 +68,20 @@ func TestPostgresServesTheSame(t *testing.T) {
 		}
 		if a.Code != b.Code || !bytes.Equal(a.Body.Bytes(), b.Body.Bytes()) {
 			t.Errorf("GET %s:\nfiles    %d %s\npostgres %d %s", target, a.Code, a.Body, b.Code, b.Body)
+		}
+	}
+	// Equal bytes could still be equally wrong: the database must give
+	// each reason for an empty graph by itself.
+	for query, want := range map[string]string{
+		"since=2020-01-01&until=2020-01-02":                         "window",
+		"where=merchant_id%3Dnobody":                                "filter",
+		"since=2026-11-24T10:00:00Z&until=2026-11-24T10:00:00.001Z": "flows",
+		"": "",
+	} {
+		var resp graphResponse
+		get(t, fromDB, "/api/graph?"+query, 200, &resp)
+		if resp.Empty != want {
+			t.Errorf("postgres /api/graph?%s: empty %q, want %q", query, resp.Empty, want)
 		}
 	}
 }
