@@ -244,22 +244,8 @@ func TestVersion(t *testing.T) {
 // judged.
 func TestDiffPartial(t *testing.T) {
 	dir := t.TempDir()
-	observed := func(name, from, to string) string {
-		g := topology.New(topology.SourceObserved)
-		g.Services = []topology.Service{{Name: from}, {Name: to}}
-		g.Flows = []topology.Flow{{Kind: topology.KindPubSub, From: from, To: to, Channel: "zz.observed-only"}}
-		p := filepath.Join(dir, name)
-		data, err := topology.Marshal(g)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	fromBroken := observed("broken.json", "broken", "consts")
-	between := observed("loaded.json", "alpha", "consts")
+	fromBroken := writeObservedFlow(t, dir, "broken.json", "broken", "consts")
+	between := writeObservedFlow(t, dir, "loaded.json", "alpha", "consts")
 	t.Chdir(corpusDir)
 
 	code, out, errOut := tg(t, "diff", "./...", "--observed", fromBroken, "-f", "json")
@@ -298,40 +284,45 @@ func TestDiffPartial(t *testing.T) {
 // TestDiffSARIFSchema: the SARIF a user uploads validates against the
 // official schema, for the shop's diff and for a partial graph, whose
 // unverified finding has no declaration to point at.
-func TestDiffSARIFSchema(t *testing.T) {
-	shop := []string{"diff", "../../examples/shop/...", "--events", shopEvents, "-f", "sarif", "--fail-on", ""}
-	code, out, errOut := tg(t, shop...)
-	if code != exitOK {
-		t.Fatalf("shop: exit %d; stderr %s", code, errOut)
-	}
-	if err := sarifcheck.Validate([]byte(out)); err != nil {
-		t.Errorf("shop: %v", err)
-	}
-	if !strings.Contains(out, `"ruleId": "undeclared-flow"`) {
-		t.Errorf("shop: no undeclared finding in\n%s", out)
-	}
-
-	observed := filepath.Join(t.TempDir(), "observed.json")
+// writeObservedFlow writes an observed graph of one flow that no code
+// declares, from one service to another, and returns its path.
+func writeObservedFlow(t *testing.T, dir, name, from, to string) string {
+	t.Helper()
 	g := topology.New(topology.SourceObserved)
-	g.Flows = []topology.Flow{{Kind: topology.KindPubSub, From: "broken", To: "consts", Channel: "zz.observed-only"}}
+	g.Services = []topology.Service{{Name: from}, {Name: to}}
+	g.Flows = []topology.Flow{{Kind: topology.KindPubSub, From: from, To: to, Channel: "zz.observed-only"}}
+	p := filepath.Join(dir, name)
 	data, err := topology.Marshal(g)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(observed, data, 0o644); err != nil {
+	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+func TestDiffSARIFSchema(t *testing.T) {
+	// checkSARIF runs a diff that must pass, then validates its SARIF and
+	// looks for one finding of the rule.
+	checkSARIF := func(label, rule string, args ...string) {
+		t.Helper()
+		code, out, errOut := tg(t, append(args, "-f", "sarif")...)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d; stderr %s", label, code, errOut)
+		}
+		if err := sarifcheck.Validate([]byte(out)); err != nil {
+			t.Errorf("%s: %v", label, err)
+		}
+		if !strings.Contains(out, `"ruleId": "`+rule+`"`) {
+			t.Errorf("%s: no %s finding in\n%s", label, rule, out)
+		}
+	}
+	checkSARIF("shop", "undeclared-flow", "diff", "../../examples/shop/...", "--events", shopEvents, "--fail-on", "")
+
+	observed := writeObservedFlow(t, t.TempDir(), "observed.json", "broken", "consts")
 	t.Chdir(corpusDir)
-	code, out, errOut = tg(t, "diff", "./...", "--observed", observed, "-f", "sarif")
-	if code != exitOK {
-		t.Fatalf("partial: exit %d; stderr %s", code, errOut)
-	}
-	if err := sarifcheck.Validate([]byte(out)); err != nil {
-		t.Errorf("partial: %v", err)
-	}
-	if !strings.Contains(out, `"ruleId": "unverified-flow"`) {
-		t.Errorf("partial: no unverified finding in\n%s", out)
-	}
+	checkSARIF("partial", "unverified-flow", "diff", "./...", "--observed", observed)
 }
 
 func TestFlagValues(t *testing.T) {
