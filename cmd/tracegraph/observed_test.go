@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -219,6 +220,44 @@ func TestObservedSpanExport(t *testing.T) {
 	}
 	if outs[0] != outs[1] {
 		t.Error("detected and forced formats give different graphs")
+	}
+}
+
+// --brokers draws the queue of messaging.json as Zipkin does, in observed
+// and in render, and changes nothing else.
+func TestBrokersFlag(t *testing.T) {
+	const corpus = "../../runtimegraph/spans/testdata/corpora/zipkin/messaging.json"
+	code, direct, errs := tg(t, "observed", "--events", corpus, "-f", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	graphFile := filepath.Join(t.TempDir(), "observed.json")
+	if err := os.WriteFile(graphFile, []byte(direct), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"observed", "--events", corpus, "-f", "json", "--brokers"},
+		{"render", graphFile, "-f", "json", "--brokers"},
+	} {
+		code, out, errs := tg(t, args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		g, err := topology.Decode(strings.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range g.Flows {
+			got = append(got, f.Kind+" "+f.From+" -> "+f.To+" "+f.Channel)
+		}
+		want := []string{"reqrep  -> frontend GET /", "pubsub frontend -> rabbitmq backend", "pubsub rabbitmq -> backend backend"}
+		if !slices.Equal(got, want) {
+			t.Errorf("%v: flows %q, want %q", args, got, want)
+		}
+		if s := g.Service("rabbitmq"); s == nil || !s.Virtual {
+			t.Errorf("%v: the broker is %+v, want a virtual service", args, s)
+		}
 	}
 }
 

@@ -19,6 +19,8 @@ type graphFlags struct {
 	view   string
 	focus  string
 	depth  int
+	// brokers draws messaging flows through their broker (Zipkin's view).
+	brokers bool
 	// configFile is the tracegraph.yaml a diff was configured by; SARIF
 	// places findings that no code declares there.
 	configFile string
@@ -31,6 +33,7 @@ func (gf *graphFlags) register(cmd *cobra.Command, defaultFormat string) {
 	fs.StringVar(&gf.view, "view", "services", "view: services, messages or channels")
 	fs.StringVar(&gf.focus, "focus", "", "draw only this service and its neighbourhood")
 	fs.IntVar(&gf.depth, "depth", 1, "with --focus: how many hops to keep")
+	fs.BoolVar(&gf.brokers, "brokers", false, "draw messaging flows through their broker (A -> kafka -> B), as Zipkin does; SARIF keeps the direct flows")
 }
 
 // write renders g as the flags say. A bad flag value is a usage error.
@@ -48,6 +51,10 @@ func (gf *graphFlags) write(cmd *cobra.Command, g *topology.Graph) error {
 		if err != nil {
 			return usageErr(err)
 		}
+	}
+	if gf.brokers && gf.format != "sarif" {
+		// A finding is about a flow, not about how it is drawn.
+		g = g.ThroughBrokers()
 	}
 	opts := render.Options{Format: gf.format, View: view, ConfigFile: gf.configFile}
 	if err := render.CheckFormat(opts.Format); err != nil {
