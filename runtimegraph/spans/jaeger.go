@@ -193,7 +193,9 @@ func jaegerSpans(tr *jaegerTrace) []*span {
 				v := tagString(tag.Value)
 				switch tag.Key {
 				case "span.kind":
-					s.kind = parseKind(v)
+					if s.kind = parseKind(v); s.kind == kindInternal && !strings.EqualFold(v, "internal") {
+						s.oddEnum = fmt.Sprintf("span.kind %q", v)
+					}
 				case "error":
 					// OpenTracing's error tag is a bool; "false" is no error.
 					if v == "true" {

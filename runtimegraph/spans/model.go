@@ -53,7 +53,13 @@ type span struct {
 	// remoteEndpoint.serviceName.
 	remote string
 	// shared marks a Zipkin SERVER span that shares its id with its CLIENT.
-	shared     bool
+	shared bool
+	// noService and noStart mark a span that gave no service name or no
+	// start time: the window fills them in from its ancestors.
+	noService, noStart bool
+	// oddEnum is an enum value the format does not define (a span kind
+	// "SERVER_OOPS"), for the warning: the span is read as if it had none.
+	oddEnum    string
 	start, dur int64
 	attrs      []kv
 	err        bool
@@ -73,6 +79,8 @@ type partner struct {
 	service, id              string
 	channel, system, msgType string
 	start                    int64
+	err                      bool
+	errText                  string
 }
 
 func (s *span) attr(k string) string {
@@ -102,6 +110,7 @@ var (
 		"message_bus.destination",
 	}
 	peerKeys   = []string{"service.peer.name", "peer.service"}
+	dbNameKeys = []string{"db.namespace", "db.name"}
 	hostKeys   = []string{"server.address", "net.peer.name", "http.host"}
 	methodKeys = []string{"http.request.method", "http.method"}
 	pathKeys   = []string{"url.path", "http.target", "http.path"}
@@ -122,6 +131,9 @@ func (s *span) derive(msgTypeAttr string) {
 			s.system = zipkinSystem(s)
 		}
 	case kindClient, kindServer:
+		if s.system == "" {
+			s.system = s.attr("db.system")
+		}
 		s.channel = s.rpcMethod()
 		if s.channel == "" {
 			s.channel = s.httpRoute()
@@ -259,6 +271,14 @@ func (s *span) peerName() string {
 	}
 	if s.kind == kindServer {
 		return ""
+	}
+	if s.kind == kindClient && s.attr("db.system") != "" {
+		// A database call: the database is its peer, as the servicegraph
+		// connector names it, not the host it runs on.
+		if v := s.firstAttr(dbNameKeys...); v != "" {
+			return v
+		}
+		return s.attr("db.system")
 	}
 	if v := s.firstAttr(hostKeys...); v != "" {
 		return v

@@ -84,7 +84,9 @@ func otlpProtojson(name string, e elem) ([]*span, error) {
 	if err := protojsonOpts.Unmarshal(e.data, &rs); err != nil {
 		return nil, protojsonErr(name, e.at, err)
 	}
-	return resourceSpans(&rs, true, func() string { return name + ":" + e.at.String() })
+	spans, err := resourceSpans(&rs, true, func() string { return name + ":" + e.at.String() })
+	markOddEnumNames(e.data, spans)
+	return spans, err
 }
 
 // protojsonPos finds the position protojson gives in its errors (its
@@ -139,7 +141,7 @@ func resourceService(res *resourcepb.Resource) string {
 			return anyString(a.GetValue())
 		}
 	}
-	return unknownService
+	return "" // input.add names it unknownService
 }
 
 // readOTLPProto reads OTLP protobuf: the collector file exporter's stream of
@@ -346,8 +348,54 @@ func otlpSpan(sp *tracepb.Span, service string, jsonIDs bool) (*span, error) {
 	if st := sp.GetStatus(); st.GetCode() == tracepb.Status_STATUS_CODE_ERROR {
 		s.err, s.errText = true, st.GetMessage()
 	}
+	s.oddEnum = oddOTLPEnums(int64(sp.GetKind()), int64(sp.GetStatus().GetCode()))
 	statusTags(s)
 	return s, nil
+}
+
+// oddOTLPEnums names a span kind or status code number OTLP does not
+// define, which both decoders read as unspecified.
+func oddOTLPEnums(kind, code int64) string {
+	switch {
+	case kind < 0 || kind > int64(tracepb.Span_SPAN_KIND_CONSUMER):
+		return fmt.Sprintf("kind %d", kind)
+	case code < 0 || code > int64(tracepb.Status_STATUS_CODE_ERROR):
+		return fmt.Sprintf("status code %d", code)
+	}
+	return ""
+}
+
+// enumNames finds the string values of the "kind" and "code" fields of an
+// OTLP/JSON unit. protojson drops a name it does not know (DiscardUnknown,
+// as a receiver must), so the unit is searched for them to warn.
+var enumNames = regexp.MustCompile(`"(kind|code)"\s*:\s*"([^"\\]*)"`)
+
+// markOddEnumNames gives each enum name of data that OTLP does not define
+// to the next span read as unspecified, so that the warning counts it. The
+// fast decoder declines such a unit, so only protojson's path needs this.
+func markOddEnumNames(data []byte, spans []*span) {
+	if !bytes.Contains(data, []byte(`"kind"`)) && !bytes.Contains(data, []byte(`"code"`)) {
+		return
+	}
+	next := 0
+	for _, m := range enumNames.FindAllSubmatch(data, -1) {
+		field, name := string(m[1]), string(m[2])
+		known := spanKinds
+		if field == "code" {
+			known = statusCodes
+		}
+		if _, ok := known[name]; ok {
+			continue
+		}
+		for next < len(spans) && (spans[next].oddEnum != "" || (field == "kind" && spans[next].kind != kindInternal)) {
+			next++
+		}
+		if next == len(spans) {
+			return
+		}
+		spans[next].oddEnum = fmt.Sprintf("%s %q", field, name)
+		next++
+	}
 }
 
 // clampNanos keeps a time inside int64 nanoseconds.

@@ -23,7 +23,7 @@ import (
 // gives (FuzzOTLPFastDiff checks it).
 func otlpFast(data []byte) (out []*span, ok bool) {
 	d := otlpDec{s: scan{b: data}}
-	service := unknownService
+	var service string // input.add names a nameless span unknownService
 	var seen uint8
 	ok = d.s.object(func(key []byte) bool {
 		switch string(key) {
@@ -272,6 +272,7 @@ func (d *otlpDec) span() bool {
 	if code == 2 {
 		s.err, s.errText = true, msg
 	}
+	s.oddEnum = oddOTLPEnums(kindNum, code)
 	statusTags(s)
 	d.out = append(d.out, s)
 	return true

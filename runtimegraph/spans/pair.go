@@ -22,6 +22,10 @@ const (
 	// microseconds from the start of the client or producer span to the start
 	// of this span, clamped at 0 when the clocks are skewed.
 	TagLagUS = "tracegraph.lag_us"
+	// TagInferred marks an event the importer inferred from the tree, not
+	// from a span of its own: "caller-ancestor" is the serve of a server
+	// span that is missing above a CLIENT span (see traceEvents.callerHops).
+	TagInferred = "tracegraph.inferred"
 )
 
 // Event types the importer emits besides the channel library's.
@@ -63,6 +67,8 @@ type traceBuf struct {
 	id    string
 	spans []*span
 	elem  *list.Element
+	// fill is set when a span lacks a service or a start time.
+	fill bool
 }
 
 func newWindow(opts Options, stats *Stats, emit func(telemetry.Event) error) *window {
@@ -99,6 +105,7 @@ func (w *window) add(s *span) error {
 		w.lru.MoveToBack(tb.elem)
 	}
 	tb.spans = append(tb.spans, s)
+	tb.fill = tb.fill || s.noService || s.noStart
 	w.held++
 	switch s.kind {
 	case kindProducer:
@@ -156,13 +163,16 @@ func (w *window) flush(tb *traceBuf) error {
 		root = nil
 	}
 	t := &traceView{byID: byID, root: root}
+	if tb.fill {
+		t.fillFromAncestors(tb.spans)
+	}
 
 	// Pair every SERVER with its CLIENT and every CONSUMER with its
 	// PRODUCER, looking from the receiving side.
 	for _, s := range tb.spans {
 		switch s.kind {
 		case kindServer:
-			if c := t.sharedClient(s); c != nil {
+			if c := t.sharedSender(s); c != nil {
 				w.pair(c, s)
 			} else if p := t.directParent(s); p != nil && p.kind == kindClient {
 				w.pair(p, s)
@@ -236,7 +246,16 @@ func (w *window) emitPending() error {
 	for _, b := range batch {
 		w.stats.Orphans += b.orphans
 		if b.firstOrphan != nil {
-			w.stats.note(warnOrphan, b.firstOrphan)
+			kind := warnOrphan
+			if b.view.root == nil {
+				kind = warnHeadless
+				w.stats.HeadlessOrphans += b.orphans
+			}
+			w.stats.note(kind, b.firstOrphan)
+		}
+		w.stats.LostCallers += b.lostCallers
+		if b.firstLost != nil {
+			w.stats.note(warnLostCaller, b.firstLost)
 		}
 		w.stats.VirtualPeers += b.virtualPeers
 		for i := range b.events {
@@ -261,14 +280,21 @@ type traceEvents struct {
 	spans  []*span
 	events []telemetry.Event
 
-	orphans, virtualPeers int64
-	firstOrphan           *span
+	orphans, virtualPeers, lostCallers int64
+	firstOrphan, firstLost             *span
+
+	// callers are the hops a CLIENT span implies from its nearest remote
+	// ancestor in another service (see callerHops), by that CLIENT.
+	callers map[*span]string
+	// callees are the CLIENT spans whose callee a child span names.
+	callees map[*span]bool
 }
 
 // build makes the trace's events, sorted by time.
 func (b *traceEvents) build() {
 	// One event a span, and a few more for virtual peers and batches.
 	b.events = slices.Grow(b.events[:0], len(b.spans)+len(b.spans)/4+1)
+	b.callerHops()
 	for _, s := range b.spans {
 		if s.parent != "" && b.view.directParent(s) == nil {
 			if b.orphans == 0 {
@@ -285,6 +311,47 @@ func (b *traceEvents) build() {
 		}
 		return x.EventID < y.EventID
 	})
+}
+
+// callerHops finds the CLIENT spans whose nearest remote ancestor runs in
+// another service: the server span of the CLIENT's own service is missing
+// between them (or the instrumentation named the services wrongly), and
+// that ancestor's service called this one, as Zipkin's DependencyLinker
+// infers ("missing link to client span"). One hop is inferred per ancestor
+// and service, however many CLIENT spans hang under it: it stands for one
+// missing server span. A CLIENT ancestor with no server of its own then
+// needs no virtual peer: the child names its callee.
+func (b *traceEvents) callerHops() {
+	clear(b.callers)
+	clear(b.callees)
+	var seen map[[2]string]bool
+	for _, s := range b.spans {
+		if s.kind != kindClient || s.parent == "" || s.noService {
+			continue
+		}
+		a := b.view.remoteAncestor(s)
+		if a == nil || a.service == s.service || a.noService {
+			continue
+		}
+		if a.kind == kindClient && len(a.partners) == 0 {
+			if b.callees == nil {
+				b.callees = make(map[*span]bool)
+			}
+			b.callees[a] = true
+		}
+		k := [2]string{a.id, s.service}
+		if seen[k] {
+			continue
+		}
+		if seen == nil {
+			seen = make(map[[2]string]bool)
+			if b.callers == nil {
+				b.callers = make(map[*span]string)
+			}
+		}
+		seen[k] = true
+		b.callers[s] = a.service
+	}
 }
 
 func (w *window) unlink(ref spanRef, s *span) {
@@ -320,7 +387,8 @@ func (w *window) pair(from, to *span) {
 }
 
 func partnerOf(s *span) partner {
-	return partner{service: s.service, id: s.id, channel: s.channel, system: s.system, msgType: s.msgType, start: s.start}
+	return partner{service: s.service, id: s.id, channel: s.channel, system: s.system, msgType: s.msgType, start: s.start,
+		err: s.err, errText: s.errText}
 }
 
 // traceView answers tree questions about one flushed trace.
@@ -360,11 +428,71 @@ func (t *traceView) parent(s *span) *span {
 	return nil
 }
 
-// sharedClient is the CLIENT half of a Zipkin shared span.
-func (t *traceView) sharedClient(s *span) *span {
+// sharedSender is the sending half of a Zipkin shared span: its CLIENT,
+// or a PRODUCER whose id a SERVER took (a message delivered by an HTTP
+// push), which Zipkin's tree makes the SERVER's parent.
+func (t *traceView) sharedSender(s *span) *span {
+	var producer *span
 	for _, c := range t.byID[s.id] {
-		if c != s && c.kind == kindClient {
+		switch {
+		case c == s:
+		case c.kind == kindClient:
 			return c
+		case c.kind == kindProducer && producer == nil:
+			producer = c
+		}
+	}
+	return producer
+}
+
+// fillFromAncestors gives a span with no start time its nearest dated
+// ancestor's start, else the trace's earliest, and a CLIENT, PRODUCER or
+// INTERNAL span with no service its nearest named ancestor's service:
+// those run in their parent's process. A SERVER or CONSUMER's parent is
+// the caller, so it stays unknown_service.
+func (t *traceView) fillFromAncestors(spans []*span) {
+	earliest := int64(0)
+	for _, s := range spans {
+		if !s.noStart && (earliest == 0 || s.start < earliest) {
+			earliest = s.start
+		}
+	}
+	for _, s := range spans {
+		if s.noStart {
+			s.start = earliest
+			for p, n := t.parent(s), 0; p != nil && n < maxAncestors; p, n = t.parent(p), n+1 {
+				if !p.noStart {
+					s.start = p.start
+					break
+				}
+			}
+		}
+		if s.noService && s.kind != kindServer && s.kind != kindConsumer {
+			for p, n := t.parent(s), 0; p != nil && n < maxAncestors; p, n = t.parent(p), n+1 {
+				if !p.noService {
+					s.service = p.service
+					break
+				}
+				if p.kind == kindServer || p.kind == kindConsumer {
+					// The nameless process was called here: above is
+					// another process.
+					break
+				}
+			}
+		}
+	}
+}
+
+// maxAncestors bounds every walk up a trace, which a cycle of parent ids
+// would otherwise make endless.
+const maxAncestors = 1024
+
+// remoteAncestor is the nearest ancestor of s that is not INTERNAL, as
+// Zipkin's DependencyLinker finds it.
+func (t *traceView) remoteAncestor(s *span) *span {
+	for p, n := t.parent(s), 0; p != nil && n < maxAncestors; p, n = t.parent(p), n+1 {
+		if p.kind != kindInternal {
+			return p
 		}
 	}
 	return nil
@@ -374,12 +502,10 @@ func (t *traceView) sharedClient(s *span) *span {
 // that runs in another service: the caller, when its CLIENT span is
 // missing, as Zipkin's DependencyLinker takes it.
 func (t *traceView) callerAncestor(s *span) string {
-	seen := 0
-	for p := t.parent(s); p != nil && seen < 1024; p = t.parent(p) {
+	for p, n := t.parent(s), 0; p != nil && n < maxAncestors; p, n = t.parent(p), n+1 {
 		if p.service != s.service {
 			return p.service
 		}
-		seen++
 	}
 	return ""
 }
@@ -395,9 +521,14 @@ func (b *traceEvents) spanEvents(t *traceView, s *span) {
 			typ, synth = telemetry.TypePublish, telemetry.TypeConsume
 		}
 		e := b.event(s, typ, "")
+		if caller, ok := b.callers[s]; ok {
+			b.events = append(b.events, b.inferredServe(s, caller))
+		}
 		if len(s.partners) > 0 {
 			p := firstPartner(s.partners)
 			fillFrom(&e, p)
+		} else if b.callees[s] {
+			// The callee's own CLIENT span named it (callerHops).
 		} else if name := s.peerName(); name != "" {
 			e.PeerService, e.PeerVirtual = name, true
 			b.virtualPeers++
@@ -420,6 +551,12 @@ func (b *traceEvents) spanEvents(t *traceView, s *span) {
 					b.virtualPeers++
 				}
 			}
+			if e.PeerService == "" && s.parent != "" && t.directParent(s) == nil {
+				if b.lostCallers == 0 {
+					b.firstLost = s
+				}
+				b.lostCallers++
+			}
 			b.events = append(b.events, e)
 			return
 		}
@@ -437,6 +574,16 @@ func (b *traceEvents) spanEvents(t *traceView, s *span) {
 			done[p.service] = true
 			e := b.event(s, typ, extra)
 			fillFrom(&e, p)
+			if p.err && !s.err {
+				// A hop fails when either side does: a CLIENT that
+				// timed out or got an error back, its SERVER done fine.
+				side := "client"
+				if s.kind == kindConsumer {
+					side = "producer"
+				}
+				e.Status = telemetry.StatusError
+				e.Error = truncate(side+" span "+p.id+" failed: "+p.errText, b.opts.MaxTagBytes)
+			}
 			lag := (s.start - p.start) / 1000
 			if lag < 0 {
 				lag = 0
@@ -478,6 +625,20 @@ func firstPartner(ps []partner) partner {
 		return ps[0]
 	}
 	return sortedPartners(ps)[0]
+}
+
+// inferredServe is the serve event of a hop callerHops inferred: the
+// CLIENT's service served caller, in a span that is missing. Zipkin does
+// not know if that hop failed, and neither does this.
+func (b *traceEvents) inferredServe(s *span, caller string) telemetry.Event {
+	e := b.event(s, telemetry.TypeServe, "caller")
+	e.PeerService = caller
+	e.Operation, e.Channel, e.System, e.MessageType = "", "", "", ""
+	e.DurationUS, e.Status, e.Error = 0, telemetry.StatusOK, ""
+	e.MessageID = s.parent
+	e.ParentIDs = nil
+	e.Tags = map[string]string{TagInferred: "caller-ancestor"}
+	return e
 }
 
 // virtualSide is the serve or consume event of a virtual peer, made from

@@ -73,11 +73,26 @@ type Stats struct {
 	// VirtualPeers counts spans whose partner is missing and that name the
 	// other side themselves (see the package doc).
 	VirtualPeers int64
-	// Orphans counts spans whose parent span is not in the input; they are
-	// attached to the trace's root, as Zipkin does.
-	Orphans int64
-	// Skipped counts spans dropped for a missing trace id, span id or start.
+	// Orphans counts spans whose parent span is not in the input. In a
+	// trace with one root span they are attached to it, as Zipkin does;
+	// HeadlessOrphans counts those of traces with no single root.
+	Orphans, HeadlessOrphans int64
+	// LostCallers counts SERVER and CONSUMER spans whose parent is missing
+	// and whose caller nothing names: they are drawn as entry points.
+	LostCallers int64
+	// Skipped counts spans dropped for a missing trace id or span id.
 	Skipped int64
+	// NoStart counts spans with no start time, dated from their nearest
+	// ancestor that has one, else from the trace's earliest span (or the
+	// Unix epoch when no span of the trace has a time).
+	NoStart int64
+	// NoService counts spans with no service name. A CLIENT, PRODUCER or
+	// INTERNAL span takes its nearest ancestor's, as Zipkin's linker does;
+	// the others, and those with no named ancestor, are unknown_service.
+	NoService int64
+	// UnknownEnums counts spans with a kind or status the format does not
+	// define ("kind": "SERVER_OOPS"), read as unspecified.
+	UnknownEnums int64
 	// NegativeDurations counts spans ending before they start, clamped to 0.
 	NegativeDurations int64
 	// Skewed counts hops whose receiving span starts before its sending span
@@ -92,11 +107,16 @@ type Stats struct {
 
 // Warning kinds, in the order Warnings reports them.
 const (
-	warnSkipped  = "skipped"
-	warnOrphan   = "orphan"
-	warnNegative = "negative"
-	warnSkew     = "skew"
-	warnLate     = "late"
+	warnSkipped     = "skipped"
+	warnNoStart     = "nostart"
+	warnNoService   = "noservice"
+	warnUnknownEnum = "enum"
+	warnOrphan      = "orphan"
+	warnHeadless    = "headless"
+	warnLostCaller  = "lostcaller"
+	warnNegative    = "negative"
+	warnSkew        = "skew"
+	warnLate        = "late"
 )
 
 // note remembers the first span of each warning kind, for the message.
@@ -127,8 +147,13 @@ func (st Stats) Warnings() []string {
 			out = append(out, fmt.Sprintf("%d %s (first: %s)", n, msg, st.first[kind]))
 		}
 	}
-	add(st.Skipped, warnSkipped, "spans skipped: no trace id, span id or start time")
-	add(st.Orphans, warnOrphan, "spans whose parent is not in the input, attached to the trace root")
+	add(st.Skipped, warnSkipped, "spans skipped: no trace id or span id")
+	add(st.NoStart, warnNoStart, "spans with no start time, dated from their parent or trace")
+	add(st.NoService, warnNoService, "spans with no service name: a client, producer or internal span takes its parent's, the others are "+unknownService)
+	add(st.UnknownEnums, warnUnknownEnum, "spans with a kind or status the format does not define, read as unspecified")
+	add(st.Orphans-st.HeadlessOrphans, warnOrphan, "spans whose parent is not in the input, attached to the trace's root span")
+	add(st.HeadlessOrphans, warnHeadless, "spans whose parent is not in the input, in traces with no single root span")
+	add(st.LostCallers, warnLostCaller, "server or consumer spans whose caller's span is missing and unnamed, drawn as entry points")
 	add(st.NegativeDurations, warnNegative, "spans end before they start: duration clamped to 0")
 	add(st.Skewed, warnSkew, "hops where the receiver starts before the sender (clock skew): lag clamped to 0")
 	add(st.LateSpans, warnLate, "spans arrived after their trace left the pairing window: raise the window")
@@ -227,13 +252,27 @@ func (in *input) prepare(s *span) {
 // add validates a decoded span and hands it to the window. where locates it
 // for the warning when it is skipped.
 func (in *input) add(s *span, where func() string) error {
-	if s.trace == "" || s.id == "" || s.start <= 0 {
-		in.w.stats.Skipped++
-		in.w.stats.noteAt(warnSkipped, where())
+	st := in.w.stats
+	if s.trace == "" || s.id == "" {
+		st.Skipped++
+		st.noteAt(warnSkipped, where())
 		return nil
 	}
+	if s.start <= 0 {
+		// Zipkin v2 lets a span leave out its timestamp; the window
+		// dates it from its ancestors rather than lose it.
+		s.start, s.noStart = 0, true
+		st.NoStart++
+		st.noteAt(warnNoStart, where())
+	}
 	if s.service == "" {
-		s.service = unknownService
+		s.service, s.noService = unknownService, true
+		st.NoService++
+		st.noteAt(warnNoService, where())
+	}
+	if s.oddEnum != "" {
+		st.UnknownEnums++
+		st.noteAt(warnUnknownEnum, where()+" "+s.oddEnum)
 	}
 	in.n++
 	if in.n%1024 == 0 {

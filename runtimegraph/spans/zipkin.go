@@ -140,6 +140,9 @@ func zipkinToSpan(z *zipkinSpan, tags []kv) *span {
 		start:  micros(z.Timestamp) * 1000,
 		dur:    micros(z.Duration) * 1000,
 	}
+	if s.kind == kindInternal && z.Kind != "" {
+		s.oddEnum = fmt.Sprintf("kind %q", z.Kind)
+	}
 	if z.LocalEndpoint != nil {
 		s.service = z.LocalEndpoint.ServiceName
 	}
