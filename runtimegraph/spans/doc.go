@@ -32,14 +32,17 @@
 // # Pairing rules
 //
 // Span kind decides direction. A CLIENT span and the SERVER span whose parent
-// it is (or, in Zipkin, that shares its id) make one request/reply hop; a
+// it is (or, in Zipkin, that shares its id, as a PRODUCER's may) make one
+// request/reply hop; a
 // PRODUCER and a CONSUMER whose parent it is, or that links to it by a span
 // link (in Jaeger, any reference that is not the parent), make one
 // publish/consume hop. Links may cross traces. Each span becomes events:
 //
 //   - CLIENT → request, SERVER → serve, PRODUCER → publish, CONSUMER →
 //     consume, INTERNAL and unspecified → "internal" (kept for the trace
-//     view; the observed graph ignores them).
+//     view; the observed graph ignores them). A kind or status the format
+//     does not define ("SERVER_OOPS", 9) reads as unspecified and is
+//     counted (Stats.UnknownEnums).
 //   - peer_service is the service.name of the other side's span. A CONSUMER
 //     fed by producers of several services gives one consume event per
 //     service; a PRODUCER read by several consumers names the first by
@@ -62,6 +65,18 @@
 //     (service.peer.name, peer.service, remoteEndpoint.serviceName, marked
 //     virtual), else no peer: an entry point. A CONSUMER with no PRODUCER
 //     span names its peer like an unpaired PRODUCER, marked virtual.
+//   - A CLIENT span whose nearest ancestor that is not INTERNAL (nor a
+//     Zipkin span of no kind) runs in another service tells that the
+//     ancestor's service called the CLIENT's, whose SERVER span is missing
+//     between them, as Zipkin's DependencyLinker infers: a serve event is
+//     inferred for the CLIENT's service, peer the ancestor's, no channel,
+//     tag TagInferred = "caller-ancestor". One per ancestor and service: it
+//     stands for one missing span, however many CLIENT spans hang under it.
+//     A CLIENT ancestor so named gets no virtual peer.
+//   - A database call (a CLIENT with db.system) with no SERVER names its
+//     peer from service.peer.name, peer.service, remoteEndpoint, then
+//     db.namespace, db.name, else db.system, as the servicegraph
+//     connector's virtual database node; its system is db.system.
 //   - Channel: for messaging, messaging.destination.template, else
 //     messaging.destination.name, else the older messaging.destination, else
 //     Brave's kafka.topic, rabbit.queue, rabbit.exchange, jms.queue,
@@ -75,19 +90,35 @@
 //     become {id}). An event takes its own span's channel, else its
 //     partner's. These are the channels the static analysis gives HTTP
 //     routes, and topology.HTTPMatch pairs a template with a route.
-//   - System: messaging.system or rpc.system, else kafka, rabbitmq or jms
-//     from Brave's tag prefixes, else http for an HTTP route; own span first,
-//     then the partner's.
+//   - System: messaging.system or rpc.system (db.system for a CLIENT or
+//     SERVER), else kafka, rabbitmq or jms from Brave's tag prefixes, else,
+//     for messaging, the broker the span names (service.peer.name,
+//     peer.service, remoteEndpoint.serviceName), else http for an HTTP
+//     route; own span first, then the partner's. The broker view
+//     (topology.Graph.ThroughBrokers) draws messaging through it.
 //   - Message type: the attribute Options.MessageTypeAttr
 //     (DefaultMessageTypeAttr), own span first, then the partner's; else
 //     empty.
 //   - Errors: OTLP status code 2 (ERROR) with its message, the "error" tag
 //     (Zipkin: present; Jaeger: true), otel.status_code = ERROR with
-//     otel.status_description.
+//     otel.status_description. A hop fails when either side does: a paired
+//     serve or consume event is an error when its own span or its CLIENT's
+//     or PRODUCER's is, the message then naming the failed partner span.
+//   - Missing fields: a span with no start time (Zipkin v2 allows it) is
+//     dated from its nearest dated ancestor, else the trace's earliest span,
+//     else the Unix epoch. A CLIENT, PRODUCER or INTERNAL span with no
+//     service name takes its nearest named ancestor's within the process (a
+//     nameless SERVER or CONSUMER ancestor ends the search), as Zipkin's
+//     linker does, else it is unknown_service. Both are counted
+//     (Stats.NoStart, Stats.NoService). Only a span with no trace or span id
+//     is skipped.
 //   - Missing parents: a span whose parent is not in the input is still
 //     emitted and counted (Stats.Orphans), and is attached to the trace's
-//     root span, if the trace has exactly one, for the ancestor rule above,
-//     as Zipkin's tree builder does. Its parent_ids keep the missing id.
+//     root span, if the trace has exactly one, for the ancestor rules above,
+//     as Zipkin's tree builder does (Stats.HeadlessOrphans counts those of
+//     traces with none). Its parent_ids keep the missing id. A SERVER or
+//     CONSUMER orphan whose caller nothing names is an entry point, counted
+//     apart (Stats.LostCallers).
 //   - Clock skew: a span ending before it starts gets duration 0; a
 //     SERVER or CONSUMER starting before its partner gets lag 0 (tag
 //     TagLagUS). Both are counted and reported by Stats.Warnings.
@@ -106,14 +137,17 @@
 // under a parent span that is missing, as are four other transfer-service
 // spans. All six are counted as orphans and attached to the root
 // (mobile-gateway's SERVER span). Neither messaging span has a partner, so
-// each names its broker from its remoteEndpoint, and the observed graph gets
-// exactly these flows:
+// each names its broker from its remoteEndpoint. transfer-service's CLIENT
+// spans have mobile-gateway's SERVER as their nearest remote ancestor, so
+// mobile-gateway called transfer-service. The observed graph gets exactly
+// these flows:
 //
-//	pubsub   transfer-service -> rabbitmq (virtual)   channel ""  (the producer span has no tags)
+//	pubsub   transfer-service -> rabbitmq (virtual)   channel "", system rabbitmq (the producer span has no tags)
 //	pubsub   rabbitmq (virtual) -> notification-service  channel "notification", system rabbitmq
 //	reqrep   mobile-gateway -> auth-service            channel "GET /auth-service/v1/authentications/" (auth-service's
 //	         SERVER has no CLIENT span: its caller is its ancestor's service)
 //	reqrep   (entry) -> mobile-gateway                 channel "POST /mobile-gateway/transfer-service/transactions/{id}/"
+//	reqrep   mobile-gateway -> transfer-service        channel "" (inferred: its SERVER span is missing)
 //
 // The three CLIENT spans that name no peer stay dangling requests; every
 // service of the file has events. The producer and consumer are not paired

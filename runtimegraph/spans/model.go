@@ -54,6 +54,10 @@ type span struct {
 	remote string
 	// shared marks a Zipkin SERVER span that shares its id with its CLIENT.
 	shared bool
+	// guessedKind marks a Zipkin span with no kind taken for a CLIENT
+	// because it names both ends: a CLIENT for its own hop only, not a
+	// remote ancestor of its children, as in Zipkin's linker.
+	guessedKind bool
 	// noService and noStart mark a span that gave no service name or no
 	// start time: the window fills them in from its ancestors.
 	noService, noStart bool
@@ -129,6 +133,14 @@ func (s *span) derive(msgTypeAttr string) {
 		s.channel = s.firstAttr(destinationKeys...)
 		if s.system == "" {
 			s.system = zipkinSystem(s)
+		}
+		if s.system == "" {
+			// Zipkin names the broker by the messaging span's remote
+			// endpoint ("kafka", "rabbitmq"), and draws it so.
+			s.system = s.firstAttr(peerKeys...)
+		}
+		if s.system == "" {
+			s.system = s.remote
 		}
 	case kindClient, kindServer:
 		if s.system == "" {

@@ -491,7 +491,7 @@ const maxAncestors = 1024
 // Zipkin's DependencyLinker finds it.
 func (t *traceView) remoteAncestor(s *span) *span {
 	for p, n := t.parent(s), 0; p != nil && n < maxAncestors; p, n = t.parent(p), n+1 {
-		if p.kind != kindInternal {
+		if p.kind != kindInternal && !p.guessedKind {
 			return p
 		}
 	}

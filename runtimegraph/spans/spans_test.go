@@ -49,7 +49,7 @@ func TestCorpora(t *testing.T) {
 			format: ZipkinJSON,
 			flows: []string{
 				"pubsub rabbitmq* -> notification-service channel=notification system=rabbitmq type= n=1 errors=0",
-				"pubsub transfer-service -> rabbitmq* channel= system= type= n=1 errors=0",
+				"pubsub transfer-service -> rabbitmq* channel= system=rabbitmq type= n=1 errors=0",
 				"reqrep  -> mobile-gateway channel=POST /mobile-gateway/transfer-service/transactions/{id}/ system=http type= n=1 errors=0",
 				"reqrep mobile-gateway -> auth-service channel=GET /auth-service/v1/authentications/ system=http type= n=1 errors=0",
 				// transfer-service's three CLIENT spans hang under its

@@ -152,7 +152,7 @@ func zipkinToSpan(z *zipkinSpan, tags []kv) *span {
 	// Zipkin's DependencyLinker takes a span with no kind but both
 	// endpoints named for a CLIENT.
 	if z.Kind == "" && s.service != "" && s.remote != "" {
-		s.kind = kindClient
+		s.kind, s.guessedKind = kindClient, true
 	}
 	s.attrs = tags
 	// Zipkin marks an error by the presence of the "error" tag; its value
