@@ -32,9 +32,10 @@
 // # Pairing rules
 //
 // Span kind decides direction. A CLIENT span and the SERVER span whose parent
-// it is (or, in Zipkin, that shares its id, as a PRODUCER's may) make one
-// request/reply hop; a
-// PRODUCER and a CONSUMER whose parent it is, or that links to it by a span
+// it is (or, in Zipkin, that shares its id) make one request/reply hop, and
+// so does a PRODUCER with such a SERVER (a message pushed over HTTP); a
+// PRODUCER or CLIENT and a CONSUMER whose parent it is, or a PRODUCER that a
+// CONSUMER links to by a span
 // link (in Jaeger, any reference that is not the parent), make one
 // publish/consume hop. Links may cross traces. Each span becomes events:
 //
@@ -90,8 +91,8 @@
 //     become {id}). An event takes its own span's channel, else its
 //     partner's. These are the channels the static analysis gives HTTP
 //     routes, and topology.HTTPMatch pairs a template with a route.
-//   - System: messaging.system or rpc.system (db.system for a CLIENT or
-//     SERVER), else kafka, rabbitmq or jms from Brave's tag prefixes, else,
+//   - System: messaging.system or rpc.system (db.system for a CLIENT),
+//     else kafka, rabbitmq or jms from Brave's tag prefixes, else,
 //     for messaging, the broker the span names (service.peer.name,
 //     peer.service, remoteEndpoint.serviceName), else http for an HTTP
 //     route; own span first, then the partner's. The broker view

@@ -80,6 +80,7 @@ type span struct {
 // partner is what one side of a hop keeps of the other: a copy, so a
 // flushed trace's spans can be dropped while a linked span waits.
 type partner struct {
+	kind                     kind
 	service, id              string
 	channel, system, msgType string
 	start                    int64
@@ -143,7 +144,7 @@ func (s *span) derive(msgTypeAttr string) {
 			s.system = s.remote
 		}
 	case kindClient, kindServer:
-		if s.system == "" {
+		if s.system == "" && s.kind == kindClient {
 			s.system = s.attr("db.system")
 		}
 		s.channel = s.rpcMethod()

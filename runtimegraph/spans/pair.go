@@ -174,11 +174,14 @@ func (w *window) flush(tb *traceBuf) error {
 		case kindServer:
 			if c := t.sharedSender(s); c != nil {
 				w.pair(c, s)
-			} else if p := t.directParent(s); p != nil && p.kind == kindClient {
+			} else if p := t.directParent(s); p != nil && (p.kind == kindClient || p.kind == kindProducer) {
+				// A PRODUCER's child SERVER: a message pushed over HTTP.
 				w.pair(p, s)
 			}
 		case kindConsumer:
-			if p := t.directParent(s); p != nil && p.kind == kindProducer {
+			if p := t.directParent(s); p != nil && (p.kind == kindProducer || p.kind == kindClient) {
+				// A CLIENT's child CONSUMER: a message sent by an RPC
+				// client, as the servicegraph connector pairs it.
 				w.pair(p, s)
 			}
 			for _, l := range s.links {
@@ -387,7 +390,7 @@ func (w *window) pair(from, to *span) {
 }
 
 func partnerOf(s *span) partner {
-	return partner{service: s.service, id: s.id, channel: s.channel, system: s.system, msgType: s.msgType, start: s.start,
+	return partner{kind: s.kind, service: s.service, id: s.id, channel: s.channel, system: s.system, msgType: s.msgType, start: s.start,
 		err: s.err, errText: s.errText}
 }
 
@@ -526,6 +529,13 @@ func (b *traceEvents) spanEvents(t *traceView, s *span) {
 		}
 		if len(s.partners) > 0 {
 			p := firstPartner(s.partners)
+			if crossKind(s.kind, p.kind) {
+				// The receiving span says what the hop was (a SERVER
+				// under a PRODUCER served a request), so that the send
+				// and the flow it made are one.
+				e = b.event(s, receiverEventType[p.kind], "")
+				e.Channel, e.System, e.MessageType = p.channel, p.system, p.msgType
+			}
 			fillFrom(&e, p)
 		} else if b.callees[s] {
 			// The callee's own CLIENT span named it (callerHops).
@@ -593,6 +603,16 @@ func (b *traceEvents) spanEvents(t *traceView, s *span) {
 		}
 	}
 }
+
+// crossKind reports a hop whose sending and receiving spans are of two
+// kinds of hop: a PRODUCER with a SERVER, a CLIENT with a CONSUMER.
+func crossKind(from, to kind) bool {
+	return (from == kindProducer) != (to == kindConsumer)
+}
+
+// receiverEventType is the sending event type that matches a receiving
+// span of each kind.
+var receiverEventType = map[kind]string{kindServer: telemetry.TypeRequest, kindConsumer: telemetry.TypePublish}
 
 // fillFrom completes an event from its partner: the peer, and the channel,
 // system and message type where this side's span does not say.
