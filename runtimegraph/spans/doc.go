@@ -71,9 +71,8 @@
 //     ancestor's service called the CLIENT's, whose SERVER span is missing
 //     between them, as Zipkin's DependencyLinker infers: a serve event is
 //     inferred for the CLIENT's service, peer the ancestor's, no channel,
-//     tag TagInferred = "caller-ancestor". One per ancestor and service: it
-//     stands for one missing span, however many CLIENT spans hang under it.
-//     A CLIENT ancestor so named gets no virtual peer.
+//     tag TagInferred = "caller-ancestor", one for each such CLIENT span, as
+//     Zipkin counts them. A CLIENT ancestor so named gets no virtual peer.
 //   - A database call (a CLIENT with db.system) with no SERVER names its
 //     peer from service.peer.name, peer.service, remoteEndpoint, then
 //     db.namespace, db.name, else db.system, as the servicegraph
@@ -138,8 +137,8 @@
 // under a parent span that is missing, as are four other transfer-service
 // spans. All six are counted as orphans and attached to the root
 // (mobile-gateway's SERVER span). Neither messaging span has a partner, so
-// each names its broker from its remoteEndpoint. transfer-service's CLIENT
-// spans have mobile-gateway's SERVER as their nearest remote ancestor, so
+// each names its broker from its remoteEndpoint. transfer-service's two
+// CLIENT spans have mobile-gateway's SERVER as their nearest remote ancestor, so
 // mobile-gateway called transfer-service. The observed graph gets exactly
 // these flows:
 //
@@ -148,12 +147,59 @@
 //	reqrep   mobile-gateway -> auth-service            channel "GET /auth-service/v1/authentications/" (auth-service's
 //	         SERVER has no CLIENT span: its caller is its ancestor's service)
 //	reqrep   (entry) -> mobile-gateway                 channel "POST /mobile-gateway/transfer-service/transactions/{id}/"
-//	reqrep   mobile-gateway -> transfer-service        channel "" (inferred: its SERVER span is missing)
+//	reqrep   mobile-gateway -> transfer-service        channel "", 2 calls (inferred: its SERVER span is missing)
 //
 // The three CLIENT spans that name no peer stay dangling requests; every
 // service of the file has events. The producer and consumer are not paired
 // with each other: nothing in the data links them but a shared missing
-// parent, and guessing would invent flows.
+// parent, and guessing would invent flows. With the broker view
+// (topology.Graph.ThroughBrokers, --brokers) these are exactly the links
+// Zipkin's DependencyLinker gives the file (TestZipkinCorpusLinks).
+//
+// # Where tracegraph differs from the reference linkers
+//
+// The observed graph equals Zipkin's DependencyLinker and the
+// OpenTelemetry Collector's servicegraph connector on the cases of their
+// own tests (zipkinlinker_test.go, servicegraph_test.go), except on these,
+// by choice:
+//
+//  1. Messaging is drawn producer → consumer, the hop the spans show,
+//     even when no span names a broker; Zipkin draws it through the broker
+//     and links nothing without one. The broker view draws Zipkin's.
+//  2. The broker view draws both halves of a paired hop through the
+//     broker either span names; Zipkin draws only the half whose span
+//     names it. A flow has one broker, the receiving span's: a producer
+//     that names another keeps that as a send of its own.
+//  3. The broker's in-edge counts deliveries (one per consume event),
+//     not publishes: the observed graph is built from the receiving side.
+//  4. A sending span and its receiving child are one hop whatever their
+//     kinds (a CONSUMER under a CLIENT), as the connector pairs them;
+//     Zipkin links messaging spans only through a named broker.
+//  5. A span with no service name, and no named ancestor in its process,
+//     is unknown_service, as the OpenTelemetry SDKs name it, and counted
+//     in a warning; both references drop its hop. The hop happened.
+//  6. An unknown caller or callee is never invented: a root SERVER with
+//     no caller is an entry point (a flow with no From), where the connector
+//     draws a "user" node; a request nothing answers or names stays
+//     dangling, where the connector draws one "unknown" node for all. A
+//     SERVER that names its caller (peer.service) gets that caller, virtual.
+//  7. A SERVER or CONSUMER whose caller's span is missing and unnamed
+//     stays an entry point, counted apart (Stats.LostCallers); both
+//     references drop it. A diff needs it: a dangling observed serve is
+//     covered by any declared caller of its route, and without it a
+//     declared route with no known client would look unobserved.
+//  8. An unpaired PRODUCER or CONSUMER names its broker (from
+//     messaging.system at the latest) as a virtual peer; the connector
+//     drops such a half when it expires.
+//  9. A batch CONSUMER linked to several PRODUCER spans of one service
+//     is one consume event, one call; the connector counts each link.
+//  10. A span of a kind OTLP does not define is a service with spans of
+//     its own, not a virtual node, and is counted in a warning.
+//  11. A trace imported twice counts once: event ids are derived from the
+//     spans and stores keep one event per id. Zipkin's linker counts each
+//     putTrace.
+//
+// docs/spans.md gives the same list for users.
 //
 // # Memory and speed
 //

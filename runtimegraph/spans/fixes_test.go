@@ -81,8 +81,8 @@ func TestPairingFixes(t *testing.T) {
 	}{
 		{
 			// b's SERVER span is missing: its CLIENT spans hang under a's
-			// SERVER, which called b. Two CLIENT spans, one missing server
-			// span: one hop.
+			// SERVER, which called b. A call for each CLIENT span, as
+			// Zipkin counts them.
 			name: "a CLIENT whose caller span is missing",
 			spans: []string{
 				zspan("id=0000000000000001", "kind=SERVER", "svc=a"),
@@ -91,7 +91,7 @@ func TestPairingFixes(t *testing.T) {
 			},
 			flows: []string{
 				"reqrep  -> a channel= system= type= n=1 errors=0",
-				"reqrep a -> b channel= system= type= n=1 errors=0",
+				"reqrep a -> b channel= system= type= n=2 errors=0",
 			},
 			warnings: []string{"2 spans whose parent is not in the input, attached to the trace's root span (first: trace 00000000000000aa span 0000000000000002)"},
 		},

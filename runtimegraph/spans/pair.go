@@ -320,14 +320,13 @@ func (b *traceEvents) build() {
 // another service: the server span of the CLIENT's own service is missing
 // between them (or the instrumentation named the services wrongly), and
 // that ancestor's service called this one, as Zipkin's DependencyLinker
-// infers ("missing link to client span"). One hop is inferred per ancestor
-// and service, however many CLIENT spans hang under it: it stands for one
-// missing server span. A CLIENT ancestor with no server of its own then
+// infers ("missing link to client span"). One hop is inferred per CLIENT
+// span, as Zipkin counts it, so that the graph of a Zipkin export shows
+// Zipkin's call counts. A CLIENT ancestor with no server of its own then
 // needs no virtual peer: the child names its callee.
 func (b *traceEvents) callerHops() {
 	clear(b.callers)
 	clear(b.callees)
-	var seen map[[2]string]bool
 	for _, s := range b.spans {
 		if s.kind != kindClient || s.parent == "" || s.noService {
 			continue
@@ -342,17 +341,9 @@ func (b *traceEvents) callerHops() {
 			}
 			b.callees[a] = true
 		}
-		k := [2]string{a.id, s.service}
-		if seen[k] {
-			continue
+		if b.callers == nil {
+			b.callers = make(map[*span]string)
 		}
-		if seen == nil {
-			seen = make(map[[2]string]bool)
-			if b.callers == nil {
-				b.callers = make(map[*span]string)
-			}
-		}
-		seen[k] = true
 		b.callers[s] = a.service
 	}
 }
