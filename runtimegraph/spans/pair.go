@@ -42,6 +42,11 @@ type window struct {
 	opts  Options
 	stats *Stats
 	emit  func(telemetry.Event) error
+	// emitTrace, when set, takes the events of each flushed trace at once
+	// instead of emit (see Pairer).
+	emitTrace func(trace string, events []telemetry.Event) error
+	// now stamps the traces spans are added to, for expire.
+	now int64
 
 	traces map[string]*traceBuf
 	lru    list.List // of *traceBuf, least recently touched at the front
@@ -69,6 +74,8 @@ type traceBuf struct {
 	elem  *list.Element
 	// fill is set when a span lacks a service or a start time.
 	fill bool
+	// touched is window.now when a span was last added.
+	touched int64
 }
 
 func newWindow(opts Options, stats *Stats, emit func(telemetry.Event) error) *window {
@@ -105,6 +112,7 @@ func (w *window) add(s *span) error {
 		w.lru.MoveToBack(tb.elem)
 	}
 	tb.spans = append(tb.spans, s)
+	tb.touched = w.now
 	tb.fill = tb.fill || s.noService || s.noStart
 	w.held++
 	switch s.kind {
@@ -121,6 +129,21 @@ func (w *window) add(s *span) error {
 		}
 	}
 	return nil
+}
+
+// expire flushes the traces last touched before the time before, oldest
+// first, and emits their events.
+func (w *window) expire(before int64) error {
+	for w.lru.Len() > 0 {
+		tb := w.lru.Front().Value.(*traceBuf)
+		if tb.touched >= before {
+			break
+		}
+		if err := w.flush(tb); err != nil {
+			return err
+		}
+	}
+	return w.emitPending()
 }
 
 // close flushes every open trace, oldest first.
@@ -261,6 +284,14 @@ func (w *window) emitPending() error {
 			w.stats.note(warnLostCaller, b.firstLost)
 		}
 		w.stats.VirtualPeers += b.virtualPeers
+		if w.emitTrace != nil {
+			if err := w.emitTrace(b.spans[0].trace, b.events); err != nil {
+				return err
+			}
+			w.stats.Events += int64(len(b.events))
+			b.events = nil // handed on: not reused
+			continue
+		}
 		for i := range b.events {
 			if err := w.emit(b.events[i]); err != nil {
 				return err

@@ -1,0 +1,158 @@
+package spans
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+
+	"github.com/tracegraph/tracegraph/telemetry"
+)
+
+// Pairer pairs spans that arrive over time, in any order and in any
+// batching, as an OTLP receiver gets them: the file importers' window,
+// with a clock. A trace's spans wait until the trace has been idle for the
+// receiver's window (Expire), or until more than Options.WindowSpans spans
+// are held; then its events are built exactly as Read builds them, so the
+// same spans give the same events however they were batched, as long as
+// each trace's spans arrive within the window.
+//
+// A Pairer is not safe for concurrent use; Convert is, so that the work on
+// each span can be done outside the caller's lock.
+type Pairer struct {
+	opts  Options
+	stats Stats
+	w     *window
+}
+
+// NewPairer returns a Pairer that hands each flushed trace's events, sorted
+// by time, to emit. emit owns the slice.
+func NewPairer(opts Options, emit func(trace string, events []telemetry.Event) error) *Pairer {
+	opts = opts.withDefaults()
+	p := &Pairer{opts: opts}
+	p.stats.Format = OTLPProto
+	p.w = newWindow(opts, &p.stats, nil)
+	p.w.emitTrace = emit
+	return p
+}
+
+// Spans are the converted spans of one OTLP request, ready for Add.
+type Spans struct {
+	spans []*span
+	// Rejected counts the spans that could not be read (an id of the
+	// wrong length); Reason says why the first was rejected.
+	Rejected int64
+	Reason   string
+}
+
+// Len is the number of spans Add will take.
+func (s Spans) Len() int { return len(s.spans) }
+
+// Traces lists the trace ids of the spans, each once, in hex as events
+// carry them.
+func (s Spans) Traces() []string {
+	out := make([]string, 0, 4)
+	for _, sp := range s.spans {
+		if !slices.Contains(out, sp.trace) {
+			out = append(out, sp.trace)
+		}
+	}
+	return out
+}
+
+// Convert reads OTLP ResourceSpans with binary ids (protobuf, or JSON
+// after FixJSONIDs) into spans, doing the work each span needs alone.
+// A span that cannot be read is counted as rejected, not an error: OTLP's
+// partial success.
+func (p *Pairer) Convert(rss []*tracepb.ResourceSpans) Spans {
+	var out Spans
+	for _, rs := range rss {
+		service := resourceService(rs.GetResource())
+		for _, ss := range rs.GetScopeSpans() {
+			for _, sp := range ss.GetSpans() {
+				s, err := otlpSpan(sp, service, false)
+				if err == nil && (s.trace == "" || s.id == "") {
+					err = fmt.Errorf("a span needs a trace id and a span id")
+				}
+				if err != nil {
+					if out.Rejected == 0 {
+						out.Reason = err.Error()
+					}
+					out.Rejected++
+					continue
+				}
+				slices.SortStableFunc(s.attrs, func(a, b kv) int { return strings.Compare(a.k, b.k) })
+				s.derive(p.opts.MessageTypeAttr)
+				out.spans = append(out.spans, s)
+			}
+		}
+	}
+	return out
+}
+
+// Add holds converted spans for pairing, stamped with now. It may flush
+// (and emit) the least recently touched traces when the window is full.
+func (p *Pairer) Add(s Spans, now time.Time) error {
+	p.w.now = now.UnixNano()
+	in := input{name: "otlp", ctx: context.Background(), w: p.w}
+	for _, sp := range s.spans {
+		if err := in.add(sp, func() string { return "trace " + sp.trace + " span " + sp.id }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Expire flushes and emits every trace no span was added to since before.
+func (p *Pairer) Expire(before time.Time) error { return p.w.expire(before.UnixNano()) }
+
+// Close flushes and emits every trace.
+func (p *Pairer) Close() error { return p.w.close() }
+
+// Held is the number of spans waiting for their trace to be flushed.
+func (p *Pairer) Held() int { return p.w.held }
+
+// Stats counts what the Pairer did so far.
+func (p *Pairer) Stats() Stats { return p.stats }
+
+// FixJSONIDs turns the ids of an OTLP/JSON request decoded by protojson
+// into the binary ids protobuf carries: OTLP/JSON writes ids in hex, which
+// protojson reads as base64. It reports the first id that is not hex.
+func FixJSONIDs(rss []*tracepb.ResourceSpans) error {
+	fix := func(b []byte, field string) ([]byte, error) {
+		id, err := otlpID(b, true, field)
+		if err != nil || id == "" {
+			return nil, err
+		}
+		return hex.DecodeString(id)
+	}
+	for _, rs := range rss {
+		for _, ss := range rs.GetScopeSpans() {
+			for _, sp := range ss.GetSpans() {
+				var err error
+				if sp.TraceId, err = fix(sp.TraceId, "traceId"); err != nil {
+					return err
+				}
+				if sp.SpanId, err = fix(sp.SpanId, "spanId"); err != nil {
+					return err
+				}
+				if sp.ParentSpanId, err = fix(sp.ParentSpanId, "parentSpanId"); err != nil {
+					return err
+				}
+				for _, l := range sp.Links {
+					if l.TraceId, err = fix(l.TraceId, "links.traceId"); err != nil {
+						return err
+					}
+					if l.SpanId, err = fix(l.SpanId, "links.spanId"); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}

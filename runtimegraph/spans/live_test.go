@@ -1,0 +1,164 @@
+package spans
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+
+	"github.com/tracegraph/tracegraph/runtimegraph/spans/spanstest"
+	"github.com/tracegraph/tracegraph/telemetry"
+)
+
+// splitRequests cuts the spans of an OTLP/JSON export into requests of one
+// to five spans, each with its own copy of the resource, in random order.
+func splitRequests(t *testing.T, data []byte, seed uint64) [][]*tracepb.ResourceSpans {
+	t.Helper()
+	var all []*tracepb.ResourceSpans
+	for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+		var td tracepb.TracesData
+		if err := protojson.Unmarshal(line, &td); err != nil {
+			t.Fatal(err)
+		}
+		if err := FixJSONIDs(td.ResourceSpans); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, td.ResourceSpans...)
+	}
+	type one struct {
+		rs *tracepb.ResourceSpans
+		sp *tracepb.Span
+	}
+	var spans []one
+	for _, rs := range all {
+		for _, ss := range rs.ScopeSpans {
+			for _, sp := range ss.Spans {
+				spans = append(spans, one{rs, sp})
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(seed, seed))
+	r.Shuffle(len(spans), func(i, j int) { spans[i], spans[j] = spans[j], spans[i] })
+	var reqs [][]*tracepb.ResourceSpans
+	for len(spans) > 0 {
+		n := min(1+r.IntN(5), len(spans))
+		var req []*tracepb.ResourceSpans
+		for _, o := range spans[:n] {
+			rs := &tracepb.ResourceSpans{Resource: o.rs.Resource, ScopeSpans: []*tracepb.ScopeSpans{{Spans: []*tracepb.Span{proto.Clone(o.sp).(*tracepb.Span)}}}}
+			req = append(req, rs)
+		}
+		reqs = append(reqs, req)
+		spans = spans[n:]
+	}
+	return reqs
+}
+
+func eventKeys(evs []telemetry.Event) []string {
+	var out []string
+	for _, e := range evs {
+		out = append(out, e.EventID+" "+e.EventType+" "+e.Service+" "+e.PeerService+" "+e.Channel+" "+e.Status)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// The spans of a file, cut into random requests in random order, give the
+// events the file import gives.
+func TestPairerEqualsRead(t *testing.T) {
+	var buf bytes.Buffer
+	if err := spanstest.NewGenerator().WriteOTLPJSON(&buf, 0, 300); err != nil {
+		t.Fatal(err)
+	}
+	var fromFile []telemetry.Event
+	if _, err := Read(context.Background(), bytes.NewReader(buf.Bytes()), "f", OTLPJSON, Options{}, func(e telemetry.Event) error {
+		fromFile = append(fromFile, e)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := eventKeys(fromFile)
+	for seed := range uint64(3) {
+		var got []telemetry.Event
+		traces := map[string]bool{}
+		p := NewPairer(Options{}, func(trace string, evs []telemetry.Event) error {
+			if traces[trace] {
+				t.Errorf("trace %s emitted twice", trace)
+			}
+			traces[trace] = true
+			for _, e := range evs {
+				if e.TraceID != trace {
+					t.Errorf("event of trace %s handed on with trace %s", e.TraceID, trace)
+				}
+			}
+			got = append(got, evs...)
+			return nil
+		})
+		now := time.Unix(1_800_000_000, 0)
+		for _, req := range splitRequests(t, buf.Bytes(), seed) {
+			s := p.Convert(req)
+			if s.Rejected != 0 {
+				t.Fatalf("rejected %d: %s", s.Rejected, s.Reason)
+			}
+			if err := p.Add(s, now); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(time.Millisecond)
+		}
+		if err := p.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if g := eventKeys(got); !slices.Equal(g, want) {
+			t.Errorf("seed %d: %d events, the file gives %d; first difference at %d", seed, len(g), len(want), firstDiff(g, want))
+		}
+	}
+}
+
+func firstDiff(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
+// Expire flushes only the traces idle since the time it is given.
+func TestPairerExpire(t *testing.T) {
+	var emitted []string
+	p := NewPairer(Options{}, func(trace string, evs []telemetry.Event) error {
+		emitted = append(emitted, trace)
+		return nil
+	})
+	t0 := time.Unix(1_800_000_000, 0)
+	// Trace 0 arrives at t0, trace 1 a minute later.
+	for i := range 2 {
+		var buf bytes.Buffer
+		if err := spanstest.NewGenerator().WriteOTLPJSON(&buf, i, i+1); err != nil {
+			t.Fatal(err)
+		}
+		for _, req := range splitRequests(t, buf.Bytes(), 7) {
+			if err := p.Add(p.Convert(req), t0.Add(time.Duration(i)*time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := p.Expire(t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if len(emitted) != 1 || p.Held() != spanstest.SpansPerTrace {
+		t.Errorf("Expire(t0+1s) emitted %q and left %d spans held; want trace 0 only, %d held", emitted, p.Held(), spanstest.SpansPerTrace)
+	}
+	if err := p.Expire(t0.Add(2 * time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if len(emitted) != 2 || p.Held() != 0 {
+		t.Errorf("after Expire(t0+2m): emitted %q, %d spans held; want both traces, none held", emitted, p.Held())
+	}
+}
