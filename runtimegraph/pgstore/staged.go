@@ -27,14 +27,13 @@ func (s *Store) Stage(ctx context.Context, instance string, rows []StagedSpans) 
 	return s.wrap("stage spans", err)
 }
 
-// Release deletes instance's rows of each trace numbered at most upTo[i]:
-// those whose events are stored. Rows of a trace staged later stay.
-func (s *Store) Release(ctx context.Context, instance string, traces []string, upTo []int64) error {
-	if len(traces) == 0 {
+// Release deletes instance's rows of the given numbers: those whose
+// events are stored.
+func (s *Store) Release(ctx context.Context, instance string, seqs []int64) error {
+	if len(seqs) == 0 {
 		return nil
 	}
-	_, err := s.pool.Exec(ctx, `DELETE FROM staged_spans c USING unnest($2::text[], $3::bigint[]) AS r(trace_id, seq)
-WHERE c.instance = $1 AND c.trace_id = r.trace_id AND c.seq <= r.seq`, instance, traces, upTo)
+	_, err := s.pool.Exec(ctx, `DELETE FROM staged_spans WHERE instance = $1 AND seq = ANY($2::bigint[])`, instance, seqs)
 	return s.wrap("release staged spans", err)
 }
 

@@ -10,4 +10,3 @@ CREATE TABLE staged_spans (
     body     bytea NOT NULL,
     PRIMARY KEY (instance, seq)
 );
-CREATE INDEX staged_spans_trace ON staged_spans (instance, trace_id);
