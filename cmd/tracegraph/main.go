@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -40,7 +41,8 @@ func (e *exitError) Unwrap() error { return e.err }
 func usageErr(err error) error { return &exitError{code: exitUsage, err: err} }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM too: collect and serve stop cleanly when a supervisor stops them.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)
@@ -90,6 +92,7 @@ func newRootCmd() *cobra.Command {
 		newEventsCmd(),
 		newTraceCmd(),
 		newServeCmd(),
+		newCollectCmd(),
 	)
 	return root
 }

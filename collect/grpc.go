@@ -1,0 +1,108 @@
+package collect
+
+import (
+	"context"
+	"errors"
+
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	grpcproto "google.golang.org/grpc/encoding/proto"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+// traceService is OTLP/gRPC's TraceService over a Collector.
+type traceService struct {
+	coltracepb.UnimplementedTraceServiceServer
+	c *Collector
+}
+
+// RegisterGRPC registers OTLP's TraceService for c on s, a server made
+// with GRPCServerOptions.
+func (c *Collector) RegisterGRPC(s *grpc.Server) {
+	s.RegisterService(&traceServiceDesc, &traceService{c: c})
+}
+
+// GRPCServerOptions are the options a server for RegisterGRPC needs: the
+// request size bound, and a codec that hands the Export handler the raw
+// request, so that a malformed one is INVALID_ARGUMENT, as OTLP asks,
+// rather than grpc's INTERNAL.
+func GRPCServerOptions(maxBytes int) []grpc.ServerOption {
+	return []grpc.ServerOption{grpc.MaxRecvMsgSize(maxBytes), grpc.ForceServerCodecV2(rawCodec{encoding.GetCodecV2(grpcproto.Name)})}
+}
+
+// rawRequest is a request's bytes, which rawCodec leaves undecoded.
+type rawRequest []byte
+
+type rawCodec struct{ encoding.CodecV2 }
+
+func (c rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	if r, ok := v.(*rawRequest); ok {
+		*r = data.Materialize()
+		return nil
+	}
+	return c.CodecV2.Unmarshal(data, v)
+}
+
+// traceServiceDesc is the generated TraceService's, with an Export
+// handler that decodes the request itself.
+var traceServiceDesc = grpc.ServiceDesc{
+	ServiceName: coltracepb.TraceService_ServiceDesc.ServiceName,
+	HandlerType: (*coltracepb.TraceServiceServer)(nil),
+	Methods: []grpc.MethodDesc{{
+		MethodName: "Export",
+		Handler: func(srv any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+			var raw rawRequest
+			if err := dec(&raw); err != nil {
+				return nil, err
+			}
+			var req coltracepb.ExportTraceServiceRequest
+			if err := proto.Unmarshal(raw, &req); err != nil {
+				return nil, status.Error(codes.InvalidArgument, "malformed OTLP request: "+err.Error())
+			}
+			return srv.(coltracepb.TraceServiceServer).Export(ctx, &req)
+		},
+	}},
+	Metadata: coltracepb.TraceService_ServiceDesc.Metadata,
+}
+
+func (t *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
+	res, err := t.c.Export(ctx, req.GetResourceSpans())
+	if err != nil {
+		return nil, t.c.grpcStatus(err)
+	}
+	return exportResponse(res), nil
+}
+
+func exportResponse(res Result) *coltracepb.ExportTraceServiceResponse {
+	resp := &coltracepb.ExportTraceServiceResponse{}
+	if res.Rejected > 0 {
+		resp.PartialSuccess = &coltracepb.ExportTracePartialSuccess{RejectedSpans: res.Rejected, ErrorMessage: res.Reason}
+	}
+	return resp
+}
+
+// grpcStatus maps Export's errors onto the codes OTLP/gRPC exporters
+// retry (RESOURCE_EXHAUSTED with RetryInfo, UNAVAILABLE) and the one they
+// do not (INTERNAL).
+func (c *Collector) grpcStatus(err error) error {
+	code := codes.Internal
+	switch {
+	case errors.Is(err, ErrOverloaded):
+		code = codes.ResourceExhausted
+	case errors.Is(err, ErrUnavailable):
+		code = codes.Unavailable
+	}
+	st := status.New(code, err.Error())
+	if code != codes.Internal {
+		if d, derr := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(c.opts.RetryAfter)}); derr == nil {
+			st = d
+		}
+	}
+	return st.Err()
+}
