@@ -1,6 +1,7 @@
 package spans
 
 import (
+	"hash/maphash"
 	"strconv"
 	"unicode/utf8"
 )
@@ -12,9 +13,46 @@ import (
 // gives the whole value to protojson or encoding/json, which decide. So a
 // false is never an error, only "not the common shape".
 type scan struct {
-	b   []byte
-	i   int
-	buf []byte // scratch for strings with escapes
+	b     []byte
+	i     int
+	buf   []byte    // scratch for strings with escapes
+	names *strCache // interns the strings read; nil: none
+}
+
+// strCache interns the short strings a decoder reads again and again
+// (attribute keys, service names, common values, the ids of a trace), so
+// that a span's strings are mostly shared instead of allocated one by one:
+// allocation and the collector's work on it are much of an import's time.
+// It is direct-mapped: a slot holds the last string that hashed to it, so
+// it stays small however many distinct strings the input has. Each decoding
+// worker has its own; the zero value is ready to use.
+type strCache struct {
+	seed  maphash.Seed
+	slots [strCacheSlots]string
+}
+
+const (
+	strCacheSlots = 4096 // a power of two
+	// strCacheMax is the longest string interned: longer ones (URLs,
+	// statements, messages) rarely repeat.
+	strCacheMax = 64
+)
+
+// str is b as a string, shared with an earlier equal one when the cache
+// still holds it.
+func (c *strCache) str(b []byte) string {
+	if c == nil || len(b) == 0 || len(b) > strCacheMax {
+		return string(b)
+	}
+	if c.seed == (maphash.Seed{}) {
+		c.seed = maphash.MakeSeed()
+	}
+	slot := &c.slots[maphash.Bytes(c.seed, b)&(strCacheSlots-1)]
+	if *slot == string(b) {
+		return *slot
+	}
+	*slot = string(b)
+	return *slot
 }
 
 func (s *scan) ws() {
@@ -127,7 +165,7 @@ func (s *scan) str() (string, bool) {
 		switch {
 		case c == '"':
 			s.i++
-			return string(s.b[start : s.i-1]), true
+			return s.names.str(s.b[start : s.i-1]), true
 		case c == '\\':
 			return s.escaped(start)
 		case c < 0x20:
@@ -410,5 +448,5 @@ func (s *scan) hexID() (string, bool) {
 			return "", false
 		}
 	}
-	return string(lower[:len(raw)]), true
+	return s.names.str(lower[:len(raw)]), true
 }

@@ -69,8 +69,8 @@ func readOTLPJSON(in *input, f *framer) error {
 				return err
 			}
 		}
-	}, func(e elem) ([]*span, error) {
-		if out, ok := otlpFast(e.data); ok {
+	}, func(e elem, names *strCache) ([]*span, error) {
+		if out, ok := otlpFastNames(e.data, names); ok {
 			return out, nil
 		}
 		return otlpProtojson(in.name, e)
@@ -162,7 +162,7 @@ func readOTLPProto(in *input, br *bufio.Reader, max int) error {
 		}
 		return prefixedMessages(in.name, br, max, emit)
 	}
-	return in.pipeline(frame, func(e elem) ([]*span, error) {
+	return in.pipeline(frame, func(e elem, _ *strCache) ([]*span, error) {
 		where := func() string { return in.name + ":" + e.at.String() }
 		if raw {
 			var rs tracepb.ResourceSpans

@@ -22,7 +22,12 @@ import (
 // which error it is. When ok is true the spans are those protojson's path
 // gives (FuzzOTLPFastDiff checks it).
 func otlpFast(data []byte) (out []*span, ok bool) {
-	d := otlpDec{s: scan{b: data}}
+	return otlpFastNames(data, new(strCache))
+}
+
+// otlpFastNames is otlpFast with the strings interned in names.
+func otlpFastNames(data []byte, names *strCache) (out []*span, ok bool) {
+	d := otlpDec{s: scan{b: data, names: names}}
 	service := unknownService
 	var seen uint8
 	ok = d.s.object(func(key []byte) bool {

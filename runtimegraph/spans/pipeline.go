@@ -31,8 +31,8 @@ const (
 )
 
 // decodeFunc turns one elem into spans. It runs on a worker: it must not
-// touch the window.
-type decodeFunc func(e elem) ([]*span, error)
+// touch the window. names is the worker's own string cache.
+type decodeFunc func(e elem, names *strCache) ([]*span, error)
 
 // pipeline frames on one goroutine, decodes on GOMAXPROCS workers and adds
 // the spans to the window on the caller's goroutine in stream order, so the
@@ -51,8 +51,9 @@ func (in *input) pipeline(frame func(emit func(at position, data []byte) error) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			names := new(strCache)
 			for j := range work {
-				runJob(j, decode, in.prepare)
+				runJob(j, decode, names, in.prepare)
 			}
 		}()
 	}
@@ -140,10 +141,10 @@ func (in *input) drain(order <-chan *job, free chan<- []byte) error {
 	return nil
 }
 
-func runJob(j *job, decode decodeFunc, prepare func(*span)) {
+func runJob(j *job, decode decodeFunc, names *strCache, prepare func(*span)) {
 	defer close(j.done)
 	for _, e := range j.elems {
-		spans, err := decode(e)
+		spans, err := decode(e, names)
 		for _, s := range spans {
 			prepare(s)
 			j.spans = append(j.spans, s)

@@ -45,8 +45,8 @@ func readZipkin(in *input, f *framer) error {
 			return err
 		}
 		return f.end()
-	}, func(e elem) ([]*span, error) {
-		if out, ok := zipkinFast(e.data); ok {
+	}, func(e elem, names *strCache) ([]*span, error) {
+		if out, ok := zipkinFastNames(e.data, names); ok {
 			return out, nil
 		}
 		return zipkinUnmarshal(in.name, e)

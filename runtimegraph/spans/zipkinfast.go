@@ -19,7 +19,12 @@ import (
 // When ok is true the spans are those encoding/json's path gives, tags
 // aside in order (FuzzZipkinFastDiff checks it).
 func zipkinFast(data []byte) (out []*span, ok bool) {
-	s := scan{b: data}
+	return zipkinFastNames(data, new(strCache))
+}
+
+// zipkinFastNames is zipkinFast with the strings interned in names.
+func zipkinFastNames(data []byte, names *strCache) (out []*span, ok bool) {
+	s := scan{b: data, names: names}
 	switch s.peek() {
 	case '{':
 		sp, ok := zipkinSpanFast(&s)
@@ -138,7 +143,7 @@ func zipkinTagsFast(s *scan) ([]kv, bool) {
 			}
 		}
 		v, ok := s.str()
-		tags = append(tags, kv{string(key), v})
+		tags = append(tags, kv{s.names.str(key), v})
 		return ok
 	})
 	return exactKVs(tags), ok
