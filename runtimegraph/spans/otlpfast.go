@@ -22,12 +22,13 @@ import (
 // which error it is. When ok is true the spans are those protojson's path
 // gives (FuzzOTLPFastDiff checks it).
 func otlpFast(data []byte) (out []*span, ok bool) {
-	return otlpFastNames(data, new(strCache))
+	return otlpFastTo(nil, data, new(strCache))
 }
 
-// otlpFastNames is otlpFast with the strings interned in names.
-func otlpFastNames(data []byte, names *strCache) (out []*span, ok bool) {
-	d := otlpDec{s: scan{b: data, names: names}}
+// otlpFastTo is otlpFast appending the spans to dst (returned as it is
+// when ok is false) and interning the strings in names.
+func otlpFastTo(dst []*span, data []byte, names *strCache) (out []*span, ok bool) {
+	d := otlpDec{s: scan{b: data, names: names}, out: dst}
 	service := unknownService
 	var seen uint8
 	ok = d.s.object(func(key []byte) bool {
@@ -42,9 +43,9 @@ func otlpFastNames(data []byte, names *strCache) (out []*span, ok bool) {
 		return false
 	})
 	if !ok || !d.s.end() {
-		return nil, false
+		return dst, false
 	}
-	for _, s := range d.out {
+	for _, s := range d.out[len(dst):] {
 		s.service = service
 	}
 	return d.out, true

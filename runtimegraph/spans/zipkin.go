@@ -45,8 +45,9 @@ func readZipkin(in *input, f *framer) error {
 			return err
 		}
 		return f.end()
-	}, func(e elem, names *strCache) ([]*span, error) {
-		if out, ok := zipkinFastNames(e.data, names); ok {
+	}, func(e elem, w *worker) ([]*span, error) {
+		if out, ok := zipkinFastTo(w.scratch(), e.data, &w.names); ok {
+			w.spans = out
 			return out, nil
 		}
 		return zipkinUnmarshal(in.name, e)

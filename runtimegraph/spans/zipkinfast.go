@@ -19,31 +19,33 @@ import (
 // When ok is true the spans are those encoding/json's path gives, tags
 // aside in order (FuzzZipkinFastDiff checks it).
 func zipkinFast(data []byte) (out []*span, ok bool) {
-	return zipkinFastNames(data, new(strCache))
+	return zipkinFastTo(nil, data, new(strCache))
 }
 
-// zipkinFastNames is zipkinFast with the strings interned in names.
-func zipkinFastNames(data []byte, names *strCache) (out []*span, ok bool) {
+// zipkinFastTo is zipkinFast appending the spans to dst (returned as it is
+// when ok is false) and interning the strings in names.
+func zipkinFastTo(dst []*span, data []byte, names *strCache) (out []*span, ok bool) {
 	s := scan{b: data, names: names}
 	switch s.peek() {
 	case '{':
 		sp, ok := zipkinSpanFast(&s)
 		if !ok || !s.end() {
-			return nil, false
+			return dst, false
 		}
-		return []*span{sp}, true
+		return append(dst, sp), true
 	case '[':
+		out = dst
 		ok := s.array(func() bool {
 			sp, ok := zipkinSpanFast(&s)
 			out = append(out, sp)
 			return ok
 		})
 		if !ok || !s.end() {
-			return nil, false
+			return dst, false
 		}
 		return out, true
 	}
-	return nil, false
+	return dst, false
 }
 
 // zipkinSpanKeys are zipkinSpan's JSON names, in their bit order.
