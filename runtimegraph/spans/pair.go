@@ -6,8 +6,8 @@ import (
 	"encoding/binary"
 	"runtime"
 	"slices"
-	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -278,12 +278,13 @@ func (b *traceEvents) build() {
 		}
 		b.spanEvents(b.view, s)
 	}
-	sort.Slice(b.events, func(i, j int) bool {
-		x, y := &b.events[i], &b.events[j]
-		if !x.Timestamp.Equal(y.Timestamp) {
-			return x.Timestamp.Before(y.Timestamp)
+	// slices.SortFunc runs the same pdqsort as sort.Slice, so ties fall
+	// alike; it only saves sort.Slice's reflection.
+	slices.SortFunc(b.events, func(x, y telemetry.Event) int {
+		if c := x.Timestamp.Compare(y.Timestamp); c != 0 {
+			return c
 		}
-		return x.EventID < y.EventID
+		return strings.Compare(x.EventID, y.EventID)
 	})
 }
 
@@ -463,12 +464,15 @@ func fillFrom(e *telemetry.Event, p partner) {
 }
 
 func sortedPartners(ps []partner) []partner {
+	if len(ps) < 2 {
+		return ps // callers only read it
+	}
 	out := append([]partner(nil), ps...)
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].service != out[j].service {
-			return out[i].service < out[j].service
+	slices.SortFunc(out, func(x, y partner) int {
+		if c := strings.Compare(x.service, y.service); c != 0 {
+			return c
 		}
-		return out[i].id < out[j].id
+		return strings.Compare(x.id, y.id)
 	})
 	return out
 }
