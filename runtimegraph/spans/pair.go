@@ -143,10 +143,18 @@ func (w *window) flush(tb *traceBuf) error {
 	w.rememberFlushed(tb.id)
 
 	byID := make(map[string][]*span, len(tb.spans))
+	// The lists share one array: most ids have one span, and a second
+	// span of an id (cap reached) moves its list out.
+	lists := make([]*span, len(tb.spans))
 	var root *span
 	roots := 0
-	for _, s := range tb.spans {
-		byID[s.id] = append(byID[s.id], s)
+	for i, s := range tb.spans {
+		if l, ok := byID[s.id]; ok {
+			byID[s.id] = append(l, s)
+		} else {
+			lists[i] = s
+			byID[s.id] = lists[i : i+1 : i+1]
+		}
 		if s.parent == "" {
 			root = s
 			roots++
