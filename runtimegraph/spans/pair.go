@@ -271,6 +271,8 @@ type traceEvents struct {
 
 	orphans, virtualPeers int64
 	firstOrphan           *span
+
+	ids []string // the block ParentIDs are cut from (parentIDs)
 }
 
 // build makes the trace's events, sorted by time.
@@ -498,9 +500,21 @@ func firstPartner(ps []partner) partner {
 func (b *traceEvents) virtualSide(s *span, typ, name string) telemetry.Event {
 	e := b.event(s, typ, "")
 	e.Service, e.PeerService = name, s.service
-	e.ParentIDs = []string{s.id}
+	e.ParentIDs = append(b.parentIDs(1), s.id)
 	e.ServiceVirtual = true
 	return e
+}
+
+// parentIDs is an empty slice with room for n ids, cut from a block the
+// trace's events share instead of allocated for each. Its cap is n, so an
+// append by whoever gets the event copies it.
+func (b *traceEvents) parentIDs(n int) []string {
+	if cap(b.ids)-len(b.ids) < n {
+		b.ids = make([]string, 0, max(n, len(b.spans)))
+	}
+	i := len(b.ids)
+	b.ids = b.ids[:i+n]
+	return b.ids[i : i : i+n]
 }
 
 // event builds the event of span s with the fields every event has. extra
@@ -522,7 +536,7 @@ func (b *traceEvents) event(s *span, typ, extra string) telemetry.Event {
 		Tags:        spanTags(s, b.opts),
 	}
 	if s.parent != "" || len(s.links) > 0 {
-		e.ParentIDs = make([]string, 0, 1+len(s.links))
+		e.ParentIDs = b.parentIDs(1 + len(s.links))
 		if s.parent != "" {
 			e.ParentIDs = append(e.ParentIDs, s.parent)
 		}
