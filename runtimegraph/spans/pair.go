@@ -92,7 +92,8 @@ func (w *window) add(s *span) error {
 			w.stats.LateSpans++
 			w.stats.note(warnLate, s)
 		}
-		tb = &traceBuf{id: s.trace}
+		// Room for a small trace's spans at once, not grown 1, 2, 4, 8.
+		tb = &traceBuf{id: s.trace, spans: make([]*span, 0, 8)}
 		tb.elem = w.lru.PushBack(tb)
 		w.traces[s.trace] = tb
 	} else {
