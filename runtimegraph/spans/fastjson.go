@@ -1,7 +1,9 @@
 package spans
 
 import (
+	"encoding/binary"
 	"hash/maphash"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -138,16 +140,10 @@ func (s *scan) rawString() ([]byte, bool) {
 		return nil, false
 	}
 	start := s.i
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			return s.b[start : s.i-1], true
-		case c < 0x20 || c == '\\' || c >= 0x80:
-			return nil, false
-		}
+	s.i += plainRun(s.b[s.i:])
+	if s.i < len(s.b) && s.b[s.i] == '"' {
 		s.i++
+		return s.b[start : s.i-1], true
 	}
 	return nil, false
 }
@@ -160,6 +156,7 @@ func (s *scan) str() (string, bool) {
 		return "", false
 	}
 	start := s.i
+	s.i += plainRun(s.b[s.i:])
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		switch {
@@ -248,6 +245,32 @@ func (s *scan) escaped(start int) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// plainRun is the length of b's leading run of plain string bytes: ASCII
+// but for control characters, '"' and '\\'. Strings are most of the input
+// and short, so it looks at eight bytes at a time (a zero-byte test on
+// each word: the lowest flagged byte is exact) rather than at each.
+func plainRun(b []byte) int {
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q := x ^ (lsb * '"')
+		e := x ^ (lsb * '\\')
+		stop := (x-lsb*0x20)&^x | // a byte below 0x20
+			x | // a byte from 0x80 up
+			(q-lsb)&^q | (e-lsb)&^e // '"' or '\\'
+		if stop &= msb; stop != 0 {
+			return i + bits.TrailingZeros64(stop)/8
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			break
+		}
+	}
+	return i
 }
 
 func isHex(c byte) bool {
