@@ -460,16 +460,25 @@ func (s *scan) hexID() (string, bool) {
 	if !ok || (len(raw) != 0 && len(raw) != 16 && len(raw) != 32) {
 		return "", false
 	}
-	var lower [32]byte
-	for i, c := range raw {
+	upper := false
+	for _, c := range raw {
 		switch {
 		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
-			lower[i] = c
 		case c >= 'A' && c <= 'F':
-			lower[i] = c + 'a' - 'A'
+			upper = true
 		default:
 			return "", false
 		}
+	}
+	if !upper {
+		return s.names.str(raw), true
+	}
+	var lower [32]byte
+	for i, c := range raw {
+		if c >= 'A' && c <= 'F' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
 	}
 	return s.names.str(lower[:len(raw)]), true
 }
