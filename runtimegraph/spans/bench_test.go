@@ -106,3 +106,63 @@ func benchBaseline(b *testing.B, size int64, decode func() error) {
 	b.ReportMetric(spans/b.Elapsed().Seconds(), "spans/s")
 	b.ReportMetric(spans/(cpuTime(b)-cpu0).Seconds(), "spans/cpu-s")
 }
+
+// The framing benchmarks measure the framer alone (framer.value), which
+// runs on one goroutine ahead of the decoders.
+
+func BenchmarkFrameOTLPJSON(b *testing.B) {
+	var buf bytes.Buffer
+	if err := spanstest.NewGenerator().WriteOTLPJSON(&buf, 0, benchTraces); err != nil {
+		b.Fatal(err)
+	}
+	benchFrame(b, buf.Bytes(), func(f *framer) error {
+		for {
+			c, err := f.peek()
+			if err != nil || c == 0 {
+				return err
+			}
+			f.pos++
+			more, err := f.first('}')
+			for more && err == nil {
+				var key string
+				if key, err = f.key(); err != nil {
+					return err
+				}
+				if key == "resourceSpans" {
+					err = resourceSpansArray(f, key, func(position, []byte) error { return nil })
+				} else {
+					err = f.skip()
+				}
+				if err != nil {
+					return err
+				}
+				more, err = f.next('}', "the TracesData object")
+			}
+			if err != nil {
+				return err
+			}
+		}
+	})
+}
+
+func BenchmarkFrameZipkin(b *testing.B) {
+	var buf bytes.Buffer
+	if err := spanstest.NewGenerator().WriteZipkin(&buf, 0, benchTraces); err != nil {
+		b.Fatal(err)
+	}
+	benchFrame(b, buf.Bytes(), func(f *framer) error {
+		if err := f.expect('[', "'['"); err != nil {
+			return err
+		}
+		return f.elements("the Zipkin span array", func([]byte, position) error { return nil })
+	})
+}
+
+func benchFrame(b *testing.B, data []byte, frame func(*framer) error) {
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if err := frame(newFramer(bytes.NewReader(data), "bench", DefaultMaxMessageBytes)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

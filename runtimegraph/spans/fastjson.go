@@ -1,6 +1,9 @@
 package spans
 
 import (
+	"encoding/binary"
+	"hash/maphash"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -12,9 +15,46 @@ import (
 // gives the whole value to protojson or encoding/json, which decide. So a
 // false is never an error, only "not the common shape".
 type scan struct {
-	b   []byte
-	i   int
-	buf []byte // scratch for strings with escapes
+	b     []byte
+	i     int
+	buf   []byte    // scratch for strings with escapes
+	names *strCache // interns the strings read; nil: none
+}
+
+// strCache interns the short strings a decoder reads again and again
+// (attribute keys, service names, common values, the ids of a trace), so
+// that a span's strings are mostly shared instead of allocated one by one:
+// allocation and the collector's work on it are much of an import's time.
+// It is direct-mapped: a slot holds the last string that hashed to it, so
+// it stays small however many distinct strings the input has. Each decoding
+// worker has its own; the zero value is ready to use.
+type strCache struct {
+	seed  maphash.Seed
+	slots [strCacheSlots]string
+}
+
+const (
+	strCacheSlots = 4096 // a power of two
+	// strCacheMax is the longest string interned: longer ones (URLs,
+	// statements, messages) rarely repeat.
+	strCacheMax = 64
+)
+
+// str is b as a string, shared with an earlier equal one when the cache
+// still holds it.
+func (c *strCache) str(b []byte) string {
+	if c == nil || len(b) == 0 || len(b) > strCacheMax {
+		return string(b)
+	}
+	if c.seed == (maphash.Seed{}) {
+		c.seed = maphash.MakeSeed()
+	}
+	slot := &c.slots[maphash.Bytes(c.seed, b)&(strCacheSlots-1)]
+	if *slot == string(b) {
+		return *slot
+	}
+	*slot = string(b)
+	return *slot
 }
 
 func (s *scan) ws() {
@@ -100,16 +140,10 @@ func (s *scan) rawString() ([]byte, bool) {
 		return nil, false
 	}
 	start := s.i
-	for s.i < len(s.b) {
-		c := s.b[s.i]
-		switch {
-		case c == '"':
-			s.i++
-			return s.b[start : s.i-1], true
-		case c < 0x20 || c == '\\' || c >= 0x80:
-			return nil, false
-		}
+	s.i += plainRun(s.b[s.i:])
+	if s.i < len(s.b) && s.b[s.i] == '"' {
 		s.i++
+		return s.b[start : s.i-1], true
 	}
 	return nil, false
 }
@@ -122,12 +156,13 @@ func (s *scan) str() (string, bool) {
 		return "", false
 	}
 	start := s.i
+	s.i += plainRun(s.b[s.i:])
 	for s.i < len(s.b) {
 		c := s.b[s.i]
 		switch {
 		case c == '"':
 			s.i++
-			return string(s.b[start : s.i-1]), true
+			return s.names.str(s.b[start : s.i-1]), true
 		case c == '\\':
 			return s.escaped(start)
 		case c < 0x20:
@@ -210,6 +245,32 @@ func (s *scan) escaped(start int) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// plainRun is the length of b's leading run of plain string bytes: ASCII
+// but for control characters, '"' and '\\'. Strings are most of the input
+// and short, so it looks at eight bytes at a time (a zero-byte test on
+// each word: the lowest flagged byte is exact) rather than at each.
+func plainRun(b []byte) int {
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q := x ^ (lsb * '"')
+		e := x ^ (lsb * '\\')
+		stop := (x-lsb*0x20)&^x | // a byte below 0x20
+			x | // a byte from 0x80 up
+			(q-lsb)&^q | (e-lsb)&^e // '"' or '\\'
+		if stop &= msb; stop != 0 {
+			return i + bits.TrailingZeros64(stop)/8
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			break
+		}
+	}
+	return i
 }
 
 func isHex(c byte) bool {
@@ -399,16 +460,25 @@ func (s *scan) hexID() (string, bool) {
 	if !ok || (len(raw) != 0 && len(raw) != 16 && len(raw) != 32) {
 		return "", false
 	}
-	var lower [32]byte
-	for i, c := range raw {
+	upper := false
+	for _, c := range raw {
 		switch {
 		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
-			lower[i] = c
 		case c >= 'A' && c <= 'F':
-			lower[i] = c + 'a' - 'A'
+			upper = true
 		default:
 			return "", false
 		}
 	}
-	return string(lower[:len(raw)]), true
+	if !upper {
+		return s.names.str(raw), true
+	}
+	var lower [32]byte
+	for i, c := range raw {
+		if c >= 'A' && c <= 'F' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	return s.names.str(lower[:len(raw)]), true
 }

@@ -216,30 +216,27 @@ func (f *framer) value() ([]byte, position, error) {
 	start := f.pos
 	i := start
 	depth := 0
-	inString, escaped := false, false
+	inString := false
 	for {
 		for ; i < len(f.buf); i++ {
 			c := f.buf[i]
 			if inString {
-				if escaped {
-					escaped = false
-					continue
-				}
-				// Jump to the string's next quote or backslash: strings
-				// are most of the bytes, and IndexByte is vectorised.
-				rest := f.buf[i:]
-				q := bytes.IndexByte(rest, '"')
+				// Jump to the string's next quote: strings are most of
+				// the bytes, and IndexByte is vectorised.
+				q := bytes.IndexByte(f.buf[i:], '"')
 				if q < 0 {
-					q = len(rest)
-				}
-				if b := bytes.IndexByte(rest[:q], '\\'); b >= 0 {
-					i += b
-					escaped = true
+					i = len(f.buf) - 1 // the loop steps to the end of the buffer
 					continue
 				}
 				i += q
-				if q == len(rest) {
-					i-- // the loop steps to the end of the buffer
+				// The quote is escaped after an odd number of
+				// backslashes. The string's opening quote, in the
+				// buffer, ends the count.
+				n := 0
+				for j := i - 1; f.buf[j] == '\\'; j-- {
+					n++
+				}
+				if n%2 == 1 {
 					continue
 				}
 				inString = false

@@ -66,7 +66,7 @@ func readJaeger(in *input, f *framer) error {
 			return f.unexpected(c, "a Jaeger JSON object or array")
 		}
 		return f.end()
-	}, func(e elem) ([]*span, error) {
+	}, func(e elem, _ *worker) ([]*span, error) {
 		var tr jaegerTrace
 		if err := json.Unmarshal(e.data, &tr); err != nil {
 			return nil, valueErr(in.name, e.at, e.data, err)

@@ -69,8 +69,9 @@ func readOTLPJSON(in *input, f *framer) error {
 				return err
 			}
 		}
-	}, func(e elem) ([]*span, error) {
-		if out, ok := otlpFast(e.data); ok {
+	}, func(e elem, w *worker) ([]*span, error) {
+		if out, ok := otlpFastTo(w.scratch(), e.data, &w.names); ok {
+			w.spans = out
 			return out, nil
 		}
 		return otlpProtojson(in.name, e)
@@ -164,7 +165,7 @@ func readOTLPProto(in *input, br *bufio.Reader, max int) error {
 		}
 		return prefixedMessages(in.name, br, max, emit)
 	}
-	return in.pipeline(frame, func(e elem) ([]*span, error) {
+	return in.pipeline(frame, func(e elem, _ *worker) ([]*span, error) {
 		where := func() string { return in.name + ":" + e.at.String() }
 		if raw {
 			var rs tracepb.ResourceSpans

@@ -22,7 +22,13 @@ import (
 // which error it is. When ok is true the spans are those protojson's path
 // gives (FuzzOTLPFastDiff checks it).
 func otlpFast(data []byte) (out []*span, ok bool) {
-	d := otlpDec{s: scan{b: data}}
+	return otlpFastTo(nil, data, new(strCache))
+}
+
+// otlpFastTo is otlpFast appending the spans to dst (returned as it is
+// when ok is false) and interning the strings in names.
+func otlpFastTo(dst []*span, data []byte, names *strCache) (out []*span, ok bool) {
+	d := otlpDec{s: scan{b: data, names: names}, out: dst}
 	var service string // input.add names a nameless span unknownService
 	var seen uint8
 	ok = d.s.object(func(key []byte) bool {
@@ -37,9 +43,9 @@ func otlpFast(data []byte) (out []*span, ok bool) {
 		return false
 	})
 	if !ok || !d.s.end() {
-		return nil, false
+		return dst, false
 	}
-	for _, s := range d.out {
+	for _, s := range d.out[len(dst):] {
 		s.service = service
 	}
 	return d.out, true

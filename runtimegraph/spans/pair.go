@@ -6,8 +6,8 @@ import (
 	"encoding/binary"
 	"runtime"
 	"slices"
-	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -105,7 +105,8 @@ func (w *window) add(s *span) error {
 			w.stats.LateSpans++
 			w.stats.note(warnLate, s)
 		}
-		tb = &traceBuf{id: s.trace}
+		// Room for a small trace's spans at once, not grown 1, 2, 4, 8.
+		tb = &traceBuf{id: s.trace, spans: make([]*span, 0, 8)}
 		tb.elem = w.lru.PushBack(tb)
 		w.traces[s.trace] = tb
 	} else {
@@ -173,10 +174,18 @@ func (w *window) flush(tb *traceBuf) error {
 	w.rememberFlushed(tb.id)
 
 	byID := make(map[string][]*span, len(tb.spans))
+	// The lists share one array: most ids have one span, and a second
+	// span of an id (cap reached) moves its list out.
+	lists := make([]*span, len(tb.spans))
 	var root *span
 	roots := 0
-	for _, s := range tb.spans {
-		byID[s.id] = append(byID[s.id], s)
+	for i, s := range tb.spans {
+		if l, ok := byID[s.id]; ok {
+			byID[s.id] = append(l, s)
+		} else {
+			lists[i] = s
+			byID[s.id] = lists[i : i+1 : i+1]
+		}
 		if s.parent == "" {
 			root = s
 			roots++
@@ -322,6 +331,8 @@ type traceEvents struct {
 	callers map[*span]string
 	// callees are the CLIENT spans whose callee a child span names.
 	callees map[*span]bool
+
+	ids []string // the block ParentIDs are cut from (parentIDs)
 }
 
 // build makes the trace's events, sorted by time.
@@ -338,12 +349,13 @@ func (b *traceEvents) build() {
 		}
 		b.spanEvents(b.view, s)
 	}
-	sort.Slice(b.events, func(i, j int) bool {
-		x, y := &b.events[i], &b.events[j]
-		if !x.Timestamp.Equal(y.Timestamp) {
-			return x.Timestamp.Before(y.Timestamp)
+	// slices.SortFunc runs the same pdqsort as sort.Slice, so ties fall
+	// alike; it only saves sort.Slice's reflection.
+	slices.SortFunc(b.events, func(x, y telemetry.Event) int {
+		if c := x.Timestamp.Compare(y.Timestamp); c != 0 {
+			return c
 		}
-		return x.EventID < y.EventID
+		return strings.Compare(x.EventID, y.EventID)
 	})
 }
 
@@ -652,12 +664,15 @@ func fillFrom(e *telemetry.Event, p partner) {
 }
 
 func sortedPartners(ps []partner) []partner {
+	if len(ps) < 2 {
+		return ps // callers only read it
+	}
 	out := append([]partner(nil), ps...)
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].service != out[j].service {
-			return out[i].service < out[j].service
+	slices.SortFunc(out, func(x, y partner) int {
+		if c := strings.Compare(x.service, y.service); c != 0 {
+			return c
 		}
-		return out[i].id < out[j].id
+		return strings.Compare(x.id, y.id)
 	})
 	return out
 }
@@ -689,9 +704,21 @@ func (b *traceEvents) inferredServe(s *span, caller string) telemetry.Event {
 func (b *traceEvents) virtualSide(s *span, typ, name string) telemetry.Event {
 	e := b.event(s, typ, "")
 	e.Service, e.PeerService = name, s.service
-	e.ParentIDs = []string{s.id}
+	e.ParentIDs = append(b.parentIDs(1), s.id)
 	e.ServiceVirtual = true
 	return e
+}
+
+// parentIDs is an empty slice with room for n ids, cut from a block the
+// trace's events share instead of allocated for each. Its cap is n, so an
+// append by whoever gets the event copies it.
+func (b *traceEvents) parentIDs(n int) []string {
+	if cap(b.ids)-len(b.ids) < n {
+		b.ids = make([]string, 0, max(n, len(b.spans)))
+	}
+	i := len(b.ids)
+	b.ids = b.ids[:i+n]
+	return b.ids[i : i : i+n]
 }
 
 // event builds the event of span s with the fields every event has. extra
@@ -713,7 +740,7 @@ func (b *traceEvents) event(s *span, typ, extra string) telemetry.Event {
 		Tags:        spanTags(s, b.opts),
 	}
 	if s.parent != "" || len(s.links) > 0 {
-		e.ParentIDs = make([]string, 0, 1+len(s.links))
+		e.ParentIDs = b.parentIDs(1 + len(s.links))
 		if s.parent != "" {
 			e.ParentIDs = append(e.ParentIDs, s.parent)
 		}

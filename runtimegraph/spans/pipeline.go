@@ -31,8 +31,21 @@ const (
 )
 
 // decodeFunc turns one elem into spans. It runs on a worker: it must not
-// touch the window.
-type decodeFunc func(e elem) ([]*span, error)
+// touch the window. The spans may be in w's scratch, valid until the next
+// call.
+type decodeFunc func(e elem, w *worker) ([]*span, error)
+
+// worker is what one decoding worker keeps from one elem to the next.
+type worker struct {
+	names strCache
+	spans []*span // scratch for the decoders' results
+}
+
+// scratch is the worker's span slice, emptied, for a decoder to append to.
+func (w *worker) scratch() []*span {
+	clear(w.spans[:cap(w.spans)]) // a declined decode may have left spans past len
+	return w.spans[:0]
+}
 
 // pipeline frames on one goroutine, decodes on GOMAXPROCS workers and adds
 // the spans to the window on the caller's goroutine in stream order, so the
@@ -43,16 +56,17 @@ func (in *input) pipeline(frame func(emit func(at position, data []byte) error) 
 	work := make(chan *job, workers)
 	order := make(chan *job, 2*workers)
 	quit := make(chan struct{})
-	// free hands decoded jobs' buffers back to the framer: decoders copy
-	// what they keep, so a buffer is reusable once its job is decoded.
-	free := make(chan []byte, 3*workers+1)
+	// free hands drained jobs back to the framer, whose buffers and slices
+	// it fills again (job.reset).
+	free := make(chan *job, 3*workers+1)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			w := new(worker)
 			for j := range work {
-				runJob(j, decode, in.prepare)
+				runJob(j, decode, w, in.prepare)
 			}
 		}()
 	}
@@ -62,12 +76,13 @@ func (in *input) pipeline(frame func(emit func(at position, data []byte) error) 
 		defer close(order)
 		defer close(work)
 		newJob := func() *job {
-			j := &job{done: make(chan struct{})}
 			select {
-			case j.buf = <-free:
+			case j := <-free:
+				j.done = make(chan struct{})
+				return j
 			default:
+				return &job{done: make(chan struct{})}
 			}
-			return j
 		}
 		cur := newJob()
 		send := func() bool {
@@ -119,14 +134,11 @@ func (in *input) pipeline(frame func(emit func(at position, data []byte) error) 
 	return err
 }
 
-// drain adds the spans of each job, in order, as it completes.
-func (in *input) drain(order <-chan *job, free chan<- []byte) error {
+// drain adds the spans of each job, in order, as it completes, and hands
+// the job back to the framer for reuse.
+func (in *input) drain(order <-chan *job, free chan<- *job) error {
 	for j := range order {
 		<-j.done
-		select {
-		case free <- j.buf[:0]:
-		default:
-		}
 		for i, s := range j.spans {
 			at := j.ats[i]
 			if err := in.add(s, func() string { return in.name + ":" + at.String() }); err != nil {
@@ -136,14 +148,27 @@ func (in *input) drain(order <-chan *job, free chan<- []byte) error {
 		if j.err != nil {
 			return j.err
 		}
+		j.reset()
+		select {
+		case free <- j:
+		default:
+		}
 	}
 	return nil
 }
 
-func runJob(j *job, decode decodeFunc, prepare func(*span)) {
+// reset empties a decoded job for reuse, keeping its slices' storage:
+// decoders copy what they keep, so its buffer is free once it is decoded.
+func (j *job) reset() {
+	clear(j.elems)
+	clear(j.spans)
+	*j = job{elems: j.elems[:0], buf: j.buf[:0], spans: j.spans[:0], ats: j.ats[:0]}
+}
+
+func runJob(j *job, decode decodeFunc, w *worker, prepare func(*span)) {
 	defer close(j.done)
 	for _, e := range j.elems {
-		spans, err := decode(e)
+		spans, err := decode(e, w)
 		for _, s := range spans {
 			prepare(s)
 			j.spans = append(j.spans, s)

@@ -45,8 +45,9 @@ func readZipkin(in *input, f *framer) error {
 			return err
 		}
 		return f.end()
-	}, func(e elem) ([]*span, error) {
-		if out, ok := zipkinFast(e.data); ok {
+	}, func(e elem, w *worker) ([]*span, error) {
+		if out, ok := zipkinFastTo(w.scratch(), e.data, &w.names); ok {
+			w.spans = out
 			return out, nil
 		}
 		return zipkinUnmarshal(in.name, e)
@@ -130,24 +131,34 @@ func mapTags(m map[string]string) []kv {
 // zipkinToSpan converts a span; its tags (keys distinct) come apart from
 // z.Tags, which only encoding/json fills.
 func zipkinToSpan(z *zipkinSpan, tags []kv) *span {
+	var local, remote string
+	if z.LocalEndpoint != nil {
+		local = z.LocalEndpoint.ServiceName
+	}
+	if z.RemoteEndpoint != nil {
+		remote = z.RemoteEndpoint.ServiceName
+	}
+	return zipkinSpanOf(z, local, remote, micros(z.Timestamp), micros(z.Duration), tags)
+}
+
+// zipkinSpanOf is zipkinToSpan with the endpoints' service names and the
+// times (microseconds) read apart, which zipkinFast does without
+// allocating; z's endpoints and times are not read.
+func zipkinSpanOf(z *zipkinSpan, local, remote string, timestamp, duration int64, tags []kv) *span {
 	s := &span{
-		trace:  normID(z.TraceID, 16),
-		id:     normID(z.ID, 16),
-		parent: normID(z.ParentID, 16),
-		kind:   parseKind(z.Kind),
-		name:   z.Name,
-		shared: z.Shared,
-		start:  micros(z.Timestamp) * 1000,
-		dur:    micros(z.Duration) * 1000,
+		trace:   normID(z.TraceID, 16),
+		id:      normID(z.ID, 16),
+		parent:  normID(z.ParentID, 16),
+		kind:    parseKind(z.Kind),
+		name:    z.Name,
+		shared:  z.Shared,
+		start:   timestamp * 1000,
+		dur:     duration * 1000,
+		service: local,
+		remote:  remote,
 	}
 	if s.kind == kindInternal && z.Kind != "" {
 		s.oddEnum = fmt.Sprintf("kind %q", z.Kind)
-	}
-	if z.LocalEndpoint != nil {
-		s.service = z.LocalEndpoint.ServiceName
-	}
-	if z.RemoteEndpoint != nil {
-		s.remote = z.RemoteEndpoint.ServiceName
 	}
 	// Zipkin's DependencyLinker takes a span with no kind but both
 	// endpoints named for a CLIENT.
@@ -181,7 +192,7 @@ func statusTags(s *span) {
 }
 
 // micros reads a Zipkin or Jaeger time: an integer, or a float some
-// writers emit. A bad value reads as 0 and the span is skipped.
+// writers emit. A bad value reads as 0: no start time (see input.add).
 func micros(n json.Number) int64 {
 	if n == "" {
 		return 0

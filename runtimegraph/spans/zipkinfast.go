@@ -2,7 +2,6 @@ package spans
 
 import (
 	"encoding/json"
-	"slices"
 	"strings"
 )
 
@@ -19,26 +18,33 @@ import (
 // When ok is true the spans are those encoding/json's path gives, tags
 // aside in order (FuzzZipkinFastDiff checks it).
 func zipkinFast(data []byte) (out []*span, ok bool) {
-	s := scan{b: data}
+	return zipkinFastTo(nil, data, new(strCache))
+}
+
+// zipkinFastTo is zipkinFast appending the spans to dst (returned as it is
+// when ok is false) and interning the strings in names.
+func zipkinFastTo(dst []*span, data []byte, names *strCache) (out []*span, ok bool) {
+	s := scan{b: data, names: names}
 	switch s.peek() {
 	case '{':
 		sp, ok := zipkinSpanFast(&s)
 		if !ok || !s.end() {
-			return nil, false
+			return dst, false
 		}
-		return []*span{sp}, true
+		return append(dst, sp), true
 	case '[':
+		out = dst
 		ok := s.array(func() bool {
 			sp, ok := zipkinSpanFast(&s)
 			out = append(out, sp)
 			return ok
 		})
 		if !ok || !s.end() {
-			return nil, false
+			return dst, false
 		}
 		return out, true
 	}
-	return nil, false
+	return dst, false
 }
 
 // zipkinSpanKeys are zipkinSpan's JSON names, in their bit order.
@@ -53,10 +59,11 @@ var zipkinV1Keys = []string{"binaryAnnotations", "annotations"}
 func zipkinSpanFast(s *scan) (*span, bool) {
 	var z zipkinSpan
 	var local, remote zipkinEndpoint
+	var timestamp, duration []byte
 	var tags []kv
 	var seen uint32
 	ok := s.object(func(key []byte) bool {
-		bit := slices.Index(zipkinSpanKeys, string(key))
+		bit := zipkinSpanKey(key)
 		if bit < 0 {
 			if foldsTo(key, zipkinSpanKeys) {
 				return false
@@ -85,19 +92,15 @@ func zipkinSpanFast(s *scan) (*span, bool) {
 		case 4:
 			z.Name, ok = s.str()
 		case 5:
-			var n []byte
-			n, ok = s.number()
-			z.Timestamp = json.Number(n)
+			timestamp, ok = s.number()
 		case 6:
-			var n []byte
-			n, ok = s.number()
-			z.Duration = json.Number(n)
+			duration, ok = s.number()
 		case 7:
 			z.Shared, ok = s.boolean()
 		case 8:
-			z.LocalEndpoint, ok = &local, zipkinEndpointFast(s, &local)
+			ok = zipkinEndpointFast(s, &local)
 		case 9:
-			z.RemoteEndpoint, ok = &remote, zipkinEndpointFast(s, &remote)
+			ok = zipkinEndpointFast(s, &remote)
 		case 10:
 			tags, ok = zipkinTagsFast(s)
 		}
@@ -106,7 +109,43 @@ func zipkinSpanFast(s *scan) (*span, bool) {
 	if !ok {
 		return nil, false
 	}
-	return zipkinToSpan(&z, tags), true
+	// The times are read from the input's bytes, as zipkinToSpan reads
+	// z.Timestamp and z.Duration, without making them strings.
+	return zipkinSpanOf(&z, local.ServiceName, remote.ServiceName, microsBytes(timestamp), microsBytes(duration), tags), true
+}
+
+// zipkinSpanKey is the bit of a zipkinSpanKeys name, or -1.
+func zipkinSpanKey(key []byte) int {
+	switch string(key) {
+	case "traceId":
+		return 0
+	case "parentId":
+		return 1
+	case "id":
+		return 2
+	case "kind":
+		return 3
+	case "name":
+		return 4
+	case "timestamp":
+		return 5
+	case "duration":
+		return 6
+	case "shared":
+		return 7
+	case "localEndpoint":
+		return 8
+	case "remoteEndpoint":
+		return 9
+	case "tags":
+		return 10
+	}
+	return -1
+}
+
+// microsBytes is micros of a number's text.
+func microsBytes(n []byte) int64 {
+	return micros(json.Number(n))
 }
 
 var zipkinEndpointKeys = []string{"serviceName"}
@@ -138,7 +177,7 @@ func zipkinTagsFast(s *scan) ([]kv, bool) {
 			}
 		}
 		v, ok := s.str()
-		tags = append(tags, kv{string(key), v})
+		tags = append(tags, kv{s.names.str(key), v})
 		return ok
 	})
 	return exactKVs(tags), ok
