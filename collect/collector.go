@@ -54,6 +54,8 @@ type Options struct {
 	// BatchEvents is how many events one store write takes at most
 	// (DefaultBatchEvents).
 	BatchEvents int
+	// Writers is how many store writes run at once (DefaultWriters).
+	Writers int
 	// RetryAfter is the delay a refusal asks exporters to wait
 	// (DefaultRetryAfter).
 	RetryAfter time.Duration
@@ -70,6 +72,7 @@ const (
 	DefaultWindow      = 10 * time.Second
 	DefaultMaxQueued   = 200_000
 	DefaultBatchEvents = 5000
+	DefaultWriters     = 2
 	DefaultRetryAfter  = 2 * time.Second
 )
 
@@ -110,7 +113,8 @@ type Collector struct {
 	nextSeq atomic.Int64
 
 	wake     chan struct{} // the writer has work
-	done     chan struct{} // the writer has drained the queue for good
+	done     chan struct{} // the writers have drained the queue for good
+	closing  chan struct{} // closed by Shutdown: writers drain and end
 	stop     chan struct{} // the expiry loop must end
 	loopDone chan struct{}
 	ready    atomic.Bool
@@ -134,6 +138,9 @@ func New(store Store, opts Options) *Collector {
 	if opts.BatchEvents <= 0 {
 		opts.BatchEvents = DefaultBatchEvents
 	}
+	if opts.Writers <= 0 {
+		opts.Writers = DefaultWriters
+	}
 	if opts.RetryAfter <= 0 {
 		opts.RetryAfter = DefaultRetryAfter
 	}
@@ -144,7 +151,7 @@ func New(store Store, opts Options) *Collector {
 		opts.Now = time.Now
 	}
 	c := &Collector{opts: opts, store: store, log: opts.Logger, seqs: map[string][]int64{},
-		wake: make(chan struct{}, 1), done: make(chan struct{}), stop: make(chan struct{}), loopDone: make(chan struct{})}
+		wake: make(chan struct{}, 1), done: make(chan struct{}), closing: make(chan struct{}), stop: make(chan struct{}), loopDone: make(chan struct{})}
 	c.m = newMetrics(c)
 	c.pairer = spans.NewPairer(spans.Options{WindowSpans: opts.WindowSpans, MessageTypeAttr: opts.MessageTypeAttr}, c.emit)
 	return c
@@ -173,7 +180,11 @@ func (c *Collector) Start(ctx context.Context) error {
 	if n > 0 {
 		c.log.Info("recovered staged spans", "spans", n, "last_seq", last)
 	}
-	go c.writer()
+	var writers sync.WaitGroup
+	for range c.opts.Writers {
+		writers.Go(c.writer)
+	}
+	go func() { writers.Wait(); close(c.done) }()
 	go c.expireLoop()
 	c.ready.Store(true)
 	return nil
@@ -316,10 +327,9 @@ func (c *Collector) expireLoop() {
 	}
 }
 
-// writer stores queued events in batches, retrying a failed write until it
+// writer stores queued events in batches, one of Options.Writers, retrying a failed write until it
 // succeeds (events are idempotent), then releases their staged rows.
 func (c *Collector) writer() {
-	defer close(c.done)
 	backoff := 100 * time.Millisecond
 	for {
 		c.mu.Lock()
@@ -336,7 +346,10 @@ func (c *Collector) writer() {
 			if closed {
 				return
 			}
-			<-c.wake
+			select {
+			case <-c.wake:
+			case <-c.closing:
+			}
 			continue
 		}
 		evs := make([]telemetry.Event, 0, n)
@@ -377,10 +390,7 @@ func (c *Collector) Shutdown(ctx context.Context) error {
 	err := c.pairer.Close()
 	c.closed = true
 	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+	close(c.closing)
 	if err != nil {
 		return err
 	}
