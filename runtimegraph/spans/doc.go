@@ -82,7 +82,9 @@
 //     Brave's kafka.topic, rabbit.queue, rabbit.exchange, jms.queue,
 //     jms.topic, else message_bus.destination. For request/reply, the full
 //     RPC method (rpc.method when it holds "service/method", else
-//     rpc.service/rpc.method), else "METHOD route" from http.route, else
+//     rpc.service/rpc.method; for gRPC with a leading "/", as gRPC and the
+//     static analysis name a method: "/pkg.Service/Method"), else
+//     "METHOD route" from http.route, else
 //     from a span name that is a route ("GET /stock/{sku}", which otelhttp
 //     gives a server span once the mux has matched), else from a template of
 //     url.path, http.target, http.path, the path of url.full or http.url, or
@@ -90,7 +92,8 @@
 //     become {id}). An event takes its own span's channel, else its
 //     partner's. These are the channels the static analysis gives HTTP
 //     routes, and topology.HTTPMatch pairs a template with a route.
-//   - System: messaging.system or rpc.system (db.system for a CLIENT),
+//   - System: messaging.system, rpc.system or rpc.system.name (db.system
+//     or db.system.name for a CLIENT),
 //     else kafka, rabbitmq or jms from Brave's tag prefixes, else,
 //     for messaging, the broker the span names (service.peer.name,
 //     peer.service, remoteEndpoint.serviceName), else http for an HTTP

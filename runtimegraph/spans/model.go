@@ -128,7 +128,9 @@ func (s *span) derive(msgTypeAttr string) {
 	if msgTypeAttr != "" {
 		s.msgType = s.attr(msgTypeAttr)
 	}
-	s.system = s.firstAttr("messaging.system", "rpc.system")
+	// rpc.system.name and db.system.name are the newer conventions'
+	// names (otelgrpc v0.72 writes rpc.system.name).
+	s.system = s.firstAttr("messaging.system", "rpc.system", "rpc.system.name")
 	switch s.kind {
 	case kindProducer, kindConsumer:
 		s.channel = s.firstAttr(destinationKeys...)
@@ -145,9 +147,14 @@ func (s *span) derive(msgTypeAttr string) {
 		}
 	case kindClient, kindServer:
 		if s.system == "" && s.kind == kindClient {
-			s.system = s.attr("db.system")
+			s.system = s.firstAttr("db.system", "db.system.name")
 		}
 		s.channel = s.rpcMethod()
+		if s.system == "grpc" && s.channel != "" && !strings.HasPrefix(s.channel, "/") {
+			// gRPC's own name of a method, as generated code and the
+			// static analysis write it: "/pkg.Service/Method".
+			s.channel = "/" + s.channel
+		}
 		if s.channel == "" {
 			s.channel = s.httpRoute()
 			if s.channel != "" && s.system == "" {
@@ -285,13 +292,13 @@ func (s *span) peerName() string {
 	if s.kind == kindServer {
 		return ""
 	}
-	if s.kind == kindClient && s.attr("db.system") != "" {
+	if s.kind == kindClient && s.firstAttr("db.system", "db.system.name") != "" {
 		// A database call: the database is its peer, as the servicegraph
 		// connector names it, not the host it runs on.
 		if v := s.firstAttr(dbNameKeys...); v != "" {
 			return v
 		}
-		return s.attr("db.system")
+		return s.firstAttr("db.system", "db.system.name")
 	}
 	if v := s.firstAttr(hostKeys...); v != "" {
 		return v

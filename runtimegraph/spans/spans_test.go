@@ -127,7 +127,7 @@ func TestOTLPFiles(t *testing.T) {
 		{"reqrep_three.json", []string{
 			"reqrep  -> gateway channel=GET /orders/{id} system=http type= n=1 errors=0",
 			"reqrep gateway -> orders channel=GET /v1/orders/{order} system=http type= n=1 errors=0",
-			"reqrep orders -> payments channel=payments.v1.Payments/GetStatus system=grpc type= n=1 errors=0",
+			"reqrep orders -> payments channel=/payments.v1.Payments/GetStatus system=grpc type= n=1 errors=0",
 		}},
 		{"virtual.json", []string{
 			// Named by server.address, by the messaging system, and by
@@ -135,10 +135,10 @@ func TestOTLPFiles(t *testing.T) {
 			// peer ("cache get") stays a dangling request.
 			"pubsub checkout -> kafka* channel=audit system=kafka type= n=1 errors=0",
 			"reqrep checkout -> api.stripe.com* channel=POST /v1/charges system=http type= n=1 errors=0",
-			"reqrep checkout -> users* channel=users.Users/GetUser system=grpc type= n=1 errors=0",
+			"reqrep checkout -> users* channel=/users.Users/GetUser system=grpc type= n=1 errors=0",
 		}},
 		{"error_skew.json", []string{
-			"reqrep web -> stock channel=stock.Stock/Reserve system=grpc type= n=1 errors=1",
+			"reqrep web -> stock channel=/stock.Stock/Reserve system=grpc type= n=1 errors=1",
 		}},
 	}
 	for _, tt := range tests {
