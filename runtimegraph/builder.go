@@ -1,6 +1,7 @@
 package runtimegraph
 
 import (
+	"cmp"
 	"math"
 	"math/bits"
 	"slices"
@@ -228,17 +229,29 @@ func Assemble(groups []Group, services map[string]bool) *topology.Graph {
 	}
 	// received indexes the producing side of every observed flow, so a send
 	// can be checked for a receiver without scanning all flows.
-	type sendSide struct{ kind, from, channel, messageType string }
-	received := map[sendSide][]string{}
+	type sendSide struct{ kind, from, messageType string }
+	type wire struct{ channel, system string }
+	received := map[sendSide][]wire{}
 	for _, gr := range groups {
 		if gr.To != "" {
-			s := sendSide{gr.Kind, gr.From, gr.Channel, gr.MessageType}
-			received[s] = append(received[s], gr.System)
+			s := sendSide{gr.Kind, gr.From, gr.MessageType}
+			received[s] = append(received[s], wire{gr.Channel, gr.System})
 		}
 	}
+	// A send is received when a flow of its producer has its channel, or,
+	// over HTTP, a route that serves it: a client span knows only the
+	// path it called (GET /rates/EUR), the server its route.
+	answered := func(gr Group) bool {
+		return slices.ContainsFunc(received[sendSide{gr.Kind, gr.From, gr.MessageType}], func(w wire) bool {
+			if !topology.SystemsMatch(w.system, gr.System) {
+				return false
+			}
+			return w.channel == gr.Channel ||
+				gr.Kind == topology.KindReqRep && cmp.Or(w.system, gr.System) == topology.SystemHTTP && topology.HTTPMatch(w.channel, gr.Channel)
+		})
+	}
 	for _, gr := range groups {
-		if gr.To == "" && slices.ContainsFunc(received[sendSide{gr.Kind, gr.From, gr.Channel, gr.MessageType}],
-			func(sys string) bool { return topology.SystemsMatch(sys, gr.System) }) {
+		if gr.To == "" && answered(gr) {
 			continue
 		}
 		st := gr.Stats

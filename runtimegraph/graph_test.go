@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -310,5 +311,26 @@ func TestSelectFromFiles(t *testing.T) {
 	lim, _, err := SelectFromFiles(context.Background(), []string{p}, Filter{}, 3, ReadOptions{Workers: 2})
 	if err != nil || len(lim) != 3 || lim[0].EventID != "ev-00000001" || lim[2].EventID != "ev-00000003" {
 		t.Errorf("limit 3: %v events, err %v", len(lim), err)
+	}
+}
+
+// A client span knows the path it called, the server its route: the
+// request is the route's flow, not a dangling request beside it.
+func TestRequestAnsweredByItsRoute(t *testing.T) {
+	b := NewBuilder()
+	for _, e := range []telemetry.Event{
+		{EventType: telemetry.TypeRequest, Service: "pricing", PeerService: "fx", Channel: "GET /rates/EUR", System: "http"},
+		{EventType: telemetry.TypeServe, Service: "fx", PeerService: "pricing", Channel: "GET /rates/{currency}", System: "http"},
+		{EventType: telemetry.TypeRequest, Service: "pricing", Channel: "GET /other/EUR", System: "http"},
+	} {
+		b.Add(&e)
+	}
+	var got []string
+	for _, f := range b.Graph().Flows {
+		got = append(got, f.From+" -> "+f.To+" "+f.Channel)
+	}
+	want := []string{"pricing ->  GET /other/EUR", "pricing -> fx GET /rates/{currency}"}
+	if !slices.Equal(got, want) {
+		t.Errorf("flows %q, want %q", got, want)
 	}
 }
