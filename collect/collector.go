@@ -227,8 +227,11 @@ func (c *Collector) Export(ctx context.Context, rss []*tracepb.ResourceSpans) (R
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		// Staged, so a restart pairs them; this run no longer stores.
-		return res, nil
+		// Shutdown began while the spans were staged: this run no longer
+		// stores, and a FileStore staged nothing, so the exporter must
+		// retry. Staged rows a retry stages again pair to the same event
+		// ids at the next start, stored once.
+		return Result{}, fmt.Errorf("%w: shutting down", ErrUnavailable)
 	}
 	for _, r := range rows {
 		c.seqs[r.TraceID] = append(c.seqs[r.TraceID], r.Seq)
