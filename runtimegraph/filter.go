@@ -3,6 +3,7 @@ package runtimegraph
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,9 @@ func ParseTag(s string) (Tag, error) {
 	return Tag{Key: k, Value: v}, nil
 }
 
+// maxAgeDays is the longest age in days a time.Duration holds.
+const maxAgeDays = int(math.MaxInt64 / int64(24*time.Hour))
+
 // ParseTime reads a window bound: an RFC 3339 time, a date (2006-01-02, UTC
 // midnight), or an age before now such as 90m, 24h or 7d.
 func ParseTime(s string, now time.Time) (time.Time, error) {
@@ -38,6 +42,11 @@ func ParseTime(s string, now time.Time) (time.Time, error) {
 	}
 	if d, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(d)
+		if err == nil && n > maxAgeDays {
+			// n days in a Duration would overflow into a time after now:
+			// an empty, green window.
+			return time.Time{}, fmt.Errorf("bad time %q: an age of at most %dd (about 292 years)", s, maxAgeDays)
+		}
 		if err == nil && n >= 0 {
 			return now.Add(-time.Duration(n) * 24 * time.Hour).UTC(), nil
 		}

@@ -195,6 +195,12 @@ func TestParseTime(t *testing.T) {
 		{"-3h", time.Time{}, true},
 		{"yesterday", time.Time{}, true},
 		{"7x", time.Time{}, true},
+		// The longest age a Duration holds, and one day past it, which
+		// used to overflow into the future.
+		{"106751d", now.Add(-106751 * 24 * time.Hour), false},
+		{"106752d", time.Time{}, true},
+		{"2562047h", now.Add(-2562047 * time.Hour), false},
+		{"9999999999h", time.Time{}, true},
 	}
 	for _, tt := range tests {
 		got, err := ParseTime(tt.in, now)
