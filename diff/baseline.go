@@ -2,12 +2,12 @@ package diff
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 
 	"github.com/tracegraph/tracegraph/internal/indentjson"
+	"github.com/tracegraph/tracegraph/internal/jsondoc"
 	"github.com/tracegraph/tracegraph/topology"
 )
 
@@ -148,9 +148,7 @@ func (b *Baseline) Encode(w io.Writer) error {
 // or more than meant.
 func DecodeBaseline(name string, r io.Reader) (*Baseline, error) {
 	var b Baseline
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
+	if err := jsondoc.Decode(r, &b, true); err != nil {
 		return nil, fmt.Errorf("baseline %s: %w", name, err)
 	}
 	if b.Schema != BaselineSchema {

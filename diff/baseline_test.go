@@ -69,9 +69,10 @@ func TestBaselineRoundTrip(t *testing.T) {
 
 func TestDecodeBaselineErrors(t *testing.T) {
 	tests := []struct{ name, in, want string }{
-		{"not json", `{`, "baseline b.json: unexpected EOF"},
+		{"not json", `{`, "baseline b.json: line 1, column 2: the JSON document ends early (truncated file?)"},
+		{"trailing garbage", `{"schema":"tracegraph-baseline/v1","entries":[]} x`, `baseline b.json: line 1, column 50: data after the JSON document: "x"`},
 		{"wrong schema", `{"schema":"tracegraph-baseline/v9","entries":[]}`, `baseline b.json: schema "tracegraph-baseline/v9", want "tracegraph-baseline/v1"`},
-		{"unknown field", `{"schema":"tracegraph-baseline/v1","entries":[{"status":"undeclared","form":"a"}]}`, `baseline b.json: json: unknown field "form"`},
+		{"unknown field", `{"schema":"tracegraph-baseline/v1","entries":[{"status":"undeclared","form":"a"}]}`, `baseline b.json: line 1, column 83: json: unknown field "form"`},
 		{"neither status nor rule", `{"schema":"tracegraph-baseline/v1","entries":[{"from":"a"}]}`, "baseline b.json: entry 0: exactly one of status and rule must be set"},
 	}
 	for _, tt := range tests {

@@ -3,13 +3,13 @@ package topology
 import (
 	"bytes"
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 
 	"github.com/tracegraph/tracegraph/internal/indentjson"
+	"github.com/tracegraph/tracegraph/internal/jsondoc"
 )
 
 // Normalize sorts every list and removes duplicates, so that equal graphs
@@ -131,8 +131,7 @@ func Marshal(g *Graph) ([]byte, error) {
 // newer file must not be silently misread.
 func Decode(r io.Reader) (*Graph, error) {
 	var g Graph
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&g); err != nil {
+	if err := jsondoc.Decode(r, &g, false); err != nil {
 		return nil, fmt.Errorf("decode graph: %w", err)
 	}
 	if g.Schema != Schema {
