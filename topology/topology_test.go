@@ -159,7 +159,7 @@ func TestDecodeRejectsOtherSchemas(t *testing.T) {
 		`{"schema":"tracegraph/v1", "flows"`: "decode graph: line 1, column 35: the JSON document ends early",
 		// A second document (two graphs concatenated) is not ignored.
 		"{\"schema\":\"tracegraph/v1\"}\n{\"schema\":\"tracegraph/v1\"}": "decode graph: line 2, column 1: data after the JSON document",
-		"{\"schema\":\"tracegraph/v1\",\n\"flows\": 7}": "decode graph: line 2, column 11: json: cannot unmarshal number",
+		"{\"schema\":\"tracegraph/v1\",\n\"flows\": 7}":                  "decode graph: line 2, column 11: json: cannot unmarshal number",
 	} {
 		_, err := Decode(strings.NewReader(in))
 		if err == nil || !strings.Contains(err.Error(), want) {
