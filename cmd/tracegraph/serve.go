@@ -119,10 +119,10 @@ func runServe(cmd *cobra.Command, args []string, sf *sourceFlags, listen, declar
 		}
 		return err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	hs := serve.DefaultLimits.Server(srv)
 	fmt.Fprintf(cmd.ErrOrStderr(), "tracegraph: serving %s on http://%s/ (Ctrl-C stops)\n", opt.Describe, ln.Addr())
 	done := make(chan error, 1)
-	go func() { done <- hs.Serve(ln) }()
+	go func() { done <- hs.Serve(serve.DefaultLimits.Listen(ln)) }()
 	select {
 	case err := <-done:
 		return fmt.Errorf("serve: %w", err)
