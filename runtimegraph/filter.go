@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tracegraph/tracegraph/telemetry"
 )
@@ -74,8 +75,40 @@ type Filter struct {
 	Operation   string
 }
 
-// Validate reports a window that cannot select anything useful.
+// CheckText reports a value no stored event can hold: text that is not
+// valid UTF-8 or holds a NUL. PostgreSQL refuses such text in a query, and
+// events decoded from JSON never hold it, so both backends answer such a
+// filter with this error, the same way, instead of an empty match on one
+// and a server error on the other. name says which value it is.
+func CheckText(name, s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s %q is not valid UTF-8", name, s)
+	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return fmt.Errorf("%s %q holds a NUL character", name, s)
+	}
+	return nil
+}
+
+// Validate reports a window that cannot select anything useful, and text
+// no event can hold (CheckText).
 func (f *Filter) Validate() error {
+	for _, v := range []struct{ name, s string }{
+		{"trace id", f.TraceID}, {"event type", f.EventType}, {"status", f.Status}, {"service", f.Service},
+		{"channel", f.Channel}, {"message type", f.MessageType}, {"operation", f.Operation},
+	} {
+		if err := CheckText(v.name, v.s); err != nil {
+			return err
+		}
+	}
+	for _, t := range f.Where {
+		if err := CheckText("--where key", t.Key); err != nil {
+			return err
+		}
+		if err := CheckText("--where value", t.Value); err != nil {
+			return err
+		}
+	}
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
 		return errors.New("--until must be after --since")
 	}

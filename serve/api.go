@@ -407,6 +407,10 @@ func (s *Server) handleTrace(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
+	if err := runtimegraph.CheckText("trace id", id); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	if len(id) > maxTraceIDLen {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("trace id of %d bytes is too long (at most %d)", len(id), maxTraceIDLen))
 		return

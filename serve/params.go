@@ -45,6 +45,11 @@ func checkParams(v url.Values, known ...string) (*params, error) {
 		if len(v[k]) > 1 && k != "where" {
 			return nil, fmt.Errorf("parameter %q given %d times (it takes one value)", k, len(v[k]))
 		}
+		for _, val := range v[k] {
+			if err := runtimegraph.CheckText("parameter "+k, val); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return &params{v: v}, nil
 }

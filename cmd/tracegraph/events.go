@@ -37,6 +37,9 @@ func newEventsCmd() *cobra.Command {
 			}
 			f.Status, f.EventType, f.Service, f.Channel = ef.status, ef.eventType, ef.service, ef.channel
 			f.MessageType, f.Operation, f.TraceID = ef.messageType, ef.operation, ef.traceID
+			if err := f.Validate(); err != nil {
+				return usageErr(err)
+			}
 			ef.format = formatName(ef.format)
 			switch ef.format {
 			case "text", "jsonl":

@@ -299,3 +299,22 @@ func TestSpanExportDBMatchesFiles(t *testing.T) {
 		}
 	}
 }
+
+// A filter value no event can hold is an input error naming it, from a
+// file and from the database alike, never PostgreSQL's raw error.
+func TestFilterTextCLI(t *testing.T) {
+	db := pgURL(t)
+	for _, src := range [][]string{{"--events", shopEvents}, {"--db", db}} {
+		for _, args := range [][]string{
+			{"events", "--service", "\xff"},
+			{"events", "--where", "merchant_id=a\x00b"},
+			{"observed", "--where", "k=\xff"},
+			{"trace", "\xff"},
+		} {
+			code, _, errs := tg(t, append(args, src...)...)
+			if code != exitUsage || !strings.Contains(errs, "not valid UTF-8") && !strings.Contains(errs, "NUL") {
+				t.Errorf("%q %v: exit %d, stderr %q; want 2 naming the bad text", args, src[0], code, errs)
+			}
+		}
+	}
+}

@@ -34,6 +34,9 @@ message type, latency and status.`,
 				return err
 			}
 			f.TraceID = args[0]
+			if err := f.Validate(); err != nil {
+				return usageErr(err)
+			}
 			evs, err := selectEvents(cmd, &sf, f, 0, args[1:])
 			if err != nil {
 				return err
