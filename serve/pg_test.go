@@ -81,7 +81,7 @@ func TestPostgresServesTheSame(t *testing.T) {
 			t.Errorf("GET %s: files %d %s, postgres %d %s; want the same 400", target, a.Code, a.Body, b.Code, b.Body)
 		}
 	}
-		// Equal bytes could still be equally wrong: the database must give
+	// Equal bytes could still be equally wrong: the database must give
 	// each reason for an empty graph by itself.
 	for query, want := range map[string]string{
 		"since=2020-01-01&until=2020-01-02":                         "window",
