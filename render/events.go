@@ -55,26 +55,66 @@ func Trace(w io.Writer, evs []telemetry.Event) error {
 	}
 	fmt.Fprintln(w, "\nTREE")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	var walk func(n *runtimegraph.TraceNode, prefix string, last, root bool)
-	walk = func(n *runtimegraph.TraceNode, prefix string, last, root bool) {
+	// Walk with a stack of our own, not the call stack, and draw at most
+	// MaxTraceDepth levels: a trace thousands of hops deep would otherwise
+	// take time and output quadratic in its depth, one indentation a line.
+	type item struct {
+		n          *runtimegraph.TraceNode
+		prefix     string
+		depth      int
+		last, root bool
+	}
+	var stack []item
+	roots := runtimegraph.TraceTree(evs)
+	for i := len(roots) - 1; i >= 0; i-- {
+		stack = append(stack, item{n: roots[i], last: true, root: true})
+	}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
 		branch, next := "", ""
-		if !root {
+		if !it.root {
 			branch, next = "├─ ", "│  "
-			if last {
+			if it.last {
 				branch, next = "└─ ", "   "
 			}
 		}
-		e := n.Event
-		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\t%s\n", prefix+branch, termSafe(hopText(e)), orDash(termSafe(e.Channel)),
+		if it.depth == MaxTraceDepth {
+			fmt.Fprintf(tw, "%s… %d more levels\t\t\t\t\t\n", it.prefix+branch, levels(it.n))
+			continue
+		}
+		e := it.n.Event
+		fmt.Fprintf(tw, "%s%s\t%s\t%s\t%s\t%s\t%s\n", it.prefix+branch, termSafe(hopText(e)), orDash(termSafe(e.Channel)),
 			orDash(termSafe(topology.ShortType(e.MessageType))), Micros(e.DurationUS), termSafe(e.Status), orDash(oneLine(e.Error)))
-		for i, c := range n.Children {
-			walk(c, prefix+next, i == len(n.Children)-1, false)
+		for i := len(it.n.Children) - 1; i >= 0; i-- {
+			stack = append(stack, item{n: it.n.Children[i], prefix: it.prefix + next, depth: it.depth + 1, last: i == len(it.n.Children)-1})
 		}
 	}
-	for _, r := range runtimegraph.TraceTree(evs) {
-		walk(r, "", true, true)
-	}
 	return tw.Flush()
+}
+
+// MaxTraceDepth is how many levels of a trace's tree the text shows; the
+// levels below are summed up in one line.
+const MaxTraceDepth = 64
+
+// levels is the depth of the tree under n, n included, found without
+// recursion.
+func levels(n *runtimegraph.TraceNode) int {
+	type item struct {
+		n *runtimegraph.TraceNode
+		d int
+	}
+	deepest := 0
+	stack := []item{{n, 1}}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		deepest = max(deepest, it.d)
+		for _, c := range it.n.Children {
+			stack = append(stack, item{c, it.d + 1})
+		}
+	}
+	return deepest
 }
 
 // hopText says who did what: "consume inventory <- catalog".

@@ -75,8 +75,9 @@ func TraceTree(evs []telemetry.Event) []*TraceNode {
 	for i := range evs {
 		parent[i] = parentOf(i)
 	}
+	cyclic := onCycle(parent)
 	for i := range evs {
-		if p := parent[i]; p >= 0 && !reaches(parent, p, i) {
+		if p := parent[i]; p >= 0 && !cyclic[i] {
 			nodes[p].Children = append(nodes[p].Children, nodes[i])
 		} else {
 			roots = append(roots, nodes[i])
@@ -85,14 +86,40 @@ func TraceTree(evs []telemetry.Event) []*TraceNode {
 	return roots
 }
 
-// reaches reports whether following parents from p arrives at i: linking i
-// under p would then make a cycle, which malformed parent ids can cause.
-func reaches(parent []int, p, i int) bool {
-	for steps := 0; p >= 0 && steps <= len(parent); steps++ {
-		if p == i {
-			return true
+// onCycle marks the events whose parents lead back to themselves, which
+// malformed parent ids can cause: each becomes a root, so the tree has no
+// loop. Each event is visited once, so a chain thousands deep costs no
+// more than its length.
+func onCycle(parent []int) []bool {
+	const (
+		unseen = iota
+		onPath
+		done
+	)
+	state := make([]uint8, len(parent))
+	cyclic := make([]bool, len(parent))
+	var path []int
+	for start := range parent {
+		path = path[:0]
+		i := start
+		for i >= 0 && state[i] == unseen {
+			state[i] = onPath
+			path = append(path, i)
+			i = parent[i]
 		}
-		p = parent[p]
+		if i >= 0 && state[i] == onPath {
+			// The walk came back to itself: i and what follows it on the
+			// path are the cycle.
+			for k := len(path) - 1; k >= 0; k-- {
+				cyclic[path[k]] = true
+				if path[k] == i {
+					break
+				}
+			}
+		}
+		for _, k := range path {
+			state[k] = done
+		}
 	}
-	return false
+	return cyclic
 }
