@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tracegraph/tracegraph/internal/pgtest"
 	"github.com/tracegraph/tracegraph/topology"
@@ -316,5 +319,59 @@ func TestFilterTextCLI(t *testing.T) {
 				t.Errorf("%q %v: exit %d, stderr %q; want 2 naming the bad text", args, src[0], code, errs)
 			}
 		}
+	}
+}
+
+// Once the schema is current, read commands need nothing but SELECT; a
+// role that may only read is told clearly when the schema is behind.
+func TestReadOnlyRole(t *testing.T) {
+	ctx := context.Background()
+	db := pgURL(t)
+	if code, _, errs := tg(t, "ingest", "--db", db, shopEvents); code != exitOK {
+		t.Fatalf("ingest: exit %d: %s", code, errs)
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := u.Query().Get("search_path")
+	role := "ro_" + schema
+	owner, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close(ctx)
+	for _, sql := range []string{
+		"CREATE ROLE " + role + " LOGIN",
+		"GRANT USAGE ON SCHEMA " + schema + " TO " + role,
+		"GRANT SELECT ON ALL TABLES IN SCHEMA " + schema + " TO " + role,
+	} {
+		if _, err := owner.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	t.Cleanup(func() {
+		owner.Exec(ctx, "REVOKE ALL ON ALL TABLES IN SCHEMA "+schema+" FROM "+role)
+		owner.Exec(ctx, "REVOKE ALL ON SCHEMA "+schema+" FROM "+role)
+		owner.Exec(ctx, "DROP ROLE "+role)
+	})
+	u.User = url.User(role)
+	ro := u.String()
+
+	_, want, _ := tg(t, "observed", "--db", db)
+	code, got, errs := tg(t, "observed", "--db", ro)
+	if code != exitOK || got != want {
+		t.Errorf("observed as a read-only role: exit %d, stderr %s; same graph %v", code, errs, got == want)
+	}
+	if code, _, errs := tg(t, "events", "--db", ro, "--limit", "1"); code != exitOK {
+		t.Errorf("events as a read-only role: exit %d: %s", code, errs)
+	}
+
+	if _, err := owner.Exec(ctx, "DELETE FROM "+schema+".schema_migrations WHERE version = (SELECT max(version) FROM "+schema+".schema_migrations)"); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = tg(t, "observed", "--db", ro)
+	if code != exitUsage || !strings.Contains(errs, "may not") || !strings.Contains(errs, "needs") {
+		t.Errorf("observed as a read-only role on an old schema: exit %d, stderr %q; want 2 saying the schema is behind", code, errs)
 	}
 }

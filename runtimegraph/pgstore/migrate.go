@@ -3,6 +3,7 @@ package pgstore
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 //go:embed migrations/*.sql
@@ -54,6 +56,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	latest := ms[len(ms)-1].version
+	// A schema that is current needs no write at all: read commands then
+	// work for a role that may only SELECT.
+	cur, readErr := version(ctx, s.pool)
+	if readErr == nil && cur >= latest {
+		return nil
+	}
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return s.wrap("migrate", err)
@@ -65,9 +74,12 @@ func (s *Store) Migrate(ctx context.Context) error {
 	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", int64(migrationLock))
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		if isInsufficientPrivilege(err) {
+			return s.wrap("migrate", fmt.Errorf("the schema is at version %d and this build needs %d, but this role may not create tables: run tracegraph ingest once with a role that may (%w)", cur, latest, err))
+		}
 		return s.wrap("migrate", err)
 	}
-	cur, err := version(ctx, conn)
+	cur, err = version(ctx, conn)
 	if err != nil {
 		return s.wrap("migrate", err)
 	}
@@ -83,6 +95,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return err
 		})
 		if err != nil {
+			if isInsufficientPrivilege(err) {
+				return s.wrap("migration "+m.name, fmt.Errorf("the schema is at version %d and this build needs %d, but this role may not change it: run tracegraph ingest once with a role that may (%w)", cur, latest, err))
+			}
 			return s.wrap("migration "+m.name, err)
 		}
 	}
@@ -103,4 +118,10 @@ func version(ctx context.Context, q querier) (int, error) {
 	var v int
 	err := q.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&v)
 	return v, err
+}
+
+// isInsufficientPrivilege reports PostgreSQL's permission error (42501).
+func isInsufficientPrivilege(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "42501"
 }
