@@ -244,6 +244,13 @@ func readFile(ctx context.Context, idx int, path string, imp *Importer, work, fr
 			break
 		}
 		if err != nil {
+			// A cut-off file (a truncated gzip): the whole lines read
+			// before the cut are events like any others.
+			if len(c.ends) > 0 {
+				if serr := send(ctx, work, c); serr != nil {
+					return serr
+				}
+			}
 			return err
 		}
 		c.buf = append(c.buf, line...)
@@ -283,6 +290,11 @@ func readStream(ctx context.Context, idx int, path, format string, r io.Reader, 
 		return send(ctx, work, full)
 	})
 	if err != nil {
+		if len(c.events) > 0 {
+			if serr := send(ctx, work, c); serr != nil {
+				return serr
+			}
+		}
 		// The importer's errors name the file and place already.
 		return fmt.Errorf("%w (read as %s)", err, format)
 	}

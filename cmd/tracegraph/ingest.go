@@ -126,7 +126,10 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string
 			}
 			return nil
 		})
-	if readErr == nil && len(batch) > 0 {
+	// Events read before a read error (a file cut off in its middle) are
+	// stored too: storing is idempotent, so running ingest again on the
+	// whole file later stores only the rest.
+	if len(batch) > 0 && ctx.Err() == nil {
 		batches <- batch
 	}
 	close(batches)
@@ -153,10 +156,9 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string
 	if storeErr != nil {
 		return usageErr(storeErr)
 	}
-	if readErr != nil {
-		return readErrOf(cmd.Context(), readErr)
-	}
 	if counts.rejected > 0 {
+		// Named before a read error of a later file, so that the bad lines
+		// of the earlier files are not lost from the report.
 		w := cmd.ErrOrStderr()
 		named := 0
 		for _, b := range rs.Bad {
@@ -169,7 +171,12 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string
 				named++
 			}
 		}
-		return usageErr(fmt.Errorf("%d bad lines rejected (%d named above); the other events were stored", counts.rejected, named))
+		if readErr == nil {
+			return usageErr(fmt.Errorf("%d bad lines rejected (%d named above); the other events were stored", counts.rejected, named))
+		}
+	}
+	if readErr != nil {
+		return readErrOf(cmd.Context(), readErr)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -373,5 +374,39 @@ func TestReadOnlyRole(t *testing.T) {
 	code, _, errs = tg(t, "observed", "--db", ro)
 	if code != exitUsage || !strings.Contains(errs, "may not") || !strings.Contains(errs, "needs") {
 		t.Errorf("observed as a read-only role on an old schema: exit %d, stderr %q; want 2 saying the schema is behind", code, errs)
+	}
+}
+
+// A gzip file cut off in its middle: the whole lines before the cut are
+// stored and counted, the error names the place, the bad lines of an
+// earlier file are still listed, and ingesting the whole file later stores
+// only the rest.
+func TestIngestTruncatedGzip(t *testing.T) {
+	db := pgURL(t)
+	dir := t.TempDir()
+	data, err := os.ReadFile(shopEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(data)
+	zw.Close()
+	whole, cut, bad := filepath.Join(dir, "whole.jsonl.gz"), filepath.Join(dir, "cut.jsonl.gz"), filepath.Join(dir, "bad.jsonl")
+	for p, b := range map[string][]byte{whole: gz.Bytes(), cut: gz.Bytes()[:gz.Len()/3], bad: []byte("{not json\n")} {
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errs := tg(t, "ingest", "--db", db, bad, cut)
+	var read, stored int
+	fmt.Sscanf(out, "read %d, stored %d", &read, &stored)
+	if code != exitUsage || stored == 0 || stored != read-1 || !strings.Contains(errs, "cut.jsonl.gz:") || !strings.Contains(errs, "bad.jsonl:1:") {
+		t.Fatalf("exit %d, out %q, stderr %q; want 2, the lines before the cut stored, the cut and the bad line both named", code, out, errs)
+	}
+	code, out, errs = tg(t, "ingest", "--db", db, whole)
+	total := bytes.Count(data, []byte("\n"))
+	if want := fmt.Sprintf("read %d, stored %d, duplicate %d, rejected 0", total, total-stored, stored); code != exitOK || !strings.Contains(out, want) {
+		t.Errorf("the whole file after the cut one: exit %d, %q (stderr %s); want %q", code, out, errs, want)
 	}
 }
