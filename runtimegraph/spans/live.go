@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -55,9 +53,11 @@ func (s Spans) Len() int { return len(s.spans) }
 // Traces lists the trace ids of the spans, each once, in hex as events
 // carry them.
 func (s Spans) Traces() []string {
-	out := make([]string, 0, 4)
+	var out []string
+	seen := make(map[string]bool, 8)
 	for _, sp := range s.spans {
-		if !slices.Contains(out, sp.trace) {
+		if !seen[sp.trace] {
+			seen[sp.trace] = true
 			out = append(out, sp.trace)
 		}
 	}
@@ -85,8 +85,7 @@ func (p *Pairer) Convert(rss []*tracepb.ResourceSpans) Spans {
 					out.Rejected++
 					continue
 				}
-				slices.SortStableFunc(s.attrs, func(a, b kv) int { return strings.Compare(a.k, b.k) })
-				s.derive(p.opts.MessageTypeAttr)
+				s.prepare(p.opts.MessageTypeAttr)
 				out.spans = append(out.spans, s)
 			}
 		}

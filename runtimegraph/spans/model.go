@@ -2,6 +2,7 @@ package spans
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -121,6 +122,13 @@ var (
 	pathKeys   = []string{"url.path", "http.target", "http.path"}
 	urlKeys    = []string{"url.full", "http.url"}
 )
+
+// prepare is the work on a span that needs no other span: it sorts the
+// attributes by key and derives channel, system and message type.
+func (s *span) prepare(msgTypeAttr string) {
+	slices.SortStableFunc(s.attrs, func(a, b kv) int { return strings.Compare(a.k, b.k) })
+	s.derive(msgTypeAttr)
+}
 
 // derive fills channel, system and message type from the attributes; see
 // the package doc for the rules.

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 
 	"github.com/tracegraph/tracegraph/telemetry"
 )
@@ -244,10 +242,7 @@ type input struct {
 // message type. (Events are built on several goroutines too, by
 // window.emitPending, and later: tags built here would be held in the
 // window.)
-func (in *input) prepare(s *span) {
-	slices.SortStableFunc(s.attrs, func(a, b kv) int { return strings.Compare(a.k, b.k) })
-	s.derive(in.w.opts.MessageTypeAttr)
-}
+func (in *input) prepare(s *span) { s.prepare(in.w.opts.MessageTypeAttr) }
 
 // add validates a decoded span and hands it to the window. where locates it
 // for the warning when it is skipped.

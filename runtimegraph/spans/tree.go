@@ -1,5 +1,7 @@
 package spans
 
+import "iter"
+
 // traceView answers tree questions about one flushed trace.
 type traceView struct {
 	byID map[string][]*span
@@ -69,7 +71,7 @@ func (t *traceView) fillFromAncestors(spans []*span) {
 	for _, s := range spans {
 		if s.noStart {
 			s.start = earliest
-			for p, n := t.parent(s), 0; p != nil && n < maxAncestors; p, n = t.parent(p), n+1 {
+			for p := range t.ancestors(s) {
 				if !p.noStart {
 					s.start = p.start
 					break
@@ -77,7 +79,7 @@ func (t *traceView) fillFromAncestors(spans []*span) {
 			}
 		}
 		if s.noService && s.kind != kindServer && s.kind != kindConsumer {
-			for p, n := t.parent(s), 0; p != nil && n < maxAncestors; p, n = t.parent(p), n+1 {
+			for p := range t.ancestors(s) {
 				if !p.noService {
 					s.service = p.service
 					break
@@ -96,10 +98,22 @@ func (t *traceView) fillFromAncestors(spans []*span) {
 // would otherwise make endless.
 const maxAncestors = 1024
 
+// ancestors yields the parents of s, nearest first (see parent), at most
+// maxAncestors of them.
+func (t *traceView) ancestors(s *span) iter.Seq[*span] {
+	return func(yield func(*span) bool) {
+		for p, n := t.parent(s), 0; p != nil && n < maxAncestors; p, n = t.parent(p), n+1 {
+			if !yield(p) {
+				return
+			}
+		}
+	}
+}
+
 // remoteAncestor is the nearest ancestor of s that is not INTERNAL, as
 // Zipkin's DependencyLinker finds it.
 func (t *traceView) remoteAncestor(s *span) *span {
-	for p, n := t.parent(s), 0; p != nil && n < maxAncestors; p, n = t.parent(p), n+1 {
+	for p := range t.ancestors(s) {
 		if p.kind != kindInternal && !p.guessedKind {
 			return p
 		}
@@ -111,7 +125,7 @@ func (t *traceView) remoteAncestor(s *span) *span {
 // that runs in another service: the caller, when its CLIENT span is
 // missing, as Zipkin's DependencyLinker takes it.
 func (t *traceView) callerAncestor(s *span) string {
-	for p, n := t.parent(s), 0; p != nil && n < maxAncestors; p, n = t.parent(p), n+1 {
+	for p := range t.ancestors(s) {
 		if p.service != s.service {
 			return p.service
 		}
