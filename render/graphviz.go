@@ -100,19 +100,41 @@ const stderrTail = 200
 // exits 0 and what it wrote starts as the format must, so a failure
 // never leaves half a picture behind.
 func (p Program) Layout(ctx context.Context, dot []byte, format string, w io.Writer) error {
+	return p.layoutFrom(ctx, format, func(in io.Writer) { in.Write(dot) }, w) // a failed write shows as the program's failure
+}
+
+// layoutFrom is Layout with the DOT text written by write while the
+// program runs: native dot starts up and parses while tracegraph is still
+// writing the text, instead of after.
+func (p Program) layoutFrom(ctx context.Context, format string, write func(io.Writer), w io.Writer) error {
 	if p.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, p.Timeout)
 		defer cancel()
 	}
 	cmd := exec.CommandContext(ctx, p.Path, "-T"+format)
-	cmd.Stdin = bytes.NewReader(dot)
+	// exec copies from pr into the program's standard input; a program
+	// that stops reading (it crashed, or hung and was killed) makes our
+	// writes fail once pr is closed below, never block.
+	pr, pw := io.Pipe()
+	cmd.Stdin = pr
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	// A program killed on timeout may leave a child holding its pipes (a
 	// wrapper script); the pipes are closed a moment later regardless.
 	cmd.WaitDelay = time.Second
-	err := cmd.Run()
+	err := cmd.Start()
+	if err == nil {
+		written := make(chan struct{})
+		go func() {
+			defer close(written)
+			write(pw)
+			pw.Close()
+		}()
+		err = cmd.Wait()
+		pr.Close()
+		<-written
+	}
 	if ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) && p.Timeout > 0 {
 			return fmt.Errorf("%s: no answer within %s", p.Path, p.Timeout)
@@ -162,18 +184,25 @@ func lastLine(b []byte) string {
 	return s
 }
 
-// draw makes one picture: with native dot when the engine allows it and
-// dot works, else with the embedded renderer. viaNative and viaEmbedded
-// each make the picture with the Layouter given.
-func (gv Graphviz) draw(ctx context.Context, viaNative, viaEmbedded func(Layouter) error) error {
+// draw makes one picture of d: with native dot in nativeFormat when the
+// engine allows it and dot works, else with viaEmbedded, which is given
+// the embedded renderer and the DOT text. Both get the same text; native
+// dot gets it as it is written.
+func (gv Graphviz) draw(ctx context.Context, d *drawing, nativeFormat string, out *bytes.Buffer, viaEmbedded func(l Layouter, dot []byte) error) error {
 	engine := cmp.Or(gv.Engine, EngineAuto)
 	if err := CheckEngine(engine); err != nil {
 		return err
 	}
+	var dot bytes.Buffer
 	if engine != EngineEmbedded {
 		native, err := gv.native()
 		if err == nil {
-			err = viaNative(native)
+			err = native.layoutFrom(ctx, nativeFormat, func(w io.Writer) {
+				// The text is kept whole for the embedded renderer even
+				// when dot stops reading it.
+				tw := &keepAll{kept: &dot, w: w}
+				writeDOTTo(tw, d)
+			}, out)
 		}
 		switch {
 		case err == nil:
@@ -193,16 +222,35 @@ func (gv Graphviz) draw(ctx context.Context, viaNative, viaEmbedded func(Layoute
 	if err != nil {
 		return err
 	}
-	return viaEmbedded(embedded)
+	if dot.Len() == 0 {
+		writeDOTTo(&dot, d)
+	}
+	out.Reset()
+	return viaEmbedded(embedded, dot.Bytes())
+}
+
+// keepAll writes everything to kept, and to w until w fails.
+type keepAll struct {
+	kept *bytes.Buffer
+	w    io.Writer
+	err  error
+}
+
+func (k *keepAll) Write(p []byte) (int, error) {
+	k.kept.Write(p)
+	if k.err == nil {
+		_, k.err = k.w.Write(p)
+	}
+	return len(p), nil
 }
 
 var errNoDot = errors.New("not found")
 
-func (gv Graphviz) native() (Layouter, error) {
+func (gv Graphviz) native() (Program, error) {
 	name := cmp.Or(gv.Dot, "dot")
 	path, err := exec.LookPath(name)
 	if err != nil {
-		return nil, fmt.Errorf("dot %s: %w", name, errNoDot)
+		return Program{}, fmt.Errorf("dot %s: %w", name, errNoDot)
 	}
 	return Program{Path: path, Timeout: cmp.Or(gv.Timeout, DefaultGraphvizTimeout)}, nil
 }
@@ -225,28 +273,24 @@ func (gv Graphviz) embedded() (Layouter, error) {
 		EmbeddedCommand)
 }
 
-// dotText is the DOT text both engines lay out.
-func dotText(d *drawing) []byte {
-	var dot bytes.Buffer
-	bw := bufio.NewWriter(&dot)
+// writeDOTTo writes d's DOT text, the text both engines lay out.
+func writeDOTTo(w io.Writer, d *drawing) {
+	bw := bufio.NewWriterSize(w, 64<<10)
 	writeDOT(bw, d)
-	bw.Flush() // into a bytes.Buffer: cannot fail
-	return dot.Bytes()
+	bw.Flush() // errors are the caller's writer's to keep
 }
 
 // SVG writes g laid out by Graphviz's dot as SVG, with opts.Graphviz's
 // engine. Nodes and edges carry the class attributes of the DOT text
 // (service, flow, undeclared, …) through either engine.
 func SVG(ctx context.Context, w io.Writer, g *topology.Graph, opts Options) error {
-	dot := dotText(newDrawing(g, viewOf(opts)))
 	var out bytes.Buffer
-	svg := func(l Layouter) error {
-		out.Reset()
+	err := opts.Graphviz.draw(ctx, newDrawing(g, viewOf(opts)), "svg", &out, func(l Layouter, dot []byte) error {
 		return l.Layout(ctx, dot, "svg", &out)
-	}
-	if err := opts.Graphviz.draw(ctx, svg, svg); err != nil {
+	})
+	if err != nil {
 		return fmt.Errorf("svg: %w", err)
 	}
-	_, err := w.Write(out.Bytes())
+	_, err = w.Write(out.Bytes())
 	return err
 }

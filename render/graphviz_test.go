@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -303,5 +304,40 @@ func TestCheckEngine(t *testing.T) {
 	}
 	if err := CheckEngine("cairo"); err == nil || !strings.Contains(err.Error(), "auto, native, embedded") {
 		t.Errorf("cairo: %v", err)
+	}
+}
+
+// recorder is an embedded renderer that keeps the DOT text it is given.
+type recorder struct{ dot *[]byte }
+
+func (r recorder) Layout(_ context.Context, dot []byte, _ string, w io.Writer) error {
+	*r.dot = slices.Clone(dot)
+	_, err := io.WriteString(w, "<svg/>")
+	return err
+}
+
+// TestFallbackGetsWholeDOT: native dot is fed the DOT text while it is
+// written; one that quits without reading it (here past the pipe's
+// buffer), or that hangs unread, must leave the embedded renderer the
+// whole text, without blocking the writer.
+func TestFallbackGetsWholeDOT(t *testing.T) {
+	g := rendergen.Generate(300, 800)
+	var want bytes.Buffer
+	if err := DOT(&want, g, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if want.Len() < 1<<17 {
+		t.Fatalf("DOT of %d bytes does not fill a pipe", want.Len())
+	}
+	for _, body := range []string{"exit 1", "exec sleep 30"} {
+		var got []byte
+		gv := Graphviz{Dot: fakeDot(t, body), Timeout: 300 * time.Millisecond, Embedded: recorder{&got}, Warn: func(error) {}}
+		var out bytes.Buffer
+		if err := SVG(context.Background(), &out, g, Options{Graphviz: gv}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("%s: the embedded renderer got %d bytes of DOT, want the %d DOT writes", body, len(got), want.Len())
+		}
 	}
 }

@@ -48,20 +48,14 @@ const (
 // opts.Graphviz's engine.
 func PNG(ctx context.Context, w io.Writer, g *topology.Graph, opts Options) error {
 	d := newDrawing(g, viewOf(opts))
-	dot := dotText(d)
 	var out bytes.Buffer
-	native := func(l Layouter) error {
-		out.Reset()
-		return l.Layout(ctx, dot, "png", &out)
-	}
-	embedded := func(l Layouter) error {
-		out.Reset()
+	err := opts.Graphviz.draw(ctx, d, "png", &out, func(l Layouter, dot []byte) error {
 		return paintPNG(ctx, &out, d, dot, l)
-	}
-	if err := opts.Graphviz.draw(ctx, native, embedded); err != nil {
+	})
+	if err != nil {
 		return fmt.Errorf("png: %w", err)
 	}
-	_, err := w.Write(out.Bytes())
+	_, err = w.Write(out.Bytes())
 	return err
 }
 
