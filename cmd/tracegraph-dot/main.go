@@ -75,16 +75,22 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	out := stdout
-	if output != "" {
-		f, err := os.Create(output)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		out = f
+	if output == "" {
+		return layout(ctx, dot, format, stdout)
 	}
-	bw := bufio.NewWriterSize(out, 64<<10)
+	f, err := os.Create(output)
+	if err != nil {
+		return err
+	}
+	if err := layout(ctx, dot, format, f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func layout(ctx context.Context, dot []byte, format string, w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
 	if err := (embedded.Layouter{}).Layout(ctx, dot, format, bw); err != nil {
 		return err
 	}
