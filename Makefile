@@ -13,8 +13,10 @@ test:
 demo:
 	$(GO) run ./cmd/tracegraph diff ./examples/shop/... --events examples/shop/events.jsonl --fail-on ''""
 
+# tracegraph and, beside it, tracegraph-dot: the embedded renderer it runs to draw SVG and PNG
+# where no native Graphviz is installed.
 build:
-	$(GO) build -o tracegraph ./cmd/tracegraph
+	$(GO) build -o . ./cmd/tracegraph ./cmd/tracegraph-dot
 
 # The screenshots of docs/serve-topology.png and serve/testdata/screenshots/: the browser
 # tests with -update. Chromium must be installed (apt-get install chromium).

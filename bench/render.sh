@@ -1,18 +1,27 @@
-#!/bin/sh
-# Rendering speed: tracegraph's SVG (go-graphviz, Graphviz compiled to WASM)
-# against the native `dot -Tsvg` of the same DOT, in one run on one machine,
-# on a generated diff graph (default 500 services and 1,500 flows). Prints
-# the median wall time of each over RUNS runs, their ratio (target: within
-# 1.5x of native), the PNG time, and the peak memory (max RSS) of each.
-# It also times tracegraph rendering a one-flow graph: the fixed cost every
-# tracegraph process pays, mostly go-graphviz instantiating its WASM module,
-# as a share of native dot's whole run.
+#!/usr/bin/env bash
+# Rendering speed, each figure beside its baseline measured in the same run,
+# on a generated diff graph (default 500 services and 1,500 flows):
 #
-#   bench/render.sh [SERVICES FLOWS]      RUNS=5 by default
+#   1. SVG with native Graphviz present (tracegraph's default then) against
+#      native `dot -Tsvg` of the same DOT                     target <= 1.1x
+#   2. SVG through the embedded renderer (--graphviz-engine embedded,
+#      go-graphviz run as tracegraph-dot) against `dot -Tsvg`  target <= 2.0x
+#   3. PNG with native Graphviz against `dot -Tpng`            target <= 1.5x
+#   4. PNG through the embedded renderer: refused past its limit; the time
+#      to say so
+#   5. start-up of commands that do not draw: `tracegraph --version` and
+#      `observed` on a 200-event file, against an empty Go program, and
+#      the package init time GODEBUG=inittrace=1 reports      target < 20 ms
 #
-# Needs /usr/bin/time (GNU time) and, for the comparison, Graphviz's dot
-# (Debian: apt-get install graphviz); without dot it says so and exits 0.
-set -eu
+# Medians over RUNS runs (default 5; start-up: 10x RUNS), and peak memory
+# (max RSS). The runs alternate, so a machine that gets busier or quieter
+# during the benchmark (it is shared) weighs on both sides alike.
+#
+#   bench/render.sh [SERVICES FLOWS]
+#
+# Needs /usr/bin/time (GNU time) and Graphviz's dot (Debian: apt-get install
+# graphviz); without them it says so and exits 0.
+set -euo pipefail
 cd "$(dirname "$0")/.."
 SERVICES=${1:-500}
 FLOWS=${2:-1500}
@@ -29,57 +38,87 @@ fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-go build -o "$work/tracegraph" ./cmd/tracegraph
+go build -o "$work" ./cmd/tracegraph ./cmd/tracegraph-dot
+mkdir "$work/empty"
+printf 'package main\n\nfunc main() {}\n' >"$work/empty/main.go"
+(cd "$work/empty" && go mod init empty >/dev/null 2>&1 && go build -o "$work/empty-go" .)
+tg=$work/tracegraph
 go run ./bench/rendergen/cmd/rendergen -services "$SERVICES" -flows "$FLOWS" >"$work/graph.json"
-"$work/tracegraph" render "$work/graph.json" -f dot -o "$work/graph.dot"
-go run ./bench/rendergen/cmd/rendergen -services 8 -flows 1 >"$work/tiny.json"
-echo "graph: $SERVICES services, $FLOWS flows; $(grep -c -- '->' "$work/graph.dot") edges drawn; dot $(dot -V 2>&1 | sed 's/.*version //')"
+"$tg" render "$work/graph.json" -f dot -o "$work/graph.dot"
+head -200 examples/shop/events.jsonl >"$work/small.jsonl"
+echo "graph: $SERVICES services, $FLOWS flows; $(grep -c -- '->' "$work/graph.dot") edges drawn; dot $(dot -V 2>&1 | sed 's/.*version //'); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# one NAME CMD...: runs CMD once under GNU time, appending "seconds maxrss_kb"
-# to NAME.times. A failing run (PNG refusing a graph) is recorded with its
+# one NAME CMD...: runs CMD once under GNU time, appending "seconds maxrss_kb
+# cpu_seconds" to NAME.times. A failing run (PNG refusing a graph) is recorded with its
 # message in NAME.err.
 one() {
-	name=$1
+	local name=$1
 	shift
-	if /usr/bin/time -f '%e %M' -o "$work/$name.one" "$@" >/dev/null 2>"$work/$name.err"; then
-		cat "$work/$name.one" >>"$work/$name.times"
-	else
-		tail -1 "$work/$name.one" >>"$work/$name.times"
+	if ! /usr/bin/time -f '%e %M %U %S' -o "$work/$name.one" "$@" >/dev/null 2>"$work/$name.err"; then
 		echo failed >"$work/$name.failed"
 	fi
+	tail -1 "$work/$name.one" | awk '{print $1, $2, $3 + $4}' >>"$work/$name.times"
 }
 
-# The runs alternate, so a machine that gets busier or quieter during the
-# benchmark (it is shared) weighs on both sides alike.
-: >"$work/native.times"
-: >"$work/svg.times"
-: >"$work/png.times"
-: >"$work/startup.times"
-i=0
-while [ "$i" -lt "$RUNS" ]; do
-	one native dot -Tsvg "$work/graph.dot" -o "$work/native.svg"
-	one svg "$work/tracegraph" render "$work/graph.json" -f svg -o "$work/tracegraph.svg"
-	one png "$work/tracegraph" render "$work/graph.json" -f png -o "$work/tracegraph.png"
-	one startup "$work/tracegraph" render "$work/tiny.json" -f svg -o "$work/tiny.svg"
-	i=$((i + 1))
-done
-for n in native svg png startup; do
-	sort -n "$work/$n.times" | awk -v n="$n" '{t[NR]=$1; if ($2>m) m=$2} END {printf "%s %.2f %d\n", n, t[int((NR+1)/2)], m}' >"$work/$n.res"
-done
-if [ -e "$work/png.failed" ]; then
-	echo "png: $(cat "$work/png.err")"
-fi
+# quick NAME CMD...: wall milliseconds of one short run, to NAME.times
+# (GNU time counts in hundredths of a second, too coarse for start-up).
+quick() {
+	local name=$1 t0
+	shift
+	t0=$EPOCHREALTIME
+	"$@" >/dev/null 2>&1
+	echo "$EPOCHREALTIME $t0" | awk '{printf "%.2f 0 0\n", ($1-$2)*1000}' >>"$work/$name.times"
+}
 
+# init_ms CMD...: the sum of the package init times GODEBUG=inittrace=1
+# reports for one run, to init.times.
+init_ms() { GODEBUG=inittrace=1 "$@" 2>&1 >/dev/null | awk '/^init / {s+=$5} END {printf "%.2f 0 0\n", s}'; }
+
+names="native svg embsvg nativepng png embpng empty version observed initversion initobserved"
+for n in $names; do : >"$work/$n.times"; done
+for ((i = 0; i < RUNS; i++)); do
+	one native dot -Tsvg "$work/graph.dot" -o "$work/native.svg"
+	one svg "$tg" render "$work/graph.json" -f svg -o "$work/auto.svg"
+	one embsvg "$tg" render "$work/graph.json" -f svg --graphviz-engine embedded -o "$work/embedded.svg"
+	one nativepng dot -Tpng "$work/graph.dot" -o "$work/native.png"
+	one png "$tg" render "$work/graph.json" -f png -o "$work/auto.png"
+	one embpng "$tg" render "$work/graph.json" -f png --graphviz-engine embedded -o "$work/embedded.png"
+done
+for ((i = 0; i < 10 * RUNS; i++)); do
+	quick empty "$work/empty-go"
+	quick version "$tg" --version
+	quick observed "$tg" observed --events "$work/small.jsonl"
+	init_ms "$tg" --version >>"$work/initversion.times"
+	init_ms "$tg" observed --events "$work/small.jsonl" >>"$work/initobserved.times"
+done
+# NAME.res: the median wall time, the peak RSS, the median CPU time.
+median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+for n in $names; do
+	echo "$n $(cut -d' ' -f1 "$work/$n.times" | median) $(cut -d' ' -f2 "$work/$n.times" | sort -g | tail -1) $(cut -d' ' -f3 "$work/$n.times" | median)" >"$work/$n.res"
+done
+
+for n in svg png embpng; do
+	if [ -e "$work/$n.failed" ]; then echo "$n: $(tail -1 "$work/$n.err")"; fi
+done
 refused=0
-[ -e "$work/png.failed" ] && refused=1
-cat "$work/native.res" "$work/svg.res" "$work/png.res" "$work/startup.res" | awk -v refused="$refused" '
-	{ t[$1]=$2; m[$1]=$3 }
+[ -e "$work/embpng.failed" ] && refused=1
+{ [ -e "$work/png.failed" ] || [ -e "$work/svg.failed" ]; } && refused=2
+cat "$work"/*.res | awk -v refused="$refused" '
+	function row(label, n, note) { printf "%-48s %7.2fs %7.2fs %6.0f MB%s\n", label, t[n], c[n], m[n] / 1024, note }
+	{ t[$1] = $2; m[$1] = $3; c[$1] = $4 }
 	END {
-		printf "%-28s %8s %12s\n", "", "median", "peak RSS"
-		printf "%-28s %7.2fs %9.0f MB\n", "native dot -Tsvg", t["native"], m["native"]/1024
-		printf "%-28s %7.2fs %9.0f MB\n", "tracegraph render -f svg", t["svg"], m["svg"]/1024
-		printf "%-28s %7.2fs %9.0f MB%s\n", "tracegraph render -f png", t["png"], m["png"]/1024, refused ? " (refused: the time to say so)" : ""
-		printf "%-28s %7.2fs %9.0f MB\n", "tracegraph, one-flow graph", t["startup"], m["startup"]/1024
-		printf "svg / native: %.2fx (target <= 1.5x)\n", t["svg"]/t["native"]
-		printf "one-flow graph / native: %.2fx (the fixed cost alone)\n", t["startup"]/t["native"]
+		printf "%-48s %8s %8s %9s\n", "", "median", "CPU", "peak RSS"
+		row("native dot -Tsvg", "native")
+		row("1. tracegraph -f svg (native dot present)", "svg", refused == 2 ? " (FAILED)" : "")
+		row("2. tracegraph -f svg --graphviz-engine embedded", "embsvg")
+		row("native dot -Tpng", "nativepng")
+		row("3. tracegraph -f png (native dot present)", "png", refused == 2 ? " (FAILED)" : "")
+		row("4. tracegraph -f png --graphviz-engine embedded", "embpng", refused == 1 ? " (refused: the time to say so)" : "")
+		printf "%-48s %6.1fms\n", "an empty Go program", t["empty"]
+		printf "%-48s %6.1fms  package init %.1f ms\n", "5. tracegraph --version", t["version"], t["initversion"]
+		printf "%-48s %6.1fms  package init %.1f ms\n", "5. tracegraph observed --events (200 events)", t["observed"], t["initobserved"]
+		printf "1. svg, native present / dot -Tsvg:  %.2fx, CPU %.2fx (target <= 1.1x)\n", t["svg"] / t["native"], c["svg"] / c["native"]
+		printf "2. svg, embedded / dot -Tsvg:        %.2fx, CPU %.2fx (target <= 2.0x)\n", t["embsvg"] / t["native"], c["embsvg"] / c["native"]
+		printf "3. png, native present / dot -Tpng:  %.2fx, CPU %.2fx (target <= 1.5x)\n", t["png"] / t["nativepng"], c["png"] / c["nativepng"]
+		printf "5. start-up: --version %.1f ms, observed %.1f ms, an empty Go program %.1f ms (target < 20 ms)\n", t["version"], t["observed"], t["empty"]
 	}'

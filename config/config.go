@@ -31,6 +31,8 @@ type Config struct {
 	// Presets are the questions `tracegraph serve` offers one click away
 	// on its events page.
 	Presets []Preset `yaml:"presets"`
+	// Render configures the pictures.
+	Render Render `yaml:"render"`
 
 	// Path is where the config was read from; empty for the zero config.
 	Path string `yaml:"-"`
@@ -76,6 +78,24 @@ type Spans struct {
 	// MessageTypeAttribute is the span attribute that names the message
 	// type, where the data has one.
 	MessageTypeAttribute string `yaml:"message_type_attribute"`
+}
+
+// Render configures how SVG and PNG are drawn.
+type Render struct {
+	// Graphviz is the native Graphviz dot to draw with: a path (relative
+	// to the config file) or a command name looked up in PATH. Empty looks
+	// up "dot"; --graphviz overrides it.
+	Graphviz string `yaml:"graphviz"`
+}
+
+// GraphvizPath is render.graphviz with a relative path resolved against the
+// config's directory; a bare command name is left to the PATH lookup.
+func (c *Config) GraphvizPath() string {
+	g := c.Render.Graphviz
+	if g == "" || filepath.IsAbs(g) || c.Path == "" || !strings.ContainsRune(filepath.ToSlash(g), '/') {
+		return g
+	}
+	return filepath.Join(filepath.Dir(c.Path), g)
 }
 
 // Preset is a question of a system's own, such as "failed inventory

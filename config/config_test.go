@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -99,6 +100,7 @@ func TestParseErrors(t *testing.T) {
 		{"host with a path", "services:\n  - name: a\n    hosts: [inventory/x]\n", `hosts: "inventory/x" is not a host or host:port`},
 		{"base URL that is not http", "services:\n  - name: a\n    hosts: [\"ftp://inventory\"]\n", `hosts: "ftp://inventory" is not an http(s) base URL`},
 		{"bad glob", "rules:\n  allowed:\n    - from: \"[\"\n", `rules.allowed[0]: bad pattern "["`},
+		{"unknown key under render", "render:\n  graphviz: /usr/bin/dot\n  engine: native\n", `line 3: unknown field "engine"`},
 		{"unknown key in a preset's filter", "presets:\n  - label: x\n    events:\n      servce: inventory\n", `line 4: unknown field "servce"`},
 		{"preset without label", "presets:\n  - events: {status: error}\n", "presets[0]: label is required"},
 		{"preset without filters", "presets:\n  - label: all\n", `presets[0]: "all": events needs at least one filter`},
@@ -120,6 +122,24 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error spans lines: %q", msg)
 			}
 		})
+	}
+}
+
+func TestGraphvizPath(t *testing.T) {
+	for _, tt := range []struct{ config, value, want string }{
+		{"dir/tracegraph.yaml", "", ""},
+		{"dir/tracegraph.yaml", "dot", "dot"}, // a command name: PATH decides
+		{"dir/tracegraph.yaml", "/opt/graphviz/bin/dot", "/opt/graphviz/bin/dot"},
+		{"dir/tracegraph.yaml", "tools/dot", filepath.Join("dir", "tools", "dot")},
+		{"dir/tracegraph.yaml", "./dot", filepath.Join("dir", "dot")},
+	} {
+		c, err := Parse(tt.config, []byte("render:\n  graphviz: "+cmp.Or(tt.value, `""`)+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.GraphvizPath(); got != tt.want {
+			t.Errorf("render.graphviz %q in %s: %q, want %q", tt.value, tt.config, got, tt.want)
+		}
 	}
 }
 

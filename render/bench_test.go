@@ -1,36 +1,46 @@
 package render
 
 import (
-	"bytes"
 	"context"
 	"io"
+	"os/exec"
 	"testing"
-	"time"
-
-	"github.com/goccy/go-graphviz/cgraph"
-	"github.com/goccy/go-graphviz/gvc"
 
 	"github.com/tracegraph/tracegraph/bench/rendergen"
 )
 
-// The speed target (SVG within 1.5x of native dot on the same DOT) is
-// measured by bench/render.sh, which runs both in one go; these benchmarks
-// track our side alone. The large one takes tens of seconds per run:
+// The speed targets (SVG against native dot on the same DOT, through
+// either engine) are measured by bench/render.sh, which runs both sides in
+// one go; these benchmarks track our side alone, the embedded renderer in
+// process and, where it is installed, native dot. The large one takes
+// seconds per run:
 //
-//	go test -run '^$' -bench 'SVG/500' -benchtime 1x ./render
+//	go test -run '^$' -bench 'SVG/.*/500' -benchtime 1x ./render
 func BenchmarkSVG(b *testing.B) {
-	for _, size := range []struct {
-		name            string
-		services, flows int
-	}{{"50x150", 50, 150}, {"500x1500", 500, 1500}} {
-		g := rendergen.Generate(size.services, size.flows)
-		b.Run(size.name, func(b *testing.B) {
-			for b.Loop() {
-				if err := SVG(context.Background(), io.Discard, g, Options{}); err != nil {
-					b.Fatal(err)
+	engines := []struct {
+		name string
+		gv   Graphviz
+	}{{"embedded", embeddedOnly}}
+	if _, err := exec.LookPath("dot"); err == nil {
+		engines = append(engines, struct {
+			name string
+			gv   Graphviz
+		}{"native", Graphviz{Engine: EngineNative}})
+	}
+	for _, e := range engines {
+		for _, size := range []struct {
+			name            string
+			services, flows int
+		}{{"50x150", 50, 150}, {"500x1500", 500, 1500}} {
+			g := rendergen.Generate(size.services, size.flows)
+			b.Run(e.name+"/"+size.name, func(b *testing.B) {
+				for b.Loop() {
+					if err := SVG(context.Background(), io.Discard, g, Options{Graphviz: e.gv}); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -41,53 +51,4 @@ func BenchmarkDOT(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// BenchmarkGraphvizPhases splits an SVG render of the large graph into
-// go-graphviz's steps (parse, layout, SVG output), to show where the time
-// over native dot goes. A tracegraph process renders once, so -benchtime 1x
-// is the figure that matches bench/render.sh; start-up, go-graphviz's WASM
-// instantiation, is not in it (bench/render.sh reports that separately).
-//
-//	go test -run '^$' -bench GraphvizPhases -benchtime 1x -count 5 ./render
-//
-// It calls go-graphviz directly, without graphvizMu: nothing else renders
-// while a benchmark runs.
-func BenchmarkGraphvizPhases(b *testing.B) {
-	var dot bytes.Buffer
-	if err := DOT(&dot, rendergen.Generate(500, 1500), Options{}); err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	var parse, lay, draw time.Duration
-	for b.Loop() {
-		c, err := gvc.New(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		t0 := time.Now()
-		g, err := cgraph.ParseBytes(dot.Bytes())
-		if err != nil {
-			b.Fatal(err)
-		}
-		t1 := time.Now()
-		if err := c.Layout(ctx, g, "dot"); err != nil {
-			b.Fatal(err)
-		}
-		t2 := time.Now()
-		if err := c.RenderData(ctx, g, "svg", io.Discard); err != nil {
-			b.Fatal(err)
-		}
-		t3 := time.Now()
-		parse, lay, draw = parse+t1.Sub(t0), lay+t2.Sub(t1), draw+t3.Sub(t2)
-		if err := c.FreeLayout(ctx, g); err != nil {
-			b.Fatal(err)
-		}
-		g.Close()
-		c.Close()
-	}
-	perOp := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(b.N) }
-	b.ReportMetric(perOp(parse), "parse-ms/op")
-	b.ReportMetric(perOp(lay), "layout-ms/op")
-	b.ReportMetric(perOp(draw), "svg-ms/op")
 }

@@ -66,7 +66,7 @@ func TestMarkdownSaysWhenCut(t *testing.T) {
 func TestPNGTooBig(t *testing.T) {
 	// Refused before the layout, so this is quick.
 	var buf bytes.Buffer
-	err := PNG(context.Background(), &buf, rendergen.Generate(500, 1500), Options{})
+	err := PNG(context.Background(), &buf, rendergen.Generate(500, 1500), Options{Graphviz: embeddedOnly})
 	if err == nil || !strings.Contains(err.Error(), "use -f svg") {
 		t.Errorf("err = %v, want a refusal that suggests SVG", err)
 	}

@@ -20,12 +20,13 @@ import (
 	"github.com/tracegraph/tracegraph/topology"
 )
 
-// PNG output is painted here, in Go, from the drawing operations Graphviz
-// emits with its layout (the xdot operations of its JSON output). The PNG
-// renderer bundled with go-graphviz fills edge splines into wedges and drops
-// node outlines and dashes, which made every diff picture wrong; painting
-// the operations ourselves keeps the layout (the same as the SVG's) and
-// draws exactly what Graphviz asks for.
+// PNG through native Graphviz is its own `dot -Tpng` (cairo). Through the
+// embedded renderer it is painted here, in Go, from the drawing operations
+// Graphviz emits with its layout (the xdot operations of its JSON output).
+// The PNG renderer bundled with go-graphviz fills edge splines into wedges
+// and drops node outlines and dashes, which made every diff picture wrong;
+// painting the operations ourselves keeps the layout (the same as the
+// SVG's) and draws exactly what Graphviz asks for.
 
 // pngScale is pixels per point: 2 gives crisp text on high-density screens
 // and in GitHub's image viewer. Large pictures are drawn smaller, down to
@@ -35,35 +36,50 @@ const (
 	pngMinScale = 0.75
 )
 
-// PNG refuses graphs past these sizes with a message suggesting SVG: the
-// layout alone takes seconds, and the picture is too large to read, while
-// SVG zooms and shows edge labels on hover.
+// The embedded renderer refuses PNGs past these sizes, with a message
+// naming the ways out: its layout alone takes seconds, painting takes
+// hundreds of megabytes, and native Graphviz does both far faster.
 const (
 	PNGMaxElements = 1000 // nodes plus edges, checked before the layout
 	PNGMaxPixels   = 40_000_000
 )
 
-// PNG writes g laid out by Graphviz's dot as a PNG image.
+// PNG writes g laid out by Graphviz's dot as a PNG image, with
+// opts.Graphviz's engine.
 func PNG(ctx context.Context, w io.Writer, g *topology.Graph, opts Options) error {
 	d := newDrawing(g, viewOf(opts))
+	var out bytes.Buffer
+	err := opts.Graphviz.draw(ctx, d, "png", &out, func(l Layouter, dot []byte) error {
+		return paintPNG(ctx, &out, d, dot, l)
+	})
+	if err != nil {
+		return fmt.Errorf("png: %w", err)
+	}
+	_, err = w.Write(out.Bytes())
+	return err
+}
+
+// paintPNG lays dot out with the embedded renderer and paints it.
+func paintPNG(ctx context.Context, w io.Writer, d *drawing, dot []byte, l Layouter) error {
 	tooBig := func(why string) error {
-		return fmt.Errorf("png: %s is too big to draw legibly as PNG (%s); use -f svg, or narrow it with --focus SERVICE --depth N",
-			fmt.Sprintf("a graph of %d nodes and %d edges", len(d.nodes), len(d.edges)), why)
+		return fmt.Errorf("a graph of %d nodes and %d edges is too big for the embedded renderer's PNG (%s); "+
+			"install Graphviz, or give its dot with --graphviz PATH, to draw it natively; or use -f svg or -f dot, or narrow it with --focus SERVICE --depth N",
+			len(d.nodes), len(d.edges), why)
 	}
 	if n := len(d.nodes) + len(d.edges); n > PNGMaxElements {
-		return tooBig(fmt.Sprintf("PNG draws at most %d nodes and edges", PNGMaxElements))
+		return tooBig(fmt.Sprintf("it draws at most %d nodes and edges", PNGMaxElements))
 	}
 	var out bytes.Buffer
-	if err := layout(ctx, &out, d, "json"); err != nil {
+	if err := l.Layout(ctx, dot, "json", &out); err != nil {
 		return err
 	}
 	var lg xgraph
 	if err := json.Unmarshal(out.Bytes(), &lg); err != nil {
-		return fmt.Errorf("png: read graphviz layout: %w", err)
+		return fmt.Errorf("read graphviz layout: %w", err)
 	}
 	bb, err := parseBox(lg.BB)
 	if err != nil {
-		return fmt.Errorf("png: graphviz layout: %w", err)
+		return fmt.Errorf("graphviz layout: %w", err)
 	}
 	scale := pngScale
 	if px := (bb[2] + 2) * (bb[3] + 2) * scale * scale; px > PNGMaxPixels {
@@ -95,10 +111,7 @@ func PNG(ctx context.Context, w io.Writer, g *topology.Graph, opts Options) erro
 	// Flat colours compress well even at the fastest level, which halves
 	// the time of a large picture.
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
-	if err := enc.Encode(w, p.c.Image()); err != nil {
-		return fmt.Errorf("png: %w", err)
-	}
-	return nil
+	return enc.Encode(w, p.c.Image())
 }
 
 // xgraph is the part of Graphviz's JSON output that says how to draw.

@@ -24,6 +24,8 @@ type Options struct {
 	// relative to the source root: SARIF's place for a finding when there
 	// is neither declared code nor a config file ("go.mod" when empty).
 	ModuleFile string
+	// Graphviz says which Graphviz lays out SVG and PNG.
+	Graphviz Graphviz
 }
 
 // writers maps each format to its writer. Formats are added here as they are

@@ -20,10 +20,14 @@ import (
 	"golang.org/x/image/font"
 
 	"github.com/tracegraph/tracegraph/diff"
+	"github.com/tracegraph/tracegraph/render/embedded"
 	"github.com/tracegraph/tracegraph/topology"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
+
+// embeddedOnly draws with go-graphviz in process, whatever is installed.
+var embeddedOnly = Graphviz{Engine: EngineEmbedded, Embedded: embedded.Layouter{}}
 
 func readGraph(t testing.TB, name string) *topology.Graph {
 	t.Helper()
@@ -63,8 +67,13 @@ func fixture(t testing.TB) *topology.Graph {
 	})
 }
 
+// render writes g as opts say; SVG and PNG go through the embedded
+// renderer in process unless opts.Graphviz names another engine.
 func render(t testing.TB, g *topology.Graph, opts Options) []byte {
 	t.Helper()
+	if opts.Graphviz.Engine == "" && opts.Graphviz.Dot == "" && opts.Graphviz.Embedded == nil {
+		opts.Graphviz = embeddedOnly
+	}
 	var buf bytes.Buffer
 	if err := Write(&buf, g, opts); err != nil {
 		t.Fatalf("%s: %v", opts.Format, err)
@@ -169,7 +178,17 @@ func (e svgElem) walk(f func(svgElem)) {
 }
 
 func TestSVG(t *testing.T) {
-	out := render(t, fixture(t), Options{Format: "svg"})
+	for _, e := range testEngines(t) {
+		t.Run(e.name, func(t *testing.T) {
+			checkFixtureSVG(t, render(t, fixture(t), Options{Format: "svg", Graphviz: e.gv}))
+		})
+	}
+}
+
+// checkFixtureSVG parses the fixture's SVG and checks what it draws: its
+// service nodes, team clusters, edges by status class and the legend.
+func checkFixtureSVG(t *testing.T, out []byte) {
+	t.Helper()
 	var root svgElem
 	if err := xml.Unmarshal(out, &root); err != nil {
 		t.Fatalf("SVG is not XML: %v", err)
@@ -214,7 +233,17 @@ func TestSVG(t *testing.T) {
 }
 
 func TestPNG(t *testing.T) {
-	out := render(t, fixture(t), Options{Format: "png"})
+	for _, e := range testEngines(t) {
+		t.Run(e.name, func(t *testing.T) {
+			checkFixturePNG(t, render(t, fixture(t), Options{Format: "png", Graphviz: e.gv}))
+		})
+	}
+}
+
+// checkFixturePNG decodes the fixture's PNG and looks for every status
+// colour in it.
+func checkFixturePNG(t *testing.T, out []byte) {
+	t.Helper()
 	img, err := png.Decode(bytes.NewReader(out))
 	if err != nil {
 		t.Fatalf("not a PNG: %v", err)
@@ -255,7 +284,7 @@ func TestSVGConcurrent(t *testing.T) {
 	for range 4 {
 		go func() {
 			var buf bytes.Buffer
-			err := SVG(context.Background(), &buf, fixture(t), Options{})
+			err := SVG(context.Background(), &buf, fixture(t), Options{Graphviz: embeddedOnly})
 			if err == nil && !bytes.Equal(buf.Bytes(), want) {
 				err = fmt.Errorf("concurrent render differs")
 			}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+
+	"github.com/tracegraph/tracegraph/render/embedded"
 )
 
 // The PNG painter relies on Graphviz's JSON output naming a filled Bézier
@@ -13,7 +15,7 @@ import (
 func TestGraphvizJSONBezierLetters(t *testing.T) {
 	var out bytes.Buffer
 	dot := []byte(`digraph { node [shape=box, style="rounded,filled", fillcolor="#fafafa"]; a -> b; }`)
-	if err := runGraphviz(context.Background(), dot, "json", &out); err != nil {
+	if err := (embedded.Layouter{}).Layout(context.Background(), dot, "json", &out); err != nil {
 		t.Fatal(err)
 	}
 	var g xgraph

@@ -23,14 +23,15 @@ import (
 )
 
 // buildTracegraph builds the binary once per test run, for tests that
-// need a process of their own (to kill it).
+// need a process of their own (to kill it), and beside it the embedded
+// renderer's command, tracegraph-dot, as an install would have them.
 var buildTracegraph = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "tracegraph-bin-*")
 	if err != nil {
 		return "", err
 	}
 	bin := filepath.Join(dir, "tracegraph")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", dir, ".", "../tracegraph-dot").CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go build: %v: %s", err, out)
 	}

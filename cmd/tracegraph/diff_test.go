@@ -102,6 +102,7 @@ func TestDiffUsageErrors(t *testing.T) {
 }
 
 func TestRenderCommand(t *testing.T) {
+	withEmbeddedCommand(t) // for the svg case where Graphviz is not installed
 	for _, c := range []struct {
 		name   string
 		args   []string

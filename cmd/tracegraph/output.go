@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,6 +26,10 @@ type graphFlags struct {
 	// configFile is the tracegraph.yaml a diff was configured by; SARIF
 	// places findings that no code declares there.
 	configFile string
+	// graphviz, engine and timeout say who draws SVG and PNG.
+	graphviz string
+	engine   string
+	timeout  time.Duration
 }
 
 func (gf *graphFlags) register(cmd *cobra.Command, defaultFormat string) {
@@ -34,6 +40,9 @@ func (gf *graphFlags) register(cmd *cobra.Command, defaultFormat string) {
 	fs.StringVar(&gf.focus, "focus", "", "draw only this service and its neighbourhood")
 	fs.IntVar(&gf.depth, "depth", 1, "with --focus: how many hops to keep")
 	fs.BoolVar(&gf.brokers, "brokers", false, "draw messaging flows through their broker (A -> kafka -> B), as Zipkin does; SARIF keeps the direct flows")
+	fs.StringVar(&gf.graphviz, "graphviz", "", "native Graphviz dot for SVG and PNG (default render.graphviz in the config, else dot in PATH)")
+	fs.StringVar(&gf.engine, "graphviz-engine", render.EngineAuto, "who draws SVG and PNG: "+strings.Join(render.Engines(), ", ")+" (auto: native dot when it is there and works, else the embedded renderer)")
+	fs.DurationVar(&gf.timeout, "graphviz-timeout", render.DefaultGraphvizTimeout, "how long native dot may take before the embedded renderer takes over")
 }
 
 // write renders g as the flags say. A bad flag value is a usage error.
@@ -60,7 +69,34 @@ func (gf *graphFlags) write(cmd *cobra.Command, g *topology.Graph) error {
 	if err := render.CheckFormat(opts.Format); err != nil {
 		return usageErr(err)
 	}
+	if opts.Format == "svg" || opts.Format == "png" {
+		if opts.Graphviz, err = gf.graphvizOptions(cmd); err != nil {
+			return err
+		}
+	}
 	return writeOutput(cmd, gf.output, func(w io.Writer) error { return render.WriteContext(cmd.Context(), w, g, opts) })
+}
+
+// graphvizOptions are the Graphviz flags, with render.graphviz from the
+// config when --graphviz is not given. Fallback warnings go to stderr.
+func (gf *graphFlags) graphvizOptions(cmd *cobra.Command) (render.Graphviz, error) {
+	if err := render.CheckEngine(gf.engine); err != nil {
+		return render.Graphviz{}, usageErr(fmt.Errorf("--graphviz-engine: %w", err))
+	}
+	if gf.timeout <= 0 {
+		return render.Graphviz{}, usageErr(fmt.Errorf("--graphviz-timeout %s: must be positive", gf.timeout))
+	}
+	dot := gf.graphviz
+	if dot == "" {
+		cfg, err := loadConfig(cmd)
+		if err != nil {
+			return render.Graphviz{}, err
+		}
+		dot = cfg.GraphvizPath()
+	}
+	stderr := cmd.ErrOrStderr()
+	return render.Graphviz{Engine: gf.engine, Dot: dot, Timeout: gf.timeout,
+		Warn: func(err error) { fmt.Fprintln(stderr, "tracegraph: warning: "+err.Error()) }}, nil
 }
 
 // writeOutput writes to -o FILE, or stdout. A file is written whole or not
