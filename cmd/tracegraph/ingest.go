@@ -23,6 +23,10 @@ import (
 // little work.
 const ingestBatch = 25_000
 
+// firstBatch is the size of a load's first batch; each next one is twice
+// the one before, up to the batch size.
+const firstBatch = 1000
+
 func newIngestCmd() *cobra.Command {
 	var sf sourceFlags
 	var parallel, batchSize int
@@ -130,7 +134,11 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel, batchSize int, rep
 			}
 		})
 	}
-	cur := batch{events: make([]telemetry.Event, 0, batchSize)}
+	// The first batches are small and grow to batchSize: a load commits
+	// its first rows within moments of starting, so that one interrupted
+	// again and again still gets on.
+	size := min(batchSize, firstBatch)
+	cur := batch{events: make([]telemetry.Event, 0, size)}
 	// One decoding worker keeps file order, so batches follow time, and
 	// each batch holds consecutive lines of its files.
 	ro, err := sf.readOptions(cmd)
@@ -154,14 +162,15 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel, batchSize int, rep
 			}
 			cur.events = append(cur.events, *e)
 			prog.add(&cur, at, true)
-			if len(cur.events) == batchSize {
+			if len(cur.events) == size {
 				prog.seal(&cur)
 				select {
 				case batches <- cur:
 				case <-ctx.Done():
 					return context.Cause(ctx)
 				}
-				cur = batch{events: make([]telemetry.Event, 0, batchSize)}
+				size = min(2*size, batchSize)
+				cur = batch{events: make([]telemetry.Event, 0, size)}
 			}
 			return nil
 		})
