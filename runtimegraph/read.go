@@ -49,9 +49,24 @@ type ReadOptions struct {
 	// KeepDuplicates passes every copy of an event to fn; without it an
 	// event (timestamp and event_id) is passed once (see dedupe.go).
 	KeepDuplicates bool
+	// SkipLines, when set, is how many leading lines of the JSONL file of
+	// index i to pass over without decoding them: the part an earlier load
+	// committed (tracegraph ingest). Their records are neither counted nor
+	// named.
+	SkipLines func(file int) int
+	// Rejected, when set, is called with the place of every bad line, from
+	// the goroutine that found it. By the time fn sees an event, Rejected
+	// has been called for every bad line before it in its file (with one
+	// worker, which keeps file order).
+	Rejected func(at Pos)
 	// skip lists JSONL fields fn never reads, left empty (see graphSkip).
 	skip uint32
 }
+
+// Pos is where a record was read: its file (an index into the paths) and,
+// in a JSONL file, its line. Line is 0 for the events of other formats,
+// which come from spans anywhere in their file.
+type Pos struct{ File, Line int }
 
 // ReadStats counts what ReadFiles read.
 type ReadStats struct {
@@ -85,6 +100,11 @@ type chunk struct {
 // only valid during the call. Bad lines are counted and named, not fatal; an
 // unreadable file, an error from fn or a cancelled ctx stops the read.
 func ReadFiles(ctx context.Context, paths []string, opt ReadOptions, fn func(worker int, e *telemetry.Event) error) (ReadStats, error) {
+	return ReadFilesAt(ctx, paths, opt, func(w int, e *telemetry.Event, _ Pos) error { return fn(w, e) })
+}
+
+// ReadFilesAt is ReadFiles, telling fn where each event was read.
+func ReadFilesAt(ctx context.Context, paths []string, opt ReadOptions, fn func(worker int, e *telemetry.Event, at Pos) error) (ReadStats, error) {
 	workers := cmp.Or(opt.Workers, runtime.GOMAXPROCS(0))
 	maxBad := cmp.Or(opt.MaxBad, DefaultMaxBad)
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -96,6 +116,9 @@ func ReadFiles(ctx context.Context, paths []string, opt ReadOptions, fn func(wor
 		bad            []badLine
 	)
 	addBad := func(file int, le *telemetry.LineError) {
+		if opt.Rejected != nil {
+			opt.Rejected(Pos{file, le.Line})
+		}
 		rejected.Add(1)
 		badMu.Lock()
 		bad = append(bad, badLine{file, le})
@@ -137,7 +160,11 @@ func ReadFiles(ctx context.Context, paths []string, opt ReadOptions, fn func(wor
 
 	var err error
 	for i, p := range paths {
-		if err = readFile(ctx, i, p, opt.Importer, work, free, addBad); err != nil {
+		skip := 0
+		if opt.SkipLines != nil {
+			skip = opt.SkipLines(i)
+		}
+		if err = readFile(ctx, i, p, skip, opt.Importer, work, free, addBad); err != nil {
 			break
 		}
 	}
@@ -165,7 +192,7 @@ func sortBad(b []badLine) {
 	})
 }
 
-func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn func(int, *telemetry.Event) error,
+func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn func(int, *telemetry.Event, Pos) error,
 	read *atomic.Int64, addBad func(int, *telemetry.LineError), seen *seenSet, dups *atomic.Int64) error {
 	var n, d int64
 	defer func() { read.Add(n); dups.Add(d) }()
@@ -175,7 +202,7 @@ func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn func(int,
 			continue
 		}
 		n++
-		if err := fn(w, &c.events[i]); err != nil {
+		if err := fn(w, &c.events[i], Pos{c.file, 0}); err != nil {
 			return err
 		}
 	}
@@ -195,14 +222,14 @@ func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn func(int,
 			continue
 		}
 		n++
-		if err := fn(w, e); err != nil {
+		if err := fn(w, e, Pos{c.file, c.lines[i]}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func readFile(ctx context.Context, idx int, path string, imp *Importer, work, free chan *chunk,
+func readFile(ctx context.Context, idx int, path string, skip int, imp *Importer, work, free chan *chunk,
 	addBad func(int, *telemetry.LineError)) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -223,6 +250,15 @@ func readFile(ctx context.Context, idx int, path string, imp *Importer, work, fr
 		}
 	}
 	lr := telemetry.NewLineReader(br, path, telemetry.DefaultMaxLineBytes)
+	for lr.Line() < skip {
+		_, err := lr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if _, ok := errors.AsType[*telemetry.LineError](err); err != nil && !ok {
+			return err
+		}
+	}
 	next := func() *chunk {
 		select {
 		case c := <-free:

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -21,28 +23,51 @@ import (
 // little work.
 const ingestBatch = 25_000
 
+// firstBatch is the size of a load's first batch; each next one is twice
+// the one before, up to the batch size.
+const firstBatch = 1000
+
 func newIngestCmd() *cobra.Command {
 	var sf sourceFlags
-	var parallel int
+	var parallel, batchSize int
+	var repair bool
 	cmd := &cobra.Command{
-		Use:   "ingest --db URL FILE...",
+		Use:   "ingest --db URL FILE... | ingest --db URL --repair [FILE...]",
 		Short: "Load events into PostgreSQL (JSONL; OTLP, Zipkin, Jaeger by content)",
 		Long: `Load events into PostgreSQL, in batches of one transaction each.
 
 Loading is idempotent on (timestamp, event_id): a file loaded twice stores its
-events once, and an interrupted load is completed by running it again. Bad
+events once, and an interrupted load is completed by running it again. Each
+batch records which lines of a JSONL file it holds, so a rerun passes over
+the lines already loaded without reading them (a file whose size,
+modification time, head or tail changed is read again from its start). Bad
 lines are skipped and named (the first 20, then a count); the good ones are
-stored, and the exit code is then 2.`,
-		Args: cobra.MinimumNArgs(1),
+stored, and the exit code is then 2.
+
+Graphs of whole days come from a rollup that each load writes as it ends. The
+days that a load which was killed left out of it are recomputed from their
+events by the next load, or by a Recorder's next flush. --repair recomputes
+every day the rollup does not cover, at once, after loading the files if any
+are given.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if parallel < 1 {
 				return usageErr(errors.New("--parallel must be at least 1"))
 			}
-			return runIngest(cmd, &sf, parallel, args)
+			if len(args) == 0 && !repair {
+				return usageErr(errors.New("no events files to load (or --repair)"))
+			}
+			if batchSize < 1 {
+				return usageErr(errors.New("--batch must be at least 1"))
+			}
+			return runIngest(cmd, &sf, parallel, batchSize, repair, args)
 		},
 	}
+	cmd.Flags().BoolVar(&repair, "repair", false, "recompute the graph rollup of every day it does not cover (after loading FILEs, if any)")
 	cmd.Flags().StringVar(&sf.db, "db", "", "PostgreSQL URL (default $TRACEGRAPH_DATABASE_URL, $DATABASE_URL, or the PG* variables)")
 	cmd.Flags().IntVar(&parallel, "parallel", 2, "batches written at once, each on its own connection")
+	// Small batches let tests interrupt a load between commits of a small file.
+	cmd.Flags().IntVar(&batchSize, "batch", ingestBatch, "events per batch (transaction)")
+	_ = cmd.Flags().MarkHidden("batch")
 	sf.registerInput(cmd)
 	return cmd
 }
@@ -51,7 +76,7 @@ type ingestCounts struct {
 	read, stored, duplicate, rejected int64
 }
 
-func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string) error {
+func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel, batchSize int, repair bool, files []string) error {
 	ctx, cancel := context.WithCancelCause(cmd.Context())
 	defer cancel(nil)
 	for _, f := range files {
@@ -64,6 +89,18 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string
 		return err
 	}
 	defer st.Close()
+	if len(files) == 0 {
+		return runRepair(cmd, st)
+	}
+	prog, err := newProgress(ctx, st, files)
+	if err != nil {
+		return err
+	}
+	for i, p := range prog.skipped {
+		if p.To > 0 {
+			fmt.Fprintf(cmd.ErrOrStderr(), "tracegraph: note: %s: its first %d lines were loaded before; reading from line %d\n", files[i], p.To, p.To+1)
+		}
+	}
 
 	bar := newBar(cmd)
 	var (
@@ -75,14 +112,14 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string
 	)
 	// Batches are independent transactions, so several connections can
 	// write at once: the server's work is spread over its cores.
-	batches := make(chan []telemetry.Event, parallel)
+	batches := make(chan batch, parallel)
 	for range parallel {
 		wg.Go(func() {
 			for b := range batches {
 				if ctx.Err() != nil {
 					continue
 				}
-				res, err := st.Write(ctx, b)
+				res, err := st.WriteProgress(ctx, b.events, b.progress)
 				mu.Lock()
 				if err != nil && storeErr == nil {
 					storeErr = err
@@ -92,13 +129,18 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string
 				counts.duplicate += res.Duplicate
 				mu.Unlock()
 				if bar != nil && err == nil {
-					_ = bar.Add(len(b))
+					_ = bar.Add(len(b.events))
 				}
 			}
 		})
 	}
-	batch := make([]telemetry.Event, 0, ingestBatch)
-	// One decoding worker keeps file order, so batches follow time.
+	// The first batches are small and grow to batchSize: a load commits
+	// its first rows within moments of starting, so that one interrupted
+	// again and again still gets on.
+	size := min(batchSize, firstBatch)
+	cur := batch{events: make([]telemetry.Event, 0, size)}
+	// One decoding worker keeps file order, so batches follow time, and
+	// each batch holds consecutive lines of its files.
 	ro, err := sf.readOptions(cmd)
 	if err != nil {
 		return err
@@ -106,31 +148,38 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string
 	ro.Workers = 1
 	// The database counts an event stored twice, and says so.
 	ro.KeepDuplicates = true
-	rs, readErr := runtimegraph.ReadFiles(ctx, files, ro,
-		func(_ int, e *telemetry.Event) error {
+	ro.SkipLines = prog.skipLines
+	ro.Rejected = prog.rejected
+	rs, readErr := runtimegraph.ReadFilesAt(ctx, files, ro,
+		func(_ int, e *telemetry.Event, at runtimegraph.Pos) error {
 			if err := pgstore.Check(e); err != nil {
 				counts.rejected++
+				prog.add(&cur, at, false)
 				if len(unstored) < runtimegraph.DefaultMaxBad {
 					unstored = append(unstored, err.Error())
 				}
 				return nil
 			}
-			batch = append(batch, *e)
-			if len(batch) == ingestBatch {
+			cur.events = append(cur.events, *e)
+			prog.add(&cur, at, true)
+			if len(cur.events) == size {
+				prog.seal(&cur)
 				select {
-				case batches <- batch:
+				case batches <- cur:
 				case <-ctx.Done():
 					return context.Cause(ctx)
 				}
-				batch = make([]telemetry.Event, 0, ingestBatch)
+				size = min(2*size, batchSize)
+				cur = batch{events: make([]telemetry.Event, 0, size)}
 			}
 			return nil
 		})
 	// Events read before a read error (a file cut off in its middle) are
 	// stored too: storing is idempotent, so running ingest again on the
 	// whole file later stores only the rest.
-	if len(batch) > 0 && ctx.Err() == nil {
-		batches <- batch
+	if (len(cur.events) > 0 || len(cur.progress) > 0) && ctx.Err() == nil {
+		prog.seal(&cur)
+		batches <- cur
 	}
 	close(batches)
 	wg.Wait()
@@ -139,15 +188,29 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string
 	if storeErr == nil && ctx.Err() == nil {
 		if err := st.Flush(ctx); err != nil {
 			fmt.Fprintf(cmd.ErrOrStderr(), "tracegraph: warning: graph rollup not written, graphs of these days will be computed from the events: %v\n", err)
+		} else if repair {
+			if err := runRepair(cmd, st); err != nil {
+				return err
+			}
+		} else if _, err := st.HealStale(ctx); err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "tracegraph: warning: the days a killed load left out of the graph rollup were not recomputed: %v\n", err)
 		}
 	}
 	if bar != nil {
 		_ = bar.Finish()
 		fmt.Fprintln(cmd.ErrOrStderr())
 	}
-	// Every record read is stored, a duplicate, or rejected.
+	// Every record read is stored, a duplicate, or rejected; the lines
+	// passed over count as they did when they were loaded.
 	counts.read = rs.Read + rs.Rejected
 	counts.rejected += rs.Rejected
+	var skippedBad int64
+	for _, p := range prog.skipped {
+		counts.read += p.Events + p.Rejected
+		counts.duplicate += p.Events
+		counts.rejected += p.Rejected
+		skippedBad += p.Rejected
+	}
 	fmt.Fprintf(cmd.OutOrStdout(), "read %d, stored %d, duplicate %d, rejected %d\n",
 		counts.read, counts.stored, counts.duplicate, counts.rejected)
 	if cmd.Context().Err() != nil {
@@ -172,11 +235,41 @@ func runIngest(cmd *cobra.Command, sf *sourceFlags, parallel int, files []string
 			}
 		}
 		if readErr == nil {
-			return usageErr(fmt.Errorf("%d bad lines rejected (%d named above); the other events were stored", counts.rejected, named))
+			before := ""
+			if skippedBad > 0 {
+				before = fmt.Sprintf(", %d in lines loaded before and named then", skippedBad)
+			}
+			return usageErr(fmt.Errorf("%d bad lines rejected (%d named above%s); the other events were stored", counts.rejected, named, before))
 		}
 	}
 	if readErr != nil {
 		return readErrOf(cmd.Context(), readErr)
+	}
+	return nil
+}
+
+// runRepair recomputes the rollup of every day it does not cover, and says
+// which.
+func runRepair(cmd *cobra.Command, st *pgstore.Store) error {
+	days, err := st.Repair(cmd.Context())
+	names := make([]string, len(days))
+	for i, d := range days {
+		names[i] = d.UTC().Format(time.DateOnly)
+	}
+	unit := "days"
+	if len(days) == 1 {
+		unit = "day"
+	}
+	list := ""
+	switch {
+	case len(names) > 10:
+		list = ": " + strings.Join(names[:10], ", ") + ", …"
+	case len(names) > 0:
+		list = ": " + strings.Join(names, ", ")
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "rollup recomputed for %d %s%s\n", len(days), unit, list)
+	if err != nil {
+		return usageErr(err)
 	}
 	return nil
 }

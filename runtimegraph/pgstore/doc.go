@@ -22,6 +22,10 @@
 // transaction adds its events to the day's stored count and each flush to
 // its rolled count; a day is answered from the rollup only when the two
 // agree, else from the events, by the same definitions, so the answer is
-// the same either way, and one query adds the two parts up. (A store that
-// dies before flushing leaves its days answered from the events.)
+// the same either way, and one query adds the two parts up. A store that
+// dies before flushing leaves its days answered from the events until
+// they are recomputed from them: by the next writing store's HealStale,
+// or Repair (heal.go says why that is right while other stores write).
+// Each batch also records the lines of the input files it holds
+// (WriteProgress), so that a resumed load passes over them (Committed).
 package pgstore

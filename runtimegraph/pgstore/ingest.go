@@ -59,17 +59,36 @@ const maxConflictRetries = 5
 // indexed lookup) and copied again. A fresh batch so pays nothing for
 // idempotence.
 func (s *Store) Write(ctx context.Context, evs []telemetry.Event) (BatchResult, error) {
-	if len(evs) == 0 {
+	return s.WriteProgress(ctx, evs, nil)
+}
+
+// Progress is the part of an input file a batch holds: lines (From, To]
+// of the file whose identity is File (see FileIdentity), which gave Events
+// events to the batch and had Rejected lines that were not stored.
+type Progress struct {
+	File             string
+	From, To         int64
+	Events, Rejected int64
+}
+
+// WriteProgress is Write, and records in the batch's transaction the
+// parts of files it holds, so that a later load of the same files passes
+// over them (Committed): what it records is stored, and nothing else is.
+func (s *Store) WriteProgress(ctx context.Context, evs []telemetry.Event, prog []Progress) (BatchResult, error) {
+	if len(evs) == 0 && len(prog) == 0 {
 		return BatchResult{}, nil
 	}
 	if err := s.ensurePartitions(ctx, evs); err != nil {
 		return BatchResult{}, err
 	}
+	if err := s.ensureWriter(ctx); err != nil {
+		return BatchResult{}, err
+	}
 	buf := s.copyBuf()
 	defer s.releaseCopyBuf(buf)
-	err := s.copyTx(ctx, buf, evs)
+	gens, err := s.copyTx(ctx, buf, evs, prog)
 	if err == nil {
-		s.stored(ctx, evs)
+		s.stored(ctx, evs, gens)
 		return BatchResult{Stored: int64(len(evs))}, nil
 	}
 	if !isUniqueViolation(err) {
@@ -81,12 +100,9 @@ func (s *Store) Write(ctx context.Context, evs []telemetry.Event) (BatchResult, 
 			return BatchResult{}, s.wrap("ingest: filter stored events", err)
 		}
 		res := BatchResult{Stored: int64(len(fresh)), Duplicate: int64(len(evs) - len(fresh))}
-		if len(fresh) == 0 {
-			return res, nil
-		}
-		err = s.copyTx(ctx, buf, fresh)
+		gens, err = s.copyTx(ctx, buf, fresh, prog)
 		if err == nil {
-			s.stored(ctx, fresh)
+			s.stored(ctx, fresh, gens)
 			return res, nil
 		}
 		if !isUniqueViolation(err) {
@@ -99,8 +115,11 @@ func (s *Store) Write(ctx context.Context, evs []telemetry.Event) (BatchResult, 
 // stored counts a committed batch into the pending rollup, and flushes it
 // when it has grown large. A failed flush keeps its cells pending and is
 // reported by the next Flush or Close, not here: the batch itself is stored.
-func (s *Store) stored(ctx context.Context, evs []telemetry.Event) {
-	s.addCells(evs)
+func (s *Store) stored(ctx context.Context, evs []telemetry.Event, gens map[int64]int64) {
+	if len(evs) == 0 {
+		return
+	}
+	s.addCells(evs, gens)
 	if s.pendingEntries() >= flushEntries {
 		_ = s.Flush(ctx)
 	}
@@ -109,20 +128,29 @@ func (s *Store) stored(ctx context.Context, evs []telemetry.Event) {
 // copyTx copies evs in one transaction, straight into each day's
 // partition: routing rows through the parent table costs more than sorting
 // them by day here. The same transaction counts them in rollup_days, so a
-// day's rollup is trusted only once it covers every stored event.
-func (s *Store) copyTx(ctx context.Context, buf *bytes.Buffer, evs []telemetry.Event) error {
-	byDay := splitByDay(evs)
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		for _, part := range byDay {
-			buf.Reset()
-			encodeCopy(buf, part)
-			sql := "COPY " + partitionName(dayOf(part[0].Timestamp)) + " (" + columns + ") FROM STDIN (FORMAT binary)"
-			if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf.Bytes()), sql); err != nil {
+// day's rollup is trusted only once it covers every stored event, and
+// records prog. It returns the generation of each day the events were
+// stored under (countStored).
+func (s *Store) copyTx(ctx context.Context, buf *bytes.Buffer, evs []telemetry.Event, prog []Progress) (map[int64]int64, error) {
+	var gens map[int64]int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if len(evs) > 0 {
+			for _, part := range splitByDay(evs) {
+				buf.Reset()
+				encodeCopy(buf, part)
+				sql := "COPY " + partitionName(dayOf(part[0].Timestamp)) + " (" + columns + ") FROM STDIN (FORMAT binary)"
+				if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf.Bytes()), sql); err != nil {
+					return err
+				}
+			}
+			var err error
+			if gens, err = countStored(ctx, tx, s.writer, evs); err != nil {
 				return err
 			}
 		}
-		return countStored(ctx, tx, evs)
+		return recordProgress(ctx, tx, prog)
 	})
+	return gens, err
 }
 
 // splitByDay groups events by partition day, keeping their order. A batch

@@ -160,6 +160,10 @@ func (r *Recorder) run() {
 	}
 }
 
+// healTimeout bounds the recomputation of stale days after a Recorder's
+// flush: a day of millions of events takes seconds.
+const healTimeout = 5 * time.Minute
+
 // rollup flushes the store's rollup every RollupEvery until run is done.
 // It has a goroutine of its own so that a slow flush never holds up the
 // batches, which would fill the buffer and drop events.
@@ -173,9 +177,14 @@ func (r *Recorder) rollup() {
 			return
 		case <-tick.C:
 			// A failed flush keeps its cells pending for the next one, and
-			// Close reports the error of the last.
+			// Close reports the error of the last. Days that stores which
+			// died left out of the rollup are then recomputed (heal.go); a
+			// failure there only leaves them to the next try.
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			_ = r.store.Flush(ctx)
+			cancel()
+			ctx, cancel = context.WithTimeout(context.Background(), healTimeout)
+			_, _ = r.store.HealStale(ctx)
 			cancel()
 		}
 	}

@@ -109,10 +109,34 @@ type rollupBuf struct {
 	groupIdx map[groupKey]int32
 	groups   []groupKey
 	entries  map[entryKey]*entry
+	// gens is the generation of each day the entries count (see
+	// 0007_rollup_heal.sql): the one their batches were stored under.
+	gens map[int64]int64
 }
 
 func newRollupBuf() rollupBuf {
-	return rollupBuf{groupIdx: map[groupKey]int32{}, entries: map[entryKey]*entry{}}
+	return rollupBuf{groupIdx: map[groupKey]int32{}, entries: map[entryKey]*entry{}, gens: map[int64]int64{}}
+}
+
+// accept reports whether cells of day counted under generation g belong in
+// p, and adopts g. A newer generation means the day was recomputed from
+// the events after p's cells of it were stored, so the recomputation
+// counted them: they are dropped. Cells of an older one were counted the
+// same way and are refused.
+func (p *rollupBuf) accept(day, g int64) bool {
+	cur, ok := p.gens[day]
+	switch {
+	case ok && g < cur:
+		return false
+	case ok && g > cur:
+		for k := range p.entries {
+			if k.day == day {
+				delete(p.entries, k)
+			}
+		}
+	}
+	p.gens[day] = g
+	return true
 }
 
 // flushEntries is how many pending entries make Write flush them,
@@ -120,19 +144,27 @@ func newRollupBuf() rollupBuf {
 const flushEntries = 200_000
 
 // addCells counts committed events into the store's pending rollup. It is
-// called only after their batch committed, with exactly the events stored.
-func (s *Store) addCells(evs []telemetry.Event) {
+// called only after their batch committed, with exactly the events stored
+// and the generation of each of their days the batch was stored under.
+func (s *Store) addCells(evs []telemetry.Event, gens map[int64]int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := &s.pending
+	ok := make(map[int64]bool, len(gens))
+	for day, g := range gens {
+		ok[day] = p.accept(day, g)
+	}
 	for i := range evs {
 		e := &evs[i]
 		day := dayOf(e.Timestamp)
+		if !ok[day] {
+			continue
+		}
 		ts := e.Timestamp.UnixMicro()
 		k := entryKey{day, e.EventType, e.Service, e.PeerService, e.Channel, e.MessageType, e.System}
 		en := p.entries[k]
 		if en == nil {
-			en = &entry{group: p.group(e), first: ts, last: ts, replyType: e.ReplyType, virtual: true, svcVirtual: true}
+			en = &entry{group: p.group(k), first: ts, last: ts, replyType: e.ReplyType, virtual: true, svcVirtual: true}
 			p.entries[k] = en
 		}
 		en.n++
@@ -149,17 +181,18 @@ func (s *Store) addCells(evs []telemetry.Event) {
 	}
 }
 
-// group is the index of e's group, or -1 if the graph does not measure e.
-func (p *rollupBuf) group(e *telemetry.Event) int32 {
+// group is the index of the group of k's events, or -1 if the graph does
+// not measure them.
+func (p *rollupBuf) group(k entryKey) int32 {
 	var peer string
-	switch e.EventType {
+	switch k.eventType {
 	case telemetry.TypeConsume, telemetry.TypeServe:
-		peer = e.PeerService
+		peer = k.peer
 	case telemetry.TypePublish, telemetry.TypeRequest:
 	default:
 		return -1
 	}
-	gk := groupKey{e.EventType, peer, e.Service, e.Channel, e.MessageType, e.System}
+	gk := groupKey{k.eventType, peer, k.service, k.channel, k.messageType, k.system}
 	g, ok := p.groupIdx[gk]
 	if !ok {
 		g = int32(len(p.groups))
@@ -180,19 +213,80 @@ func (s *Store) pendingEntries() int {
 // transaction with the count of events it covers per day. Until it does,
 // those days are answered from the events (same answer, more work). Close
 // flushes too; call Flush to see its error.
+//
+// The transaction first locks the days' rollup_days rows, in day order, as
+// every batch and recomputation of a day does before it touches anything
+// else of the rollup; it then writes only the cells of days whose
+// generation is still the one their batches were stored under. A day
+// recomputed since (healDay) already counts them.
 func (s *Store) Flush(ctx context.Context) error {
 	s.mu.Lock()
 	p := s.pending
 	s.pending = newRollupBuf()
+	writer := s.writer
 	s.mu.Unlock()
 	if len(p.entries) == 0 {
 		return nil
 	}
 	perDay := map[int64]int64{}
+	for k, en := range p.entries {
+		perDay[k.day] += en.n
+	}
+	days, _ := daysAndCounts(perDay)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT day, gen FROM rollup_days WHERE day = ANY($1::timestamptz[]) ORDER BY day FOR UPDATE`, days)
+		if err != nil {
+			return err
+		}
+		current := map[int64]bool{}
+		var day time.Time
+		var gen int64
+		_, err = pgx.ForEachRow(rows, []any{&day, &gen}, func() error {
+			d := dayOf(day)
+			current[d] = p.gens[d] == gen
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		live := map[int64]int64{}
+		for d, n := range perDay {
+			if current[d] {
+				live[d] = n
+			}
+		}
+		if len(live) == 0 {
+			return nil
+		}
+		ldays, ns := daysAndCounts(live)
+		if _, err := tx.Exec(ctx, `UPDATE rollup_days r SET rolled = r.rolled + u.n
+			FROM unnest($1::timestamptz[], $2::bigint[]) AS u (day, n) WHERE r.day = u.day`, ldays, ns); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE rollup_writers w SET n = w.n - u.n
+			FROM unnest($1::timestamptz[], $2::bigint[]) AS u (day, n) WHERE w.day = u.day AND w.writer = $3`, ldays, ns, writer); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM rollup_writers WHERE writer = $2 AND day = ANY($1::timestamptz[]) AND n <= 0`, ldays, writer); err != nil {
+			return err
+		}
+		return writeCells(ctx, tx, &p, func(day int64) bool { _, ok := live[day]; return ok })
+	})
+	if err != nil {
+		s.unflush(p)
+	}
+	return s.wrap("flush rollup", err)
+}
+
+// writeCells adds the rollup rows of p's entries of the days keep accepts.
+// The caller holds those days' rollup_days rows.
+func writeCells(ctx context.Context, tx pgx.Tx, p *rollupBuf, keep func(day int64) bool) error {
 	type virtuals struct{ service, peer bool }
 	services := map[serviceKey]virtuals{}
 	for k, en := range p.entries {
-		perDay[k.day] += en.n
+		if !keep(k.day) {
+			continue
+		}
 		sk := serviceKey{k.day, k.service, k.peer}
 		v, ok := services[sk]
 		if !ok {
@@ -200,85 +294,74 @@ func (s *Store) Flush(ctx context.Context) error {
 		}
 		services[sk] = virtuals{v.service && en.svcVirtual, v.peer && en.virtual}
 	}
-	var buf bytes.Buffer
-	days, ns := daysAndCounts(perDay)
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		gids, err := groupIDs(ctx, tx, p.groups)
-		if err != nil {
-			return err
-		}
-		conn := tx.Conn().PgConn()
-		copyHeader(&buf)
-		// A send's group has an entry per peer: each is a row, summed
-		// by the query as rows of several days or flushes are.
-		for k, f := range p.entries {
-			if f.group < 0 {
-				continue
-			}
-			u16(&buf, 7)
-			timestamp(&buf, k.day*86400*1_000_000)
-			integer(&buf, gids[f.group])
-			bigint(&buf, f.n)
-			bigint(&buf, f.errors)
-			timestamp(&buf, f.first)
-			timestamp(&buf, f.last)
-			text(&buf, f.replyType)
-		}
-		u16(&buf, 0xffff)
-		if _, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
-			"COPY rollup_flows (day, gid, n, errors, first_ts, last_ts, reply_type) FROM STDIN (FORMAT binary)"); err != nil {
-			return err
-		}
-		buf.Reset()
-		copyHeader(&buf)
-		for k, en := range p.entries {
-			if en.group < 0 {
-				continue
-			}
-			cell := func(bucket, n int64) {
-				u16(&buf, 4)
-				timestamp(&buf, k.day*86400*1_000_000)
-				integer(&buf, gids[en.group])
-				bigint(&buf, bucket)
-				bigint(&buf, n)
-			}
-			for i, n := range en.hist {
-				if n > 0 {
-					cell(bucketValue(i), n)
-				}
-			}
-			for d, n := range en.neg {
-				cell(d, n)
-			}
-		}
-		u16(&buf, 0xffff)
-		if _, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
-			"COPY rollup_hist (day, gid, bucket, n) FROM STDIN (FORMAT binary)"); err != nil {
-			return err
-		}
-		buf.Reset()
-		copyHeader(&buf)
-		for k, v := range services {
-			u16(&buf, 5)
-			timestamp(&buf, k.day*86400*1_000_000)
-			text(&buf, k.service)
-			text(&buf, k.peer)
-			boolean(&buf, v.peer)
-			boolean(&buf, v.service)
-		}
-		u16(&buf, 0xffff)
-		if _, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
-			"COPY rollup_services (day, service, peer_service, peer_virtual, service_virtual) FROM STDIN (FORMAT binary)"); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO rollup_days AS r (day, rolled) SELECT * FROM unnest($1::timestamptz[], $2::bigint[])
-			ON CONFLICT (day) DO UPDATE SET rolled = r.rolled + excluded.rolled`, days, ns)
-		return err
-	})
+	gids, err := groupIDs(ctx, tx, p.groups)
 	if err != nil {
-		s.unflush(p)
+		return err
 	}
-	return s.wrap("flush rollup", err)
+	var buf bytes.Buffer
+	conn := tx.Conn().PgConn()
+	copyHeader(&buf)
+	// A send's group has an entry per peer: each is a row, summed
+	// by the query as rows of several days or flushes are.
+	for k, f := range p.entries {
+		if f.group < 0 || !keep(k.day) {
+			continue
+		}
+		u16(&buf, 7)
+		timestamp(&buf, k.day*86400*1_000_000)
+		integer(&buf, gids[f.group])
+		bigint(&buf, f.n)
+		bigint(&buf, f.errors)
+		timestamp(&buf, f.first)
+		timestamp(&buf, f.last)
+		text(&buf, f.replyType)
+	}
+	u16(&buf, 0xffff)
+	if _, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
+		"COPY rollup_flows (day, gid, n, errors, first_ts, last_ts, reply_type) FROM STDIN (FORMAT binary)"); err != nil {
+		return err
+	}
+	buf.Reset()
+	copyHeader(&buf)
+	for k, en := range p.entries {
+		if en.group < 0 || !keep(k.day) {
+			continue
+		}
+		cell := func(bucket, n int64) {
+			u16(&buf, 4)
+			timestamp(&buf, k.day*86400*1_000_000)
+			integer(&buf, gids[en.group])
+			bigint(&buf, bucket)
+			bigint(&buf, n)
+		}
+		for i, n := range en.hist {
+			if n > 0 {
+				cell(bucketValue(i), n)
+			}
+		}
+		for d, n := range en.neg {
+			cell(d, n)
+		}
+	}
+	u16(&buf, 0xffff)
+	if _, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
+		"COPY rollup_hist (day, gid, bucket, n) FROM STDIN (FORMAT binary)"); err != nil {
+		return err
+	}
+	buf.Reset()
+	copyHeader(&buf)
+	for k, v := range services {
+		u16(&buf, 5)
+		timestamp(&buf, k.day*86400*1_000_000)
+		text(&buf, k.service)
+		text(&buf, k.peer)
+		boolean(&buf, v.peer)
+		boolean(&buf, v.service)
+	}
+	u16(&buf, 0xffff)
+	_, err = conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
+		"COPY rollup_services (day, service, peer_service, peer_virtual, service_virtual) FROM STDIN (FORMAT binary)")
+	return err
 }
 
 // groupIDs returns the rollup_groups id of each group, adding those new
@@ -324,11 +407,16 @@ func groupIDs(ctx context.Context, tx pgx.Tx, groups []groupKey) ([]int32, error
 	return ids, nil
 }
 
-// unflush puts back what a failed Flush took, so a later one may write it.
+// unflush puts back what a failed Flush took, so a later one may write it,
+// keeping of each day only the cells of its newest generation.
 func (s *Store) unflush(p rollupBuf) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q := &s.pending
+	ok := make(map[int64]bool, len(p.gens))
+	for day, g := range p.gens {
+		ok[day] = q.accept(day, g)
+	}
 	idx := make([]int32, len(p.groups))
 	for i, gk := range p.groups {
 		g, ok := q.groupIdx[gk]
@@ -340,6 +428,9 @@ func (s *Store) unflush(p rollupBuf) {
 		idx[i] = g
 	}
 	for k, en := range p.entries {
+		if !ok[k.day] {
+			continue
+		}
 		if en.group >= 0 {
 			en.group = idx[en.group]
 		}
@@ -351,17 +442,34 @@ func (s *Store) unflush(p rollupBuf) {
 	}
 }
 
-// countStored adds a batch's events to each day's stored count, in the
-// batch's transaction.
-func countStored(ctx context.Context, tx pgx.Tx, evs []telemetry.Event) error {
+// countStored adds a batch's events to each day's stored count and to the
+// writer's count of them not yet rolled up, in the batch's transaction, and
+// returns the generation of each day they were stored under. The upsert
+// takes the days' rows in day order; a recomputation of a day that holds
+// its row makes the batch wait, and then the batch sees its generation.
+func countStored(ctx context.Context, tx pgx.Tx, writer int32, evs []telemetry.Event) (map[int64]int64, error) {
 	per := map[int64]int64{}
 	for i := range evs {
 		per[dayOf(evs[i].Timestamp)]++
 	}
 	days, ns := daysAndCounts(per)
-	_, err := tx.Exec(ctx, `INSERT INTO rollup_days AS r (day, stored) SELECT * FROM unnest($1::timestamptz[], $2::bigint[])
-		ON CONFLICT (day) DO UPDATE SET stored = r.stored + excluded.stored`, days, ns)
-	return err
+	rows, err := tx.Query(ctx, `INSERT INTO rollup_days AS r (day, stored) SELECT * FROM unnest($1::timestamptz[], $2::bigint[])
+		ON CONFLICT (day) DO UPDATE SET stored = r.stored + excluded.stored RETURNING day, gen`, days, ns)
+	if err != nil {
+		return nil, err
+	}
+	gens := make(map[int64]int64, len(days))
+	var day time.Time
+	var gen int64
+	if _, err := pgx.ForEachRow(rows, []any{&day, &gen}, func() error {
+		gens[dayOf(day)] = gen
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO rollup_writers AS w (day, writer, n) SELECT u.day, $3, u.n FROM unnest($1::timestamptz[], $2::bigint[]) AS u (day, n)
+		ON CONFLICT (day, writer) DO UPDATE SET n = w.n + excluded.n`, days, ns, writer)
+	return gens, err
 }
 
 // daysAndCounts lists m in day order: transactions that update the same

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -28,6 +29,12 @@ type Store struct {
 	mu      sync.Mutex
 	parts   map[int64]bool // days (Unix days) whose partition exists
 	pending rollupBuf      // rollup of committed batches, not yet flushed
+	writer  int32          // this store's number in rollup_writers; 0 until it writes
+
+	// writerMu guards live, the connection that holds the writer's
+	// liveness lock (see heal.go).
+	writerMu sync.Mutex
+	live     *pgx.Conn
 
 	// copyBufs keeps COPY buffers between batches. A batch's buffer is
 	// megabytes, and growing a fresh one for every batch spent much of
@@ -106,6 +113,7 @@ func (s *Store) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), closeFlushTimeout)
 	_ = s.Flush(ctx)
 	cancel()
+	s.releaseWriter()
 	s.pool.Close()
 }
 
