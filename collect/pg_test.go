@@ -7,9 +7,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
 	"github.com/tracegraph/tracegraph/internal/pgtest"
@@ -85,5 +87,46 @@ func TestPostgresOneAndTwoInstances(t *testing.T) {
 	}
 	if got := collectInto(t, 2, batches); !bytes.Equal(got, want) {
 		t.Errorf("two instances: the graph differs from the file import's:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// An event PostgreSQL cannot hold is left out of its batch; the rest of
+// the batch is stored.
+func TestPostgresWriteLeavesOutUnstorable(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	st, err := pgstore.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	evs, _ := exportFile(t, 1)
+	evs[1].Operation = "bad\x00name"
+	p := PGStore{Store: st, Instance: "a", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := p.Write(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Write(ctx, evs[1:2]); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	var ids []string
+	if err := conn.QueryRow(ctx, `SELECT count(*), array_agg(event_id ORDER BY event_id) FROM events`).Scan(&n, &ids); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i, e := range evs {
+		if i != 1 {
+			want = append(want, e.EventID)
+		}
+	}
+	slices.Sort(want)
+	if !slices.Equal(ids, want) {
+		t.Errorf("stored %d events %v, want all but the second: %v", n, ids, want)
 	}
 }

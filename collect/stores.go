@@ -25,15 +25,28 @@ func (p PGStore) Stage(ctx context.Context, seq int64, body []byte) error {
 // Write stores the events PostgreSQL can hold; one it cannot (text with a
 // NUL or invalid UTF-8, which no retry mends) is logged and left out.
 func (p PGStore) Write(ctx context.Context, evs []telemetry.Event) error {
-	ok := evs[:0:0]
+	// Nearly every batch is all storable: copy the batch (hundreds of
+	// bytes an event) only when one is not.
+	var ok []telemetry.Event
 	for i := range evs {
 		if err := pgstore.Check(&evs[i]); err != nil {
 			if p.Logger != nil {
 				p.Logger.Warn("an event cannot be stored; left out", "err", err)
 			}
+			if ok == nil {
+				ok = append(make([]telemetry.Event, 0, len(evs)), evs[:i]...)
+			}
 			continue
 		}
-		ok = append(ok, evs[i])
+		if ok != nil {
+			ok = append(ok, evs[i])
+		}
+	}
+	if ok == nil {
+		ok = evs
+	}
+	if len(ok) == 0 {
+		return nil
 	}
 	_, err := p.Store.Write(ctx, ok)
 	return err
