@@ -95,7 +95,7 @@ type Options struct {
 // Defaults of Options.
 const (
 	DefaultWindow      = 10 * time.Second
-	DefaultMaxQueued   = 200_000
+	DefaultMaxQueued   = 50_000
 	DefaultBatchEvents = 5000
 	DefaultWriters     = 2
 	DefaultRetryAfter  = 2 * time.Second
@@ -405,10 +405,13 @@ func (c *Collector) emit(trace string, evs []telemetry.Event) error {
 	return nil
 }
 
-// expireLoop pairs the traces idle for the window, every tenth of it.
+// expireLoop pairs the traces idle for the window, every tenth of it but
+// at least every 100 ms: each pass then hands the writers a tenth of a
+// second's traces, not a second's at once, so that the queue (and
+// MaxQueued) need not hold a burst of a whole second's events.
 func (c *Collector) expireLoop() {
 	defer close(c.loopDone)
-	t := time.NewTicker(max(c.opts.Window/10, 10*time.Millisecond))
+	t := time.NewTicker(min(max(c.opts.Window/10, 10*time.Millisecond), 100*time.Millisecond))
 	defer t.Stop()
 	for {
 		select {
