@@ -339,12 +339,8 @@ func (c *Collector) ExportRequest(ctx context.Context, rss []*tracepb.ResourceSp
 	if !c.ready.Load() {
 		return Result{}, fmt.Errorf("%w: not ready", ErrUnavailable)
 	}
-	s := c.pairer.Convert(rss)
-	res := Result{Accepted: int64(s.Len()), Rejected: s.Rejected, Reason: s.Reason}
-	c.m.rejected.Add(float64(s.Rejected))
-	if s.Len() == 0 {
-		return res, nil
-	}
+	// Refuse before converting: under overload, refusals must cost next
+	// to nothing.
 	c.mu.Lock()
 	overloaded, closed := c.queued >= c.opts.MaxQueued, c.closed
 	c.mu.Unlock()
@@ -352,8 +348,14 @@ func (c *Collector) ExportRequest(ctx context.Context, rss []*tracepb.ResourceSp
 		return Result{}, fmt.Errorf("%w: shutting down", ErrUnavailable)
 	}
 	if overloaded {
-		c.m.refused.Add(float64(s.Len()))
+		c.m.refused.Add(float64(countSpans(rss)))
 		return Result{}, ErrOverloaded
+	}
+	s := c.pairer.Convert(rss)
+	res := Result{Accepted: int64(s.Len()), Rejected: s.Rejected, Reason: s.Reason}
+	c.m.rejected.Add(float64(s.Rejected))
+	if s.Len() == 0 {
+		return res, nil
 	}
 	if body == nil {
 		var err error
@@ -388,6 +390,16 @@ func (c *Collector) ExportRequest(ctx context.Context, rss []*tracepb.ResourceSp
 	c.expired += int64(held + s.Len() - c.pairer.Held())
 	c.m.accepted.Add(float64(s.Len()))
 	return res, nil
+}
+
+func countSpans(rss []*tracepb.ResourceSpans) int {
+	n := 0
+	for _, rs := range rss {
+		for _, ss := range rs.GetScopeSpans() {
+			n += len(ss.GetSpans())
+		}
+	}
+	return n
 }
 
 // emit takes the events of a flushed trace from the pairer (under c.mu).
