@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
@@ -17,26 +19,49 @@ import (
 	"github.com/tracegraph/tracegraph/telemetry"
 )
 
-// Store is where a Collector keeps what it takes: the spans it holds for
-// pairing (staged before an export is acknowledged) and the events paired
-// from them. pgstore.Store is one (see PGStore).
+// Store is where a Collector keeps what it takes: the exports whose spans it
+// holds for pairing (staged before an export is acknowledged) and the
+// events paired from them. pgstore.Store is one (see PGStore).
 type Store interface {
-	// Stage makes rows durable; an export is acknowledged only after.
-	Stage(ctx context.Context, rows []Staged) error
+	// Stage makes one export's request (an ExportTraceServiceRequest
+	// protobuf) durable under seq; an export is acknowledged only after.
+	Stage(ctx context.Context, seq int64, body []byte) error
 	// Write stores events; storing an event twice must store it once.
 	Write(ctx context.Context, evs []telemetry.Event) error
-	// Release forgets staged rows whose events Write stored.
-	Release(ctx context.Context, seqs []int64) error
-	// Staged calls fn with the rows not released, in order, after a
-	// restart, and returns the greatest number used.
-	Staged(ctx context.Context, fn func(Staged) error) (int64, error)
+	// Release settles, in one transaction, what a Write stored: it
+	// records the traces stored from exports still staged (Done), and
+	// forgets the staged rows whose every trace is stored (Exports) and
+	// the Done records no longer needed (Dones).
+	Release(ctx context.Context, r Release) error
+	// Staged calls done with the Done records not forgotten, then rows
+	// with the staged rows, in order, after a restart, and returns the
+	// greatest number either used.
+	Staged(ctx context.Context, done func(Done) error, rows func(Staged) error) (int64, error)
 }
 
-// Staged is one export's spans of one trace.
+// Staged is one staged row: a whole export (TraceID empty, Body an
+// ExportTraceServiceRequest), or, as earlier versions staged them, one
+// export's spans of one trace (Body a ResourceSpans).
 type Staged struct {
 	Seq     int64
 	TraceID string
-	Body    []byte // a ResourceSpans protobuf
+	Body    []byte
+}
+
+// Done records the traces (TraceIDs[i], of export Exports[i]) one Write
+// stored from exports still staged, so that a restart pairs again only
+// their other traces.
+type Done struct {
+	Seq      int64
+	Exports  []int64
+	TraceIDs []string
+}
+
+// Release is what one Write settles; see Store.Release.
+type Release struct {
+	Done    *Done
+	Exports []int64
+	Dones   []int64
 }
 
 // Options configure a Collector. Zero values take the defaults.
@@ -70,7 +95,7 @@ type Options struct {
 // Defaults of Options.
 const (
 	DefaultWindow      = 10 * time.Second
-	DefaultMaxQueued   = 200_000
+	DefaultMaxQueued   = 50_000
 	DefaultBatchEvents = 5000
 	DefaultWriters     = 2
 	DefaultRetryAfter  = 2 * time.Second
@@ -103,14 +128,24 @@ type Collector struct {
 
 	mu     sync.Mutex
 	pairer *spans.Pairer
-	seqs   map[string][]int64 // staged rows of each held trace
-	queue  []batch            // paired, not yet stored
-	queued int                // events in queue
+	seqs   map[string][]int64 // the staged exports that carried each held trace's spans
+	// exports are the staged exports not yet released, by seq.
+	exports map[int64]*export
+	// doneRefs counts, for each Done record, the exports it names that
+	// are still staged; at 0 it is forgotten.
+	doneRefs map[int64]int
+	queue    []batch // paired, not yet stored
+	queued   int     // events in queue
 	// expired counts spans paired because their trace was idle for the
 	// window or the window was full (not because of a shutdown).
 	expired int64
 	closed  bool
 	nextSeq atomic.Int64
+
+	// settleMu makes each Write's Release commit in the order its counts
+	// were taken, so that the staged rows and Done records in the store
+	// always agree with a prefix of the stored writes (see settle).
+	settleMu sync.Mutex
 
 	wake     chan struct{} // the writer has work
 	done     chan struct{} // the writers have drained the queue for good
@@ -120,8 +155,16 @@ type Collector struct {
 	ready    atomic.Bool
 }
 
-// batch is one flushed trace's events and the staged rows they came from.
+// export is a staged export not yet released.
+type export struct {
+	pending int     // its traces whose events are not yet stored
+	dones   []int64 // the Done records that name it
+}
+
+// batch is one flushed trace's events and the staged exports its spans
+// came from.
 type batch struct {
+	trace  string
 	events []telemetry.Event
 	seqs   []int64
 	queued time.Time
@@ -151,6 +194,7 @@ func New(store Store, opts Options) *Collector {
 		opts.Now = time.Now
 	}
 	c := &Collector{opts: opts, store: store, log: opts.Logger, seqs: map[string][]int64{},
+		exports: map[int64]*export{}, doneRefs: map[int64]int{},
 		wake: make(chan struct{}, 1), done: make(chan struct{}), closing: make(chan struct{}), stop: make(chan struct{}), loopDone: make(chan struct{})}
 	c.m = newMetrics(c)
 	c.pairer = spans.NewPairer(spans.Options{WindowSpans: opts.WindowSpans, MessageTypeAttr: opts.MessageTypeAttr}, c.emit)
@@ -159,17 +203,40 @@ func New(store Store, opts Options) *Collector {
 
 // Start reads back what an earlier run staged and did not store, then
 // starts pairing and storing. Until it returns, the Collector is not ready.
+//
+// Of a staged export, only the traces no Done record names are paired
+// again: a trace whose events were stored may have left spans in an export
+// still staged for its other traces, and paired alone they would make
+// events the trace never had (a virtual peer for a partner already stored).
 func (c *Collector) Start(ctx context.Context) error {
+	stored := map[int64]map[string]bool{} // export → its traces already stored
+	var dones []Done
 	n := 0
-	last, err := c.store.Staged(ctx, func(r Staged) error {
-		var rs tracepb.ResourceSpans
-		if err := proto.Unmarshal(r.Body, &rs); err != nil {
-			return fmt.Errorf("staged row %d: %w", r.Seq, err)
+	last, err := c.store.Staged(ctx, func(d Done) error {
+		dones = append(dones, d)
+		for i, seq := range d.Exports {
+			if stored[seq] == nil {
+				stored[seq] = map[string]bool{}
+			}
+			stored[seq][d.TraceIDs[i]] = true
 		}
-		s := c.pairer.Convert([]*tracepb.ResourceSpans{&rs})
+		return nil
+	}, func(r Staged) error {
+		rss, err := stagedSpans(r)
+		if err != nil {
+			return err
+		}
+		if skip := stored[r.Seq]; skip != nil {
+			rss = withoutTraces(rss, skip)
+		}
+		s := c.pairer.Convert(rss)
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		c.seqs[r.TraceID] = append(c.seqs[r.TraceID], r.Seq)
+		traces := s.Traces()
+		c.exports[r.Seq] = &export{pending: len(traces)}
+		for _, t := range traces {
+			c.seqs[t] = append(c.seqs[t], r.Seq)
+		}
 		n += s.Len()
 		return c.pairer.Add(s, c.opts.Now())
 	})
@@ -177,6 +244,38 @@ func (c *Collector) Start(ctx context.Context) error {
 		return err
 	}
 	c.nextSeq.Store(last)
+	// Exports with nothing left to store, and Done records naming no
+	// staged export, are what a crash left between a Write and its
+	// Release: settle them now.
+	var rel Release
+	c.mu.Lock()
+	for _, d := range dones {
+		refs := 0
+		for _, seq := range uniq(d.Exports) {
+			if e := c.exports[seq]; e != nil {
+				e.dones = append(e.dones, d.Seq)
+				refs++
+			}
+		}
+		c.doneRefs[d.Seq] = refs
+	}
+	for seq, e := range c.exports {
+		if e.pending == 0 {
+			c.forget(seq, e, &rel)
+		}
+	}
+	for d, refs := range c.doneRefs {
+		if refs == 0 {
+			delete(c.doneRefs, d)
+			rel.Dones = append(rel.Dones, d)
+		}
+	}
+	c.mu.Unlock()
+	if len(rel.Exports)+len(rel.Dones) > 0 {
+		if err := c.store.Release(ctx, rel); err != nil {
+			return err
+		}
+	}
 	if n > 0 {
 		c.log.Info("recovered staged spans", "spans", n, "last_seq", last)
 	}
@@ -190,21 +289,58 @@ func (c *Collector) Start(ctx context.Context) error {
 	return nil
 }
 
+// stagedSpans decodes a staged row.
+func stagedSpans(r Staged) ([]*tracepb.ResourceSpans, error) {
+	if r.TraceID != "" {
+		var rs tracepb.ResourceSpans
+		if err := proto.Unmarshal(r.Body, &rs); err != nil {
+			return nil, fmt.Errorf("staged row %d: %w", r.Seq, err)
+		}
+		return []*tracepb.ResourceSpans{&rs}, nil
+	}
+	var req coltracepb.ExportTraceServiceRequest
+	if err := proto.Unmarshal(r.Body, &req); err != nil {
+		return nil, fmt.Errorf("staged row %d: %w", r.Seq, err)
+	}
+	return req.ResourceSpans, nil
+}
+
+// withoutTraces is rss less the spans of the given traces (hex ids).
+func withoutTraces(rss []*tracepb.ResourceSpans, skip map[string]bool) []*tracepb.ResourceSpans {
+	for _, rs := range rss {
+		for _, ss := range rs.GetScopeSpans() {
+			ss.Spans = slices.DeleteFunc(ss.Spans, func(sp *tracepb.Span) bool {
+				return skip[hex.EncodeToString(sp.GetTraceId())]
+			})
+		}
+	}
+	return rss
+}
+
+func uniq(seqs []int64) []int64 {
+	out := slices.Clone(seqs)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // Ready reports whether the Collector takes exports.
 func (c *Collector) Ready() bool { return c.ready.Load() }
 
 // Export takes the ResourceSpans of one OTLP request (binary ids). When it
 // returns a nil error, the accepted spans are staged in the store.
 func (c *Collector) Export(ctx context.Context, rss []*tracepb.ResourceSpans) (Result, error) {
+	return c.ExportRequest(ctx, rss, nil)
+}
+
+// ExportRequest is Export with the request as it arrived: body, when not
+// nil, is the ExportTraceServiceRequest protobuf that rss was decoded from
+// (binary ids), staged as it is rather than encoded again.
+func (c *Collector) ExportRequest(ctx context.Context, rss []*tracepb.ResourceSpans, body []byte) (Result, error) {
 	if !c.ready.Load() {
 		return Result{}, fmt.Errorf("%w: not ready", ErrUnavailable)
 	}
-	s := c.pairer.Convert(rss)
-	res := Result{Accepted: int64(s.Len()), Rejected: s.Rejected, Reason: s.Reason}
-	c.m.rejected.Add(float64(s.Rejected))
-	if s.Len() == 0 {
-		return res, nil
-	}
+	// Refuse before converting: under overload, refusals must cost next
+	// to nothing.
 	c.mu.Lock()
 	overloaded, closed := c.queued >= c.opts.MaxQueued, c.closed
 	c.mu.Unlock()
@@ -212,29 +348,40 @@ func (c *Collector) Export(ctx context.Context, rss []*tracepb.ResourceSpans) (R
 		return Result{}, fmt.Errorf("%w: shutting down", ErrUnavailable)
 	}
 	if overloaded {
-		c.m.refused.Add(float64(s.Len()))
+		c.m.refused.Add(float64(countSpans(rss)))
 		return Result{}, ErrOverloaded
 	}
-	rows, err := stageRows(rss, s.Traces(), &c.nextSeq)
-	if err != nil {
-		return Result{}, err
+	s := c.pairer.Convert(rss)
+	res := Result{Accepted: int64(s.Len()), Rejected: s.Rejected, Reason: s.Reason}
+	c.m.rejected.Add(float64(s.Rejected))
+	if s.Len() == 0 {
+		return res, nil
 	}
-	if err := c.store.Stage(ctx, rows); err != nil {
+	if body == nil {
+		var err error
+		if body, err = proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rss}); err != nil {
+			return Result{}, err
+		}
+	}
+	seq := c.nextSeq.Add(1)
+	if err := c.store.Stage(ctx, seq, body); err != nil {
 		c.m.refused.Add(float64(s.Len()))
 		c.log.Warn("staging an export failed; refused it", "spans", s.Len(), "err", err)
 		return Result{}, fmt.Errorf("%w: %v", ErrUnavailable, err)
 	}
+	traces := s.Traces()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		// Shutdown began while the spans were staged: this run no longer
 		// stores, and a FileStore staged nothing, so the exporter must
-		// retry. Staged rows a retry stages again pair to the same event
-		// ids at the next start, stored once.
+		// retry. A staged export a retry stages again pairs to the same
+		// event ids at the next start, stored once.
 		return Result{}, fmt.Errorf("%w: shutting down", ErrUnavailable)
 	}
-	for _, r := range rows {
-		c.seqs[r.TraceID] = append(c.seqs[r.TraceID], r.Seq)
+	c.exports[seq] = &export{pending: len(traces)}
+	for _, t := range traces {
+		c.seqs[t] = append(c.seqs[t], seq)
 	}
 	held := c.pairer.Held()
 	if err := c.pairer.Add(s, c.opts.Now()); err != nil {
@@ -245,52 +392,14 @@ func (c *Collector) Export(ctx context.Context, rss []*tracepb.ResourceSpans) (R
 	return res, nil
 }
 
-// stageRows cuts a request into one ResourceSpans per trace of those
-// given (the traces of the spans the pairer accepted), numbered.
-func stageRows(rss []*tracepb.ResourceSpans, traces []string, seq *atomic.Int64) ([]Staged, error) {
-	type key struct {
-		rs    int
-		trace string
-	}
-	accepted := make(map[string]bool, len(traces))
-	for _, t := range traces {
-		accepted[t] = true
-	}
-	byTrace := map[key]*tracepb.ResourceSpans{}
-	var order []key
-	for i, rs := range rss {
+func countSpans(rss []*tracepb.ResourceSpans) int {
+	n := 0
+	for _, rs := range rss {
 		for _, ss := range rs.GetScopeSpans() {
-			scopes := map[string]*tracepb.ScopeSpans{}
-			for _, sp := range ss.GetSpans() {
-				k := key{i, hex.EncodeToString(sp.GetTraceId())}
-				if !accepted[k.trace] {
-					continue // every span of it was rejected
-				}
-				out := byTrace[k]
-				if out == nil {
-					out = &tracepb.ResourceSpans{Resource: rs.GetResource(), SchemaUrl: rs.GetSchemaUrl()}
-					byTrace[k] = out
-					order = append(order, k)
-				}
-				sc := scopes[k.trace]
-				if sc == nil {
-					sc = &tracepb.ScopeSpans{Scope: ss.GetScope(), SchemaUrl: ss.GetSchemaUrl()}
-					scopes[k.trace] = sc
-					out.ScopeSpans = append(out.ScopeSpans, sc)
-				}
-				sc.Spans = append(sc.Spans, sp)
-			}
+			n += len(ss.GetSpans())
 		}
 	}
-	rows := make([]Staged, 0, len(order))
-	for _, k := range order {
-		body, err := proto.Marshal(byTrace[k])
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, Staged{Seq: seq.Add(1), TraceID: k.trace, Body: body})
-	}
-	return rows, nil
+	return n
 }
 
 // emit takes the events of a flushed trace from the pairer (under c.mu).
@@ -298,7 +407,7 @@ func (c *Collector) emit(trace string, evs []telemetry.Event) error {
 	for i := range evs {
 		evs[i].Normalize()
 	}
-	c.queue = append(c.queue, batch{events: evs, seqs: c.seqs[trace], queued: c.opts.Now()})
+	c.queue = append(c.queue, batch{trace: trace, events: evs, seqs: c.seqs[trace], queued: c.opts.Now()})
 	delete(c.seqs, trace)
 	c.queued += len(evs)
 	select {
@@ -308,10 +417,13 @@ func (c *Collector) emit(trace string, evs []telemetry.Event) error {
 	return nil
 }
 
-// expireLoop pairs the traces idle for the window, every tenth of it.
+// expireLoop pairs the traces idle for the window, every tenth of it but
+// at least every 100 ms: each pass then hands the writers a tenth of a
+// second's traces, not a second's at once, so that the queue (and
+// MaxQueued) need not hold a burst of a whole second's events.
 func (c *Collector) expireLoop() {
 	defer close(c.loopDone)
-	t := time.NewTicker(max(c.opts.Window/10, 10*time.Millisecond))
+	t := time.NewTicker(min(max(c.opts.Window/10, 10*time.Millisecond), 100*time.Millisecond))
 	defer t.Stop()
 	for {
 		select {
@@ -330,10 +442,17 @@ func (c *Collector) expireLoop() {
 	}
 }
 
-// writer stores queued events in batches, one of Options.Writers, retrying a failed write until it
-// succeeds (events are idempotent), then releases their staged rows.
+// writer stores queued events in batches, one of Options.Writers, retrying
+// a failed write until it succeeds (events are idempotent), then settles
+// their staged exports.
 func (c *Collector) writer() {
 	backoff := 100 * time.Millisecond
+	retry := func(what string, n int, err error) {
+		c.m.storeErrors.Inc()
+		c.log.Warn(what+" failed; retrying", "events", n, "in", backoff, "err", err)
+		time.Sleep(backoff)
+		backoff = min(2*backoff, 5*time.Second)
+	}
 	for {
 		c.mu.Lock()
 		var take []batch
@@ -356,29 +475,91 @@ func (c *Collector) writer() {
 			continue
 		}
 		evs := make([]telemetry.Event, 0, n)
-		var seqs []int64
 		for _, b := range take {
 			evs = append(evs, b.events...)
-			seqs = append(seqs, b.seqs...)
 		}
 		for {
 			err := c.store.Write(context.Background(), evs)
 			if err == nil {
-				err = c.store.Release(context.Background(), seqs)
-			}
-			if err == nil {
-				backoff = 100 * time.Millisecond
 				break
 			}
-			c.m.storeErrors.Inc()
-			c.log.Warn("storing events failed; retrying", "events", len(evs), "in", backoff, "err", err)
-			time.Sleep(backoff)
-			backoff = min(2*backoff, 5*time.Second)
+			retry("storing events", n, err)
 		}
+		c.settleMu.Lock()
+		rel := c.settle(take)
+		for {
+			err := c.store.Release(context.Background(), rel)
+			if err == nil {
+				break
+			}
+			retry("releasing staged spans", n, err)
+		}
+		c.settleMu.Unlock()
+		backoff = 100 * time.Millisecond
 		c.mu.Lock()
 		c.queued -= n
 		c.mu.Unlock()
 		c.m.stored.Add(float64(n))
+	}
+}
+
+// settle counts the stored batches' traces off their exports and returns
+// what the store must then record: the exports whose every trace is now
+// stored are released, and the traces stored from exports still staged go
+// into a Done record. The caller holds settleMu until the store has it, so
+// that, whatever a crash cuts off, a trace whose events are stored is
+// either named by a committed Done record in each staged export that
+// carried it, or has all those exports still staged (and pairs again whole,
+// to the same event ids).
+func (c *Collector) settle(take []batch) Release {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var rel Release
+	for _, b := range take {
+		for _, seq := range b.seqs {
+			if e := c.exports[seq]; e != nil {
+				e.pending--
+			}
+		}
+	}
+	var done Done
+	var named []int64
+	for _, b := range take {
+		for _, seq := range b.seqs {
+			e := c.exports[seq]
+			switch {
+			case e == nil:
+			case e.pending <= 0:
+				c.forget(seq, e, &rel)
+			default:
+				done.Exports = append(done.Exports, seq)
+				done.TraceIDs = append(done.TraceIDs, b.trace)
+				named = append(named, seq)
+			}
+		}
+	}
+	if len(done.Exports) > 0 {
+		done.Seq = c.nextSeq.Add(1)
+		named = uniq(named)
+		for _, seq := range named {
+			c.exports[seq].dones = append(c.exports[seq].dones, done.Seq)
+		}
+		c.doneRefs[done.Seq] = len(named)
+		rel.Done = &done
+	}
+	return rel
+}
+
+// forget releases export seq into rel, and the Done records that named
+// only exports now released (under c.mu).
+func (c *Collector) forget(seq int64, e *export, rel *Release) {
+	delete(c.exports, seq)
+	rel.Exports = append(rel.Exports, seq)
+	for _, d := range e.dones {
+		if c.doneRefs[d]--; c.doneRefs[d] == 0 {
+			delete(c.doneRefs, d)
+			rel.Dones = append(rel.Dones, d)
+		}
 	}
 }
 

@@ -36,12 +36,16 @@
 // # What is acknowledged when, and what a crash can lose
 //
 // With PostgreSQL (PGStore) an export is acknowledged only after its spans
-// are staged: one row per trace in the table staged_spans, committed. When a
-// trace is paired, its events are written (idempotently: event ids derive
-// from the trace id, the span id and the role) and then its staged rows are
-// deleted. A crash at any point therefore loses no acknowledged span: at
-// the next start, Start reads the instance's staged rows back and pairs
-// them again, and events written before the crash are not stored twice. An
+// are staged: the request as it arrived, one row in the table staged_spans,
+// committed. When a trace is paired, its events are written (idempotently:
+// event ids derive from the trace id, the span id and the role); then, in
+// one transaction, each export whose every trace is now stored is deleted,
+// and the traces stored from exports still staged are recorded in
+// staged_done. A crash at any point therefore loses no acknowledged span: at
+// the next start, Start reads the instance's staged exports back and pairs
+// again the traces staged_done does not name, and events written before the
+// crash are not stored twice. (Pairing a stored trace's leftover spans on
+// their own would make events it never had, so those are skipped.) An
 // export that was not acknowledged (refused, or cut off) is the exporter's
 // to retry. Several instances can share one database: each stages under its
 // own instance name and reads back only its own rows, and with trace-ID

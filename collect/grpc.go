@@ -65,18 +65,15 @@ var traceServiceDesc = grpc.ServiceDesc{
 			if err := proto.Unmarshal(raw, &req); err != nil {
 				return nil, status.Error(codes.InvalidArgument, "malformed OTLP request: "+err.Error())
 			}
-			return srv.(coltracepb.TraceServiceServer).Export(ctx, &req)
+			t := srv.(*traceService)
+			res, err := t.c.ExportRequest(ctx, req.GetResourceSpans(), raw)
+			if err != nil {
+				return nil, t.c.grpcStatus(err)
+			}
+			return exportResponse(res), nil
 		},
 	}},
 	Metadata: coltracepb.TraceService_ServiceDesc.Metadata,
-}
-
-func (t *traceService) Export(ctx context.Context, req *coltracepb.ExportTraceServiceRequest) (*coltracepb.ExportTraceServiceResponse, error) {
-	res, err := t.c.Export(ctx, req.GetResourceSpans())
-	if err != nil {
-		return nil, t.c.grpcStatus(err)
-	}
-	return exportResponse(res), nil
 }
 
 func exportResponse(res Result) *coltracepb.ExportTraceServiceResponse {

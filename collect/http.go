@@ -82,7 +82,9 @@ func (c *Collector) serveTraces(w http.ResponseWriter, r *http.Request, maxBytes
 		return
 	}
 	var req coltracepb.ExportTraceServiceRequest
+	raw := data // staged as it is; a JSON body is encoded as protobuf
 	if jsonBody {
+		raw = nil
 		err = protojsonOpts.Unmarshal(data, &req)
 		if err == nil {
 			err = spans.FixJSONIDs(req.GetResourceSpans())
@@ -94,7 +96,7 @@ func (c *Collector) serveTraces(w http.ResponseWriter, r *http.Request, maxBytes
 		c.writeStatus(w, jsonBody, http.StatusBadRequest, codes.InvalidArgument, "malformed OTLP request: "+err.Error())
 		return
 	}
-	res, err := c.Export(r.Context(), req.GetResourceSpans())
+	res, err := c.ExportRequest(r.Context(), req.GetResourceSpans(), raw)
 	if err != nil {
 		switch {
 		case errors.Is(err, ErrOverloaded):

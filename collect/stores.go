@@ -18,38 +18,53 @@ type PGStore struct {
 	Logger   *slog.Logger
 }
 
-func (p PGStore) Stage(ctx context.Context, rows []Staged) error {
-	out := make([]pgstore.StagedSpans, len(rows))
-	for i, r := range rows {
-		out[i] = pgstore.StagedSpans{Seq: r.Seq, TraceID: r.TraceID, Body: r.Body}
-	}
-	return p.Store.Stage(ctx, p.Instance, out)
+func (p PGStore) Stage(ctx context.Context, seq int64, body []byte) error {
+	return p.Store.Stage(ctx, p.Instance, seq, body)
 }
 
 // Write stores the events PostgreSQL can hold; one it cannot (text with a
 // NUL or invalid UTF-8, which no retry mends) is logged and left out.
 func (p PGStore) Write(ctx context.Context, evs []telemetry.Event) error {
-	ok := evs[:0:0]
+	// Nearly every batch is all storable: copy the batch (hundreds of
+	// bytes an event) only when one is not.
+	var ok []telemetry.Event
 	for i := range evs {
 		if err := pgstore.Check(&evs[i]); err != nil {
 			if p.Logger != nil {
 				p.Logger.Warn("an event cannot be stored; left out", "err", err)
 			}
+			if ok == nil {
+				ok = append(make([]telemetry.Event, 0, len(evs)), evs[:i]...)
+			}
 			continue
 		}
-		ok = append(ok, evs[i])
+		if ok != nil {
+			ok = append(ok, evs[i])
+		}
+	}
+	if ok == nil {
+		ok = evs
+	}
+	if len(ok) == 0 {
+		return nil
 	}
 	_, err := p.Store.Write(ctx, ok)
 	return err
 }
 
-func (p PGStore) Release(ctx context.Context, seqs []int64) error {
-	return p.Store.Release(ctx, p.Instance, seqs)
+func (p PGStore) Release(ctx context.Context, r Release) error {
+	var done *pgstore.StagedDone
+	if r.Done != nil {
+		done = &pgstore.StagedDone{Seq: r.Done.Seq, Exports: r.Done.Exports, TraceIDs: r.Done.TraceIDs}
+	}
+	return p.Store.Release(ctx, p.Instance, pgstore.Release{Done: done, Exports: r.Exports, Dones: r.Dones})
 }
 
-func (p PGStore) Staged(ctx context.Context, fn func(Staged) error) (int64, error) {
-	return p.Store.Staged(ctx, p.Instance, func(r pgstore.StagedSpans) error {
-		return fn(Staged{Seq: r.Seq, TraceID: r.TraceID, Body: r.Body})
+func (p PGStore) Staged(ctx context.Context, done func(Done) error, rows func(Staged) error) (int64, error) {
+	return p.Store.Staged(ctx, p.Instance, func(d pgstore.StagedDone) error {
+		return done(Done{Seq: d.Seq, Exports: d.Exports, TraceIDs: d.TraceIDs})
+	}, func(r pgstore.StagedSpans) error {
+		return rows(Staged{Seq: r.Seq, TraceID: r.TraceID, Body: r.Body})
 	})
 }
 
@@ -74,9 +89,9 @@ func OpenFileStore(path string) (*FileStore, error) {
 	return &FileStore{f: f, w: telemetry.NewWriter(f)}, nil
 }
 
-func (s *FileStore) Stage(context.Context, []Staged) error  { return nil }
-func (s *FileStore) Release(context.Context, []int64) error { return nil }
-func (s *FileStore) Staged(context.Context, func(Staged) error) (int64, error) {
+func (s *FileStore) Stage(context.Context, int64, []byte) error { return nil }
+func (s *FileStore) Release(context.Context, Release) error     { return nil }
+func (s *FileStore) Staged(context.Context, func(Done) error, func(Staged) error) (int64, error) {
 	return 0, nil
 }
 

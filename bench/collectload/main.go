@@ -1,8 +1,11 @@
 // Command collectload drives a running tracegraph collect with concurrent
 // OTLP/gRPC exporters for a while and prints spans acknowledged per
 // second, refusals, and the median and 99th percentile export latency.
+// With -baseline it instead does PostgreSQL's part of the same work alone
+// (see baseline), for the ceiling to compare with.
 //
 //	collectload -addr 127.0.0.1:4317 -clients 16 -spans 512 -for 20s
+//	collectload -baseline postgres://... -clients 16 -for 20s
 //
 // Every request carries fresh trace ids, so nothing is deduplicated away.
 package main
@@ -37,7 +40,12 @@ func main() {
 	clients := flag.Int("clients", 16, "concurrent exporters")
 	perReq := flag.Int("spans", 512, "spans per export (the SDK's default batch)")
 	dur := flag.Duration("for", 20*time.Second, "how long to drive")
+	db := flag.String("baseline", "", "do PostgreSQL's part of the work alone, into this database")
 	flag.Parse()
+	if *db != "" {
+		baseline(context.Background(), *db, *clients, *perReq, *dur)
+		return
+	}
 
 	template := templateRequest(*perReq)
 	conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(insecure.NewCredentials()))

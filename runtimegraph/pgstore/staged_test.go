@@ -7,24 +7,33 @@ import (
 	"testing"
 )
 
-// Staged rows survive until released by number, per instance.
+// Staged exports and done records survive until released by number, per
+// instance, and one Release is all or nothing.
 func TestStagedSpans(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t, freshSchema(t))
-	rows := []StagedSpans{{1, "t1", []byte("a")}, {2, "t2", []byte("b")}, {3, "t1", []byte("c")}}
-	if err := s.Stage(ctx, "i1", rows); err != nil {
+	for seq, body := range map[int64]string{1: "a", 2: "b", 4: "c"} {
+		if err := s.Stage(ctx, "i1", seq, []byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Stage(ctx, "i2", 1, []byte("other")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Stage(ctx, "i2", []StagedSpans{{1, "t1", []byte("other")}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Stage(ctx, "i1", rows[:1]); err == nil {
+	if err := s.Stage(ctx, "i1", 1, []byte("again")); err == nil {
 		t.Error("staging a number twice did not fail")
+	}
+	// A row as earlier versions staged it, one trace of an export.
+	if _, err := s.pool.Exec(ctx, `INSERT INTO staged_spans VALUES ('i1', 5, 't9', 'old')`); err != nil {
+		t.Fatal(err)
 	}
 	list := func(instance string) ([]string, int64) {
 		var got []string
-		last, err := s.Staged(ctx, instance, func(r StagedSpans) error {
-			got = append(got, fmt.Sprintf("%d %s %s", r.Seq, r.TraceID, r.Body))
+		last, err := s.Staged(ctx, instance, func(d StagedDone) error {
+			got = append(got, fmt.Sprintf("done %d %v %v", d.Seq, d.Exports, d.TraceIDs))
+			return nil
+		}, func(r StagedSpans) error {
+			got = append(got, fmt.Sprintf("%d %q %s", r.Seq, r.TraceID, r.Body))
 			return nil
 		})
 		if err != nil {
@@ -32,16 +41,32 @@ func TestStagedSpans(t *testing.T) {
 		}
 		return got, last
 	}
-	if got, last := list("i1"); !slices.Equal(got, []string{"1 t1 a", "2 t2 b", "3 t1 c"}) || last != 3 {
+	if got, last := list("i1"); !slices.Equal(got, []string{`1 "" a`, `2 "" b`, `4 "" c`, `5 "t9" old`}) || last != 5 {
 		t.Fatalf("i1 staged %q (last %d)", got, last)
 	}
-	if err := s.Release(ctx, "i1", []int64{1, 2}); err != nil {
+	done := &StagedDone{Seq: 6, Exports: []int64{2, 4}, TraceIDs: []string{"t1", "t2"}}
+	if err := s.Release(ctx, "i1", Release{Done: done, Exports: []int64{1, 5}}); err != nil {
 		t.Fatal(err)
 	}
-	if got, last := list("i1"); !slices.Equal(got, []string{"3 t1 c"}) || last != 3 {
-		t.Errorf("after releasing 1 and 2: %q (last %d), want only the later row of t1", got, last)
+	want := []string{"done 6 [2 4] [t1 t2]", `2 "" b`, `4 "" c`}
+	if got, last := list("i1"); !slices.Equal(got, want) || last != 6 {
+		t.Errorf("after releasing 1 and 5: %q (last %d), want %q", got, last, want)
 	}
-	if got, _ := list("i2"); !slices.Equal(got, []string{"1 t1 other"}) {
+	// A done record numbered twice fails the whole release: the exports it
+	// would have deleted stay.
+	if err := s.Release(ctx, "i1", Release{Done: done, Exports: []int64{2}}); err == nil {
+		t.Error("a done record numbered twice did not fail")
+	}
+	if got, _ := list("i1"); !slices.Equal(got, want) {
+		t.Errorf("after a failed release: %q, want %q", got, want)
+	}
+	if err := s.Release(ctx, "i1", Release{Exports: []int64{2, 4}, Dones: []int64{6}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, last := list("i1"); len(got) != 0 || last != 0 {
+		t.Errorf("after releasing everything: %q (last %d)", got, last)
+	}
+	if got, _ := list("i2"); !slices.Equal(got, []string{`1 "" other`}) {
 		t.Errorf("another instance's rows: %q", got)
 	}
 }
