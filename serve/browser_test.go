@@ -235,7 +235,7 @@ func serveFiles(t *testing.T, paths ...string) (*httptest.Server, *Files) {
 // header names the files unless opt.Describe does.
 func serveFilesWith(t *testing.T, opt Options, paths ...string) (*httptest.Server, *Files) {
 	t.Helper()
-	files, err := OpenFiles(context.Background(), paths, runtimegraph.ReadOptions{})
+	files, err := OpenFiles(context.Background(), paths, FilesOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,7 +70,7 @@ func runServe(cmd *cobra.Command, args []string, sf *sourceFlags, listen, declar
 			return err
 		}
 		names := sf.files(extra)
-		files, err := serve.OpenFiles(ctx, names, ro)
+		files, err := serve.OpenFiles(ctx, names, serve.FilesOptions{Read: ro, Logger: opt.Logger})
 		if err != nil {
 			return readErr(ctx, err)
 		}
