@@ -2,7 +2,10 @@
 # Load on `tracegraph serve --events`: N events (bench/eventsgen), then 50
 # clients sending /api/events and /api/trace requests back to back for 20 s
 # (bench/serveload), after the first load. Prints each route's p50, p99 and
-# max, the answers that were not 200, and the server's resident memory.
+# max, the answers that were not 200, and the server's resident memory. The
+# same clients first ask /api/info (no store) for a quarter of the time: its
+# p50 is the floor of this machine and load, and each route's p50 is also
+# printed as a ratio to it.
 # Target (issue 17): p50 <= 50 ms and p99 <= 250 ms on 2 M events.
 #
 # Usage: bench/serve.sh [N]          (default N = 2000000)

@@ -200,6 +200,10 @@ func (b *Files) reload(done chan struct{}) {
 	}
 	b.failed = ""
 	b.cur.Store(&loaded{x: x, stamp: stamp})
+	// The graphs of the old index would keep it in memory.
+	b.mu.Lock()
+	b.graphs = nil
+	b.mu.Unlock()
 	freeBuildMemory()
 	b.opt.Logger.Info("events files read again", "events", x.n, "took", took.Round(time.Millisecond))
 }

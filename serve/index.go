@@ -24,12 +24,13 @@ import (
 // The memory budget, per event: 8 bytes of time, 8 of duration, 4 for each
 // of the ten short fields (type, service, operation, channel, message type,
 // reply type, system, peer, status, error: each an index into one table of
-// their distinct strings), 4 for the trace, 1 of flags, the event id and
-// message id with 4 bytes each of offset, 4 plus the ids for parents, 4 plus
-// 4 a tag, and 4 in each of the three posting lists (service, trace, tag).
-// That is about 130 bytes and the event's unique ids (an event of
-// bench/eventsgen: about 190 bytes), plus each distinct trace id once in a
-// map (about 80 bytes). 2 M events of bench/eventsgen take about 500 MB.
+// their distinct strings), 4 for the trace, 1 of flags, 4 of offset each
+// for the event id and the message id and their text, 4 and the text for
+// each parent id, 4 and 4 more for each tag, and 4 in each posting list
+// (service, trace, tag): about 95 bytes and the ids, plus each distinct
+// trace id and short value once. An event of bench/eventsgen takes about
+// 170 bytes; its 2 M events, 335 MB. Building takes about as much again
+// for a moment (the columns grow, then are put in order).
 //
 // An index is never changed once built, so any number of requests read it
 // at once without locks.

@@ -5,7 +5,10 @@
 //
 // Each client sends requests back to back, alternating between the events
 // page's queries (/api/events with the filters the page offers) and the
-// trace page's (/api/trace/ID). The trace ids, services and merchants asked
+// trace page's (/api/trace/ID). First, for a quarter of the time, the same
+// clients ask /api/info, which reads no store: its p50 is the floor of this
+// machine, this load and this HTTP stack, and each route's p50 is printed
+// as a ratio to it too. The trace ids, services and merchants asked
 // for are sampled from the events file the server reads, so every trace
 // exists and most filters match.
 package main
@@ -133,22 +136,17 @@ func run(base, events string, clients int, duration, timeout time.Duration, pid 
 	}
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
 	hc := &http.Client{Transport: tr, Timeout: timeout}
+	floorRes := drive(hc, clients, duration/4, func(*rand.Rand, int, int) (string, string) { return "/api/info", base + "/api/info" })
+	var floor []time.Duration
+	for _, r := range floorRes["/api/info"] {
+		if r.code == http.StatusOK {
+			floor = append(floor, r.took)
+		}
+	}
+	slices.Sort(floor)
+	fmt.Printf("floor: /api/info %d requests  p50 %s  p99 %s\n", len(floor), pct(floor, 50), pct(floor, 99))
 	ctx, cancel := context.WithTimeout(context.Background(), duration)
 	defer cancel()
-	results := make(chan result, 1024)
-	var wg sync.WaitGroup
-	for c := range clients {
-		wg.Go(func() {
-			r := rand.New(rand.NewPCG(uint64(c), 42))
-			for i := 0; ctx.Err() == nil; i++ {
-				route, target := "/api/events", s.eventsQuery(r)
-				if (i+c)%2 == 1 {
-					route, target = "/api/trace", "/api/trace/"+url.PathEscape(s.traces[r.IntN(len(s.traces))])
-				}
-				results <- do(ctx, hc, route, base+target)
-			}
-		})
-	}
 	var peak int64
 	done := make(chan struct{})
 	go func() {
@@ -166,11 +164,12 @@ func run(base, events string, clients int, duration, timeout time.Duration, pid 
 			}
 		}
 	}()
-	go func() { wg.Wait(); close(results) }()
-	by := map[string][]result{}
-	for res := range results {
-		by[res.route] = append(by[res.route], res)
-	}
+	by := drive(hc, clients, duration, func(r *rand.Rand, c, i int) (string, string) {
+		if (i+c)%2 == 1 {
+			return "/api/trace", base + "/api/trace/" + url.PathEscape(s.traces[r.IntN(len(s.traces))])
+		}
+		return "/api/events", base + s.eventsQuery(r)
+	})
 	<-done
 	fmt.Printf("%d clients for %s against %s\n", clients, duration, base)
 	for _, route := range []string{"/api/events", "/api/trace"} {
@@ -191,8 +190,12 @@ func run(base, events string, clients int, duration, timeout time.Duration, pid 
 			}
 		}
 		slices.Sort(ok)
-		fmt.Printf("%-12s %6d requests  p50 %8s  p99 %8s  max %8s  (%.0f/s)  not 200: %d %v\n", route, len(rs),
-			pct(ok, 50), pct(ok, 99), pct(ok, 100), float64(len(rs))/duration.Seconds(), len(rs)-len(ok)+cut, bad)
+		ratio := "-"
+		if len(ok) > 0 && len(floor) > 0 {
+			ratio = fmt.Sprintf("%.1fx", float64(ok[len(ok)/2])/float64(floor[len(floor)/2]))
+		}
+		fmt.Printf("%-12s %6d requests  p50 %8s (%s the floor)  p99 %8s  max %8s  (%.0f/s)  not 200: %d %v\n", route, len(rs),
+			pct(ok, 50), ratio, pct(ok, 99), pct(ok, 100), float64(len(rs))/duration.Seconds(), len(rs)-len(ok)+cut, bad)
 	}
 	if pid > 0 {
 		hwm, _ := procKB(pid, "VmHWM:")
@@ -200,6 +203,30 @@ func run(base, events string, clients int, duration, timeout time.Duration, pid 
 		fmt.Printf("server RSS: peak %d MB over its life, peak %d MB during the run, %d MB at the end\n", hwm/1024, peak/1024, rss/1024)
 	}
 	return nil
+}
+
+// drive runs clients that send next's requests back to back for d and
+// returns the results by route.
+func drive(hc *http.Client, clients int, d time.Duration, next func(r *rand.Rand, client, i int) (route, target string)) map[string][]result {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	results := make(chan result, 1024)
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(uint64(c), 42))
+			for i := 0; ctx.Err() == nil; i++ {
+				route, target := next(r, c, i)
+				results <- do(ctx, hc, route, target)
+			}
+		})
+	}
+	go func() { wg.Wait(); close(results) }()
+	by := map[string][]result{}
+	for res := range results {
+		by[res.route] = append(by[res.route], res)
+	}
+	return by
 }
 
 func do(ctx context.Context, hc *http.Client, route, target string) result {

@@ -74,6 +74,7 @@ func runServe(cmd *cobra.Command, args []string, sf *sourceFlags, listen, declar
 		if err != nil {
 			return readErr(ctx, err)
 		}
+		defer files.Close()
 		if files.Events() == 0 && !sf.allowEmpty {
 			// As observed and diff: an empty source is an error, not
 			// an empty explorer.
