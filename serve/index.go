@@ -29,8 +29,8 @@ import (
 // each parent id, 4 and 4 more for each tag, and 4 in each posting list
 // (service, trace, tag): about 95 bytes and the ids, plus each distinct
 // trace id and short value once. An event of bench/eventsgen takes about
-// 170 bytes; its 2 M events, 335 MB. Building takes about as much again
-// for a moment (the columns grow, then are put in order).
+// 170 bytes; its 2 M events, 335 MB. While building, the process takes
+// about three times that at its peak, mostly the decoder's garbage.
 //
 // An index is never changed once built, so any number of requests read it
 // at once without locks.
