@@ -652,8 +652,10 @@ func TestBusy(t *testing.T) {
 		t.Fatal("the first request never reached the store")
 	}
 	go ask() // waits for the first
-	for s.gate.queued.Load() != 1 {
-		time.Sleep(time.Millisecond)
+	for wait := time.Now(); s.gate.queued.Load() != 1; time.Sleep(time.Millisecond) {
+		if time.Since(wait) > 10*time.Second {
+			t.Fatal("the second request did not wait in line for the first")
+		}
 	}
 	// The third finds the line full.
 	rec := httptest.NewRecorder()
