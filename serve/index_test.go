@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -140,4 +142,41 @@ func first(evs []telemetry.Event) any {
 		return nil
 	}
 	return evs[0]
+}
+
+// BenchmarkFilesRoutes times the events page's and the trace page's
+// requests over 200,000 events of bench/eventsgen's shape, answered from
+// the index (bench/serve.sh drives 2 M of them with 50 clients).
+func BenchmarkFilesRoutes(b *testing.B) {
+	p := filepath.Join(b.TempDir(), "events.jsonl")
+	if out, err := exec.Command("go", "run", "../bench/eventsgen", "-n", "200000", "-o", p).CombinedOutput(); err != nil {
+		b.Fatalf("eventsgen: %v: %s", err, out)
+	}
+	files, err := OpenFiles(context.Background(), []string{p}, FilesOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	evs, err := files.Select(context.Background(), runtimegraph.Filter{}, 1)
+	if err != nil || len(evs) == 0 {
+		b.Fatal(err)
+	}
+	s := newTestServer(b, Options{Backend: files})
+	for name, target := range map[string]string{
+		"events":          "/api/events",
+		"events-service":  "/api/events?service=" + evs[0].Service,
+		"events-merchant": "/api/events?status=error&where=merchant_id%3D" + evs[0].Tags["merchant_id"],
+		"events-none":     "/api/events?service=nobody",
+		"trace":           "/api/trace/" + evs[0].TraceID,
+	} {
+		b.Run(name, func(b *testing.B) {
+			req := httptest.NewRequest("GET", target, nil)
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				s.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatal(rec.Body)
+				}
+			}
+		})
+	}
 }
