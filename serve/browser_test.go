@@ -947,6 +947,8 @@ func TestBrowserDeepTrace(t *testing.T) {
 	if n := eval[int](b, `document.querySelectorAll('#trace-log tbody tr').length`); n != 2*hops {
 		t.Errorf("the event log has %d rows, want %d", n, 2*hops)
 	}
+	b.do("scroll to the summary line", chromedp.ScrollIntoView(chromedp.CSS(`#trace-tree .more-levels`)))
+	b.screenshot("deep-trace")
 	b.noDialogs()
 }
 

@@ -60,6 +60,11 @@ const RECEIVES = new Set(['consume', 'serve']);
 // takes minutes to lay out, for an indentation wider than any screen.
 const MAX_DEPTH = 64;
 
+// INDENT_DEPTH is how many levels are indented; deeper ones line up under
+// the last indented level and say their level, so the rows keep the page's
+// width instead of being pushed into a narrow column at its right edge.
+const INDENT_DEPTH = 12;
+
 // treeList is the trace's forest: each event and, under it, the events it
 // caused (the consumers of a publish, the serving of a request, what a
 // handler sent in turn). It walks with a stack of its own, not the call
@@ -77,12 +82,12 @@ function treeList(roots, clock) {
       parent.appendChild(h('li', { className: 'more-levels' }, `… ${levels(node)} more levels`));
       continue;
     }
-    const row = hopRow(node.event, clock);
+    const row = hopRow(node.event, clock, depth);
     if (!node.children.length) {
       parent.appendChild(h('li', null, row));
       continue;
     }
-    const list = h('ul');
+    const list = h('ul', { className: depth + 1 > INDENT_DEPTH ? 'unindented' : undefined });
     parent.appendChild(h('li', null, h('details', { open: true }, h('summary', null, row), list)));
     push(node.children, list, depth + 1);
   }
@@ -102,10 +107,11 @@ function levels(node) {
 }
 
 // hopRow is one event of the tree: who did what, when and how long.
-function hopRow(e, clock) {
+function hopRow(e, clock, depth) {
   const { t0, span } = clock;
   const start = new Date(e.timestamp).getTime() - t0;
   return h('div', { className: 'hop', dataset: { status: e.status, type: e.event_type } },
+    depth > INDENT_DEPTH ? h('span', { className: 'level', title: 'level in the tree' }, `L${depth}`) : '',
     h('span', { className: 'hop-kind' }, e.event_type), ' ',
     h('b', { className: 'svc' }, e.service),
     // A receiver names its sender, a sender the service it called.
