@@ -137,28 +137,42 @@ func hopText(e telemetry.Event) string {
 }
 
 // TraceJSON writes one trace as JSON: its events in time order and the
-// tree TraceTree builds of them, each node naming its event by event_id.
-// evs must not be empty.
+// tree TraceTree builds of them as a flat list, depth first, each node
+// naming its event (an index into events, and its event_id), its parent's
+// event (absent on a root) and its depth. A nested tree would be indented
+// once a level, so a trace thousands of hops deep would take output
+// quadratic in its depth, and nest deeper than JSON readers accept (Go's
+// own stops at 10,000). evs must not be empty.
 func TraceJSON(w io.Writer, evs []telemetry.Event) error {
 	type node struct {
-		EventID  string  `json:"event_id"`
-		Children []*node `json:"children,omitempty"`
-	}
-	var conv func(n *runtimegraph.TraceNode) *node
-	conv = func(n *runtimegraph.TraceNode) *node {
-		out := &node{EventID: n.Event.EventID}
-		for _, c := range n.Children {
-			out.Children = append(out.Children, conv(c))
-		}
-		return out
+		Event   int    `json:"event"`
+		EventID string `json:"event_id"`
+		Parent  *int   `json:"parent,omitempty"`
+		Depth   int    `json:"depth"`
 	}
 	doc := struct {
 		TraceID string            `json:"trace_id"`
 		Events  []telemetry.Event `json:"events"`
-		Tree    []*node           `json:"tree"`
-	}{TraceID: evs[0].TraceID, Events: evs}
-	for _, r := range runtimegraph.TraceTree(evs) {
-		doc.Tree = append(doc.Tree, conv(r))
+		Tree    []node            `json:"tree"`
+	}{TraceID: evs[0].TraceID, Events: evs, Tree: make([]node, 0, len(evs))}
+	type item struct {
+		n      *runtimegraph.TraceNode
+		parent *int
+		depth  int
+	}
+	roots := runtimegraph.TraceTree(evs)
+	var stack []item
+	for i := len(roots) - 1; i >= 0; i-- {
+		stack = append(stack, item{n: roots[i]})
+	}
+	for len(stack) > 0 {
+		it := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		doc.Tree = append(doc.Tree, node{Event: it.n.Index, EventID: it.n.Event.EventID, Parent: it.parent, Depth: it.depth})
+		self := &it.n.Index
+		for i := len(it.n.Children) - 1; i >= 0; i-- {
+			stack = append(stack, item{n: it.n.Children[i], parent: self, depth: it.depth + 1})
+		}
 	}
 	data, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {

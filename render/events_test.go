@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -94,6 +95,90 @@ func BenchmarkTraceDeep(b *testing.B) {
 	evs := deepTrace(9000)
 	for b.Loop() {
 		if err := Trace(io.Discard, evs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// traceDoc is what TraceJSON writes.
+type traceDoc struct {
+	TraceID string            `json:"trace_id"`
+	Events  []telemetry.Event `json:"events"`
+	Tree    []struct {
+		Event   int    `json:"event"`
+		EventID string `json:"event_id"`
+		Parent  *int   `json:"parent"`
+		Depth   int    `json:"depth"`
+	} `json:"tree"`
+}
+
+// The JSON tree is a flat list, depth first: each node names its event,
+// its parent's and its depth.
+func TestTraceJSON(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	evs := []telemetry.Event{
+		{EventID: "1", TraceID: "t", EventType: "publish", Timestamp: t0, Service: "a", MessageID: "m1", Status: "ok"},
+		{EventID: "2", TraceID: "t", EventType: "publish", Timestamp: t0.Add(1), Service: "x", MessageID: "m9", Status: "ok"},
+		{EventID: "3", TraceID: "t", EventType: "consume", Timestamp: t0.Add(2), Service: "b", MessageID: "m1", Status: "ok"},
+		{EventID: "4", TraceID: "t", EventType: "consume", Timestamp: t0.Add(3), Service: "c", MessageID: "m1", Status: "ok"},
+	}
+	var b bytes.Buffer
+	if err := TraceJSON(&b, evs); err != nil {
+		t.Fatal(err)
+	}
+	var doc traceDoc
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, n := range doc.Tree {
+		parent := "-"
+		if n.Parent != nil {
+			parent = evs[*n.Parent].EventID
+		}
+		got = append(got, fmt.Sprintf("%s<%s@%d", evs[n.Event].EventID, parent, n.Depth))
+		if n.EventID != evs[n.Event].EventID {
+			t.Errorf("node of event %d names %s", n.Event, n.EventID)
+		}
+	}
+	if want := "1<-@0 3<1@1 4<1@1 2<-@0"; strings.Join(got, " ") != want {
+		t.Errorf("tree %s, want %s", strings.Join(got, " "), want)
+	}
+}
+
+// A trace 9,000 hops deep as JSON: output linear in the events, and the
+// chain whole, its last event 17,999 levels down.
+func TestTraceJSONDeep(t *testing.T) {
+	const hops = 9000
+	evs := deepTrace(hops)
+	var b bytes.Buffer
+	if err := TraceJSON(&b, evs); err != nil {
+		t.Fatal(err)
+	}
+	if b.Len() > 1000*len(evs) {
+		t.Errorf("%d bytes of JSON for %d events", b.Len(), len(evs))
+	}
+	var doc traceDoc
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Tree) != len(evs) {
+		t.Fatalf("%d nodes, want %d", len(doc.Tree), len(evs))
+	}
+	for i, n := range doc.Tree {
+		if n.Event != i || n.Depth != i || (i > 0 && (n.Parent == nil || *n.Parent != i-1)) {
+			t.Fatalf("node %d: event %d, depth %d, parent %v: the chain is broken", i, n.Event, n.Depth, n.Parent)
+		}
+	}
+}
+
+// BenchmarkTraceJSONDeep times the JSON of a trace 9,000 hops deep: a flat
+// tree takes milliseconds, where the nested one took seconds and hundreds
+// of megabytes of indentation.
+func BenchmarkTraceJSONDeep(b *testing.B) {
+	evs := deepTrace(9000)
+	for b.Loop() {
+		if err := TraceJSON(io.Discard, evs); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -6,7 +6,9 @@ import (
 
 // TraceNode is one event of a trace and the events it caused.
 type TraceNode struct {
-	Event    telemetry.Event
+	Event telemetry.Event
+	// Index is the event's position in the events TraceTree was given.
+	Index    int
 	Children []*TraceNode
 }
 
@@ -26,7 +28,7 @@ func TraceTree(evs []telemetry.Event) []*TraceNode {
 	recv := map[string][]int{} // message id -> consume/serve events
 	anyOf := map[string]int{}  // message id -> first event of any type
 	for i, e := range evs {
-		nodes[i] = &TraceNode{Event: e}
+		nodes[i] = &TraceNode{Event: e, Index: i}
 		if e.MessageID == "" {
 			continue
 		}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/tracegraph/tracegraph/config"
 	"github.com/tracegraph/tracegraph/diff"
+	"github.com/tracegraph/tracegraph/render"
 	"github.com/tracegraph/tracegraph/runtimegraph"
 	"github.com/tracegraph/tracegraph/staticgraph"
 	"github.com/tracegraph/tracegraph/telemetry"
@@ -235,7 +236,7 @@ func serveFiles(t *testing.T, paths ...string) (*httptest.Server, *Files) {
 // header names the files unless opt.Describe does.
 func serveFilesWith(t *testing.T, opt Options, paths ...string) (*httptest.Server, *Files) {
 	t.Helper()
-	files, err := OpenFiles(context.Background(), paths, runtimegraph.ReadOptions{})
+	files, err := OpenFiles(context.Background(), paths, FilesOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -888,3 +889,69 @@ func TestBrowserDocsScreenshot(t *testing.T) {
 		t.Errorf("%s: %+v, %v; want a 1400 by 860 PNG", path, cfg, err)
 	}
 }
+
+// deepTraceFile writes a chain of hops as one trace: each service consumes
+// the message before and publishes the next, so the tree is 2*hops levels
+// deep.
+func deepTraceFile(t *testing.T, hops int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "deep.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := telemetry.NewWriter(f)
+	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	for i := range hops {
+		svc, next, msg := fmt.Sprintf("s%d", i), fmt.Sprintf("s%d", i+1), fmt.Sprintf("m%d", i)
+		pub := telemetry.Event{EventID: fmt.Sprintf("p%05d", i), TraceID: "deep", EventType: telemetry.TypePublish,
+			Timestamp: at.Add(time.Duration(2*i) * time.Microsecond), Service: svc, Channel: "c", MessageID: msg}
+		if i > 0 {
+			pub.ParentIDs = []string{fmt.Sprintf("m%d", i-1)}
+		}
+		con := telemetry.Event{EventID: fmt.Sprintf("c%05d", i), TraceID: "deep", EventType: telemetry.TypeConsume,
+			Timestamp: at.Add(time.Duration(2*i+1) * time.Microsecond), Service: next, PeerService: svc, Channel: "c", MessageID: msg}
+		for _, e := range []telemetry.Event{pub, con} {
+			if err := w.Write(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestBrowserDeepTrace: a trace 2,500 hops deep (5,000 levels) draws its
+// first levels and sums up the rest in one line, as `tracegraph trace`
+// does, instead of overflowing the page's stack and showing nothing.
+func TestBrowserDeepTrace(t *testing.T) {
+	b := newBrowser(t)
+	const hops = 2500
+	ts, _ := serveFiles(t, deepTraceFile(t, hops))
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	t0 := time.Now()
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/#/trace/deep"), chromedp.WaitVisible(chromedp.CSS(`#trace-tree .more-levels`))); err != nil {
+		t.Fatalf("the deep trace's tree did not show its summary line: %v (page: %q)", err, eval[string](b, `document.body.innerText.slice(0, 300)`))
+	}
+	t.Logf("the tree of %d events showed in %s", 2*hops, time.Since(t0).Round(time.Millisecond))
+	want := fmt.Sprintf("… %d more levels", 2*hops-maxTreeDepth)
+	if got := b.text(`#trace-tree .more-levels`); got != want {
+		t.Errorf("summary line %q, want %q", got, want)
+	}
+	if n := eval[int](b, `document.querySelectorAll('#trace-tree .hop').length`); n != maxTreeDepth {
+		t.Errorf("the tree shows %d hops, want the first %d levels", n, maxTreeDepth)
+	}
+	if n := eval[int](b, `document.querySelectorAll('#trace-log tbody tr').length`); n != 2*hops {
+		t.Errorf("the event log has %d rows, want %d", n, 2*hops)
+	}
+	b.do("scroll to the summary line", chromedp.ScrollIntoView(chromedp.CSS(`#trace-tree .more-levels`)))
+	b.screenshot("deep-trace")
+	b.noDialogs()
+}
+
+// maxTreeDepth is how many levels the trace page draws: as many as
+// `tracegraph trace` prints.
+const maxTreeDepth = render.MaxTraceDepth

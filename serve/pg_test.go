@@ -28,7 +28,7 @@ func TestPostgresServesTheSame(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	files, err := OpenFiles(ctx, []string{"testdata/events.jsonl"}, runtimegraph.ReadOptions{})
+	files, err := OpenFiles(ctx, []string{"testdata/events.jsonl"}, FilesOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

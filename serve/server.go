@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -42,7 +44,21 @@ type Options struct {
 	// one click away (tracegraph.yaml's presets). The page adds a few that
 	// fit any system.
 	Presets []Preset
+	// MaxActive is how many requests read the store at once (default
+	// DefaultMaxActive); MaxQueued how many more wait for a turn (default
+	// DefaultMaxQueued), each at most QueueWait (default 10 s). A request
+	// past those is answered 503 with Retry-After.
+	MaxActive, MaxQueued int
+	QueueWait            time.Duration
 }
+
+// The defaults of the gate in front of the store. The file index answers
+// on the CPU, so more requests at once than CPUs only hold more answers in
+// memory; a database waits on the network, so a few more are let through.
+var (
+	DefaultMaxActive = max(4, 2*runtime.GOMAXPROCS(0))
+	DefaultMaxQueued = 128
+)
 
 // Preset is a question the events page answers in one click.
 type Preset struct {
@@ -64,6 +80,7 @@ type Server struct {
 	opt    Options
 	assets fs.FS
 	mux    *http.ServeMux
+	gate   *gate
 }
 
 // New returns a Server over opt.
@@ -80,6 +97,9 @@ func New(opt Options) (*Server, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	opt.MaxActive = cmp.Or(opt.MaxActive, DefaultMaxActive)
+	opt.MaxQueued = cmp.Or(opt.MaxQueued, DefaultMaxQueued)
+	opt.QueueWait = cmp.Or(opt.QueueWait, 10*time.Second)
 	for _, p := range opt.Presets {
 		if strings.TrimSpace(p.Label) == "" {
 			return nil, fmt.Errorf("serve: %w: no label", ErrBadPreset)
@@ -96,18 +116,31 @@ func New(opt Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("serve: embedded assets: %w", err)
 	}
-	s := &Server{opt: opt, assets: assets, mux: http.NewServeMux()}
+	s := &Server{opt: opt, assets: assets, mux: http.NewServeMux(), gate: newGate(opt.MaxActive, opt.MaxQueued, opt.QueueWait)}
 	s.mux.HandleFunc("GET /api/info", s.handleInfo)
-	s.mux.HandleFunc("GET /api/graph", s.handleGraph)
-	s.mux.HandleFunc("GET /api/diff", s.handleDiff)
-	s.mux.HandleFunc("GET /api/events", s.handleEvents)
-	s.mux.HandleFunc("GET /api/flow/traces", s.handleFlowTraces)
-	s.mux.HandleFunc("GET /api/trace/{id}", s.handleTrace)
+	s.mux.HandleFunc("GET /api/graph", s.gated(s.handleGraph))
+	s.mux.HandleFunc("GET /api/diff", s.gated(s.handleDiff))
+	s.mux.HandleFunc("GET /api/events", s.gated(s.handleEvents))
+	s.mux.HandleFunc("GET /api/flow/traces", s.gated(s.handleFlowTraces))
+	s.mux.HandleFunc("GET /api/trace/{id}", s.gated(s.handleTrace))
 	s.mux.HandleFunc("GET /api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no API route %s %s", r.Method, r.URL.Path))
 	})
 	s.mux.Handle("GET /", s.pages())
 	return s, nil
+}
+
+// gated runs h holding one of the gate's slots (see gate).
+func (s *Server) gated(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := s.gate.enter(r.Context()); err != nil {
+			w.Header().Set("Retry-After", "1")
+			writeError(w, http.StatusServiceUnavailable, err.Error())
+			return
+		}
+		defer s.gate.leave()
+		h(w, r)
+	}
 }
 
 // ServeHTTP implements http.Handler.

@@ -37,7 +37,7 @@ var now = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 func newTestServer(t testing.TB, opt Options) *Server {
 	t.Helper()
 	if opt.Backend == nil {
-		files, err := OpenFiles(context.Background(), []string{"testdata/events.jsonl"}, runtimegraph.ReadOptions{})
+		files, err := OpenFiles(context.Background(), []string{"testdata/events.jsonl"}, FilesOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -486,7 +486,7 @@ func TestTraceTruncated(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	files, err := OpenFiles(context.Background(), []string{path}, runtimegraph.ReadOptions{})
+	files, err := OpenFiles(context.Background(), []string{path}, FilesOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -582,7 +582,7 @@ func TestOpenFiles(t *testing.T) {
 		{[]string{bad}, "2 bad lines in the events files: " + bad + ":16: "},
 	}
 	for _, tt := range tests {
-		_, err := OpenFiles(ctx, tt.paths, runtimegraph.ReadOptions{})
+		_, err := OpenFiles(ctx, tt.paths, FilesOptions{})
 		if err == nil || !strings.Contains(err.Error(), tt.msg) {
 			t.Errorf("OpenFiles(%q) = %v, want an error saying %q", tt.paths, err, tt.msg)
 		}
@@ -610,5 +610,74 @@ func BenchmarkGraph500(b *testing.B) {
 			b.Fatal(rec.Body)
 		}
 		b.SetBytes(int64(rec.Body.Len()))
+	}
+}
+
+// blocking is a store whose reads wait until release is closed.
+type blocking struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b blocking) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Graph, error) {
+	return nil, errors.New("not used")
+}
+
+func (b blocking) Select(ctx context.Context, f runtimegraph.Filter, limit int) ([]telemetry.Event, error) {
+	b.entered <- struct{}{}
+	select {
+	case <-b.release:
+		return nil, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// TestBusy: no more than MaxActive requests read the store at once, up to
+// MaxQueued more wait for a turn, and the one after them is answered 503
+// with Retry-After at once instead of piling up.
+func TestBusy(t *testing.T) {
+	b := blocking{entered: make(chan struct{}, 10), release: make(chan struct{})}
+	s := newTestServer(t, Options{Backend: b, MaxActive: 1, MaxQueued: 1, QueueWait: time.Minute})
+	codes := make(chan int, 3)
+	ask := func() {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/events", nil))
+		codes <- rec.Code
+	}
+	go ask()
+	select {
+	case <-b.entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first request never reached the store")
+	}
+	go ask() // waits for the first
+	for wait := time.Now(); s.gate.queued.Load() != 1; time.Sleep(time.Millisecond) {
+		if time.Since(wait) > 10*time.Second {
+			t.Fatal("the second request did not wait in line for the first")
+		}
+	}
+	// The third finds the line full.
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() { s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/trace/x", nil)); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a request past the line was not turned away: it waits with the others")
+	}
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" || !jsonError(rec.Body.Bytes()) {
+		t.Errorf("past the line: %d %v %s, want 503 with Retry-After and a reason", rec.Code, rec.Header(), rec.Body)
+	}
+	select {
+	case <-b.entered:
+		t.Fatal("two requests read the store at once")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(b.release)
+	for range 2 {
+		if code := <-codes; code != http.StatusOK {
+			t.Errorf("a waiting request got %d, want 200 once the store answered", code)
+		}
 	}
 }

@@ -367,15 +367,22 @@ func TestTraceFormats(t *testing.T) {
 			EventID string `json:"event_id"`
 		} `json:"events"`
 		Tree []struct {
-			EventID  string            `json:"event_id"`
-			Children []json.RawMessage `json:"children"`
+			Event   int    `json:"event"`
+			EventID string `json:"event_id"`
+			Parent  *int   `json:"parent"`
+			Depth   int    `json:"depth"`
 		} `json:"tree"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.TraceID != id || len(doc.Events) == 0 || len(doc.Tree) == 0 {
-		t.Errorf("trace JSON %q: %d events, %d roots", doc.TraceID, len(doc.Events), len(doc.Tree))
+	if doc.TraceID != id || len(doc.Events) == 0 || len(doc.Tree) != len(doc.Events) {
+		t.Errorf("trace JSON %q: %d events, %d tree nodes", doc.TraceID, len(doc.Events), len(doc.Tree))
+	}
+	for _, n := range doc.Tree {
+		if n.Event >= len(doc.Events) || doc.Events[n.Event].EventID != n.EventID || (n.Parent == nil) != (n.Depth == 0) {
+			t.Errorf("tree node %+v does not match the events", n)
+		}
 	}
 	if code, _, _ := tg(t, "trace", id, "--events", shopEvents, "-f", "svg"); code != exitUsage {
 		t.Errorf("-f svg: exit %d, want %d", code, exitUsage)

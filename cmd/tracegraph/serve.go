@@ -70,10 +70,11 @@ func runServe(cmd *cobra.Command, args []string, sf *sourceFlags, listen, declar
 			return err
 		}
 		names := sf.files(extra)
-		files, err := serve.OpenFiles(ctx, names, ro)
+		files, err := serve.OpenFiles(ctx, names, serve.FilesOptions{Read: ro, Logger: opt.Logger})
 		if err != nil {
 			return readErr(ctx, err)
 		}
+		defer files.Close()
 		if files.Events() == 0 && !sf.allowEmpty {
 			// As observed and diff: an empty source is an error, not
 			// an empty explorer.

@@ -32,7 +32,10 @@ export async function renderTrace(root, id) {
   const complete = evs.find((e) => e.event_type === 'complete');
   const services = new Set(evs.map((e) => e.service));
   const errors = evs.filter((e) => e.status === 'error').length;
-  const last = Math.max(...evs.map((e) => new Date(e.timestamp).getTime() + e.duration_us / 1000));
+  // A loop, not Math.max(...evs): spreading ten thousand arguments can
+  // overflow the stack.
+  let last = t0;
+  for (const e of evs) last = Math.max(last, new Date(e.timestamp).getTime() + e.duration_us / 1000);
   clear(body).append(
     h('div', { className: 'trace-head' },
       h('span', { className: 'mono' }, t.trace_id), ' · ',
@@ -42,7 +45,7 @@ export async function renderTrace(root, id) {
       ' ', statusBadge(complete ? complete.status : (errors ? 'error' : 'ok'))),
     t.truncated ? h('p', { className: 'error' }, `This trace has more events than a page shows; these are the first ${evs.length}.`) : '',
     h('h2', null, 'Tree'),
-    h('ul', { className: 'tree', id: 'trace-tree' }, t.tree.map((n) => treeItem(n, { t0, span: Math.max(last - t0, 0.001) }))),
+    treeList(t.tree, { t0, span: Math.max(last - t0, 0.001) }),
     h('h2', null, 'Event log'),
     eventLog(evs, t0),
   );
@@ -50,13 +53,65 @@ export async function renderTrace(root, id) {
 
 const RECEIVES = new Set(['consume', 'serve']);
 
-// treeItem is one event and, under it, the events it caused: the consumers
-// of a publish, the serving of a request, what a handler sent in turn.
-function treeItem(node, clock) {
+// MAX_DEPTH is how many levels of a trace's tree the page draws; a node at
+// that depth is one line that says how many levels lie below, as
+// `tracegraph trace` prints it (render.MaxTraceDepth). A trace thousands of
+// hops deep would otherwise be thousands of nested lists, which the browser
+// takes minutes to lay out, for an indentation wider than any screen.
+const MAX_DEPTH = 64;
+
+// INDENT_DEPTH is how many levels are indented; deeper ones line up under
+// the last indented level and say their level, so the rows keep the page's
+// width instead of being pushed into a narrow column at its right edge.
+const INDENT_DEPTH = 12;
+
+// treeList is the trace's forest: each event and, under it, the events it
+// caused (the consumers of a publish, the serving of a request, what a
+// handler sent in turn). It walks with a stack of its own, not the call
+// stack, which a deep trace overflows; each event is visited once.
+function treeList(roots, clock) {
+  const top = h('ul', { className: 'tree', id: 'trace-tree' });
+  const stack = [];
+  const push = (nodes, parent, depth) => {
+    for (let i = nodes.length - 1; i >= 0; i--) stack.push({ node: nodes[i], parent, depth });
+  };
+  push(roots, top, 0);
+  while (stack.length) {
+    const { node, parent, depth } = stack.pop();
+    if (depth === MAX_DEPTH) {
+      parent.appendChild(h('li', { className: 'more-levels' }, `… ${levels(node)} more levels`));
+      continue;
+    }
+    const row = hopRow(node.event, clock, depth);
+    if (!node.children.length) {
+      parent.appendChild(h('li', null, row));
+      continue;
+    }
+    const list = h('ul', { className: depth + 1 > INDENT_DEPTH ? 'unindented' : undefined });
+    parent.appendChild(h('li', null, h('details', { open: true }, h('summary', null, row), list)));
+    push(node.children, list, depth + 1);
+  }
+  return top;
+}
+
+// levels is the depth of the tree under node, node included.
+function levels(node) {
+  let deepest = 0;
+  const stack = [[node, 1]];
+  while (stack.length) {
+    const [n, d] = stack.pop();
+    if (d > deepest) deepest = d;
+    for (const c of n.children) stack.push([c, d + 1]);
+  }
+  return deepest;
+}
+
+// hopRow is one event of the tree: who did what, when and how long.
+function hopRow(e, clock, depth) {
   const { t0, span } = clock;
-  const e = node.event;
   const start = new Date(e.timestamp).getTime() - t0;
-  const row = h('div', { className: 'hop', dataset: { status: e.status, type: e.event_type } },
+  return h('div', { className: 'hop', dataset: { status: e.status, type: e.event_type } },
+    depth > INDENT_DEPTH ? h('span', { className: 'level', title: 'level in the tree' }, `L${depth}`) : '',
     h('span', { className: 'hop-kind' }, e.event_type), ' ',
     h('b', { className: 'svc' }, e.service),
     // A receiver names its sender, a sender the service it called.
@@ -74,9 +129,6 @@ function treeItem(node, clock) {
         style: `left: ${(100 * start / span).toFixed(2)}%; width: ${Math.max(0.5, 100 * e.duration_us / 1000 / span).toFixed(2)}%`,
       })),
     e.error ? h('div', { className: 'err-text' }, e.error) : '');
-  if (!node.children.length) return h('li', null, row);
-  return h('li', null, h('details', { open: true }, h('summary', null, row),
-    h('ul', null, node.children.map((c) => treeItem(c, clock)))));
 }
 
 // shortID keeps the end of a long id, the part that differs between the
