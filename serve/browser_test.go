@@ -190,7 +190,19 @@ func (b *browser) screenshot(name string) string {
 // temporary directory.
 func (b *browser) screenshotIn(dir, name string) string {
 	b.t.Helper()
-	data, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	return b.save(dir, name, chromedp.FullScreenshot(100))
+}
+
+// screenshotViewport saves what the window shows, for pages too tall for
+// a full-page screenshot (Chromium refuses those: "Page is too large").
+func (b *browser) screenshotViewport(name string) string {
+	b.t.Helper()
+	return b.save(filepath.Join("testdata", "screenshots"), name, chromedp.CaptureScreenshot())
+}
+
+func (b *browser) save(dir, name string, shot chromedp.Action[[]byte]) string {
+	b.t.Helper()
+	data, err := chromedp.Run(b.ctx, shot)
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -948,7 +960,7 @@ func TestBrowserDeepTrace(t *testing.T) {
 		t.Errorf("the event log has %d rows, want %d", n, 2*hops)
 	}
 	b.do("scroll to the summary line", chromedp.ScrollIntoView(chromedp.CSS(`#trace-tree .more-levels`)))
-	b.screenshot("deep-trace")
+	b.screenshotViewport("deep-trace")
 	b.noDialogs()
 }
 
