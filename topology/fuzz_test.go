@@ -19,6 +19,7 @@ import (
 var graphSeeds = []string{
 	"testdata/diff.json",
 	"testdata/invalid-stats.json",
+	"testdata/huge-counts.json",
 	"../render/testdata/declared.json",
 	"../render/testdata/observed.json",
 	"../runtimegraph/testdata/shop.observed.json",
@@ -79,13 +80,31 @@ func FuzzDecode(f *testing.F) {
 				t.Fatalf("%s %s: the file and its re-encoding render differently:\n%s\nvs\n%s", o.Format, o.View, a, b)
 			}
 		}
-		if brokered := g.ThroughBrokers(); brokered != nil {
-			var out bytes.Buffer
-			if err := render.Write(&out, brokered, render.Options{Format: "dot"}); err != nil {
-				t.Fatalf("dot --brokers: %v", err)
+		// What --brokers writes must read back, and a view's edges sum
+		// their flows' counts without wrapping around.
+		brokered := g.ThroughBrokers()
+		if err := brokered.Validate(); err != nil {
+			t.Fatalf("the graph through its brokers breaks the rules: %v", err)
+		}
+		if _, err := topology.Decode(bytes.NewReader(mustMarshal(t, brokered))); err != nil {
+			t.Fatalf("the graph through its brokers does not read back: %v", err)
+		}
+		for _, view := range []topology.ViewKind{topology.ViewServices, topology.ViewMessages, topology.ViewChannels} {
+			for _, e := range g.View(view).Edges {
+				if e.Count < 0 || e.Errors < 0 || e.Errors > e.Count {
+					t.Fatalf("%s view: edge %s -> %s counts %d messages, %d errors", view, e.From, e.To, e.Count, e.Errors)
+				}
 			}
 		}
 	})
+}
+
+func mustMarshal(t *testing.T, g *topology.Graph) []byte {
+	data, err := topology.Marshal(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
 
 // renderings are the text formats, in every view that changes them.

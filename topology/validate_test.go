@@ -67,3 +67,28 @@ func TestValidGraphsDecode(t *testing.T) {
 		}
 	}
 }
+
+// TestCountsDoNotWrapAround checks that a view's edge and a flow through a
+// broker, which add up the counts of several flows, stop at the largest
+// count instead of wrapping around to a negative one (which a graph written
+// with --brokers then could not be read back with).
+func TestCountsDoNotWrapAround(t *testing.T) {
+	const huge = 1<<63 - 1
+	st := func() *Stats { return &Stats{Count: huge, Errors: huge - 1, P50US: 1, P95US: 2} }
+	g := New(SourceObserved)
+	g.Flows = []Flow{
+		{Kind: KindPubSub, From: "a", To: "b", Channel: "x", System: "kafka", Stats: st()},
+		{Kind: KindPubSub, From: "a", To: "b", Channel: "y", System: "kafka", Stats: st()},
+		{Kind: KindPubSub, From: "a", To: "c", Channel: "x", System: "kafka", Stats: st()},
+	}
+	g.Normalize()
+	for _, e := range g.View(ViewServices).Edges {
+		if e.To == "svc:b" && (e.Count != huge || e.Errors != huge) {
+			t.Errorf("services view %s -> %s: %d messages, %d errors; want %d each", e.From, e.To, e.Count, e.Errors, int64(huge))
+		}
+	}
+	b := g.ThroughBrokers()
+	if err := b.Validate(); err != nil {
+		t.Errorf("through brokers: %v", err)
+	}
+}
