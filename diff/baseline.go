@@ -2,6 +2,7 @@ package diff
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -125,6 +126,32 @@ func (b *Baseline) Apply(g *topology.Graph) {
 	}
 }
 
+// Validate reports a baseline of another schema, or an entry that is not
+// exactly one of a flow entry (a difference's status and a flow kind) and
+// a rule entry, as a *jsondoc.PathError.
+func (b *Baseline) Validate() error {
+	if b.Schema != BaselineSchema {
+		return jsondoc.At(fmt.Errorf("%q, want %q", b.Schema, BaselineSchema), "schema")
+	}
+	for i, e := range b.Entries {
+		switch {
+		case (e.Rule == "") == (e.Status == ""):
+			return jsondoc.At(errors.New("exactly one of status and rule must be set"), "entries", i)
+		case e.Rule != "":
+			continue
+		}
+		switch e.Status {
+		case topology.StatusUndeclared, topology.StatusUnobserved, topology.StatusTypeMismatch, topology.StatusUnverified:
+		default:
+			return jsondoc.At(fmt.Errorf("unknown status %q (want undeclared, unobserved, type-mismatch or unverified)", e.Status), "entries", i, "status")
+		}
+		if e.Kind != topology.KindPubSub && e.Kind != topology.KindReqRep {
+			return jsondoc.At(fmt.Errorf("kind %q of a flow entry is not pubsub or reqrep", e.Kind), "entries", i, "kind")
+		}
+	}
+	return nil
+}
+
 func isRuleFinding(d topology.Diagnostic) bool { return d.Rule != "" && d.Rule != StaleBaselineRule }
 
 // Encode writes b as indented JSON, entries sorted, so a committed baseline
@@ -143,21 +170,14 @@ func (b *Baseline) Encode(w io.Writer) error {
 	return err
 }
 
-// DecodeBaseline reads a baseline; name is used in errors. Unknown fields
-// and a different schema are errors, so a typo never silently accepts less
+// DecodeBaseline reads a baseline; name is used in errors. Unknown fields,
+// a different schema and an entry that could match nothing (Validate) are
+// errors with their line and column, so a typo never silently accepts less
 // or more than meant.
 func DecodeBaseline(name string, r io.Reader) (*Baseline, error) {
 	var b Baseline
 	if err := jsondoc.Decode(r, &b, true); err != nil {
 		return nil, fmt.Errorf("baseline %s: %w", name, err)
-	}
-	if b.Schema != BaselineSchema {
-		return nil, fmt.Errorf("baseline %s: schema %q, want %q", name, b.Schema, BaselineSchema)
-	}
-	for i, e := range b.Entries {
-		if (e.Rule == "") == (e.Status == "") {
-			return nil, fmt.Errorf("baseline %s: entry %d: exactly one of status and rule must be set", name, i)
-		}
 	}
 	b.normalize()
 	return &b, nil

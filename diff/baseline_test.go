@@ -71,9 +71,14 @@ func TestDecodeBaselineErrors(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"not json", `{`, "baseline b.json: line 1, column 2: the JSON document ends early (truncated file?)"},
 		{"trailing garbage", `{"schema":"tracegraph-baseline/v1","entries":[]} x`, `baseline b.json: line 1, column 50: data after the JSON document: "x"`},
-		{"wrong schema", `{"schema":"tracegraph-baseline/v9","entries":[]}`, `baseline b.json: schema "tracegraph-baseline/v9", want "tracegraph-baseline/v1"`},
+		{"wrong schema", `{"schema":"tracegraph-baseline/v9","entries":[]}`, `baseline b.json: line 1, column 11: schema: "tracegraph-baseline/v9", want "tracegraph-baseline/v1"`},
 		{"unknown field", `{"schema":"tracegraph-baseline/v1","entries":[{"status":"undeclared","form":"a"}]}`, `baseline b.json: line 1, column 83: json: unknown field "form"`},
-		{"neither status nor rule", `{"schema":"tracegraph-baseline/v1","entries":[{"from":"a"}]}`, "baseline b.json: entry 0: exactly one of status and rule must be set"},
+		{"neither status nor rule", `{"schema":"tracegraph-baseline/v1","entries":[{"from":"a"}]}`, "baseline b.json: line 1, column 47: entries[0]: exactly one of status and rule must be set"},
+		{"unknown status", "{\"schema\":\"tracegraph-baseline/v1\",\"entries\":[\n{\"status\":\"undeclard\",\"kind\":\"pubsub\",\"from\":\"a\"}]}",
+			`baseline b.json: line 2, column 11: entries[0].status: unknown status "undeclard" (want undeclared, unobserved, type-mismatch or unverified)`},
+		{"converged is no difference", `{"schema":"tracegraph-baseline/v1","entries":[{"status":"converged","kind":"pubsub"}]}`, `baseline b.json: line 1, column 57: entries[0].status: unknown status "converged" (want undeclared, unobserved, type-mismatch or unverified)`},
+		{"flow entry without kind", `{"schema":"tracegraph-baseline/v1","entries":[{"rule":"r","subject":"s"},{"status":"unobserved","from":"a"}]}`,
+			`baseline b.json: line 1, column 74: entries[1].kind: kind "" of a flow entry is not pubsub or reqrep`},
 	}
 	for _, tt := range tests {
 		_, err := DecodeBaseline("b.json", strings.NewReader(tt.in))

@@ -256,6 +256,11 @@ func Assemble(groups []Group, services map[string]bool) *topology.Graph {
 		}
 		st := gr.Stats
 		st.FirstSeen, st.LastSeen = st.FirstSeen.UTC(), st.LastSeen.UTC()
+		// A negative duration (a clock that stepped back) counts as 0, as
+		// the span importers count it: a graph's percentiles are never
+		// negative (topology.Graph.Validate). Percentiles commute with
+		// this clamp, so clamping them is clamping every duration.
+		st.P50US, st.P95US = max(st.P50US, 0), max(st.P95US, 0)
 		f := topology.Flow{Kind: gr.Kind, From: gr.From, To: gr.To, Channel: gr.Channel, MessageType: gr.MessageType,
 			System: gr.System, Stats: &st}
 		if gr.Kind == topology.KindReqRep {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -338,5 +339,28 @@ func TestRequestAnsweredByItsRoute(t *testing.T) {
 	want := []string{"pricing ->  GET /other/EUR", "pricing -> fx GET /rates/{currency}"}
 	if !slices.Equal(got, want) {
 		t.Errorf("flows %q, want %q", got, want)
+	}
+}
+
+// TestNegativeDurationsMakeAValidGraph checks that events whose duration
+// is negative (hand-made, or a clock that stepped back) give a graph that
+// reads back: its percentiles count them as 0, never below.
+func TestNegativeDurationsMakeAValidGraph(t *testing.T) {
+	b := NewBuilder()
+	at := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	for i, d := range []int64{-40, -3, 12} {
+		b.Add(&telemetry.Event{EventID: fmt.Sprint(i), EventType: telemetry.TypeConsume, Timestamp: at, Service: "b",
+			PeerService: "a", Channel: "c", MessageType: "m", DurationUS: d, Status: telemetry.StatusOK})
+	}
+	g := b.Graph()
+	if st := g.Flows[0].Stats; st.P50US != 0 || st.P95US != 12 {
+		t.Errorf("p50 %d, p95 %d; want 0 and 12", st.P50US, st.P95US)
+	}
+	data, err := topology.Marshal(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := topology.Decode(bytes.NewReader(data)); err != nil {
+		t.Errorf("the observed graph does not read back: %v", err)
 	}
 }

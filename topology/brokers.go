@@ -1,6 +1,9 @@
 package topology
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // ThroughBrokers returns g with every messaging flow drawn through its
 // broker, as Zipkin's dependency graph draws it: a pubsub flow from A to B
@@ -91,8 +94,8 @@ func mergeStats(a, b *Stats) *Stats {
 		c := *b
 		return &c
 	}
-	a.Count += b.Count
-	a.Errors += b.Errors
+	a.Count = addCount(a.Count, b.Count)
+	a.Errors = addCount(a.Errors, b.Errors)
 	a.P50US = max(a.P50US, b.P50US)
 	a.P95US = max(a.P95US, b.P95US)
 	if b.FirstSeen.Before(a.FirstSeen) {
@@ -102,4 +105,14 @@ func mergeStats(a, b *Stats) *Stats {
 		a.LastSeen = b.LastSeen
 	}
 	return a
+}
+
+// addCount adds two counts, stopping at the largest int64 rather than
+// wrapping around to a negative count: counts come from files, and a sum
+// of valid ones must stay valid.
+func addCount(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }

@@ -153,9 +153,9 @@ func TestEncodeDeterministicAndRoundTrip(t *testing.T) {
 
 func TestDecodeRejectsOtherSchemas(t *testing.T) {
 	for in, want := range map[string]string{
-		`{"flows":[]}`:                       "no schema field",
-		`{"schema":"tracegraph/v9"}`:         `unsupported schema "tracegraph/v9"`,
-		`{"schema":"something-else"}`:        "not a tracegraph graph",
+		`{"flows":[]}`:                       "decode graph: line 1, column 1: no schema field",
+		`{"schema":"tracegraph/v9"}`:         `line 1, column 11: schema: "tracegraph/v9" is not supported`,
+		`{"schema":"something-else"}`:        `schema: "something-else" is not a tracegraph graph`,
 		`{"schema":"tracegraph/v1", "flows"`: "decode graph: line 1, column 35: the JSON document ends early",
 		// A second document (two graphs concatenated) is not ignored.
 		"{\"schema\":\"tracegraph/v1\"}\n{\"schema\":\"tracegraph/v1\"}": "decode graph: line 2, column 1: data after the JSON document",

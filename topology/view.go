@@ -124,8 +124,8 @@ func (g *Graph) View(kind ViewKind) *View {
 		if !slices.Contains(e.Flows, fi) {
 			e.Flows = append(e.Flows, fi)
 			if st != nil {
-				e.Count += st.Count
-				e.Errors += st.Errors
+				e.Count = addCount(e.Count, st.Count)
+				e.Errors = addCount(e.Errors, st.Errors)
 			}
 		}
 	}

@@ -88,7 +88,7 @@ func TestDiffUsageErrors(t *testing.T) {
 		{"bad fail-on", []string{"--fail-on", "undeclared,sometimes"}, `--fail-on: unknown value "sometimes"`},
 		{"update without a file", []string{"--update-baseline"}, "--update-baseline: no baseline file"},
 		{"missing baseline", []string{"--baseline", "nosuch.json"}, "baseline: open nosuch.json"},
-		{"not a graph", []string{"--observed", renderTestdata + "/baseline.json"}, "baseline.json: decode graph: schema \"tracegraph-baseline/v1\" is not a tracegraph graph"},
+		{"not a graph", []string{"--observed", renderTestdata + "/baseline.json"}, "baseline.json: decode graph: line 2, column 13: schema: \"tracegraph-baseline/v1\" is not a tracegraph graph"},
 		{"bad view", []string{"--view", "teams"}, `unknown view "teams"`},
 		{"unknown focus", []string{"--focus", "nobody"}, `no service "nobody"`},
 	} {
@@ -113,8 +113,14 @@ func TestRenderCommand(t *testing.T) {
 		{"dot", []string{"render", renderTestdata + "/declared.json", "-f", "dot"}, exitOK, `"svc:catalog" -> "svc:pricing"`, ""},
 		{"mermaid focused", []string{"render", renderTestdata + "/declared.json", "-f", "mermaid", "--focus", "audit", "--depth", "0"}, exitOK, `(["audit.events"]):::channel`, ""},
 		{"svg", []string{"render", renderTestdata + "/declared.json"}, exitOK, "<svg", ""},
-		{"wrong schema", []string{"render", renderTestdata + "/baseline.json"}, exitUsage, "", `schema "tracegraph-baseline/v1" is not a tracegraph graph`},
+		{"wrong schema", []string{"render", renderTestdata + "/baseline.json"}, exitUsage, "", `baseline.json: decode graph: line 2, column 13: schema: "tracegraph-baseline/v1" is not a tracegraph graph`},
 		{"missing file", []string{"render", "nosuch.json"}, exitUsage, "", "nosuch.json"},
+		// A graph that parses but could not have been measured is refused,
+		// not drawn: the file, line and column, and the value at fault.
+		{"invalid graph", []string{"render", "../../topology/testdata/invalid-stats.json", "-f", "text"}, exitUsage, "",
+			"invalid-stats.json: decode graph: line 14, column 26: flows[0].stats.count: count -5 is negative"},
+		{"invalid declared graph", []string{"diff", "--declared", "../../topology/testdata/invalid-stats.json", "--observed", renderTestdata + "/observed.json"},
+			exitUsage, "", "invalid-stats.json: decode graph: line 14, column 26: flows[0].stats.count"},
 		{"bad format", []string{"render", renderTestdata + "/declared.json", "-f", "gif"}, exitUsage, "", `unknown format "gif"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

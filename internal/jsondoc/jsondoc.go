@@ -1,6 +1,7 @@
 // Package jsondoc decodes a file that holds exactly one JSON document (a
 // graph, a baseline) and places every error at a line and column, so a
-// user can find it; data after the document is an error, not ignored.
+// user can find it: errors of syntax and of the format's own rules alike.
+// Data after the document is an error, not ignored.
 package jsondoc
 
 import (
@@ -12,7 +13,8 @@ import (
 )
 
 // Decode reads r whole and decodes its one JSON document into v. With
-// strict, a field v does not have is an error.
+// strict, a field v does not have is an error. When v is a Validator, its
+// rules are checked too, and a broken one is placed at its line and column.
 func Decode(r io.Reader, v any, strict bool) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -29,6 +31,11 @@ func Decode(r io.Reader, v any, strict bool) error {
 	if len(rest) > 0 {
 		at := int64(len(data) - len(rest))
 		return fmt.Errorf("%s: data after the JSON document: %.20q", position(data, at), rest)
+	}
+	if val, ok := v.(Validator); ok {
+		if err := val.Validate(); err != nil {
+			return locateErr(data, err)
+		}
 	}
 	return nil
 }

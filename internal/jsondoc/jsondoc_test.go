@@ -1,6 +1,7 @@
 package jsondoc
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -28,6 +29,42 @@ func TestDecode(t *testing.T) {
 		err := Decode(strings.NewReader(c.in), &d, c.strict)
 		if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
 			t.Errorf("%s: error %v, want %q", c.name, err, c.err)
+		}
+	}
+}
+
+type checked struct {
+	Items []struct {
+		N int `json:"n"`
+	} `json:"items"`
+}
+
+func (c *checked) Validate() error {
+	for i, it := range c.Items {
+		if it.N < 0 {
+			return At(errors.New("negative"), "items", i, "n")
+		}
+		if it.N == 0 {
+			return At(errors.New("missing"), "items", i, "n")
+		}
+	}
+	return nil
+}
+
+// TestDecodeValidates checks that a Validator's path error is placed at
+// the value it names, or, for a value that is absent, at the object that
+// lacks it.
+func TestDecodeValidates(t *testing.T) {
+	for _, c := range []struct{ in, err string }{
+		{`{"items": [{"n": 1}, {"n": 2}]}`, ""},
+		{"{\"items\": [{\"n\": 1},\n  {\"x\": [1, {\"n\": -4}], \"n\": -4}]}", "line 2, column 30: items[1].n: negative"},
+		{"{\"items\": [{\"n\": 1},\n  {\"x\": 1}]}", "line 2, column 3: items[1].n: missing"},
+		{"{\"items\": [{\"n\": 1},\n  {\"N\": -1, \"n\": 3, \"N\": -2}]}", "line 2, column 26: items[1].n: negative"},
+	} {
+		var v checked
+		err := Decode(strings.NewReader(c.in), &v, false)
+		if c.err == "" && err != nil || c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("Decode(%q): error %v, want %q", c.in, err, c.err)
 		}
 	}
 }

@@ -17,7 +17,9 @@ import (
 )
 
 // DefaultConnectTimeout bounds connecting when the URL sets no
-// connect_timeout, so an unreachable server is reported, not waited on.
+// connect_timeout (or 0, libpq's "wait for ever"), so an unreachable
+// server is reported, not waited on. A connect_timeout the URL or
+// PGCONNECT_TIMEOUT sets is used as it is, longer or shorter.
 const DefaultConnectTimeout = 5 * time.Second
 
 // Store is an events store in one PostgreSQL database (and schema, per the
@@ -68,14 +70,11 @@ func (s *Store) releaseCopyBuf(b *bytes.Buffer) {
 // An empty url uses the PG* environment variables, as libpq does. Errors
 // name the server (host and port) and never the password.
 func Open(ctx context.Context, url string) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(url)
+	cfg, err := parseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("database URL: %s", redact(err.Error(), url))
+		return nil, err
 	}
 	cc := cfg.ConnConfig
-	if cc.ConnectTimeout == 0 || cc.ConnectTimeout > DefaultConnectTimeout {
-		cc.ConnectTimeout = DefaultConnectTimeout
-	}
 	server := net.JoinHostPort(cc.Host, strconv.Itoa(int(cc.Port)))
 	if strings.HasPrefix(cc.Host, "/") {
 		server = fmt.Sprintf("%s (port %d)", cc.Host, cc.Port)
@@ -98,6 +97,19 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// parseConfig reads a database URL (or key=value string) as pgx does, with
+// DefaultConnectTimeout where it sets no connect timeout.
+func parseConfig(url string) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %s", redact(err.Error(), url))
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
+	}
+	return cfg, nil
 }
 
 // Server is the host and port the store talks to.
