@@ -69,7 +69,7 @@ func FuzzQueryPostgres(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(st.Close)
-	files, err := OpenFiles(ctx, []string{"testdata/events.jsonl"}, runtimegraph.ReadOptions{})
+	files, err := OpenFiles(ctx, []string{"testdata/events.jsonl"}, FilesOptions{})
 	if err != nil {
 		f.Fatal(err)
 	}
