@@ -84,6 +84,11 @@ type Options struct {
 	// RetryAfter is the delay a refusal asks exporters to wait
 	// (DefaultRetryAfter).
 	RetryAfter time.Duration
+	// FlushEvery is how often a store that keeps a rollup (PGStore) is
+	// flushed while the Collector runs (DefaultFlushEvery): until then the
+	// stored events' days are answered from the events, and a kill loses
+	// the unflushed rollup for the next flush to heal.
+	FlushEvery time.Duration
 	// MessageTypeAttr is the span attribute naming the message type.
 	MessageTypeAttr string
 	// Logger receives the Collector's logs (slog.Default() when nil).
@@ -99,6 +104,7 @@ const (
 	DefaultBatchEvents = 5000
 	DefaultWriters     = 2
 	DefaultRetryAfter  = 2 * time.Second
+	DefaultFlushEvery  = 10 * time.Second
 )
 
 // Errors Export returns; the receivers map them onto OTLP's codes.
@@ -152,7 +158,9 @@ type Collector struct {
 	closing  chan struct{} // closed by Shutdown: writers drain and end
 	stop     chan struct{} // the expiry loop must end
 	loopDone chan struct{}
-	ready    atomic.Bool
+	// flushDone closes when flushLoop has returned.
+	flushDone chan struct{}
+	ready     atomic.Bool
 }
 
 // export is a staged export not yet released.
@@ -184,6 +192,9 @@ func New(store Store, opts Options) *Collector {
 	if opts.Writers <= 0 {
 		opts.Writers = DefaultWriters
 	}
+	if opts.FlushEvery <= 0 {
+		opts.FlushEvery = DefaultFlushEvery
+	}
 	if opts.RetryAfter <= 0 {
 		opts.RetryAfter = DefaultRetryAfter
 	}
@@ -195,7 +206,7 @@ func New(store Store, opts Options) *Collector {
 	}
 	c := &Collector{opts: opts, store: store, log: opts.Logger, seqs: map[string][]int64{},
 		exports: map[int64]*export{}, doneRefs: map[int64]int{},
-		wake: make(chan struct{}, 1), done: make(chan struct{}), closing: make(chan struct{}), stop: make(chan struct{}), loopDone: make(chan struct{})}
+		wake: make(chan struct{}, 1), done: make(chan struct{}), closing: make(chan struct{}), stop: make(chan struct{}), loopDone: make(chan struct{}), flushDone: make(chan struct{})}
 	c.m = newMetrics(c)
 	c.pairer = spans.NewPairer(spans.Options{WindowSpans: opts.WindowSpans, MessageTypeAttr: opts.MessageTypeAttr}, c.emit)
 	return c
@@ -285,6 +296,7 @@ func (c *Collector) Start(ctx context.Context) error {
 	}
 	go func() { writers.Wait(); close(c.done) }()
 	go c.expireLoop()
+	go c.flushLoop()
 	c.ready.Store(true)
 	return nil
 }
@@ -442,6 +454,29 @@ func (c *Collector) expireLoop() {
 	}
 }
 
+// flushLoop flushes a store that keeps a rollup every FlushEvery. A
+// failure is logged only: the next flush, or Shutdown's, covers the same
+// events.
+func (c *Collector) flushLoop() {
+	defer close(c.flushDone)
+	f, ok := c.store.(interface{ Flush(context.Context) error })
+	if !ok {
+		return
+	}
+	t := time.NewTicker(c.opts.FlushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+			if err := f.Flush(context.Background()); err != nil {
+				c.log.Warn("flushing the rollup failed; the next flush retries", "err", err)
+			}
+		}
+	}
+}
+
 // writer stores queued events in batches, one of Options.Writers, retrying
 // a failed write until it succeeds (events are idempotent), then settles
 // their staged exports.
@@ -570,6 +605,7 @@ func (c *Collector) Shutdown(ctx context.Context) error {
 	c.ready.Store(false)
 	close(c.stop)
 	<-c.loopDone
+	<-c.flushDone
 	c.mu.Lock()
 	err := c.pairer.Close()
 	c.closed = true

@@ -68,8 +68,16 @@ func (p PGStore) Staged(ctx context.Context, done func(Done) error, rows func(St
 	})
 }
 
-// Flush brings the rollup up to date with the stored events.
-func (p PGStore) Flush(ctx context.Context) error { return p.Store.Flush(ctx) }
+// Flush brings the rollup up to date with the events this process stored,
+// then heals the days of stores that died (a collect killed before its
+// own flush among them), as ingest and the Recorder do.
+func (p PGStore) Flush(ctx context.Context) error {
+	if err := p.Store.Flush(ctx); err != nil {
+		return err
+	}
+	_, err := p.Store.HealStale(ctx)
+	return err
+}
 
 // FileStore appends events to a JSON Lines file, for the case without a
 // database. It stages nothing: spans acknowledged but not yet paired are

@@ -139,6 +139,11 @@ func TestCollectKill9(t *testing.T) {
 		_, sp := tracer.Start(ctx, "GET /kill9", trace.WithSpanKind(trace.SpanKindServer),
 			trace.WithAttributes(attribute.String("http.request.method", "GET"), attribute.String("http.route", "/kill9")))
 		sp.End()
+		if i == spans/6 {
+			// Some events stored before the kill: their rollup dies with
+			// the process.
+			waitStored(t, db, time.Minute)
+		}
 		if i == spans/3 {
 			time.Sleep(100 * time.Millisecond) // exports in flight
 			p.cmd.Process.Kill()
@@ -181,6 +186,36 @@ func TestCollectKill9(t *testing.T) {
 	}
 	if staged != 0 {
 		t.Errorf("%d staged rows left after a clean stop", staged)
+	}
+	// The killed process's rollup of what it stored died with it; the
+	// restart heals those days, so that the rollup covers every event.
+	var stale, writers int
+	if err := conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM rollup_days WHERE stored <> rolled), (SELECT count(*) FROM rollup_writers)`).Scan(&stale, &writers); err != nil {
+		t.Fatal(err)
+	}
+	if stale != 0 || writers != 0 {
+		t.Errorf("after the restart's clean stop, %d days not covered by the rollup and %d rollup_writers rows left", stale, writers)
+	}
+}
+
+// waitStored waits until the database holds an event.
+func waitStored(t *testing.T, db string, limit time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for deadline := time.Now().Add(limit); ; time.Sleep(50 * time.Millisecond) {
+		var n int
+		// Before collect's first write the table may not exist yet.
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&n); err == nil && n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no event stored within %s", limit)
+		}
 	}
 }
 
