@@ -1,10 +1,9 @@
 package runtimegraph
 
 import (
-	"bytes"
 	"errors"
-	"unicode/utf8"
 
+	"github.com/tracegraph/tracegraph/internal/jsonscan"
 	"github.com/tracegraph/tracegraph/telemetry"
 )
 
@@ -77,50 +76,49 @@ var errSlow = errors.New("slow path")
 
 // scanner walks one line. Any error means "let encoding/json decide".
 type scanner struct {
-	b     []byte
-	i     int
+	jsonscan.Scanner
 	d     *Decoder
 	hasID bool // a skipped event_id was not empty
 }
 
 func (d *Decoder) fast(data []byte, e *telemetry.Event) bool {
-	s := scanner{b: data, d: d}
-	s.ws()
-	if !s.eat('{') {
+	s := scanner{Scanner: jsonscan.Scanner{B: data}, d: d}
+	s.WS()
+	if !s.Eat('{') {
 		return false
 	}
 	var seen uint32
-	s.ws()
-	if s.eat('}') {
+	s.WS()
+	if s.Eat('}') {
 		return false // an empty object is missing required fields: let DecodeEvent say which
 	}
 	for {
-		s.ws()
-		key, ok := s.rawString()
+		s.WS()
+		key, ok := s.PlainString()
 		if !ok {
 			return false
 		}
-		s.ws()
-		if !s.eat(':') {
+		s.WS()
+		if !s.Eat(':') {
 			return false
 		}
-		s.ws()
+		s.WS()
 		bit, err := s.field(key, e)
 		if err != nil || seen&bit != 0 {
 			return false
 		}
 		seen |= bit
-		s.ws()
-		if s.eat(',') {
+		s.WS()
+		if s.Eat(',') {
 			continue
 		}
-		if !s.eat('}') {
+		if !s.Eat('}') {
 			return false
 		}
 		break
 	}
-	s.ws()
-	if s.i != len(s.b) {
+	s.WS()
+	if s.I != len(s.B) {
 		return false
 	}
 	if (e.EventID == "" && !s.hasID) || e.EventType == "" || e.Service == "" || e.Timestamp.IsZero() {
@@ -141,7 +139,7 @@ func (s *scanner) field(key []byte, e *telemetry.Event) (uint32, error) {
 			_, err = s.tags(true)
 			return bit, err
 		}
-		v, ok := s.rawString()
+		v, ok := s.PlainString()
 		if !ok {
 			return 0, errSlow
 		}
@@ -162,12 +160,12 @@ func (s *scanner) field(key []byte, e *telemetry.Event) (uint32, error) {
 		e.EventType, err = s.str(true)
 		return fEventType, err
 	case "timestamp":
-		start := s.i
-		if _, ok := s.rawString(); !ok {
+		start := s.I
+		if _, ok := s.PlainString(); !ok {
 			return 0, errSlow
 		}
 		// The same method encoding/json calls, so the same times parse.
-		return fTimestamp, e.Timestamp.UnmarshalJSON(s.b[start:s.i])
+		return fTimestamp, e.Timestamp.UnmarshalJSON(s.B[start:s.I])
 	case "service":
 		e.Service, err = s.str(true)
 		return fService, err
@@ -200,18 +198,18 @@ func (s *scanner) field(key []byte, e *telemetry.Event) (uint32, error) {
 		return fError, err
 	case "peer_virtual":
 		switch {
-		case s.lit("true"):
+		case s.Literal("true"):
 			e.PeerVirtual = true
-		case s.lit("false"):
+		case s.Literal("false"):
 		default:
 			return 0, errSlow
 		}
 		return fPeerVirtual, nil
 	case "service_virtual":
 		switch {
-		case s.lit("true"):
+		case s.Literal("true"):
 			e.ServiceVirtual = true
-		case s.lit("false"):
+		case s.Literal("false"):
 		default:
 			return 0, errSlow
 		}
@@ -250,77 +248,8 @@ func skippable(key []byte) uint32 {
 	return 0
 }
 
-func (s *scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-func (s *scanner) eat(c byte) bool {
-	if s.i < len(s.b) && s.b[s.i] == c {
-		s.i++
-		return true
-	}
-	return false
-}
-
-func (s *scanner) lit(l string) bool {
-	if len(s.b)-s.i >= len(l) && string(s.b[s.i:s.i+len(l)]) == l {
-		s.i += len(l)
-		return true
-	}
-	return false
-}
-
-// rawString returns the contents of a string with no escapes, no control
-// characters and valid UTF-8: exactly the strings whose bytes encoding/json
-// would keep unchanged.
-func (s *scanner) rawString() ([]byte, bool) {
-	if !s.eat('"') {
-		return nil, false
-	}
-	n := bytes.IndexByte(s.b[s.i:], '"')
-	if n < 0 {
-		return nil, false
-	}
-	v := s.b[s.i : s.i+n]
-	var special byte
-	for _, c := range v {
-		special |= plain[c]
-	}
-	if special != 0 {
-		// An escape or control character is the slow path's; other bytes
-		// over 0x7f are fine if they are valid UTF-8.
-		for _, c := range v {
-			if c == '\\' || c < 0x20 {
-				return nil, false
-			}
-		}
-		if !utf8.Valid(v) {
-			return nil, false
-		}
-	}
-	s.i += n + 1
-	return v, true
-}
-
-// plain marks the bytes a string's contents need a closer look at.
-var plain = func() (t [256]byte) {
-	for c := range 256 {
-		if c < 0x20 || c == '\\' || c >= 0x80 {
-			t[c] = 1
-		}
-	}
-	return t
-}()
-
 func (s *scanner) str(reuse bool) (string, error) {
-	v, ok := s.rawString()
+	v, ok := s.PlainString()
 	if !ok {
 		return "", errSlow
 	}
@@ -339,46 +268,26 @@ func (s *scanner) str(reuse bool) (string, error) {
 // int reads a JSON integer that fits int64; fractions, exponents and
 // overflow go to the slow path, which reports them as encoding/json does.
 func (s *scanner) int() (int64, error) {
-	neg := s.eat('-')
-	start := s.i
-	var n uint64
-	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-		if s.i-start >= 18 {
-			return 0, errSlow
-		}
-		n = n*10 + uint64(s.b[s.i]-'0')
-		s.i++
+	if n, ok := s.Int64(); ok {
+		return n, nil
 	}
-	digits := s.i - start
-	if digits == 0 || (digits > 1 && s.b[start] == '0') {
-		return 0, errSlow
-	}
-	if s.i < len(s.b) {
-		switch s.b[s.i] {
-		case '.', 'e', 'E':
-			return 0, errSlow
-		}
-	}
-	if neg {
-		return -int64(n), nil
-	}
-	return int64(n), nil
+	return 0, errSlow
 }
 
 // strings reads an array of strings; with check only it keeps nothing.
 func (s *scanner) strings(check bool) ([]string, error) {
-	if !s.eat('[') {
+	if !s.Eat('[') {
 		return nil, errSlow
 	}
-	s.ws()
+	s.WS()
 	out := []string{}
-	if s.eat(']') {
+	if s.Eat(']') {
 		return out, nil
 	}
 	for {
-		s.ws()
+		s.WS()
 		if check {
-			if _, ok := s.rawString(); !ok {
+			if _, ok := s.PlainString(); !ok {
 				return nil, errSlow
 			}
 		} else {
@@ -388,11 +297,11 @@ func (s *scanner) strings(check bool) ([]string, error) {
 			}
 			out = append(out, v)
 		}
-		s.ws()
-		if s.eat(',') {
+		s.WS()
+		if s.Eat(',') {
 			continue
 		}
-		if s.eat(']') {
+		if s.Eat(']') {
 			return out, nil
 		}
 		return nil, errSlow
@@ -402,19 +311,19 @@ func (s *scanner) strings(check bool) ([]string, error) {
 // tags reads the tag object; with check only it keeps nothing (and a
 // repeated key, which encoding/json accepts, needs no slow path).
 func (s *scanner) tags(check bool) (map[string]string, error) {
-	if !s.eat('{') {
+	if !s.Eat('{') {
 		return nil, errSlow
 	}
-	s.ws()
+	s.WS()
 	var out map[string]string
 	if !check {
 		out = map[string]string{}
 	}
-	if s.eat('}') {
+	if s.Eat('}') {
 		return out, nil
 	}
 	for {
-		s.ws()
+		s.WS()
 		k, err := s.tagString(check)
 		if err != nil {
 			return nil, err
@@ -422,11 +331,11 @@ func (s *scanner) tags(check bool) (map[string]string, error) {
 		if _, dup := out[k]; dup {
 			return nil, errSlow
 		}
-		s.ws()
-		if !s.eat(':') {
+		s.WS()
+		if !s.Eat(':') {
 			return nil, errSlow
 		}
-		s.ws()
+		s.WS()
 		v, err := s.tagString(check)
 		if err != nil {
 			return nil, err
@@ -434,11 +343,11 @@ func (s *scanner) tags(check bool) (map[string]string, error) {
 		if !check {
 			out[k] = v
 		}
-		s.ws()
-		if s.eat(',') {
+		s.WS()
+		if s.Eat(',') {
 			continue
 		}
-		if s.eat('}') {
+		if s.Eat('}') {
 			return out, nil
 		}
 		return nil, errSlow
@@ -447,7 +356,7 @@ func (s *scanner) tags(check bool) (map[string]string, error) {
 
 func (s *scanner) tagString(check bool) (string, error) {
 	if check {
-		if _, ok := s.rawString(); !ok {
+		if _, ok := s.PlainString(); !ok {
 			return "", errSlow
 		}
 		return "", nil

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/tracegraph/tracegraph/internal/jsonscan"
 )
 
 // framer cuts a JSON stream into the byte ranges of values without decoding
@@ -105,12 +107,10 @@ func (f *framer) more(keep int) (bool, error) {
 func (f *framer) peek() (byte, error) {
 	for {
 		for f.pos < len(f.buf) {
-			switch c := f.buf[f.pos]; c {
-			case ' ', '\t', '\r', '\n':
-				f.pos++
-			default:
+			if c := f.buf[f.pos]; !jsonscan.IsSpace(c) {
 				return c, nil
 			}
+			f.pos++
 		}
 		ok, err := f.more(f.pos)
 		if err != nil {
@@ -199,6 +199,12 @@ func (f *framer) key() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	sc := jsonscan.Scanner{B: raw}
+	if v, _, ok := sc.Text(nil); ok && sc.End() {
+		return string(v), f.expect(':', "':' after object key")
+	}
+	// What jsonscan declines (surrogate escapes, bad syntax) encoding/json
+	// decides.
 	var k string
 	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &k) != nil {
 		return "", f.errorf(at, "invalid object key %.40q", raw)
@@ -221,24 +227,14 @@ func (f *framer) value() ([]byte, position, error) {
 		for ; i < len(f.buf); i++ {
 			c := f.buf[i]
 			if inString {
-				// Jump to the string's next quote: strings are most of
-				// the bytes, and IndexByte is vectorised.
-				q := bytes.IndexByte(f.buf[i:], '"')
+				// The string's opening quote is in the buffer (it keeps
+				// the value from its start), as StringEnd needs.
+				q := jsonscan.StringEnd(f.buf, i)
 				if q < 0 {
 					i = len(f.buf) - 1 // the loop steps to the end of the buffer
 					continue
 				}
-				i += q
-				// The quote is escaped after an odd number of
-				// backslashes. The string's opening quote, in the
-				// buffer, ends the count.
-				n := 0
-				for j := i - 1; f.buf[j] == '\\'; j-- {
-					n++
-				}
-				if n%2 == 1 {
-					continue
-				}
+				i = q
 				inString = false
 				if depth == 0 {
 					i++
