@@ -161,7 +161,7 @@ func BenchmarkFrameZipkin(b *testing.B) {
 func benchFrame(b *testing.B, data []byte, frame func(*framer) error) {
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if err := frame(newFramer(bytes.NewReader(data), "bench", DefaultMaxMessageBytes)); err != nil {
+		if err := frame(newFramer(bytes.NewReader(data), "bench", Options{}.withDefaults())); err != nil {
 			b.Fatal(err)
 		}
 	}

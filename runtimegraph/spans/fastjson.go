@@ -1,7 +1,8 @@
 package spans
 
 import (
-	"hash/maphash"
+	"encoding/binary"
+	"math/bits"
 	"strconv"
 
 	"github.com/tracegraph/tracegraph/internal/jsonscan"
@@ -30,9 +31,13 @@ func newScan(data []byte, names *strCache) scan {
 // It is direct-mapped: a slot holds the last string that hashed to it, so
 // it stays small however many distinct strings the input has. Each decoding
 // worker has its own; the zero value is ready to use.
+//
+// Its hash is fixed, not seeded: the same input takes the same slots every
+// time, so that a fuzzer sees the same coverage for the same input (a
+// random seed made every input look new, and the fuzzer spent its time
+// minimizing them). Colliding strings only cost an allocation.
 type strCache struct {
-	seed  maphash.Seed
-	slots [strCacheSlots]string
+	slots []string // strCacheSlots of them, made on first use; a power of two
 }
 
 const (
@@ -48,15 +53,30 @@ func (c *strCache) str(b []byte) string {
 	if c == nil || len(b) == 0 || len(b) > strCacheMax {
 		return string(b)
 	}
-	if c.seed == (maphash.Seed{}) {
-		c.seed = maphash.MakeSeed()
+	if c.slots == nil {
+		c.slots = make([]string, strCacheSlots)
 	}
-	slot := &c.slots[maphash.Bytes(c.seed, b)&(strCacheSlots-1)]
+	slot := &c.slots[strHash(b)&uint64(len(c.slots)-1)]
 	if *slot == string(b) {
 		return *slot
 	}
 	*slot = string(b)
 	return *slot
+}
+
+// strHash mixes b eight bytes at a time (b is at most strCacheMax long).
+func strHash(b []byte) uint64 {
+	const m = 0x9e3779b97f4a7c15
+	h := uint64(len(b)) * m
+	for ; len(b) >= 8; b = b[8:] {
+		h = bits.RotateLeft64((h^binary.LittleEndian.Uint64(b))*m, 31)
+	}
+	var tail uint64
+	for i, c := range b {
+		tail |= uint64(c) << (8 * i)
+	}
+	h = (h ^ tail) * m
+	return h ^ h>>32
 }
 
 // str reads a string as text (jsonscan.Scanner.Text), interning it.

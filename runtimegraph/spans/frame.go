@@ -31,8 +31,8 @@ type framer struct {
 	counted   int // buf[:counted] is accounted in line and col
 }
 
-func newFramer(r io.Reader, name string, max int) *framer {
-	return &framer{r: r, name: name, max: max, buf: make([]byte, 0, 32<<10), line: 1, col: 1}
+func newFramer(r io.Reader, name string, opts Options) *framer {
+	return &framer{r: r, name: name, max: opts.MaxMessageBytes, buf: make([]byte, 0, opts.bufBytes()/2), line: 1, col: 1}
 }
 
 // here is the position of the next byte, for errors.
