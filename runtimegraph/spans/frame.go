@@ -89,7 +89,13 @@ func (f *framer) more(keep int) (bool, error) {
 		f.base += int64(keep)
 	}
 	if len(f.buf) == cap(f.buf) {
-		f.buf = append(f.buf, make([]byte, cap(f.buf))...)[:len(f.buf)]
+		// Double, but never past what a value at the limit needs (the
+		// value being framed starts at buf[0] now): one byte over the
+		// limit is enough to refuse it, so memory stays near the limit.
+		grow := max(min(cap(f.buf), f.max+1-cap(f.buf)), 512)
+		nb := make([]byte, len(f.buf), cap(f.buf)+grow)
+		copy(nb, f.buf)
+		f.buf = nb
 	}
 	n, err := f.r.Read(f.buf[len(f.buf):cap(f.buf)])
 	f.buf = f.buf[:len(f.buf)+n]
@@ -263,7 +269,7 @@ func (f *framer) value() ([]byte, position, error) {
 			}
 		}
 		if i-start > f.max {
-			return nil, at, f.errorf(at, "value over the %d-byte limit", f.max)
+			return nil, at, f.overLimit(at)
 		}
 		n := i - start
 		ok, err := f.more(start)
@@ -282,8 +288,17 @@ done:
 	if i == start {
 		return nil, at, f.unexpected(f.buf[i], "a value")
 	}
+	if i-start > f.max {
+		return nil, at, f.overLimit(at)
+	}
 	f.pos = i
 	return f.buf[start:i], at, nil
+}
+
+// overLimit is the error of a value longer than f.max bytes. The limit is
+// exact: a value of f.max bytes is read, one of f.max+1 is not.
+func (f *framer) overLimit(at position) error {
+	return f.errorf(at, "value over the %d-byte limit of one unit (an OTLP ResourceSpans, a Zipkin span or trace, a Jaeger trace)", f.max)
 }
 
 // end checks that nothing but white space is left.
