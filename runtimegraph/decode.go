@@ -2,6 +2,7 @@ package runtimegraph
 
 import (
 	"errors"
+	"time"
 
 	"github.com/tracegraph/tracegraph/internal/jsonscan"
 	"github.com/tracegraph/tracegraph/telemetry"
@@ -129,123 +130,189 @@ func (d *Decoder) fast(data []byte, e *telemetry.Event) bool {
 }
 
 func (s *scanner) field(key []byte, e *telemetry.Event) (uint32, error) {
+	bit := fieldBit(key)
+	if bit&s.d.skip != 0 {
+		return bit, s.skipField(bit)
+	}
 	var err error
-	if bit := skippable(key); bit&s.d.skip != 0 {
-		if bit == fParentIDs {
-			_, err = s.strings(true)
-			return bit, err
-		}
-		if bit == fTags {
-			_, err = s.tags(true)
-			return bit, err
-		}
+	switch bit {
+	case fEventID:
+		e.EventID, err = s.str(false)
+	case fTraceID:
+		e.TraceID, err = s.str(false)
+	case fEventType:
+		e.EventType, err = s.str(true)
+	case fTimestamp:
+		start := s.I
 		v, ok := s.PlainString()
 		if !ok {
 			return 0, errSlow
 		}
-		if bit == fEventID {
-			s.hasID = len(v) > 0
-			s.d.skippedID, s.d.hasSkipped = idKey(v), true
-		}
-		return bit, nil
-	}
-	switch string(key) {
-	case "event_id":
-		e.EventID, err = s.str(false)
-		return fEventID, err
-	case "trace_id":
-		e.TraceID, err = s.str(false)
-		return fTraceID, err
-	case "event_type":
-		e.EventType, err = s.str(true)
-		return fEventType, err
-	case "timestamp":
-		start := s.I
-		if _, ok := s.PlainString(); !ok {
-			return 0, errSlow
+		if t, ok := parseTime(v); ok {
+			e.Timestamp = t
+			return bit, nil
 		}
 		// The same method encoding/json calls, so the same times parse.
-		return fTimestamp, e.Timestamp.UnmarshalJSON(s.B[start:s.I])
-	case "service":
+		return bit, e.Timestamp.UnmarshalJSON(s.B[start:s.I])
+	case fService:
 		e.Service, err = s.str(true)
-		return fService, err
-	case "operation":
+	case fOperation:
 		e.Operation, err = s.str(true)
-		return fOperation, err
-	case "channel":
+	case fChannel:
 		e.Channel, err = s.str(true)
-		return fChannel, err
-	case "message_type":
+	case fMessageType:
 		e.MessageType, err = s.str(true)
-		return fMessageType, err
-	case "reply_type":
+	case fReplyType:
 		e.ReplyType, err = s.str(true)
-		return fReplyType, err
-	case "system":
+	case fSystem:
 		e.System, err = s.str(true)
-		return fSystem, err
-	case "message_id":
+	case fMessageID:
 		e.MessageID, err = s.str(false)
-		return fMessageID, err
-	case "peer_service":
+	case fPeerService:
 		e.PeerService, err = s.str(true)
-		return fPeerService, err
-	case "status":
+	case fStatus:
 		e.Status, err = s.str(true)
-		return fStatus, err
-	case "error":
+	case fError:
 		e.Error, err = s.str(false)
-		return fError, err
-	case "peer_virtual":
-		switch {
-		case s.Literal("true"):
-			e.PeerVirtual = true
-		case s.Literal("false"):
-		default:
-			return 0, errSlow
-		}
-		return fPeerVirtual, nil
-	case "service_virtual":
-		switch {
-		case s.Literal("true"):
-			e.ServiceVirtual = true
-		case s.Literal("false"):
-		default:
-			return 0, errSlow
-		}
-		return fServiceVirtual, nil
-	case "duration_us":
+	case fPeerVirtual:
+		e.PeerVirtual, err = s.boolean()
+	case fServiceVirtual:
+		e.ServiceVirtual, err = s.boolean()
+	case fDurationUS:
 		e.DurationUS, err = s.int()
-		return fDurationUS, err
-	case "parent_ids":
+	case fParentIDs:
 		e.ParentIDs, err = s.strings(false)
-		return fParentIDs, err
-	case "tags":
+	case fTags:
 		e.Tags, err = s.tags(false)
-		return fTags, err
+	default:
+		return 0, errSlow
 	}
-	return 0, errSlow
+	return bit, err
 }
 
-// skippable is the bit of a field a Decoder may skip, or 0.
-func skippable(key []byte) uint32 {
+// skipField checks the syntax of a field the Decoder does not keep.
+func (s *scanner) skipField(bit uint32) error {
+	switch bit {
+	case fParentIDs:
+		_, err := s.strings(true)
+		return err
+	case fTags:
+		_, err := s.tags(true)
+		return err
+	}
+	v, ok := s.PlainString()
+	if !ok {
+		return errSlow
+	}
+	if bit == fEventID {
+		s.hasID = len(v) > 0
+		s.d.skippedID, s.d.hasSkipped = idKey(v), true
+	}
+	return nil
+}
+
+// fieldBit is the bit of an Event field's JSON name, or 0.
+func fieldBit(key []byte) uint32 {
 	switch string(key) {
 	case "event_id":
 		return fEventID
 	case "trace_id":
 		return fTraceID
+	case "event_type":
+		return fEventType
+	case "timestamp":
+		return fTimestamp
+	case "service":
+		return fService
 	case "operation":
 		return fOperation
+	case "channel":
+		return fChannel
+	case "message_type":
+		return fMessageType
+	case "reply_type":
+		return fReplyType
+	case "system":
+		return fSystem
 	case "message_id":
 		return fMessageID
 	case "parent_ids":
 		return fParentIDs
+	case "peer_service":
+		return fPeerService
+	case "peer_virtual":
+		return fPeerVirtual
+	case "service_virtual":
+		return fServiceVirtual
+	case "duration_us":
+		return fDurationUS
+	case "status":
+		return fStatus
 	case "error":
 		return fError
 	case "tags":
 		return fTags
 	}
 	return 0
+}
+
+func (s *scanner) boolean() (bool, error) {
+	if v, ok := s.Bool(); ok {
+		return v, nil
+	}
+	return false, errSlow
+}
+
+// parseTime reads the form telemetry.Writer writes,
+// 2006-01-02T15:04:05.999999Z (the fraction optional, 1 to 9 digits), as
+// time.Time.UnmarshalJSON does; ok false leaves any other text to it.
+func parseTime(v []byte) (time.Time, bool) {
+	if len(v) < 20 || v[len(v)-1] != 'Z' || v[4] != '-' || v[7] != '-' || v[10] != 'T' || v[13] != ':' || v[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(b []byte) int {
+		n := 0
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day := num(v[0:4]), num(v[5:7]), num(v[8:10])
+	hour, minute, sec := num(v[11:13]), num(v[14:16]), num(v[17:19])
+	if year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
+		hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	nsec := 0
+	if frac := v[19 : len(v)-1]; len(frac) > 0 {
+		digits := frac[1:]
+		if frac[0] != '.' || len(digits) == 0 || len(digits) > 9 {
+			return time.Time{}, false
+		}
+		if nsec = num(digits); nsec < 0 {
+			return time.Time{}, false
+		}
+		for range 9 - len(digits) {
+			nsec *= 10
+		}
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
+}
+
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 func (s *scanner) str(reuse bool) (string, error) {

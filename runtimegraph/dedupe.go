@@ -88,10 +88,11 @@ func newSeenSet() *seenSet {
 func (s *seenSet) add(k eventKey) bool {
 	sh := &s.shards[(k.id[15]^k.id[7]^byte(k.us))%64]
 	sh.mu.Lock()
-	_, dup := sh.m[k]
-	if !dup {
-		sh.m[k] = struct{}{}
-	}
+	// One assignment, not a lookup and then an assignment: the set only
+	// grows when k is new.
+	n := len(sh.m)
+	sh.m[k] = struct{}{}
+	added := len(sh.m) > n
 	sh.mu.Unlock()
-	return !dup
+	return added
 }
