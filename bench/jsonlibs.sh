@@ -6,7 +6,8 @@
 #             into the fields tracegraph reads
 #   Zipkin  - the spans of bench/spansgen -format zipkin, likewise
 #   *-valid - syntax only, nothing kept
-# The libraries are in the module bench/jsonlibs, so the main module does
+# The libraries are in the module bench/_jsonlibs (the leading _ keeps it out
+# of ./... and of tracegraph static), so the main module does
 # not depend on them. Prints one Markdown table: medians of $COUNT runs
 # (default 5) of ns/op (per unit), MB/s, allocs/op and records/s.
 #
@@ -25,7 +26,7 @@ export JSONLIBS_EVENTS=$TMP/events.jsonl JSONLIBS_OTLP=$TMP/otlp.json JSONLIBS_Z
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs, $(go version | cut -d' ' -f3)" >&2
 {
 	go test -run '^$' -bench 'DecodeUnits' -benchtime 1s -count "$COUNT" ./runtimegraph/spans/
-	(cd bench/jsonlibs && go test -run '^$' -bench . -benchtime 1s -count "$COUNT" .)
+	(cd bench/_jsonlibs && go test -run '^$' -bench . -benchtime 1s -count "$COUNT" .)
 } >"$TMP/bench.txt"
 
 awk '

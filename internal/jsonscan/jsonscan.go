@@ -11,7 +11,7 @@
 // decoders' fuzz tests hold each fast path to its general decoder.
 //
 // It is hand-written, not a library, for speed: the benchmarks of
-// bench/jsonlibs compare it with encoding/json/jsontext, goccy/go-json,
+// bench/jsonlibs.sh compare it with encoding/json/jsontext, goccy/go-json,
 // segmentio/encoding, bytedance/sonic and valyala/fastjson on the same
 // events and spans (docs/design.md has the table).
 package jsonscan

@@ -1,4 +1,4 @@
-module github.com/tracegraph/tracegraph/bench/jsonlibs
+module github.com/tracegraph/tracegraph/bench/_jsonlibs
 
 go 1.26.8
 
