@@ -140,7 +140,7 @@ func (in *input) pipeline(frame func(emit func(at position, data []byte) error) 
 // inline is pipeline on one goroutine: each value is decoded and its
 // spans added as it is framed.
 func (in *input) inline(frame func(emit func(at position, data []byte) error) error, decode decodeFunc) error {
-	w := &worker{names: strCache{slots: make([]string, 64)}}
+	w := &worker{names: strCache{slots: make([]string, 64), fixed: true}}
 	return frame(func(at position, data []byte) error {
 		spans, err := decode(elem{at: at, data: data}, w)
 		for _, s := range spans {
