@@ -1,10 +1,10 @@
 package runtimegraph
 
 import (
-	"bytes"
 	"errors"
-	"unicode/utf8"
+	"time"
 
+	"github.com/tracegraph/tracegraph/internal/jsonscan"
 	"github.com/tracegraph/tracegraph/telemetry"
 )
 
@@ -77,50 +77,49 @@ var errSlow = errors.New("slow path")
 
 // scanner walks one line. Any error means "let encoding/json decide".
 type scanner struct {
-	b     []byte
-	i     int
+	jsonscan.Scanner
 	d     *Decoder
 	hasID bool // a skipped event_id was not empty
 }
 
 func (d *Decoder) fast(data []byte, e *telemetry.Event) bool {
-	s := scanner{b: data, d: d}
-	s.ws()
-	if !s.eat('{') {
+	s := scanner{Scanner: jsonscan.Scanner{B: data}, d: d}
+	s.WS()
+	if !s.Eat('{') {
 		return false
 	}
 	var seen uint32
-	s.ws()
-	if s.eat('}') {
+	s.WS()
+	if s.Eat('}') {
 		return false // an empty object is missing required fields: let DecodeEvent say which
 	}
 	for {
-		s.ws()
-		key, ok := s.rawString()
+		s.WS()
+		key, ok := s.PlainString()
 		if !ok {
 			return false
 		}
-		s.ws()
-		if !s.eat(':') {
+		s.WS()
+		if !s.Eat(':') {
 			return false
 		}
-		s.ws()
+		s.WS()
 		bit, err := s.field(key, e)
 		if err != nil || seen&bit != 0 {
 			return false
 		}
 		seen |= bit
-		s.ws()
-		if s.eat(',') {
+		s.WS()
+		if s.Eat(',') {
 			continue
 		}
-		if !s.eat('}') {
+		if !s.Eat('}') {
 			return false
 		}
 		break
 	}
-	s.ws()
-	if s.i != len(s.b) {
+	s.WS()
+	if s.I != len(s.B) {
 		return false
 	}
 	if (e.EventID == "" && !s.hasID) || e.EventType == "" || e.Service == "" || e.Timestamp.IsZero() {
@@ -131,117 +130,124 @@ func (d *Decoder) fast(data []byte, e *telemetry.Event) bool {
 }
 
 func (s *scanner) field(key []byte, e *telemetry.Event) (uint32, error) {
+	bit := fieldBit(key)
+	if bit&s.d.skip != 0 {
+		return bit, s.skipField(bit)
+	}
 	var err error
-	if bit := skippable(key); bit&s.d.skip != 0 {
-		if bit == fParentIDs {
-			_, err = s.strings(true)
-			return bit, err
-		}
-		if bit == fTags {
-			_, err = s.tags(true)
-			return bit, err
-		}
-		v, ok := s.rawString()
+	switch bit {
+	case fEventID:
+		e.EventID, err = s.str(false)
+	case fTraceID:
+		e.TraceID, err = s.str(false)
+	case fEventType:
+		e.EventType, err = s.str(true)
+	case fTimestamp:
+		start := s.I
+		v, ok := s.PlainString()
 		if !ok {
 			return 0, errSlow
 		}
-		if bit == fEventID {
-			s.hasID = len(v) > 0
-			s.d.skippedID, s.d.hasSkipped = idKey(v), true
-		}
-		return bit, nil
-	}
-	switch string(key) {
-	case "event_id":
-		e.EventID, err = s.str(false)
-		return fEventID, err
-	case "trace_id":
-		e.TraceID, err = s.str(false)
-		return fTraceID, err
-	case "event_type":
-		e.EventType, err = s.str(true)
-		return fEventType, err
-	case "timestamp":
-		start := s.i
-		if _, ok := s.rawString(); !ok {
-			return 0, errSlow
+		if t, ok := parseTime(v); ok {
+			e.Timestamp = t
+			return bit, nil
 		}
 		// The same method encoding/json calls, so the same times parse.
-		return fTimestamp, e.Timestamp.UnmarshalJSON(s.b[start:s.i])
-	case "service":
+		return bit, e.Timestamp.UnmarshalJSON(s.B[start:s.I])
+	case fService:
 		e.Service, err = s.str(true)
-		return fService, err
-	case "operation":
+	case fOperation:
 		e.Operation, err = s.str(true)
-		return fOperation, err
-	case "channel":
+	case fChannel:
 		e.Channel, err = s.str(true)
-		return fChannel, err
-	case "message_type":
+	case fMessageType:
 		e.MessageType, err = s.str(true)
-		return fMessageType, err
-	case "reply_type":
+	case fReplyType:
 		e.ReplyType, err = s.str(true)
-		return fReplyType, err
-	case "system":
+	case fSystem:
 		e.System, err = s.str(true)
-		return fSystem, err
-	case "message_id":
+	case fMessageID:
 		e.MessageID, err = s.str(false)
-		return fMessageID, err
-	case "peer_service":
+	case fPeerService:
 		e.PeerService, err = s.str(true)
-		return fPeerService, err
-	case "status":
+	case fStatus:
 		e.Status, err = s.str(true)
-		return fStatus, err
-	case "error":
+	case fError:
 		e.Error, err = s.str(false)
-		return fError, err
-	case "peer_virtual":
-		switch {
-		case s.lit("true"):
-			e.PeerVirtual = true
-		case s.lit("false"):
-		default:
-			return 0, errSlow
-		}
-		return fPeerVirtual, nil
-	case "service_virtual":
-		switch {
-		case s.lit("true"):
-			e.ServiceVirtual = true
-		case s.lit("false"):
-		default:
-			return 0, errSlow
-		}
-		return fServiceVirtual, nil
-	case "duration_us":
+	case fPeerVirtual:
+		e.PeerVirtual, err = s.boolean()
+	case fServiceVirtual:
+		e.ServiceVirtual, err = s.boolean()
+	case fDurationUS:
 		e.DurationUS, err = s.int()
-		return fDurationUS, err
-	case "parent_ids":
+	case fParentIDs:
 		e.ParentIDs, err = s.strings(false)
-		return fParentIDs, err
-	case "tags":
+	case fTags:
 		e.Tags, err = s.tags(false)
-		return fTags, err
+	default:
+		return 0, errSlow
 	}
-	return 0, errSlow
+	return bit, err
 }
 
-// skippable is the bit of a field a Decoder may skip, or 0.
-func skippable(key []byte) uint32 {
+// skipField checks the syntax of a field the Decoder does not keep.
+func (s *scanner) skipField(bit uint32) error {
+	switch bit {
+	case fParentIDs:
+		_, err := s.strings(true)
+		return err
+	case fTags:
+		_, err := s.tags(true)
+		return err
+	}
+	v, ok := s.PlainString()
+	if !ok {
+		return errSlow
+	}
+	if bit == fEventID {
+		s.hasID = len(v) > 0
+		s.d.skippedID, s.d.hasSkipped = idKey(v), true
+	}
+	return nil
+}
+
+// fieldBit is the bit of an Event field's JSON name, or 0.
+func fieldBit(key []byte) uint32 {
 	switch string(key) {
 	case "event_id":
 		return fEventID
 	case "trace_id":
 		return fTraceID
+	case "event_type":
+		return fEventType
+	case "timestamp":
+		return fTimestamp
+	case "service":
+		return fService
 	case "operation":
 		return fOperation
+	case "channel":
+		return fChannel
+	case "message_type":
+		return fMessageType
+	case "reply_type":
+		return fReplyType
+	case "system":
+		return fSystem
 	case "message_id":
 		return fMessageID
 	case "parent_ids":
 		return fParentIDs
+	case "peer_service":
+		return fPeerService
+	case "peer_virtual":
+		return fPeerVirtual
+	case "service_virtual":
+		return fServiceVirtual
+	case "duration_us":
+		return fDurationUS
+	case "status":
+		return fStatus
 	case "error":
 		return fError
 	case "tags":
@@ -250,77 +256,67 @@ func skippable(key []byte) uint32 {
 	return 0
 }
 
-func (s *scanner) ws() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
+func (s *scanner) boolean() (bool, error) {
+	if v, ok := s.Bool(); ok {
+		return v, nil
 	}
+	return false, errSlow
 }
 
-func (s *scanner) eat(c byte) bool {
-	if s.i < len(s.b) && s.b[s.i] == c {
-		s.i++
-		return true
+// parseTime reads the form telemetry.Writer writes,
+// 2006-01-02T15:04:05.999999Z (the fraction optional, 1 to 9 digits), as
+// time.Time.UnmarshalJSON does; ok false leaves any other text to it.
+func parseTime(v []byte) (time.Time, bool) {
+	if len(v) < 20 || v[len(v)-1] != 'Z' || v[4] != '-' || v[7] != '-' || v[10] != 'T' || v[13] != ':' || v[16] != ':' {
+		return time.Time{}, false
 	}
-	return false
-}
-
-func (s *scanner) lit(l string) bool {
-	if len(s.b)-s.i >= len(l) && string(s.b[s.i:s.i+len(l)]) == l {
-		s.i += len(l)
-		return true
-	}
-	return false
-}
-
-// rawString returns the contents of a string with no escapes, no control
-// characters and valid UTF-8: exactly the strings whose bytes encoding/json
-// would keep unchanged.
-func (s *scanner) rawString() ([]byte, bool) {
-	if !s.eat('"') {
-		return nil, false
-	}
-	n := bytes.IndexByte(s.b[s.i:], '"')
-	if n < 0 {
-		return nil, false
-	}
-	v := s.b[s.i : s.i+n]
-	var special byte
-	for _, c := range v {
-		special |= plain[c]
-	}
-	if special != 0 {
-		// An escape or control character is the slow path's; other bytes
-		// over 0x7f are fine if they are valid UTF-8.
-		for _, c := range v {
-			if c == '\\' || c < 0x20 {
-				return nil, false
+	num := func(b []byte) int {
+		n := 0
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return -1
 			}
+			n = n*10 + int(c-'0')
 		}
-		if !utf8.Valid(v) {
-			return nil, false
+		return n
+	}
+	year, month, day := num(v[0:4]), num(v[5:7]), num(v[8:10])
+	hour, minute, sec := num(v[11:13]), num(v[14:16]), num(v[17:19])
+	if year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
+		hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	nsec := 0
+	if frac := v[19 : len(v)-1]; len(frac) > 0 {
+		digits := frac[1:]
+		if frac[0] != '.' || len(digits) == 0 || len(digits) > 9 {
+			return time.Time{}, false
+		}
+		if nsec = num(digits); nsec < 0 {
+			return time.Time{}, false
+		}
+		for range 9 - len(digits) {
+			nsec *= 10
 		}
 	}
-	s.i += n + 1
-	return v, true
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
 }
 
-// plain marks the bytes a string's contents need a closer look at.
-var plain = func() (t [256]byte) {
-	for c := range 256 {
-		if c < 0x20 || c == '\\' || c >= 0x80 {
-			t[c] = 1
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
 		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
 	}
-	return t
-}()
+	return 31
+}
 
 func (s *scanner) str(reuse bool) (string, error) {
-	v, ok := s.rawString()
+	v, ok := s.PlainString()
 	if !ok {
 		return "", errSlow
 	}
@@ -339,46 +335,26 @@ func (s *scanner) str(reuse bool) (string, error) {
 // int reads a JSON integer that fits int64; fractions, exponents and
 // overflow go to the slow path, which reports them as encoding/json does.
 func (s *scanner) int() (int64, error) {
-	neg := s.eat('-')
-	start := s.i
-	var n uint64
-	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-		if s.i-start >= 18 {
-			return 0, errSlow
-		}
-		n = n*10 + uint64(s.b[s.i]-'0')
-		s.i++
+	if n, ok := s.Int64(); ok {
+		return n, nil
 	}
-	digits := s.i - start
-	if digits == 0 || (digits > 1 && s.b[start] == '0') {
-		return 0, errSlow
-	}
-	if s.i < len(s.b) {
-		switch s.b[s.i] {
-		case '.', 'e', 'E':
-			return 0, errSlow
-		}
-	}
-	if neg {
-		return -int64(n), nil
-	}
-	return int64(n), nil
+	return 0, errSlow
 }
 
 // strings reads an array of strings; with check only it keeps nothing.
 func (s *scanner) strings(check bool) ([]string, error) {
-	if !s.eat('[') {
+	if !s.Eat('[') {
 		return nil, errSlow
 	}
-	s.ws()
+	s.WS()
 	out := []string{}
-	if s.eat(']') {
+	if s.Eat(']') {
 		return out, nil
 	}
 	for {
-		s.ws()
+		s.WS()
 		if check {
-			if _, ok := s.rawString(); !ok {
+			if _, ok := s.PlainString(); !ok {
 				return nil, errSlow
 			}
 		} else {
@@ -388,11 +364,11 @@ func (s *scanner) strings(check bool) ([]string, error) {
 			}
 			out = append(out, v)
 		}
-		s.ws()
-		if s.eat(',') {
+		s.WS()
+		if s.Eat(',') {
 			continue
 		}
-		if s.eat(']') {
+		if s.Eat(']') {
 			return out, nil
 		}
 		return nil, errSlow
@@ -402,19 +378,19 @@ func (s *scanner) strings(check bool) ([]string, error) {
 // tags reads the tag object; with check only it keeps nothing (and a
 // repeated key, which encoding/json accepts, needs no slow path).
 func (s *scanner) tags(check bool) (map[string]string, error) {
-	if !s.eat('{') {
+	if !s.Eat('{') {
 		return nil, errSlow
 	}
-	s.ws()
+	s.WS()
 	var out map[string]string
 	if !check {
 		out = map[string]string{}
 	}
-	if s.eat('}') {
+	if s.Eat('}') {
 		return out, nil
 	}
 	for {
-		s.ws()
+		s.WS()
 		k, err := s.tagString(check)
 		if err != nil {
 			return nil, err
@@ -422,11 +398,11 @@ func (s *scanner) tags(check bool) (map[string]string, error) {
 		if _, dup := out[k]; dup {
 			return nil, errSlow
 		}
-		s.ws()
-		if !s.eat(':') {
+		s.WS()
+		if !s.Eat(':') {
 			return nil, errSlow
 		}
-		s.ws()
+		s.WS()
 		v, err := s.tagString(check)
 		if err != nil {
 			return nil, err
@@ -434,11 +410,11 @@ func (s *scanner) tags(check bool) (map[string]string, error) {
 		if !check {
 			out[k] = v
 		}
-		s.ws()
-		if s.eat(',') {
+		s.WS()
+		if s.Eat(',') {
 			continue
 		}
-		if s.eat('}') {
+		if s.Eat('}') {
 			return out, nil
 		}
 		return nil, errSlow
@@ -447,7 +423,7 @@ func (s *scanner) tags(check bool) (map[string]string, error) {
 
 func (s *scanner) tagString(check bool) (string, error) {
 	if check {
-		if _, ok := s.rawString(); !ok {
+		if _, ok := s.PlainString(); !ok {
 			return "", errSlow
 		}
 		return "", nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -161,8 +162,83 @@ func BenchmarkFrameZipkin(b *testing.B) {
 func benchFrame(b *testing.B, data []byte, frame func(*framer) error) {
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if err := frame(newFramer(bytes.NewReader(data), "bench", DefaultMaxMessageBytes)); err != nil {
+		if err := frame(newFramer(bytes.NewReader(data), "bench", Options{}.withDefaults())); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkDecodeUnits measures the fast decoders alone on one goroutine,
+// unit by unit (a ResourceSpans, a Zipkin span or trace): the figures
+// bench/jsonlibs.sh sets beside the JSON libraries' on the same units
+// (files named by JSONLIBS_OTLP and JSONLIBS_ZIPKIN; skipped without).
+func BenchmarkDecodeUnits(b *testing.B) {
+	for _, c := range []struct {
+		name, env string
+		key       string // the document's array of units; "" for a top-level array
+		decode    func(dst []*span, data []byte, names *strCache) ([]*span, bool)
+	}{
+		{"OTLP", "JSONLIBS_OTLP", "resourceSpans", otlpFastTo},
+		{"Zipkin", "JSONLIBS_ZIPKIN", "", zipkinFastTo},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			path := os.Getenv(c.env)
+			if path == "" {
+				b.Skipf("%s is not set (bench/jsonlibs.sh sets it)", c.env)
+			}
+			units := benchUnits(b, path, c.key)
+			var names strCache
+			var out []*span
+			total, spans := 0, 0
+			for _, u := range units {
+				got, ok := c.decode(out[:0], u, &names)
+				if !ok {
+					b.Fatalf("the fast decoder declines %.80q", u)
+				}
+				total, spans = total+len(u), spans+len(got)
+			}
+			b.SetBytes(int64(total / len(units)))
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				out, _ = c.decode(out[:0], units[i], &names)
+				if i++; i == len(units) {
+					i = 0
+				}
+			}
+			b.ReportMetric(float64(spans)/float64(len(units))*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
+}
+
+// benchUnits splits a JSON file (a stream of documents) into the elements
+// of each document's array key, or of the document when key is "".
+func benchUnits(b *testing.B, path, key string) [][]byte {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var out [][]byte
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for dec.More() {
+		var doc json.RawMessage
+		if err := dec.Decode(&doc); err != nil {
+			b.Fatal(err)
+		}
+		if key != "" {
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(doc, &m); err != nil {
+				b.Fatal(err)
+			}
+			doc = m[key]
+		}
+		var elems []json.RawMessage
+		if err := json.Unmarshal(doc, &elems); err != nil {
+			b.Fatal(err)
+		}
+		for _, e := range elems {
+			out = append(out, e)
+		}
+	}
+	return out
 }

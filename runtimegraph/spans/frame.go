@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/tracegraph/tracegraph/internal/jsonscan"
 )
 
 // framer cuts a JSON stream into the byte ranges of values without decoding
@@ -29,8 +31,8 @@ type framer struct {
 	counted   int // buf[:counted] is accounted in line and col
 }
 
-func newFramer(r io.Reader, name string, max int) *framer {
-	return &framer{r: r, name: name, max: max, buf: make([]byte, 0, 32<<10), line: 1, col: 1}
+func newFramer(r io.Reader, name string, opts Options) *framer {
+	return &framer{r: r, name: name, max: opts.MaxMessageBytes, buf: make([]byte, 0, opts.bufBytes()/2), line: 1, col: 1}
 }
 
 // here is the position of the next byte, for errors.
@@ -87,7 +89,13 @@ func (f *framer) more(keep int) (bool, error) {
 		f.base += int64(keep)
 	}
 	if len(f.buf) == cap(f.buf) {
-		f.buf = append(f.buf, make([]byte, cap(f.buf))...)[:len(f.buf)]
+		// Double, but never past what a value at the limit needs (the
+		// value being framed starts at buf[0] now): one byte over the
+		// limit is enough to refuse it, so memory stays near the limit.
+		grow := max(min(cap(f.buf), f.max+1-cap(f.buf)), 512)
+		nb := make([]byte, len(f.buf), cap(f.buf)+grow)
+		copy(nb, f.buf)
+		f.buf = nb
 	}
 	n, err := f.r.Read(f.buf[len(f.buf):cap(f.buf)])
 	f.buf = f.buf[:len(f.buf)+n]
@@ -105,12 +113,10 @@ func (f *framer) more(keep int) (bool, error) {
 func (f *framer) peek() (byte, error) {
 	for {
 		for f.pos < len(f.buf) {
-			switch c := f.buf[f.pos]; c {
-			case ' ', '\t', '\r', '\n':
-				f.pos++
-			default:
+			if c := f.buf[f.pos]; !jsonscan.IsSpace(c) {
 				return c, nil
 			}
+			f.pos++
 		}
 		ok, err := f.more(f.pos)
 		if err != nil {
@@ -199,6 +205,12 @@ func (f *framer) key() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	sc := jsonscan.Scanner{B: raw}
+	if v, _, ok := sc.Text(nil); ok && sc.End() {
+		return string(v), f.expect(':', "':' after object key")
+	}
+	// What jsonscan declines (surrogate escapes, bad syntax) encoding/json
+	// decides.
 	var k string
 	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &k) != nil {
 		return "", f.errorf(at, "invalid object key %.40q", raw)
@@ -221,24 +233,14 @@ func (f *framer) value() ([]byte, position, error) {
 		for ; i < len(f.buf); i++ {
 			c := f.buf[i]
 			if inString {
-				// Jump to the string's next quote: strings are most of
-				// the bytes, and IndexByte is vectorised.
-				q := bytes.IndexByte(f.buf[i:], '"')
+				// The string's opening quote is in the buffer (it keeps
+				// the value from its start), as StringEnd needs.
+				q := jsonscan.StringEnd(f.buf, i)
 				if q < 0 {
 					i = len(f.buf) - 1 // the loop steps to the end of the buffer
 					continue
 				}
-				i += q
-				// The quote is escaped after an odd number of
-				// backslashes. The string's opening quote, in the
-				// buffer, ends the count.
-				n := 0
-				for j := i - 1; f.buf[j] == '\\'; j-- {
-					n++
-				}
-				if n%2 == 1 {
-					continue
-				}
+				i = q
 				inString = false
 				if depth == 0 {
 					i++
@@ -267,7 +269,7 @@ func (f *framer) value() ([]byte, position, error) {
 			}
 		}
 		if i-start > f.max {
-			return nil, at, f.errorf(at, "value over the %d-byte limit", f.max)
+			return nil, at, f.overLimit(at)
 		}
 		n := i - start
 		ok, err := f.more(start)
@@ -286,8 +288,17 @@ done:
 	if i == start {
 		return nil, at, f.unexpected(f.buf[i], "a value")
 	}
+	if i-start > f.max {
+		return nil, at, f.overLimit(at)
+	}
 	f.pos = i
 	return f.buf[start:i], at, nil
+}
+
+// overLimit is the error of a value longer than f.max bytes. The limit is
+// exact: a value of f.max bytes is read, one of f.max+1 is not.
+func (f *framer) overLimit(at position) error {
+	return f.errorf(at, "value over the %d-byte limit of one unit (an OTLP ResourceSpans, a Zipkin span or trace, a Jaeger trace)", f.max)
 }
 
 // end checks that nothing but white space is left.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -13,12 +15,30 @@ import (
 	"github.com/tracegraph/tracegraph/telemetry"
 )
 
-// fuzzRead reads data as format and checks what every import must keep:
-// no panic, one-line errors, valid events, the same events twice.
-func fuzzRead(t *testing.T, data []byte, format Format) {
+// fuzzReader reads fuzz inputs and checks what every import must keep: no
+// panic, one-line errors, valid events, the same events twice. One serves
+// a whole fuzz target: its event writer's buffer is large, and a run must
+// cost little for the fuzzer to be of use.
+type fuzzReader struct {
+	buf bytes.Buffer
+	w   *telemetry.Writer
+}
+
+func newFuzzReader() *fuzzReader {
+	r := &fuzzReader{}
+	r.w = telemetry.NewWriter(&r.buf)
+	return r
+}
+
+// fuzzOptions read on one goroutine with small buffers (Options.small):
+// the same input then always covers the same code, which coverage-guided
+// fuzzing needs, and runs fast.
+var fuzzOptions = Options{WindowSpans: 8, small: true}
+
+func (r *fuzzReader) check(t *testing.T, data []byte, format Format) {
 	read := func() ([]telemetry.Event, error) {
 		var events []telemetry.Event
-		_, err := Read(context.Background(), bytes.NewReader(data), "fuzz", format, Options{WindowSpans: 8}, func(e telemetry.Event) error {
+		_, err := Read(context.Background(), bytes.NewReader(data), "fuzz", format, fuzzOptions, func(e telemetry.Event) error {
 			events = append(events, e)
 			return nil
 		})
@@ -32,16 +52,20 @@ func fuzzRead(t *testing.T, data []byte, format Format) {
 		return
 	}
 	for _, e := range events {
-		var check telemetry.Event
 		if e.EventID == "" || e.Service == "" || e.EventType == "" || e.Timestamp.IsZero() || e.DurationUS < 0 {
 			t.Fatalf("invalid event %+v", e)
 		}
-		b, jerr := jsonLine(e)
-		if jerr != nil {
-			t.Fatalf("encode %+v: %v", e, jerr)
+		r.buf.Reset()
+		err := r.w.Write(e)
+		if err == nil {
+			err = r.w.Flush()
 		}
-		if derr := telemetry.DecodeEvent(b, &check); derr != nil {
-			t.Fatalf("event does not read back: %v\n%s", derr, b)
+		if err != nil {
+			t.Fatalf("encode %+v: %v", e, err)
+		}
+		var check telemetry.Event
+		if err := telemetry.DecodeEvent(r.buf.Bytes(), &check); err != nil {
+			t.Fatalf("event does not read back: %v\n%s", err, r.buf.Bytes())
 		}
 	}
 	again, err := read()
@@ -50,24 +74,53 @@ func fuzzRead(t *testing.T, data []byte, format Format) {
 	}
 }
 
-func jsonLine(e telemetry.Event) ([]byte, error) {
-	var buf bytes.Buffer
-	w := telemetry.NewWriter(&buf)
-	if err := w.Write(e); err != nil {
-		return nil, err
+// capMinimize bounds the fuzzer's minimizing of each new input to 100 runs
+// unless -fuzzminimizetime was given. The go fuzzer minimizes every input
+// that finds new code, in time that grows with the square of the input's
+// size, and whole trace files are kilobytes: unbounded (60 s an input) it
+// spent nearly all its time minimizing, about 1,200 executions in 46 s.
+func capMinimize(f *testing.F) {
+	f.Helper()
+	set := false
+	flag.Visit(func(fl *flag.Flag) { set = set || fl.Name == "test.fuzzminimizetime" })
+	if !set {
+		if err := flag.Set("test.fuzzminimizetime", "100x"); err != nil {
+			f.Fatal(err)
+		}
 	}
-	err := w.Flush()
-	return buf.Bytes(), err
 }
 
-func addSeeds(f *testing.F, paths ...string) {
+// seedFiles reads committed seed files; a missing one fails the target, so
+// that seeds are never silently lost.
+func seedFiles(f *testing.F, paths ...string) [][]byte {
+	f.Helper()
+	var out [][]byte
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
 		if err != nil {
-			continue // a corpus beside the module may be absent
+			f.Fatalf("seed file: %v", err)
 		}
+		out = append(out, data)
+	}
+	return out
+}
+
+func addSeeds(f *testing.F, paths ...string) {
+	f.Helper()
+	for _, data := range seedFiles(f, paths...) {
 		f.Add(data)
 	}
+}
+
+// seedGlob is the committed files matching pattern under testdata; none
+// fails the target.
+func seedGlob(f *testing.F, pattern string) []string {
+	f.Helper()
+	paths, err := filepath.Glob(filepath.Join("testdata", pattern))
+	if err != nil || len(paths) == 0 {
+		f.Fatalf("no seed files match testdata/%s (err %v)", pattern, err)
+	}
+	return paths
 }
 
 func corpusPath(rel string) string {
@@ -78,42 +131,87 @@ func FuzzZipkin(f *testing.F) {
 	addSeeds(f, corpusPath("zipkin/messaging.json"), corpusPath("zipkin/messaging2.json"))
 	f.Add([]byte(`[[{"traceId":"1","id":"2","kind":"CLIENT","timestamp":1,"localEndpoint":{"serviceName":"a"},"remoteEndpoint":{"serviceName":"b"},"tags":{"error":""}}]]`))
 	f.Add([]byte(`[{"traceId":"a","id":"b","shared":true,"kind":"SERVER","timestamp":1.5e3,"duration":-4},{"traceId":"a","id":"b","kind":"CLIENT","timestamp":1}]`))
-	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, ZipkinJSON) })
+	capMinimize(f)
+	r := newFuzzReader()
+	f.Fuzz(func(t *testing.T, data []byte) { r.check(t, data, ZipkinJSON) })
 }
 
 func FuzzJaeger(f *testing.F) {
 	addSeeds(f, corpusPath("jaeger/testTraceNormal.json"))
 	f.Add([]byte(`{"data":[{"traceID":"1","spans":[{"traceID":"1","spanID":"2","startTime":5,"duration":1,"processID":"p","references":[{"refType":"FOLLOWS_FROM","traceID":"9","spanID":"3"}],"tags":[{"key":"span.kind","value":"consumer"},{"key":"error","value":true}]}],"processes":{"p":{"serviceName":"s"}}}]}`))
 	f.Add([]byte(`[{"traceID":"1","spans":[{"spanID":"2","startTime":5,"process":{"serviceName":"x"}}]}]`))
-	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, JaegerJSON) })
+	capMinimize(f)
+	r := newFuzzReader()
+	f.Fuzz(func(t *testing.T, data []byte) { r.check(t, data, JaegerJSON) })
+}
+
+// otlpSeeds are the committed OTLP/JSON exports whole and, smaller seeds
+// that mutate faster, each ResourceSpans alone in a compact TracesData.
+func otlpSeeds(f *testing.F) [][]byte {
+	f.Helper()
+	out := seedFiles(f, seedGlob(f, "otlp/*")...)
+	for _, rs := range otlpElems(f) {
+		var b bytes.Buffer
+		b.WriteString(`{"resourceSpans":[`)
+		if err := json.Compact(&b, rs); err != nil {
+			f.Fatal(err)
+		}
+		b.WriteString(`]}`)
+		out = append(out, b.Bytes())
+	}
+	return out
 }
 
 func FuzzOTLPJSON(f *testing.F) {
-	paths, _ := filepath.Glob(filepath.Join("testdata", "otlp", "*"))
-	addSeeds(f, paths...)
-	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, OTLPJSON) })
+	for _, seed := range otlpSeeds(f) {
+		f.Add(seed)
+	}
+	capMinimize(f)
+	r := newFuzzReader()
+	f.Fuzz(func(t *testing.T, data []byte) { r.check(t, data, OTLPJSON) })
+}
+
+// FuzzOTLPJSONL reads the collector file exporter's form: one request a
+// line. Its seeds are the JSONL export and every JSON export compacted to
+// one line, all in one file.
+func FuzzOTLPJSONL(f *testing.F) {
+	addSeeds(f, seedGlob(f, "otlp/*.jsonl")...)
+	var lines bytes.Buffer
+	for _, data := range seedFiles(f, seedGlob(f, "otlp/*.json")...) {
+		if err := json.Compact(&lines, data); err != nil {
+			f.Fatal(err)
+		}
+		lines.WriteByte('\n')
+	}
+	f.Add(lines.Bytes())
+	f.Add([]byte("{\"resourceSpans\":[]}\n\n{}\n"))
+	capMinimize(f)
+	r := newFuzzReader()
+	f.Fuzz(func(t *testing.T, data []byte) { r.check(t, data, OTLPJSONL) })
 }
 
 func FuzzOTLPProto(f *testing.F) {
-	paths, _ := filepath.Glob(filepath.Join("testdata", "otlp", "*.json"))
-	for _, p := range paths {
+	for _, p := range seedGlob(f, "otlp/*.json") {
 		td := tracesDataFuzz(f, p)
 		f.Add(td)
 		f.Add(binary.BigEndian.AppendUint32(nil, uint32(len(td))))
 		f.Add(append(binary.BigEndian.AppendUint32(nil, uint32(len(td))), td...))
 	}
-	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, data, OTLPProto) })
+	capMinimize(f)
+	r := newFuzzReader()
+	f.Fuzz(func(t *testing.T, data []byte) { r.check(t, data, OTLPProto) })
 }
 
 // FuzzDetect reads anything with detection, as the commands do.
 func FuzzDetect(f *testing.F) {
-	paths, _ := filepath.Glob(filepath.Join("testdata", "otlp", "*"))
-	addSeeds(f, append(paths, corpusPath("zipkin/messaging.json"), corpusPath("jaeger/testTraceNormal.json"))...)
+	addSeeds(f, append(seedGlob(f, "otlp/*"), corpusPath("zipkin/messaging.json"), corpusPath("jaeger/testTraceNormal.json"))...)
 	f.Add([]byte(`{"event_id":"e","trace_id":"t","event_type":"serve","timestamp":"2026-01-01T00:00:00Z","service":"s","duration_us":1,"status":"ok"}`))
+	capMinimize(f)
+	r := newFuzzReader()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if _, err := Detect(data); err != nil && len(data) > 0 && strings.Contains(err.Error(), "\n") {
 			t.Fatalf("multi-line error %q", err)
 		}
-		fuzzRead(t, data, Auto)
+		r.check(t, data, Auto)
 	})
 }

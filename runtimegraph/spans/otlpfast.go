@@ -28,21 +28,21 @@ func otlpFast(data []byte) (out []*span, ok bool) {
 // otlpFastTo is otlpFast appending the spans to dst (returned as it is
 // when ok is false) and interning the strings in names.
 func otlpFastTo(dst []*span, data []byte, names *strCache) (out []*span, ok bool) {
-	d := otlpDec{s: scan{b: data, names: names}, out: dst}
+	d := otlpDec{s: newScan(data, names), out: dst}
 	var service string // input.add names a nameless span unknownService
 	var seen uint8
-	ok = d.s.object(func(key []byte) bool {
+	ok = d.s.Object(func(key []byte) bool {
 		switch string(key) {
 		case "resource":
 			return once(&seen, 1) && d.resource(&service)
 		case "scopeSpans":
-			return once(&seen, 2) && d.s.array(d.scopeSpans)
+			return once(&seen, 2) && d.s.Array(d.scopeSpans)
 		case "schemaUrl":
 			return once(&seen, 4) && d.skipString()
 		}
 		return false
 	})
-	if !ok || !d.s.end() {
+	if !ok || !d.s.End() {
 		return dst, false
 	}
 	for _, s := range d.out[len(dst):] {
@@ -88,7 +88,7 @@ func (d *otlpDec) skipUint32() bool {
 
 // skipAttrs reads attributes nothing keeps (of a scope, event or link).
 func (d *otlpDec) skipAttrs() bool {
-	return d.s.array(func() bool {
+	return d.s.Array(func() bool {
 		_, _, ok := d.keyValue()
 		return ok
 	})
@@ -96,11 +96,11 @@ func (d *otlpDec) skipAttrs() bool {
 
 func (d *otlpDec) resource(service *string) bool {
 	var seen uint8
-	return d.s.object(func(key []byte) bool {
+	return d.s.Object(func(key []byte) bool {
 		switch string(key) {
 		case "attributes":
 			found := false
-			return once(&seen, 1) && d.s.array(func() bool {
+			return once(&seen, 1) && d.s.Array(func() bool {
 				k, v, ok := d.keyValue()
 				if ok && !found && k == "service.name" {
 					*service, found = v, true
@@ -116,12 +116,12 @@ func (d *otlpDec) resource(service *string) bool {
 
 func (d *otlpDec) scopeSpans() bool {
 	var seen uint8
-	return d.s.object(func(key []byte) bool {
+	return d.s.Object(func(key []byte) bool {
 		switch string(key) {
 		case "scope":
 			return once(&seen, 1) && d.scope()
 		case "spans":
-			return once(&seen, 2) && d.s.array(d.span)
+			return once(&seen, 2) && d.s.Array(d.span)
 		case "schemaUrl":
 			return once(&seen, 4) && d.skipString()
 		}
@@ -131,7 +131,7 @@ func (d *otlpDec) scopeSpans() bool {
 
 func (d *otlpDec) scope() bool {
 	var seen uint8
-	return d.s.object(func(key []byte) bool {
+	return d.s.Object(func(key []byte) bool {
 		switch string(key) {
 		case "name":
 			return once(&seen, 1) && d.skipString()
@@ -157,8 +157,8 @@ var (
 // enum reads an enum as protojson does: its number (here only 0 up to
 // int32's maximum) or its name.
 func (d *otlpDec) enum(names map[string]int64) (int64, bool) {
-	if d.s.peek() == '"' {
-		name, ok := d.s.rawString()
+	if d.s.Peek() == '"' {
+		name, ok := d.s.ASCIIString()
 		if !ok {
 			return 0, false
 		}
@@ -183,7 +183,7 @@ func (d *otlpDec) span() bool {
 		seen |= bit
 		return true
 	}
-	ok := d.s.object(func(key []byte) bool {
+	ok := d.s.Object(func(key []byte) bool {
 		var ok bool
 		switch string(key) {
 		case "traceId":
@@ -227,7 +227,7 @@ func (d *otlpDec) span() bool {
 			end, ok = d.s.uint(64)
 		case "attributes":
 			d.kvs = d.kvs[:0]
-			ok = field(1<<9) && d.s.array(func() bool {
+			ok = field(1<<9) && d.s.Array(func() bool {
 				k, v, ok := d.keyValue()
 				d.kvs = append(d.kvs, kv{k, v})
 				return ok
@@ -236,11 +236,11 @@ func (d *otlpDec) span() bool {
 		case "droppedAttributesCount":
 			ok = field(1<<10) && d.skipUint32()
 		case "events":
-			ok = field(1<<11) && d.s.array(d.event)
+			ok = field(1<<11) && d.s.Array(d.event)
 		case "droppedEventsCount":
 			ok = field(1<<12) && d.skipUint32()
 		case "links":
-			ok = field(1<<13) && d.s.array(func() bool {
+			ok = field(1<<13) && d.s.Array(func() bool {
 				l, ok := d.link()
 				links = append(links, l)
 				return ok
@@ -286,7 +286,7 @@ func (d *otlpDec) span() bool {
 
 func (d *otlpDec) event() bool {
 	var seen uint8
-	return d.s.object(func(key []byte) bool {
+	return d.s.Object(func(key []byte) bool {
 		switch string(key) {
 		case "timeUnixNano":
 			_, ok := d.s.uint(64)
@@ -305,7 +305,7 @@ func (d *otlpDec) event() bool {
 func (d *otlpDec) link() (spanRef, bool) {
 	var l spanRef
 	var seen uint8
-	ok := d.s.object(func(key []byte) bool {
+	ok := d.s.Object(func(key []byte) bool {
 		var ok bool
 		switch string(key) {
 		case "traceId":
@@ -334,7 +334,7 @@ func (d *otlpDec) link() (spanRef, bool) {
 
 func (d *otlpDec) status(code *int64, msg *string) bool {
 	var seen uint8
-	return d.s.object(func(key []byte) bool {
+	return d.s.Object(func(key []byte) bool {
 		var ok bool
 		switch string(key) {
 		case "message":
@@ -355,7 +355,7 @@ func (d *otlpDec) status(code *int64, msg *string) bool {
 // keyValue reads an attribute, its value as anyString renders it.
 func (d *otlpDec) keyValue() (k, v string, ok bool) {
 	var seen uint8
-	ok = d.s.object(func(key []byte) bool {
+	ok = d.s.Object(func(key []byte) bool {
 		var ok bool
 		switch string(key) {
 		case "key":
@@ -381,7 +381,7 @@ func (d *otlpDec) keyValue() (k, v string, ok bool) {
 func (d *otlpDec) anyValue() (string, bool) {
 	var v string
 	n := 0
-	ok := d.s.object(func(key []byte) bool {
+	ok := d.s.Object(func(key []byte) bool {
 		if n++; n > 1 {
 			return false // a oneof set twice is protojson's error
 		}
@@ -391,7 +391,7 @@ func (d *otlpDec) anyValue() (string, bool) {
 			v, ok = d.s.str()
 			return ok
 		case "boolValue":
-			b, ok := d.s.boolean()
+			b, ok := d.s.Bool()
 			v = strconv.FormatBool(b)
 			return ok
 		case "intValue":
@@ -399,7 +399,7 @@ func (d *otlpDec) anyValue() (string, bool) {
 			v = strconv.FormatInt(i, 10)
 			return ok
 		case "doubleValue":
-			num, ok := d.s.number()
+			num, ok := d.s.Number()
 			if !ok {
 				return false
 			}
@@ -433,11 +433,11 @@ func (d *otlpDec) listValue(key string, depth int) (*commonpb.AnyValue, bool) {
 	var values []*commonpb.AnyValue
 	var kvs []*commonpb.KeyValue
 	var seen uint8
-	ok := d.s.object(func(k []byte) bool {
+	ok := d.s.Object(func(k []byte) bool {
 		if string(k) != "values" || !once(&seen, 1) {
 			return false
 		}
-		return d.s.array(func() bool {
+		return d.s.Array(func() bool {
 			if key == "arrayValue" {
 				av, ok := d.anyValueNode(depth + 1)
 				values = append(values, av)
@@ -459,7 +459,7 @@ func (d *otlpDec) listValue(key string, depth int) (*commonpb.AnyValue, bool) {
 func (d *otlpDec) anyValueNode(depth int) (*commonpb.AnyValue, bool) {
 	av := &commonpb.AnyValue{}
 	n := 0
-	ok := d.s.object(func(key []byte) bool {
+	ok := d.s.Object(func(key []byte) bool {
 		if n++; n > 1 {
 			return false
 		}
@@ -469,7 +469,7 @@ func (d *otlpDec) anyValueNode(depth int) (*commonpb.AnyValue, bool) {
 			av.Value = &commonpb.AnyValue_StringValue{StringValue: s}
 			return ok
 		case "boolValue":
-			b, ok := d.s.boolean()
+			b, ok := d.s.Bool()
 			av.Value = &commonpb.AnyValue_BoolValue{BoolValue: b}
 			return ok
 		case "intValue":
@@ -477,7 +477,7 @@ func (d *otlpDec) anyValueNode(depth int) (*commonpb.AnyValue, bool) {
 			av.Value = &commonpb.AnyValue_IntValue{IntValue: i}
 			return ok
 		case "doubleValue":
-			num, ok := d.s.number()
+			num, ok := d.s.Number()
 			if !ok {
 				return false
 			}
@@ -500,7 +500,7 @@ func (d *otlpDec) anyValueNode(depth int) (*commonpb.AnyValue, bool) {
 func (d *otlpDec) keyValueNode(depth int) (*commonpb.KeyValue, bool) {
 	kv := &commonpb.KeyValue{}
 	var seen uint8
-	ok := d.s.object(func(key []byte) bool {
+	ok := d.s.Object(func(key []byte) bool {
 		var ok bool
 		switch string(key) {
 		case "key":

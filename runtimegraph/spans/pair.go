@@ -244,7 +244,14 @@ func (w *window) emitPending() error {
 	w.pending, w.pendingSpans = w.pending[:0], 0
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(batch)) {
+	procs := runtime.GOMAXPROCS(0)
+	if w.opts.small {
+		procs = 0
+		for _, b := range batch {
+			b.build()
+		}
+	}
+	for range min(procs, len(batch)) {
 		wg.Go(func() {
 			for i := next.Add(1) - 1; i < int64(len(batch)); i = next.Add(1) - 1 {
 				batch[i].build()

@@ -52,6 +52,9 @@ func (w *worker) scratch() []*span {
 // result is the same as decoding in sequence. Memory is bounded by the jobs
 // in flight.
 func (in *input) pipeline(frame func(emit func(at position, data []byte) error) error, decode decodeFunc) error {
+	if in.w.opts.small {
+		return in.inline(frame, decode)
+	}
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *job, workers)
 	order := make(chan *job, 2*workers)
@@ -132,6 +135,22 @@ func (in *input) pipeline(frame func(emit func(at position, data []byte) error) 
 	}
 	wg.Wait()
 	return err
+}
+
+// inline is pipeline on one goroutine: each value is decoded and its
+// spans added as it is framed.
+func (in *input) inline(frame func(emit func(at position, data []byte) error) error, decode decodeFunc) error {
+	w := &worker{names: strCache{slots: make([]string, 64), fixed: true}}
+	return frame(func(at position, data []byte) error {
+		spans, err := decode(elem{at: at, data: data}, w)
+		for _, s := range spans {
+			in.prepare(s)
+			if aerr := in.add(s, func() string { return in.name + ":" + at.String() }); aerr != nil {
+				return aerr
+			}
+		}
+		return err
+	})
 }
 
 // drain adds the spans of each job, in order, as it completes, and hands

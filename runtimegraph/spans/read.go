@@ -40,6 +40,20 @@ type Options struct {
 	// an OTLP protobuf message or ResourceSpans, an OTLP/JSON ResourceSpans,
 	// a Zipkin span or trace array, a Jaeger trace.
 	MaxMessageBytes int
+
+	// small is the fuzz tests' setting: decode and build events on the
+	// caller's goroutine alone, so that one input always runs the same
+	// code (goroutines hand work over by timing), with small buffers, so
+	// that a run costs little and refills are exercised.
+	small bool
+}
+
+// bufBytes is the size of the read buffer and of the framer's first one.
+func (o Options) bufBytes() int {
+	if o.small {
+		return 256
+	}
+	return 64 << 10
 }
 
 func (o Options) withDefaults() Options {
@@ -164,7 +178,7 @@ func (st Stats) Warnings() []string {
 // emit's error stops the read and is returned.
 func Read(ctx context.Context, r io.Reader, name string, format Format, opts Options, emit func(telemetry.Event) error) (Stats, error) {
 	opts = opts.withDefaults()
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, opts.bufBytes())
 	var st Stats
 	if format == Auto {
 		prefix, err := br.Peek(PrefixSize)
@@ -187,13 +201,13 @@ func Read(ctx context.Context, r io.Reader, name string, format Format, opts Opt
 	var err error
 	switch format {
 	case OTLPJSON, OTLPJSONL:
-		err = readOTLPJSON(in, newFramer(br, name, opts.MaxMessageBytes))
+		err = readOTLPJSON(in, newFramer(br, name, opts))
 	case OTLPProto:
 		err = readOTLPProto(in, br, opts.MaxMessageBytes)
 	case ZipkinJSON:
-		err = readZipkin(in, newFramer(br, name, opts.MaxMessageBytes))
+		err = readZipkin(in, newFramer(br, name, opts))
 	case JaegerJSON:
-		err = readJaeger(in, newFramer(br, name, opts.MaxMessageBytes))
+		err = readJaeger(in, newFramer(br, name, opts))
 	default:
 		err = fmt.Errorf("%s: unknown input format %q", name, format)
 	}

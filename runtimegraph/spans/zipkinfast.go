@@ -24,22 +24,22 @@ func zipkinFast(data []byte) (out []*span, ok bool) {
 // zipkinFastTo is zipkinFast appending the spans to dst (returned as it is
 // when ok is false) and interning the strings in names.
 func zipkinFastTo(dst []*span, data []byte, names *strCache) (out []*span, ok bool) {
-	s := scan{b: data, names: names}
-	switch s.peek() {
+	s := newScan(data, names)
+	switch s.Peek() {
 	case '{':
 		sp, ok := zipkinSpanFast(&s)
-		if !ok || !s.end() {
+		if !ok || !s.End() {
 			return dst, false
 		}
 		return append(dst, sp), true
 	case '[':
 		out = dst
-		ok := s.array(func() bool {
+		ok := s.Array(func() bool {
 			sp, ok := zipkinSpanFast(&s)
 			out = append(out, sp)
 			return ok
 		})
-		if !ok || !s.end() {
+		if !ok || !s.End() {
 			return dst, false
 		}
 		return out, true
@@ -62,7 +62,7 @@ func zipkinSpanFast(s *scan) (*span, bool) {
 	var timestamp, duration []byte
 	var tags []kv
 	var seen uint32
-	ok := s.object(func(key []byte) bool {
+	ok := s.Object(func(key []byte) bool {
 		bit := zipkinSpanKey(key)
 		if bit < 0 {
 			if foldsTo(key, zipkinSpanKeys) {
@@ -70,10 +70,10 @@ func zipkinSpanFast(s *scan) (*span, bool) {
 			}
 			// A Zipkin v1 span goes to zipkinUnmarshal, which rejects it.
 			if string(key) == "annotations" {
-				from := s.i
-				return s.skip(0) && !v1Annotations(s.b[from:s.i])
+				from := s.I
+				return s.Skip(0) && !v1Annotations(s.B[from:s.I])
 			}
-			return !foldsTo(key, zipkinV1Keys) && s.skip(0)
+			return !foldsTo(key, zipkinV1Keys) && s.Skip(0)
 		}
 		if seen&(1<<bit) != 0 {
 			return false // encoding/json keeps the last; rare enough to leave to it
@@ -92,11 +92,11 @@ func zipkinSpanFast(s *scan) (*span, bool) {
 		case 4:
 			z.Name, ok = s.str()
 		case 5:
-			timestamp, ok = s.number()
+			timestamp, ok = s.Number()
 		case 6:
-			duration, ok = s.number()
+			duration, ok = s.Number()
 		case 7:
-			z.Shared, ok = s.boolean()
+			z.Shared, ok = s.Bool()
 		case 8:
 			ok = zipkinEndpointFast(s, &local)
 		case 9:
@@ -152,9 +152,9 @@ var zipkinEndpointKeys = []string{"serviceName"}
 
 func zipkinEndpointFast(s *scan, e *zipkinEndpoint) bool {
 	seen := false
-	return s.object(func(key []byte) bool {
+	return s.Object(func(key []byte) bool {
 		if string(key) != "serviceName" {
-			return !foldsTo(key, zipkinEndpointKeys) && s.skip(0)
+			return !foldsTo(key, zipkinEndpointKeys) && s.Skip(0)
 		}
 		if seen {
 			return false
@@ -170,7 +170,7 @@ func zipkinEndpointFast(s *scan, e *zipkinEndpoint) bool {
 func zipkinTagsFast(s *scan) ([]kv, bool) {
 	var buf [16]kv
 	tags := buf[:0]
-	ok := s.object(func(key []byte) bool {
+	ok := s.Object(func(key []byte) bool {
 		for _, t := range tags {
 			if t.k == string(key) {
 				return false

@@ -1,8 +1,8 @@
-package spans
+package jsonscan
 
 import "testing"
 
-// TestPlainRun checks plainRun's word-at-a-time test against the byte rule,
+// TestPlainRun checks PlainRun's word-at-a-time test against the byte rule,
 // for every pair of bytes at every place in the first two words.
 func TestPlainRun(t *testing.T) {
 	naive := func(b []byte) int {
@@ -19,8 +19,8 @@ func TestPlainRun(t *testing.T) {
 				buf := []byte("abcdefghijklmnopqrstuvwx")
 				buf[p], buf[p+1] = byte(a), byte(b)
 				for _, in := range [][]byte{buf, buf[:p+2], buf[p:]} {
-					if got, want := plainRun(in), naive(in); got != want {
-						t.Fatalf("plainRun(%q) = %d, want %d", in, got, want)
+					if got, want := PlainRun(in), naive(in); got != want {
+						t.Fatalf("PlainRun(%q) = %d, want %d", in, got, want)
 					}
 				}
 			}
