@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tracegraph/tracegraph/bench/rendergen"
+	"github.com/tracegraph/tracegraph/internal/dottest"
 	"github.com/tracegraph/tracegraph/render/embedded"
 )
 
@@ -31,24 +32,10 @@ type testEngine struct {
 func testEngines(t *testing.T) []testEngine {
 	t.Helper()
 	es := []testEngine{{"embedded", embeddedOnly}}
-	if nativeDot(t) {
+	if dottest.Have(t) {
 		es = append(es, testEngine{"native", Graphviz{Engine: EngineNative}})
 	}
 	return es
-}
-
-// nativeDot reports whether Graphviz's dot is in PATH; without it, it
-// fails the test under TRACEGRAPH_REQUIRE_DOT=1 and logs otherwise.
-func nativeDot(t *testing.T) bool {
-	t.Helper()
-	if _, err := exec.LookPath("dot"); err == nil {
-		return true
-	}
-	if os.Getenv("TRACEGRAPH_REQUIRE_DOT") == "1" {
-		t.Fatal("TRACEGRAPH_REQUIRE_DOT=1 but Graphviz's dot is not in PATH")
-	}
-	t.Log("native Graphviz (dot) is not installed: its cases are skipped")
-	return false
 }
 
 // svgShape is what an SVG draws, engine apart: the ids, classes and
@@ -72,7 +59,7 @@ func svgShape(t *testing.T, out []byte) []string {
 // TestEnginesAgree: both engines get the same DOT text, so their SVGs
 // draw the same nodes, clusters and edges with the same classes.
 func TestEnginesAgree(t *testing.T) {
-	if !nativeDot(t) {
+	if !dottest.Have(t) {
 		t.Skip("no native dot")
 	}
 	for _, g := range []struct {
@@ -96,7 +83,7 @@ func TestEnginesAgree(t *testing.T) {
 // TestDeterministicNative: native dot, like the embedded renderer
 // (TestDeterministic), gives the same bytes for the same graph.
 func TestDeterministicNative(t *testing.T) {
-	if !nativeDot(t) {
+	if !dottest.Have(t) {
 		t.Skip("no native dot")
 	}
 	opts := Options{Format: "svg", Graphviz: Graphviz{Engine: EngineNative}}
@@ -123,7 +110,7 @@ func TestPNGLarge(t *testing.T) {
 			t.Errorf("refusal %q does not say %q", err, want)
 		}
 	}
-	if !nativeDot(t) {
+	if !dottest.Have(t) {
 		return
 	}
 	buf.Reset()

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tracegraph/tracegraph/bench/rendergen"
+	"github.com/tracegraph/tracegraph/internal/dottest"
 	"github.com/tracegraph/tracegraph/topology"
 )
 
@@ -23,20 +24,6 @@ func withEmbeddedCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("PATH", filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"))
-}
-
-// haveDot reports whether native Graphviz is installed. Without it a test
-// skips its native case, unless TRACEGRAPH_REQUIRE_DOT=1 (CI) fails it.
-func haveDot(t *testing.T) bool {
-	t.Helper()
-	if _, err := exec.LookPath("dot"); err == nil {
-		return true
-	}
-	if os.Getenv("TRACEGRAPH_REQUIRE_DOT") == "1" {
-		t.Fatal("TRACEGRAPH_REQUIRE_DOT=1 but Graphviz's dot is not in PATH")
-	}
-	t.Log("native Graphviz (dot) is not installed: its cases are skipped")
-	return false
 }
 
 // checkSVG parses out as XML and wants the declared fixture's services
@@ -69,7 +56,7 @@ func checkPNG(t *testing.T, out string) {
 func TestRenderEngines(t *testing.T) {
 	withEmbeddedCommand(t)
 	engines := []string{"embedded"}
-	if haveDot(t) {
+	if dottest.Have(t) {
 		engines = append(engines, "native")
 	}
 	for _, engine := range engines {
@@ -204,7 +191,7 @@ func TestBigPNG(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errOut, "install Graphviz, or give its dot with --graphviz PATH") || !strings.Contains(errOut, "use -f svg or -f dot") {
 		t.Errorf("embedded: exit %d, stderr %q; want a refusal naming native Graphviz and SVG/DOT", code, errOut)
 	}
-	if !haveDot(t) {
+	if !dottest.Have(t) {
 		return
 	}
 	code, out, errOut := tg(t, "render", path, "-f", "png")
