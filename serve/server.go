@@ -45,7 +45,7 @@ type Options struct {
 	// fit any system.
 	Presets []Preset
 	// MaxActive is how many requests read the store at once (default
-	// DefaultMaxActive); MaxQueued how many more wait for a turn (default
+	// DefaultMaxActive()); MaxQueued how many more wait for a turn (default
 	// DefaultMaxQueued), each at most QueueWait (default 10 s). A request
 	// past those is answered 503 with Retry-After.
 	MaxActive, MaxQueued int
@@ -55,10 +55,10 @@ type Options struct {
 // The defaults of the gate in front of the store. The file index answers
 // on the CPU, so more requests at once than CPUs only hold more answers in
 // memory; a database waits on the network, so a few more are let through.
-var (
-	DefaultMaxActive = max(4, 2*runtime.GOMAXPROCS(0))
-	DefaultMaxQueued = 128
-)
+const DefaultMaxQueued = 128
+
+// DefaultMaxActive is twice the CPUs Go may use, and at least 4.
+func DefaultMaxActive() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
 
 // Preset is a question the events page answers in one click.
 type Preset struct {
@@ -97,7 +97,7 @@ func New(opt Options) (*Server, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	opt.MaxActive = cmp.Or(opt.MaxActive, DefaultMaxActive)
+	opt.MaxActive = cmp.Or(opt.MaxActive, DefaultMaxActive())
 	opt.MaxQueued = cmp.Or(opt.MaxQueued, DefaultMaxQueued)
 	opt.QueueWait = cmp.Or(opt.QueueWait, 10*time.Second)
 	for _, p := range opt.Presets {
