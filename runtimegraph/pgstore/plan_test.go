@@ -42,6 +42,11 @@ func TestMixedWindows(t *testing.T) {
 	}
 	flushed := spread(2400, at(0, 6), 2*time.Minute+17*time.Second, "a-") // the 20th 06:00 to the 24th 01:20
 	late := spread(300, at(2, 3), 3*time.Minute, "b-")                    // the 22nd, after the flush
+	for i := range late {
+		if i%4 == 0 {
+			late[i].Channel += "-late" // groups the rollup does not name: read by their strings
+		}
+	}
 	ctx := context.Background()
 	s := openStore(t, freshSchema(t))
 	load(t, s, flushed, 500)

@@ -62,21 +62,6 @@ const rawCellsSQL = `SELECT event_type, CASE WHEN event_type IN ('consume', 'ser
 FROM events WHERE event_type IN ('consume', 'serve', 'publish', 'request') AND (%[1]s)
 GROUP BY 1, 2, 3, 4, 5, 6, 7`
 
-// rollupCellsSQL gives the rollup's days and hours (the cells of
-// histSources and flowSources) as cells of the same columns, so that they
-// add to the events' cells of the rest of a window: histogram rows carry
-// the counts per bucket, flow rows the errors, sightings and reply type,
-// with no bucket and a count of 0, which changes neither the running counts
-// nor any percentile.
-const rollupCellsSQL = `SELECT g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, h.bucket, h.n,
-	0::bigint, NULL::timestamptz, NULL::timestamptz, NULL::text
-FROM (SELECT gid, bucket, sum(n)::bigint AS n FROM (%[2]s) hs GROUP BY 1, 2) h JOIN rollup_groups g USING (gid)
-UNION ALL
-SELECT g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, NULL::bigint, 0::bigint,
-	f.errors, f.first_ts, f.last_ts, f.reply_type
-FROM (SELECT gid, sum(errors)::bigint AS errors, min(first_ts) AS first_ts, max(last_ts) AS last_ts, max(reply_type) AS reply_type
-	FROM (%[3]s) fs GROUP BY 1) f JOIN rollup_groups g USING (gid)`
-
 // groupsSQL turns the events' cells into the graph's groups: consume and
 // serve events by peer (flows), publish and request events without it
 // (sends, dangling or not: Go decides, by Assemble's rule). Percentiles are
@@ -87,12 +72,28 @@ const groupsSQL = `WITH c (event_type, peer, service, channel, message_type, sys
 ` + groupsOfCells
 
 // mixedGroupsSQL is groupsSQL over the events of part of a window and the
-// rollup of its other days.
+// rollup cells of the rest (the daily and hourly tables' rows, as
+// dayHistSQL and the like give them, %[2]s and %[3]s). The events' cells
+// of groups the rollup names take their group id and are summed with the
+// rollup's by id, as in rollupGroupsSQL: sorting the running counts by the
+// group's strings instead made a window of six hours and a half take
+// three times as long as one of six. Only groups the rollup does not name
+// yet (new in a day it does not cover) are grouped by their strings.
 const mixedGroupsSQL = `WITH c (event_type, peer, service, channel, message_type, system, bucket, n, errors,
-	first_ts, last_ts, reply_type) AS (` + rawCellsSQL + `
+	first_ts, last_ts, reply_type) AS (` + rawCellsSQL + `),
+m AS (SELECT g.gid, c.* FROM c LEFT JOIN rollup_groups g USING (event_type, peer, service, channel, message_type, system)),
+` + gidGroupsCTEs + `,
+w AS (
+	SELECT *, sum(n::float8) OVER (PARTITION BY event_type, peer, service, channel, message_type, system ORDER BY bucket) AS cum,
+		sum(n::float8) OVER (PARTITION BY event_type, peer, service, channel, message_type, system) AS total
+	FROM m WHERE gid IS NULL)
+` + gidGroupsSelect + `
 UNION ALL
-` + rollupCellsSQL + `),
-` + groupsOfCells
+SELECT event_type, peer, service, channel, message_type, system, max(reply_type), sum(n)::bigint, sum(errors)::bigint,
+	min(bucket) FILTER (WHERE cum >= ceil(0.5::float8 * total)),
+	min(bucket) FILTER (WHERE cum >= ceil(0.95::float8 * total)),
+	min(first_ts), max(last_ts)
+FROM w GROUP BY 1, 2, 3, 4, 5, 6`
 
 const groupsOfCells = `w AS (
 	SELECT *, sum(n::float8) OVER (PARTITION BY event_type, peer, service, channel, message_type, system ORDER BY bucket) AS cum,
@@ -105,17 +106,27 @@ SELECT event_type, peer, service, channel, message_type, system, max(reply_type)
 FROM w GROUP BY 1, 2, 3, 4, 5, 6`
 
 // rollupGroupsSQL is the same groups as groupsSQL computes from cells, for
-// whole days and hours, from the rollup (the cells of histSources and
-// flowSources): the histogram's running counts are ordered by group id and
+// whole days and hours, from the rollup alone (its cells as %[2]s and
+// %[3]s): the histogram's running counts are ordered by group id and
 // bucket, integers, which sorts several times faster than the group's
-// strings. The cells are summed per group and bucket first (a hash
+// strings. It shares mixedGroupsSQL's steps, with no events' cells (an
+// empty m).
+const rollupGroupsSQL = `WITH m (gid, bucket, n, errors, first_ts, last_ts, reply_type) AS (SELECT NULL::integer, NULL::bigint,
+	NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::text WHERE false),
+` + gidGroupsCTEs + `
+` + gidGroupsSelect
+
+// gidGroupsCTEs compute the groups, by group id, of the cells of m with
+// an id and of the rollup's cells (histograms %[2]s, flows %[3]s). The cells are summed per group and bucket first (a hash
 // aggregate), so that the sort for the running counts has one row per
 // bucket, not one per hour, day and flush: measured 30% faster for six
 // hours of 500,000 events a day (0.20 s against 0.28 s).
-const rollupGroupsSQL = `WITH h AS (
-	SELECT gid, bucket, sum(n) OVER (PARTITION BY gid ORDER BY bucket) AS cum,
-		sum(n) OVER (PARTITION BY gid) AS total
-	FROM (SELECT gid, bucket, sum(n::float8) AS n FROM (%[1]s) hs GROUP BY 1, 2) hs),
+const gidGroupsCTEs = `hs AS (
+	SELECT gid, bucket, sum(n::float8) AS n
+	FROM (SELECT gid, bucket, n FROM m WHERE gid IS NOT NULL UNION ALL %[2]s) x GROUP BY 1, 2),
+h AS (
+	SELECT gid, bucket, sum(n) OVER (PARTITION BY gid ORDER BY bucket) AS cum, sum(n) OVER (PARTITION BY gid) AS total
+	FROM hs),
 p AS (
 	SELECT gid, min(bucket) FILTER (WHERE cum >= ceil(0.5::float8 * total)) AS p50,
 		min(bucket) FILTER (WHERE cum >= ceil(0.95::float8 * total)) AS p95
@@ -123,8 +134,9 @@ p AS (
 f AS (
 	SELECT gid, max(reply_type) AS reply_type, sum(n)::bigint AS n, sum(errors)::bigint AS errors,
 		min(first_ts) AS first_ts, max(last_ts) AS last_ts
-	FROM (%[2]s) fs GROUP BY gid)
-SELECT g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, f.reply_type, f.n, f.errors,
+	FROM (SELECT gid, n, errors, first_ts, last_ts, reply_type FROM m WHERE gid IS NOT NULL UNION ALL %[3]s) fs GROUP BY gid)`
+
+const gidGroupsSelect = `SELECT g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, f.reply_type, f.n, f.errors,
 	p.p50, p.p95, f.first_ts, f.last_ts
 FROM f JOIN p USING (gid) JOIN rollup_groups g USING (gid)`
 
@@ -367,7 +379,7 @@ func (p graphPlan) sql(f runtimegraph.Filter) (groups, services string, args []a
 	}
 	histSrc, flowSrc := strings.Join(hist, " UNION ALL "), strings.Join(flows, " UNION ALL ")
 	if len(p.raw) == 0 {
-		return fmt.Sprintf(rollupGroupsSQL, histSrc, flowSrc),
+		return fmt.Sprintf(rollupGroupsSQL, "", histSrc, flowSrc),
 			fmt.Sprintf(servicesSQL, strings.Join(svcs, " UNION ALL ")), args
 	}
 	var rawConds []string
