@@ -227,7 +227,7 @@ func recompute(ctx context.Context, tx pgx.Tx, day time.Time, lockFirst bool) er
 		}
 	}
 	for _, table := range []string{"rollup_flows", "rollup_hist", "rollup_services",
-		"rollup_hour_flows", "rollup_hour_hist", "rollup_hour_services", "rollup_writers"} {
+		"rollup_hour_flows", "rollup_hour_services", "rollup_writers"} {
 		if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE day = $1", day); err != nil {
 			return err
 		}

@@ -48,17 +48,21 @@ SELECT (SELECT count(*) FROM ((TABLE raw_hist EXCEPT TABLE roll_hist) UNION ALL 
 
 // mismatchCTEs are the from-scratch aggregates (P+"raw_*") and the summed
 // rollup (P+"roll_*") of one granularity: the events binned by bin, the
-// rollup tables "rollup_"+table+"*" keyed by the expression key.
+// rollup tables "rollup_"+table+"*" keyed by the expression key (the
+// hourly histograms are in their flow rows).
 func mismatchCTEs(p, table, bin, key string) string {
+	hist := "rollup_hist"
 	if table == "day" {
 		table = ""
+	} else {
+		hist = "(SELECT day, hour, gid, u.bucket, u.n FROM rollup_hour_flows, unnest(buckets, counts) AS u (bucket, n))"
 	}
 	return fmt.Sprintf(`%[1]sraw_hist AS (SELECT %[3]s AS t, event_type,
 	CASE WHEN event_type IN ('consume', 'serve') THEN peer_service ELSE '' END AS peer, service, channel, message_type, system,
 	duration_bucket(duration_us) AS bucket, count(*) AS n
 	FROM events WHERE event_type IN ('consume', 'serve', 'publish', 'request') GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),
 %[1]sroll_hist AS (SELECT %[4]s AS t, g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, h.bucket, sum(h.n)::bigint AS n
-	FROM rollup_%[2]shist h JOIN rollup_groups g USING (gid) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),
+	FROM %[5]s h JOIN rollup_groups g USING (gid) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),
 %[1]sraw_flows AS (SELECT %[3]s AS t, event_type,
 	CASE WHEN event_type IN ('consume', 'serve') THEN peer_service ELSE '' END AS peer, service, channel, message_type, system,
 	count(*) AS n, count(*) FILTER (WHERE status = 'error') AS errors, min(ts) AS first_ts, max(ts) AS last_ts, max(reply_type) AS reply_type
@@ -69,7 +73,7 @@ func mismatchCTEs(p, table, bin, key string) string {
 %[1]sraw_svc AS (SELECT %[3]s AS t, service, peer_service, bool_and(peer_virtual), bool_and(service_virtual)
 	FROM events GROUP BY 1, 2, 3),
 %[1]sroll_svc AS (SELECT %[4]s AS t, service, peer_service, bool_and(peer_virtual), bool_and(service_virtual) FROM rollup_%[2]sservices GROUP BY 1, 2, 3)`,
-		p, table, bin, key)
+		p, table, bin, key, hist)
 }
 
 // checkRollupExact fails t unless the rollup, daily and hourly, equals a

@@ -29,7 +29,7 @@ func TestHoursMigration(t *testing.T) {
 	}
 	// What a store of schema version 7 holds: the same daily cells, no
 	// hourly tables, no hourly column.
-	if _, err := old.pool.Exec(ctx, `DROP TABLE rollup_hour_flows, rollup_hour_hist, rollup_hour_services;
+	if _, err := old.pool.Exec(ctx, `DROP TABLE rollup_hour_flows, rollup_hour_services;
 		ALTER TABLE rollup_days DROP COLUMN hourly; DELETE FROM schema_migrations WHERE version = 8`); err != nil {
 		t.Fatal(err)
 	}

@@ -144,7 +144,7 @@ FROM f JOIN p USING (gid) JOIN rollup_groups g USING (gid)`
 // columns; each takes the condition on its table.
 const (
 	dayHistSQL      = `SELECT gid, bucket, n FROM rollup_hist WHERE %s`
-	hourHistSQL     = `SELECT gid, bucket, n FROM rollup_hour_hist WHERE %s`
+	hourHistSQL     = `SELECT gid, u.bucket, u.n FROM rollup_hour_flows, unnest(buckets, counts) AS u (bucket, n) WHERE %s`
 	dayFlowsSQL     = `SELECT gid, n, errors, first_ts, last_ts, reply_type FROM rollup_flows WHERE %s`
 	hourFlowsSQL    = `SELECT gid, n, errors, first_ts, last_ts, reply_type FROM rollup_hour_flows WHERE %s`
 	dayServicesSQL  = `SELECT service, service_virtual, peer_service, peer_virtual FROM rollup_services WHERE %s`

@@ -333,7 +333,8 @@ func writeCells(ctx context.Context, tx pgx.Tx, p *rollupBuf, keep func(day int6
 }
 
 // copyCells writes entries into the daily tables, or with hourly into the
-// hourly ones, whose rows carry the day and the hour.
+// hourly ones, whose rows carry the day and the hour, and whose flow rows
+// carry their histograms.
 func copyCells(ctx context.Context, conn *pgconn.PgConn, entries map[entryKey]*entry, gids []int32, hourly bool) error {
 	type virtuals struct{ service, peer bool }
 	services := map[serviceKey]virtuals{}
@@ -360,11 +361,12 @@ func copyCells(ctx context.Context, conn *pgconn.PgConn, entries map[entryKey]*e
 	copyHeader(&buf)
 	// A send's group has an entry per peer: each is a row, summed
 	// by the query as rows of several days or flushes are.
+	var buckets, counts []int64
 	for k, f := range entries {
 		if f.group < 0 {
 			continue
 		}
-		u16(&buf, 7+extra)
+		u16(&buf, 7+3*extra) // and with hourly: the hour, buckets and counts
 		when(&buf, k.hour)
 		integer(&buf, gids[f.group])
 		bigint(&buf, f.n)
@@ -372,16 +374,34 @@ func copyCells(ctx context.Context, conn *pgconn.PgConn, entries map[entryKey]*e
 		timestamp(&buf, f.first)
 		timestamp(&buf, f.last)
 		text(&buf, f.replyType)
+		if hourly {
+			// An hour's histogram is in its flow row (0008_rollup_hours.sql).
+			buckets, counts = buckets[:0], counts[:0]
+			for i, n := range f.hist {
+				if n > 0 {
+					buckets, counts = append(buckets, bucketValue(i)), append(counts, n)
+				}
+			}
+			for d, n := range f.neg {
+				buckets, counts = append(buckets, d), append(counts, n)
+			}
+			bigintArray(&buf, buckets)
+			bigintArray(&buf, counts)
+		}
 	}
 	u16(&buf, 0xffff)
+	flowCols := cols + ", gid, n, errors, first_ts, last_ts, reply_type"
+	if hourly {
+		flowCols += ", buckets, counts"
+	}
 	if _, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
-		"COPY "+prefix+"flows ("+cols+", gid, n, errors, first_ts, last_ts, reply_type) FROM STDIN (FORMAT binary)"); err != nil {
+		"COPY "+prefix+"flows ("+flowCols+") FROM STDIN (FORMAT binary)"); err != nil {
 		return err
 	}
 	buf.Reset()
 	copyHeader(&buf)
 	for k, en := range entries {
-		if en.group < 0 {
+		if en.group < 0 || hourly {
 			continue
 		}
 		cell := func(bucket, n int64) {
@@ -401,9 +421,11 @@ func copyCells(ctx context.Context, conn *pgconn.PgConn, entries map[entryKey]*e
 		}
 	}
 	u16(&buf, 0xffff)
-	if _, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
-		"COPY "+prefix+"hist ("+cols+", gid, bucket, n) FROM STDIN (FORMAT binary)"); err != nil {
-		return err
+	if !hourly {
+		if _, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
+			"COPY rollup_hist (day, gid, bucket, n) FROM STDIN (FORMAT binary)"); err != nil {
+			return err
+		}
 	}
 	buf.Reset()
 	copyHeader(&buf)
@@ -539,4 +561,17 @@ func daysAndCounts(m map[int64]int64) ([]time.Time, []int64) {
 		days[i], ns[i] = time.Unix(d*86400, 0).UTC(), m[d]
 	}
 	return days, ns
+}
+
+// bigintArray writes a one-dimensional bigint[] field.
+func bigintArray(b *bytes.Buffer, vs []int64) {
+	u32(b, uint32(20+12*len(vs)))
+	u32(b, 1)  // dimensions
+	u32(b, 0)  // no NULLs
+	u32(b, 20) // int8
+	u32(b, uint32(len(vs)))
+	u32(b, 1) // lower bound
+	for _, v := range vs {
+		bigint(b, v)
+	}
 }

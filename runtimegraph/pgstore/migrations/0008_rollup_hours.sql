@@ -1,4 +1,4 @@
--- The hourly rollup: the same cells as the daily one, per UTC hour, so
+-- The hourly rollup: the same measures as the daily one, per UTC hour, so
 -- that a window is answered from the daily cells for its whole days, from
 -- these for its whole hours, and from the events only for the partial
 -- hours at its ends. Each row carries its day as well: a day's
@@ -13,18 +13,15 @@ CREATE TABLE rollup_hour_flows (
     errors     bigint NOT NULL,
     first_ts   timestamptz NOT NULL,
     last_ts    timestamptz NOT NULL,
-    reply_type text COLLATE "C" NOT NULL
+    reply_type text COLLATE "C" NOT NULL,
+    -- The group's duration histogram of the hour: counts[i] events in
+    -- bucket buckets[i]. An hour has few events per group, so a row per
+    -- bucket (as rollup_hist has per day) made about one row per event:
+    -- flushing them made ingest a fifth slower (2 M events, 968,000 rows).
+    buckets    bigint[] NOT NULL,
+    counts     bigint[] NOT NULL
 );
 CREATE INDEX rollup_hour_flows_day ON rollup_hour_flows (day, hour);
-
-CREATE TABLE rollup_hour_hist (
-    day    timestamptz NOT NULL,
-    hour   timestamptz NOT NULL,
-    gid    integer NOT NULL,
-    bucket bigint NOT NULL,
-    n      bigint NOT NULL
-);
-CREATE INDEX rollup_hour_hist_day ON rollup_hour_hist (day, hour);
 
 CREATE TABLE rollup_hour_services (
     day             timestamptz NOT NULL,
