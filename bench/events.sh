@@ -3,7 +3,8 @@
 # measured in the same run:
 #   1. ingest of N events vs psql \copy of the same rows (CSV) into a plain table (target <= 1.4x)
 #   2. the observed graph from the database vs SELECT count(*) of consume and serve events (target <= 1.5x),
-#      for all time, a window that is not whole days (2b), and six hours of one day (2c)
+#      for all time, a window that is not whole days (2b), six hours of one day (2c), and a tag filter
+#      against count(*) with the same filter (2d, target <= 3x)
 #   3. the observed graph from the JSONL file, in events/s (target >= 2,000,000/s on 2 cores)
 #
 # Usage: bench/events.sh [N]      (default N = 2000000; 10000000 works too, about 4 GB of files)
@@ -93,12 +94,14 @@ graph_vs_count() {
 if part 2; then
 psql "$DB" -qXc "VACUUM ANALYZE $SCHEMA.events" >/dev/null
 graph_vs_count "2. graph (db)" "target <= 1.5" TRUE "$DIR/graph-db.json"
-# 2b. A window that is not whole days, as --since 7d gives: the rollup
-# answers its whole days, the events its partial first day (empty here:
-# the generated events fill the 23rd). 2c: a window inside the day, read
-# from the events alone.
+# 2b. A window that is not whole days, as --since 7d gives: the daily
+# rollup answers its whole days, the hourly one its whole hours (empty
+# here: the generated events fill the 23rd). 2c: six hours inside the
+# day, from the hourly rollup. 2d: all of it with a tag filter, which
+# only the events answer, against count(*) with the same filter.
 graph_vs_count "2b. graph --since" "target <= 1.5" "ts >= '2026-11-22T06:00:00Z'" "$DIR/graph-db-since.json" --since 2026-11-22T06:00:00Z
-graph_vs_count "2c. graph, 6 hours" "from the events: no target" "ts >= '2026-11-23T18:00:00Z'" "$DIR/graph-db-6h.json" --since 2026-11-23T18:00:00Z
+graph_vs_count "2c. graph, 6 hours" "target <= 1.5" "ts >= '2026-11-23T18:00:00Z'" "$DIR/graph-db-6h.json" --since 2026-11-23T18:00:00Z
+graph_vs_count "2d. graph, a tag" "target <= 3" "tags @> '{\"merchant_id\": \"m000866\"}'" "$DIR/graph-db-tag.json" --where merchant_id=m000866
 fi
 
 if part 3; then
@@ -118,8 +121,10 @@ fi
 
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 part 1 && part 2 && part 3 || exit 0
-if cmp -s "$DIR/graph-db.json" "$DIR/graph-file.json" && cmp -s "$DIR/graph-db.json" "$DIR/graph-db-since.json"; then
-	echo "graphs from the database (whole and --since) and from the file are byte-identical"
+"$DIR/tracegraph" observed --events "$JSONL" --where merchant_id=m000866 -o "$DIR/graph-file-tag.json"
+if cmp -s "$DIR/graph-db.json" "$DIR/graph-file.json" && cmp -s "$DIR/graph-db.json" "$DIR/graph-db-since.json" &&
+	cmp -s "$DIR/graph-db-tag.json" "$DIR/graph-file-tag.json"; then
+	echo "graphs from the database (whole, --since, --where) and from the file are byte-identical"
 else
 	echo "graphs from the database and from the file DIFFER" >&2
 	exit 1

@@ -11,11 +11,12 @@
 // hits the key.
 //
 // Without tag filters, the observed graph of a window's whole UTC days
-// comes from a rollup, and only its partial first and last days from the
-// events, so --since 7d reads about a day of events, not seven. The rollup
-// holds, per day and group, counts, errors, first and last sight, and a
-// histogram of quantized durations (runtimegraph.Quantize), so its cost
-// depends on the number of groups, not of events. A store counts the
+// comes from a daily rollup, its whole UTC hours at the ends from an hourly
+// one, and only its partial first and last hours from the events, so
+// --since 7d reads less than an hour of events, not seven days. The rollup
+// holds, per day (and per hour) and group, counts, errors, first and last
+// sight, and a histogram of quantized durations (runtimegraph.Quantize), so
+// its cost depends on the number of groups, not of events. A store counts the
 // events of its committed batches in memory and writes them as rollup rows
 // on Flush (Close and Recorder.Close flush; Write does when the pending
 // rollup grows large, and a Recorder every RollupEvery). Each batch's

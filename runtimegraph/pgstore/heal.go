@@ -92,22 +92,22 @@ WHERE w.writer <> $1 AND NOT EXISTS (
 	SELECT 1 FROM pg_locks l
 	WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
 		AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-		AND l.classid = $2::int4::oid AND l.objid = w.writer::oid)
-ORDER BY 1`
+		AND l.classid = $2::int4::oid AND l.objid = w.writer::oid)`
 
 // HealStale recomputes the rollup of the days that stores which died
-// left uncovered, and returns them.
+// left uncovered, and of the days rolled up before the hourly cells
+// (migration 0009), and returns them.
 func (s *Store) HealStale(ctx context.Context) ([]time.Time, error) {
 	s.mu.Lock()
 	w := s.writer
 	s.mu.Unlock()
-	return s.heal(ctx, deadWritersSQL, w, int32(writerLockClass))
+	return s.heal(ctx, deadWritersSQL+" UNION SELECT day FROM rollup_days WHERE NOT hourly ORDER BY 1", w, int32(writerLockClass))
 }
 
 // Repair recomputes the rollup of every day it does not cover, whoever
-// left it so, and returns those days.
+// left it so, or covers without hourly cells, and returns those days.
 func (s *Store) Repair(ctx context.Context) ([]time.Time, error) {
-	return s.heal(ctx, "SELECT day FROM rollup_days WHERE stored <> rolled ORDER BY day")
+	return s.heal(ctx, "SELECT day FROM rollup_days WHERE stored <> rolled OR NOT hourly ORDER BY day")
 }
 
 func (s *Store) heal(ctx context.Context, q string, args ...any) ([]time.Time, error) {
@@ -128,13 +128,13 @@ func (s *Store) heal(ctx context.Context, q string, args ...any) ([]time.Time, e
 }
 
 // dayCellsSQL aggregates a day's events by what the rollup keeps of them
-// (addCells): per type, service, peer, channel, message type, system and,
+// (addCells): per hour, type, service, peer, channel, message type, system and,
 // for the types the graph measures, duration bucket.
-const dayCellsSQL = `SELECT event_type, service, peer_service, channel, message_type, system,
+const dayCellsSQL = `SELECT date_bin('1 hour', ts, '1970-01-01'), event_type, service, peer_service, channel, message_type, system,
 	CASE WHEN event_type IN ('consume', 'serve', 'publish', 'request') THEN duration_bucket(duration_us) END,
 	count(*), count(*) FILTER (WHERE status = 'error'), min(ts), max(ts), max(reply_type),
 	bool_and(peer_virtual), bool_and(service_virtual)
-FROM events WHERE ts >= $1 AND ts < $2 GROUP BY 1, 2, 3, 4, 5, 6, 7`
+FROM events WHERE ts >= $1 AND ts < $2 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`
 
 // healTries is how often healDay recomputes a day without holding up its
 // writers before it locks them out for the recomputation.
@@ -190,17 +190,17 @@ func recompute(ctx context.Context, tx pgx.Tx, day time.Time, lockFirst bool) er
 		return err
 	}
 	p := newRollupBuf()
-	d := dayOf(day)
 	var total int64
 	var k entryKey
+	var hour time.Time
 	var bucket *int64
 	var n, errs int64
 	var first, last time.Time
 	var reply string
 	var virtual, svcVirtual bool
-	_, err = pgx.ForEachRow(rows, []any{&k.eventType, &k.service, &k.peer, &k.channel, &k.messageType, &k.system,
+	_, err = pgx.ForEachRow(rows, []any{&hour, &k.eventType, &k.service, &k.peer, &k.channel, &k.messageType, &k.system,
 		&bucket, &n, &errs, &first, &last, &reply, &virtual, &svcVirtual}, func() error {
-		k.day = d
+		k.hour = hourOf(hour)
 		total += n
 		en := p.entries[k]
 		if en == nil {
@@ -226,7 +226,8 @@ func recompute(ctx context.Context, tx pgx.Tx, day time.Time, lockFirst bool) er
 			return err
 		}
 	}
-	for _, table := range []string{"rollup_flows", "rollup_hist", "rollup_services", "rollup_writers"} {
+	for _, table := range []string{"rollup_flows", "rollup_hist", "rollup_services",
+		"rollup_hour_flows", "rollup_hour_services", "rollup_writers"} {
 		if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE day = $1", day); err != nil {
 			return err
 		}
@@ -234,7 +235,7 @@ func recompute(ctx context.Context, tx pgx.Tx, day time.Time, lockFirst bool) er
 	if err := writeCells(ctx, tx, &p, func(int64) bool { return true }); err != nil {
 		return err
 	}
-	tag, err := tx.Exec(ctx, "UPDATE rollup_days SET stored = $2, rolled = $2, gen = $3 WHERE day = $1", day, total, gen+1)
+	tag, err := tx.Exec(ctx, "UPDATE rollup_days SET stored = $2, rolled = $2, gen = $3, hourly = true WHERE day = $1", day, total, gen+1)
 	if err == nil && tag.RowsAffected() != 1 {
 		err = fmt.Errorf("day %s has no rollup_days row", day.UTC().Format(time.DateOnly))
 	}

@@ -25,18 +25,28 @@ func spread(n int, start time.Time, step time.Duration, prefix string) []telemet
 	return evs
 }
 
-// TestMixedWindows: a window that is not whole days is answered from the
-// rollup for its whole, covered days and from the events for the rest,
-// and gives the file backend's bytes. One day holds events stored after
-// the flush, so the rollup does not cover it and it is read from the
-// events too.
+// TestMixedWindows: a window is answered from the daily rollup for its
+// whole, covered days, from the hourly rollup for the whole hours at its
+// ends, and from the events for the rest (partial hours, days not
+// covered), and gives the file backend's bytes. One day holds events
+// stored after the flush, so the rollup does not cover it and it is read
+// from the events.
 func TestMixedWindows(t *testing.T) {
 	d0 := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	at := func(days, hours int) time.Time {
-		return d0.Add(time.Duration(days)*dayLength + time.Duration(hours)*time.Hour)
+	at := func(days, hours int, minutes ...int) time.Time {
+		t := d0.Add(time.Duration(days)*dayLength + time.Duration(hours)*time.Hour)
+		for _, m := range minutes {
+			t = t.Add(time.Duration(m) * time.Minute)
+		}
+		return t
 	}
 	flushed := spread(2400, at(0, 6), 2*time.Minute+17*time.Second, "a-") // the 20th 06:00 to the 24th 01:20
 	late := spread(300, at(2, 3), 3*time.Minute, "b-")                    // the 22nd, after the flush
+	for i := range late {
+		if i%4 == 0 {
+			late[i].Channel += "-late" // groups the rollup does not name: read by their strings
+		}
+	}
 	ctx := context.Background()
 	s := openStore(t, freshSchema(t))
 	load(t, s, flushed, 500)
@@ -48,31 +58,42 @@ func TestMixedWindows(t *testing.T) {
 	fixture.WriteJSONL(t, p, append(append([]telemetry.Event{}, flushed...), late...))
 
 	tests := []struct {
-		name        string
-		f           runtimegraph.Filter
-		rolled, raw int // whole days from the rollup, ranges read from the events
+		name string
+		f    runtimegraph.Filter
+		// whole days from the daily rollup, ranges from the hourly one,
+		// ranges read from the events; -1: the events answer all of it
+		days, hours, raw int
 	}{
-		{"since mid first day", runtimegraph.Filter{Since: at(0, 9)}, 3, 2},
-		{"until mid-day", runtimegraph.Filter{Until: at(3, 15)}, 2, 1}, // the stale 22nd and the 23rd's morning are one range
-		{"both ends mid-day", runtimegraph.Filter{Since: at(0, 20), Until: at(3, 2)}, 1, 2},
-		{"whole days, one stale", runtimegraph.Filter{Since: at(1, 0), Until: at(3, 0)}, 1, 1},
-		{"whole covered day", runtimegraph.Filter{Since: at(1, 0), Until: at(2, 0)}, 1, 0},
-		{"stale day and its neighbour", runtimegraph.Filter{Since: at(2, 0), Until: at(3, 12)}, 0, 1},
-		{"within one day", runtimegraph.Filter{Since: at(1, 3), Until: at(1, 20)}, -1, -1},
-		{"across one midnight", runtimegraph.Filter{Since: at(1, 20), Until: at(2, 3)}, -1, -1},
-		{"all", runtimegraph.Filter{}, 4, 1},
-		{"tags", runtimegraph.Filter{Since: at(0, 9), Where: []runtimegraph.Tag{{Key: "merchant_id", Value: "m2"}}}, -1, -1},
+		{"since on the hour", runtimegraph.Filter{Since: at(0, 9)}, 3, 1, 1},
+		{"since mid-hour", runtimegraph.Filter{Since: at(0, 9, 25)}, 3, 1, 2},
+		{"until on the hour", runtimegraph.Filter{Until: at(3, 15)}, 2, 1, 1},
+		{"until mid-hour", runtimegraph.Filter{Until: at(3, 15, 40)}, 2, 1, 2},
+		{"both ends mid-hour", runtimegraph.Filter{Since: at(0, 20, 10), Until: at(3, 2, 5)}, 1, 2, 3},
+		{"whole days, one stale", runtimegraph.Filter{Since: at(1, 0), Until: at(3, 0)}, 1, 0, 1},
+		{"whole covered day", runtimegraph.Filter{Since: at(1, 0), Until: at(2, 0)}, 1, 0, 0},
+		{"stale day and hours of its neighbour", runtimegraph.Filter{Since: at(2, 0), Until: at(3, 12)}, 0, 1, 1},
+		{"hours within one day", runtimegraph.Filter{Since: at(1, 3), Until: at(1, 20)}, 0, 1, 0},
+		{"within one day, mid-hour", runtimegraph.Filter{Since: at(1, 3, 30), Until: at(1, 20, 1)}, 0, 1, 2},
+		{"across a stale midnight", runtimegraph.Filter{Since: at(1, 20), Until: at(2, 3)}, 0, 1, 1},
+		{"across a covered midnight, mid-hour", runtimegraph.Filter{Since: at(0, 22, 30), Until: at(1, 1, 15)}, 0, 1, 2},
+		{"the last hours of a day and the first of the next", runtimegraph.Filter{Since: at(0, 23), Until: at(1, 1)}, 0, 1, 0},
+		{"one hour", runtimegraph.Filter{Since: at(1, 5), Until: at(1, 6)}, 0, 1, 0},
+		{"an hour across an hour boundary", runtimegraph.Filter{Since: at(1, 5, 20), Until: at(1, 6, 20)}, -1, -1, -1},
+		{"less than an hour", runtimegraph.Filter{Since: at(1, 5, 10), Until: at(1, 5, 50)}, -1, -1, -1},
+		{"hours of a stale day", runtimegraph.Filter{Since: at(2, 4), Until: at(2, 9)}, 0, 1, 1},
+		{"all", runtimegraph.Filter{}, 4, 0, 1},
+		{"tags", runtimegraph.Filter{Since: at(0, 9), Where: []runtimegraph.Tag{{Key: "merchant_id", Value: "m2"}}}, -1, -1, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pl := plan(t, s, tt.f)
-			if tt.rolled < 0 {
+			if tt.days < 0 {
 				if !pl.eventsOnly {
 					t.Errorf("plan %+v, want the events alone", pl)
 				}
-			} else if got := rolledDays(t, s, pl); pl.eventsOnly || got != tt.rolled || len(pl.raw) != tt.raw {
-				t.Errorf("plan: %d days from the rollup and %d ranges of events (events only %v), want %d and %d",
-					got, len(pl.raw), pl.eventsOnly, tt.rolled, tt.raw)
+			} else if got := rolledDays(t, s, pl); pl.eventsOnly || got != tt.days || len(pl.hours) != tt.hours || len(pl.raw) != tt.raw {
+				t.Errorf("plan: %d days from the daily rollup, %d ranges from the hourly one and %d ranges of events (events only %v), want %d, %d and %d",
+					got, len(pl.hours), len(pl.raw), pl.eventsOnly, tt.days, tt.hours, tt.raw)
 			}
 			a, b, flows := bothGraphs(t, s, p, tt.f)
 			if !bytes.Equal(a, b) {
@@ -88,6 +109,9 @@ func TestMixedWindows(t *testing.T) {
 // rolledDays counts the days with events that plan p reads from the rollup.
 func rolledDays(t *testing.T, s *Store, p graphPlan) int {
 	t.Helper()
+	if !p.wholeDays {
+		return 0
+	}
 	cond, args := dayRange(p.days, 0)
 	var n int
 	q := fmt.Sprintf("SELECT count(*) FROM rollup_days WHERE %s AND stored = rolled", cond)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,19 +62,6 @@ const rawCellsSQL = `SELECT event_type, CASE WHEN event_type IN ('consume', 'ser
 FROM events WHERE event_type IN ('consume', 'serve', 'publish', 'request') AND (%[1]s)
 GROUP BY 1, 2, 3, 4, 5, 6, 7`
 
-// rollupCellsSQL gives the rollup's days as cells of the same columns, so
-// that they add to the events' cells of the rest of a window: histogram
-// rows carry the counts per bucket, flow rows the errors, sightings and
-// reply type, with no bucket and a count of 0, which changes neither the
-// running counts nor any percentile.
-const rollupCellsSQL = `SELECT g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, h.bucket, h.n,
-	0::bigint, NULL::timestamptz, NULL::timestamptz, NULL::text
-FROM rollup_hist h JOIN rollup_groups g USING (gid) WHERE %[2]s
-UNION ALL
-SELECT g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, NULL::bigint, 0::bigint,
-	f.errors, f.first_ts, f.last_ts, f.reply_type
-FROM rollup_flows f JOIN rollup_groups g USING (gid) WHERE %[2]s`
-
 // groupsSQL turns the events' cells into the graph's groups: consume and
 // serve events by peer (flows), publish and request events without it
 // (sends, dangling or not: Go decides, by Assemble's rule). Percentiles are
@@ -84,12 +72,28 @@ const groupsSQL = `WITH c (event_type, peer, service, channel, message_type, sys
 ` + groupsOfCells
 
 // mixedGroupsSQL is groupsSQL over the events of part of a window and the
-// rollup of its other days.
+// rollup cells of the rest (the daily and hourly tables' rows, as
+// dayHistSQL and the like give them, %[2]s and %[3]s). The events' cells
+// of groups the rollup names take their group id and are summed with the
+// rollup's by id, as in rollupGroupsSQL: sorting the running counts by the
+// group's strings instead made a window of six hours and a half take
+// three times as long as one of six. Only groups the rollup does not name
+// yet (new in a day it does not cover) are grouped by their strings.
 const mixedGroupsSQL = `WITH c (event_type, peer, service, channel, message_type, system, bucket, n, errors,
-	first_ts, last_ts, reply_type) AS (` + rawCellsSQL + `
+	first_ts, last_ts, reply_type) AS (` + rawCellsSQL + `),
+m AS (SELECT g.gid, c.* FROM c LEFT JOIN rollup_groups g USING (event_type, peer, service, channel, message_type, system)),
+` + gidGroupsCTEs + `,
+w AS (
+	SELECT *, sum(n::float8) OVER (PARTITION BY event_type, peer, service, channel, message_type, system ORDER BY bucket) AS cum,
+		sum(n::float8) OVER (PARTITION BY event_type, peer, service, channel, message_type, system) AS total
+	FROM m WHERE gid IS NULL)
+` + gidGroupsSelect + `
 UNION ALL
-` + rollupCellsSQL + `),
-` + groupsOfCells
+SELECT event_type, peer, service, channel, message_type, system, max(reply_type), sum(n)::bigint, sum(errors)::bigint,
+	min(bucket) FILTER (WHERE cum >= ceil(0.5::float8 * total)),
+	min(bucket) FILTER (WHERE cum >= ceil(0.95::float8 * total)),
+	min(first_ts), max(last_ts)
+FROM w GROUP BY 1, 2, 3, 4, 5, 6`
 
 const groupsOfCells = `w AS (
 	SELECT *, sum(n::float8) OVER (PARTITION BY event_type, peer, service, channel, message_type, system ORDER BY bucket) AS cum,
@@ -102,13 +106,28 @@ SELECT event_type, peer, service, channel, message_type, system, max(reply_type)
 FROM w GROUP BY 1, 2, 3, 4, 5, 6`
 
 // rollupGroupsSQL is the same groups as groupsSQL computes from cells, for
-// whole days, from the rollup: the histogram's running counts are ordered
-// by group id and bucket, integers, which sorts several times faster than
-// the group's strings.
-const rollupGroupsSQL = `WITH h AS (
-	SELECT gid, bucket, sum(n::float8) OVER (PARTITION BY gid ORDER BY bucket) AS cum,
-		sum(n::float8) OVER (PARTITION BY gid) AS total
-	FROM rollup_hist WHERE %[1]s),
+// whole days and hours, from the rollup alone (its cells as %[2]s and
+// %[3]s): the histogram's running counts are ordered by group id and
+// bucket, integers, which sorts several times faster than the group's
+// strings. It shares mixedGroupsSQL's steps, with no events' cells (an
+// empty m).
+const rollupGroupsSQL = `WITH m (gid, bucket, n, errors, first_ts, last_ts, reply_type) AS (SELECT NULL::integer, NULL::bigint,
+	NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::timestamptz, NULL::text WHERE false),
+` + gidGroupsCTEs + `
+` + gidGroupsSelect
+
+// gidGroupsCTEs compute the groups, by group id, of the cells of m with
+// an id and of the rollup's cells (histograms %[2]s, flows %[3]s). The
+// cells are summed per group and bucket first (a hash aggregate), so that
+// the sort for the running counts has one row per bucket, not one per
+// hour, day and flush: measured 30% faster for six hours of 500,000
+// events a day (0.20 s against 0.28 s).
+const gidGroupsCTEs = `hs AS (
+	SELECT gid, bucket, sum(n::float8) AS n
+	FROM (SELECT gid, bucket, n FROM m WHERE gid IS NOT NULL UNION ALL %[2]s) x GROUP BY 1, 2),
+h AS (
+	SELECT gid, bucket, sum(n) OVER (PARTITION BY gid ORDER BY bucket) AS cum, sum(n) OVER (PARTITION BY gid) AS total
+	FROM hs),
 p AS (
 	SELECT gid, min(bucket) FILTER (WHERE cum >= ceil(0.5::float8 * total)) AS p50,
 		min(bucket) FILTER (WHERE cum >= ceil(0.95::float8 * total)) AS p95
@@ -116,22 +135,30 @@ p AS (
 f AS (
 	SELECT gid, max(reply_type) AS reply_type, sum(n)::bigint AS n, sum(errors)::bigint AS errors,
 		min(first_ts) AS first_ts, max(last_ts) AS last_ts
-	FROM rollup_flows WHERE %[1]s GROUP BY gid)
-SELECT g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, f.reply_type, f.n, f.errors,
+	FROM (SELECT gid, n, errors, first_ts, last_ts, reply_type FROM m WHERE gid IS NOT NULL UNION ALL %[3]s) fs GROUP BY gid)`
+
+const gidGroupsSelect = `SELECT g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, f.reply_type, f.n, f.errors,
 	p.p50, p.p95, f.first_ts, f.last_ts
 FROM f JOIN p USING (gid) JOIN rollup_groups g USING (gid)`
 
+// The rollup's cells of a plan, daily and hourly, as rows of the same
+// columns; each takes the condition on its table.
+const (
+	dayHistSQL      = `SELECT gid, bucket, n FROM rollup_hist WHERE %s`
+	hourHistSQL     = `SELECT gid, u.bucket, u.n FROM rollup_hour_flows, unnest(buckets, counts) AS u (bucket, n) WHERE %s`
+	dayFlowsSQL     = `SELECT gid, n, errors, first_ts, last_ts, reply_type FROM rollup_flows WHERE %s`
+	hourFlowsSQL    = `SELECT gid, n, errors, first_ts, last_ts, reply_type FROM rollup_hour_flows WHERE %s`
+	dayServicesSQL  = `SELECT service, service_virtual, peer_service, peer_virtual FROM rollup_services WHERE %s`
+	hourServicesSQL = `SELECT service, service_virtual, peer_service, peer_virtual FROM rollup_hour_services WHERE %s`
+)
+
 // servicesSQL names the services of the graph, from events of every type:
 // who recorded with which peer, and whether each was always virtual. Its
-// source is eventServicesSQL, rollupServicesSQL, or both joined by UNION
-// ALL, whose columns are the same; they take the events' and the rollup's
-// conditions as the first and second arguments, as the cells queries do.
+// source is eventServicesSQL and the rollup's services (dayServicesSQL,
+// hourServicesSQL) joined by UNION ALL, whose columns are the same.
 const servicesSQL = `SELECT service, bool_and(service_virtual), peer_service, bool_and(peer_virtual) FROM (%s) s GROUP BY 1, 3`
 
-const (
-	eventServicesSQL  = `SELECT service, service_virtual, peer_service, peer_virtual FROM events WHERE %[1]s`
-	rollupServicesSQL = `SELECT service, service_virtual, peer_service, peer_virtual FROM rollup_services WHERE %[2]s`
-)
+const eventServicesSQL = `SELECT service, service_virtual, peer_service, peer_virtual FROM events WHERE %s`
 
 // graphWorkMem lets a large window's grouping run in memory: spilling it
 // to disk made the query several times slower.
@@ -213,15 +240,21 @@ func (s *Store) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Gra
 	return runtimegraph.Assemble(groups, services), nil
 }
 
-// graphPlan says where each part of a graph's window is read from. The
-// whole UTC days of the window come from the rollup, except stale ones
+// graphPlan says where each part of a graph's window is read from: its
+// whole UTC days from the daily rollup, the whole hours at its ends from
+// the hourly rollup, and the rest from the events: the partial hours at
+// its ends, and the part of the window in days the rollup does not cover
 // (stored events not all rolled up yet, after a crash or while a Recorder
-// holds them); the partial days at the ends and the stale days come from the
-// events. A day with no rollup_days row has no events, so nothing to read.
+// holds them) or whose hourly cells were never built (days rolled up
+// before migration 0009, until they heal). A day with no rollup_days row
+// has no events, so nothing to read.
 type graphPlan struct {
-	eventsOnly bool         // tag filters, or no whole day: the events answer all of it
+	eventsOnly bool         // tag filters, or no whole hour: the events answer all of it
+	wholeDays  bool         // days holds a range of at least one day
 	days       [2]time.Time // the whole days [from, to) in the window; zero is unbounded
-	stale      []time.Time  // days in it that the rollup does not cover
+	hours      []timeRange  // the whole hours at the window's ends outside days, bounded
+	stale      []time.Time  // days in the window that the rollup does not cover
+	noHours    []time.Time  // days whose hourly cells do not cover them: stale ones and unbuilt ones
 	raw        []timeRange  // the rest of the window, read from the events
 }
 
@@ -229,39 +262,82 @@ type graphPlan struct {
 type timeRange struct{ since, until time.Time }
 
 func planGraph(ctx context.Context, tx pgx.Tx, f runtimegraph.Filter) (graphPlan, error) {
-	from, to := ceilDay(f.Since), floorDay(f.Until)
-	if len(f.Where) > 0 || !from.IsZero() && !to.IsZero() && !from.Before(to) {
+	if len(f.Where) > 0 {
 		return graphPlan{eventsOnly: true}, nil
 	}
-	p := graphPlan{days: [2]time.Time{from, to}}
-	cond, args := dayRange(p.days, 0)
-	rows, err := tx.Query(ctx, "SELECT day FROM rollup_days WHERE stored <> rolled AND "+cond+" ORDER BY day", args...)
+	hs, hu := ceilTo(f.Since, time.Hour), floorTo(f.Until, time.Hour)
+	if !hs.IsZero() && !hu.IsZero() && !hs.Before(hu) {
+		return graphPlan{eventsOnly: true}, nil
+	}
+	var p graphPlan
+	from, to := ceilTo(f.Since, dayLength), floorTo(f.Until, dayLength)
+	if from.IsZero() || to.IsZero() || from.Before(to) {
+		p.wholeDays, p.days = true, [2]time.Time{from, to}
+		if !hs.IsZero() && hs.Before(from) {
+			p.hours = append(p.hours, timeRange{hs, from})
+		}
+		if !hu.IsZero() && to.Before(hu) {
+			p.hours = append(p.hours, timeRange{to, hu})
+		}
+	} else {
+		p.hours = []timeRange{{hs, hu}}
+	}
+	var edges []timeRange
+	if !f.Since.IsZero() && f.Since.Before(hs) {
+		edges = append(edges, timeRange{f.Since, hs})
+	}
+	if !f.Until.IsZero() && hu.Before(f.Until) {
+		edges = append(edges, timeRange{hu, f.Until})
+	}
+	// The days the window touches that the rollup does not answer in full.
+	cond, args := bounds("day", floorTo(f.Since, dayLength), ceilMicro(f.Until), 0)
+	rows, err := tx.Query(ctx, "SELECT day, stored <> rolled FROM rollup_days WHERE (stored <> rolled OR NOT hourly) AND "+cond+" ORDER BY day", args...)
 	if err != nil {
 		return p, err
 	}
-	if p.stale, err = pgx.CollectRows(rows, pgx.RowTo[time.Time]); err != nil {
+	var day time.Time
+	var stale bool
+	if _, err := pgx.ForEachRow(rows, []any{&day, &stale}, func() error {
+		p.noHours = append(p.noHours, day)
+		if stale {
+			p.stale = append(p.stale, day)
+			edges = append(edges, clip(timeRange{day, day.Add(dayLength)}, timeRange{f.Since, f.Until}))
+			return nil
+		}
+		for _, h := range p.hours {
+			edges = append(edges, clip(timeRange{day, day.Add(dayLength)}, h))
+		}
+		return nil
+	}); err != nil {
 		return p, err
 	}
-	var raw []timeRange
-	if !f.Since.IsZero() && f.Since.Before(from) {
-		raw = append(raw, timeRange{f.Since, from})
-	}
-	for _, d := range p.stale {
-		raw = append(raw, timeRange{d, d.Add(dayLength)})
-	}
-	if !f.Until.IsZero() && to.Before(f.Until) {
-		raw = append(raw, timeRange{to, f.Until})
-	}
-	// Adjacent ranges become one, so the events are read in as few ranges
-	// of the primary key as the window allows.
-	for _, r := range raw {
-		if n := len(p.raw); n > 0 && p.raw[n-1].until.Equal(r.since) {
-			p.raw[n-1].until = r.until
+	// Overlapping and adjacent ranges become one, so the events are read
+	// in as few ranges of the primary key as the window allows.
+	slices.SortFunc(edges, func(a, b timeRange) int { return a.since.Compare(b.since) })
+	for _, r := range edges {
+		if !r.since.Before(r.until) {
+			continue // a day outside an hourly range
+		}
+		if n := len(p.raw); n > 0 && !p.raw[n-1].until.Before(r.since) {
+			if r.until.After(p.raw[n-1].until) {
+				p.raw[n-1].until = r.until
+			}
 			continue
 		}
 		p.raw = append(p.raw, r)
 	}
 	return p, nil
+}
+
+// clip is r within w, whose zero bounds are unbounded; r is bounded.
+func clip(r, w timeRange) timeRange {
+	if !w.since.IsZero() && w.since.After(r.since) {
+		r.since = w.since
+	}
+	if !w.until.IsZero() && w.until.Before(r.until) {
+		r.until = w.until
+	}
+	return r
 }
 
 // sql returns the plan's groups and services queries, which take the same
@@ -271,25 +347,52 @@ func (p graphPlan) sql(f runtimegraph.Filter) (groups, services string, args []a
 		cond, args := where(f)
 		return fmt.Sprintf(groupsSQL, cond), fmt.Sprintf(servicesSQL, fmt.Sprintf(eventServicesSQL, cond)), args
 	}
+	param := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	var hist, flows, svcs []string
+	if p.wholeDays {
+		cond, dargs := dayRange(p.days, len(args))
+		args = append(args, dargs...)
+		if len(p.stale) > 0 {
+			cond += " AND day <> ALL(" + param(p.stale) + "::timestamptz[])"
+		}
+		hist = append(hist, fmt.Sprintf(dayHistSQL, cond))
+		flows = append(flows, fmt.Sprintf(dayFlowsSQL, cond))
+		svcs = append(svcs, fmt.Sprintf(dayServicesSQL, cond))
+	}
+	if len(p.hours) > 0 {
+		// The day bounds let the (day, hour) index find the hours.
+		var conds []string
+		for _, h := range p.hours {
+			since, until := param(h.since), param(h.until)
+			conds = append(conds, "(day >= "+param(floorTo(h.since, dayLength))+" AND day < "+until+
+				" AND hour >= "+since+" AND hour < "+until+")")
+		}
+		cond := "(" + strings.Join(conds, " OR ") + ")"
+		if len(p.noHours) > 0 {
+			cond += " AND day <> ALL(" + param(p.noHours) + "::timestamptz[])"
+		}
+		hist = append(hist, fmt.Sprintf(hourHistSQL, cond))
+		flows = append(flows, fmt.Sprintf(hourFlowsSQL, cond))
+		svcs = append(svcs, fmt.Sprintf(hourServicesSQL, cond))
+	}
+	histSrc, flowSrc := strings.Join(hist, " UNION ALL "), strings.Join(flows, " UNION ALL ")
+	if len(p.raw) == 0 {
+		return fmt.Sprintf(rollupGroupsSQL, "", histSrc, flowSrc),
+			fmt.Sprintf(servicesSQL, strings.Join(svcs, " UNION ALL ")), args
+	}
 	var rawConds []string
 	for _, r := range p.raw {
 		cond, rargs := rangeCond(r, len(args))
 		rawConds = append(rawConds, "("+cond+")")
 		args = append(args, rargs...)
 	}
-	rolled, dargs := dayRange(p.days, len(args))
-	args = append(args, dargs...)
-	if len(p.stale) > 0 {
-		args = append(args, p.stale)
-		rolled += " AND day <> ALL($" + strconv.Itoa(len(args)) + "::timestamptz[])"
-	}
-	if len(p.raw) == 0 {
-		return fmt.Sprintf(rollupGroupsSQL, rolled),
-			fmt.Sprintf(servicesSQL, fmt.Sprintf(rollupServicesSQL, "", rolled)), args
-	}
 	raw := strings.Join(rawConds, " OR ")
-	return fmt.Sprintf(mixedGroupsSQL, raw, rolled),
-		fmt.Sprintf(servicesSQL, fmt.Sprintf(eventServicesSQL+" UNION ALL "+rollupServicesSQL, raw, rolled)), args
+	svcs = append(svcs, fmt.Sprintf(eventServicesSQL, raw))
+	return fmt.Sprintf(mixedGroupsSQL, raw, histSrc, flowSrc),
+		fmt.Sprintf(servicesSQL, strings.Join(svcs, " UNION ALL ")), args
 }
 
 // rangeCond is r as a condition on ts, its parameters numbered after n.
@@ -334,24 +437,25 @@ func ceilMicro(t time.Time) time.Time {
 
 const dayLength = 24 * time.Hour
 
-// ceilDay is the first UTC midnight at or after t; zero stays zero.
-func ceilDay(t time.Time) time.Time {
+// ceilTo is the first UTC multiple of d (an hour or a day) at or after t;
+// zero stays zero.
+func ceilTo(t time.Time, d time.Duration) time.Time {
 	if t.IsZero() {
 		return t
 	}
-	d := t.UTC().Truncate(dayLength)
-	if d.Before(t) {
-		d = d.Add(dayLength)
+	r := t.UTC().Truncate(d)
+	if r.Before(t) {
+		r = r.Add(d)
 	}
-	return d
+	return r
 }
 
-// floorDay is the last UTC midnight at or before t; zero stays zero.
-func floorDay(t time.Time) time.Time {
+// floorTo is the last UTC multiple of d at or before t; zero stays zero.
+func floorTo(t time.Time, d time.Duration) time.Time {
 	if t.IsZero() {
 		return t
 	}
-	return t.UTC().Truncate(dayLength)
+	return t.UTC().Truncate(d)
 }
 
 // selectSQL returns events in canonical order (time, then event id).

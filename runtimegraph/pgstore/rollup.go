@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tracegraph/tracegraph/telemetry"
 )
@@ -20,12 +21,27 @@ type groupKey struct {
 	eventType, peer, service, channel, messageType, system string
 }
 
-// entryKey is what an event is counted under: its day, type, service,
+// entryKey is what an event is counted under: its hour, type, service,
 // peer, channel, message type and system. One lookup per event finds its
-// measures and its group, and the services of the day follow from the keys.
+// measures and its group, and the services of the hour follow from the
+// keys. The daily cells are the sums of a day's hourly ones (writeCells).
 type entryKey struct {
-	day                                                    int64
+	hour                                                   int64 // Unix hours
 	eventType, service, peer, channel, messageType, system string
+}
+
+// day is the Unix day of k's hour.
+func (k entryKey) day() int64 { return floorDiv(k.hour, 24) }
+
+// hourOf is t's Unix hour, rounded down before 1970 too.
+func hourOf(t time.Time) int64 { return floorDiv(t.Unix(), 3600) }
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b < 0 {
+		q--
+	}
+	return q
 }
 
 type entry struct {
@@ -97,9 +113,10 @@ func (en *entry) merge(o *entry) {
 	}
 }
 
-// serviceKey is one rollup_services row's key.
+// serviceKey is one rollup_services or rollup_hour_services row's key:
+// hour is the Unix hour of the cell, a day's first for a daily one.
 type serviceKey struct {
-	day           int64
+	hour          int64
 	service, peer string
 }
 
@@ -130,7 +147,7 @@ func (p *rollupBuf) accept(day, g int64) bool {
 		return false
 	case ok && g > cur:
 		for k := range p.entries {
-			if k.day == day {
+			if k.day() == day {
 				delete(p.entries, k)
 			}
 		}
@@ -156,12 +173,12 @@ func (s *Store) addCells(evs []telemetry.Event, gens map[int64]int64) {
 	}
 	for i := range evs {
 		e := &evs[i]
-		day := dayOf(e.Timestamp)
-		if !ok[day] {
+		hour := hourOf(e.Timestamp)
+		if !ok[floorDiv(hour, 24)] {
 			continue
 		}
 		ts := e.Timestamp.UnixMicro()
-		k := entryKey{day, e.EventType, e.Service, e.PeerService, e.Channel, e.MessageType, e.System}
+		k := entryKey{hour, e.EventType, e.Service, e.PeerService, e.Channel, e.MessageType, e.System}
 		en := p.entries[k]
 		if en == nil {
 			en = &entry{group: p.group(k), first: ts, last: ts, replyType: e.ReplyType, virtual: true, svcVirtual: true}
@@ -230,7 +247,7 @@ func (s *Store) Flush(ctx context.Context) error {
 	}
 	perDay := map[int64]int64{}
 	for k, en := range p.entries {
-		perDay[k.day] += en.n
+		perDay[k.day()] += en.n
 	}
 	days, _ := daysAndCounts(perDay)
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
@@ -278,58 +295,118 @@ func (s *Store) Flush(ctx context.Context) error {
 	return s.wrap("flush rollup", err)
 }
 
-// writeCells adds the rollup rows of p's entries of the days keep accepts.
-// The caller holds those days' rollup_days rows.
+// writeCells adds the rollup rows of p's entries of the days keep accepts:
+// the hourly cells as counted, the daily ones as their sums per day. The
+// caller holds those days' rollup_days rows.
 func writeCells(ctx context.Context, tx pgx.Tx, p *rollupBuf, keep func(day int64) bool) error {
-	type virtuals struct{ service, peer bool }
-	services := map[serviceKey]virtuals{}
+	hourly := make(map[entryKey]*entry, len(p.entries))
+	daily := map[entryKey]*entry{}
 	for k, en := range p.entries {
-		if !keep(k.day) {
+		if !keep(k.day()) {
 			continue
 		}
-		sk := serviceKey{k.day, k.service, k.peer}
+		hourly[k] = en
+		dk := k
+		dk.hour = k.day() * 24
+		if d := daily[dk]; d != nil {
+			d.merge(en)
+			continue
+		}
+		c := *en
+		c.hist, c.neg = slices.Clone(en.hist), maps.Clone(en.neg)
+		daily[dk] = &c
+	}
+	gids, err := groupIDs(ctx, tx, p.groups)
+	if err != nil {
+		return err
+	}
+	conn := tx.Conn().PgConn()
+	for _, c := range []struct {
+		entries map[entryKey]*entry
+		hourly  bool
+	}{{daily, false}, {hourly, true}} {
+		if err := copyCells(ctx, conn, c.entries, gids, c.hourly); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyCells writes entries into the daily tables, or with hourly into the
+// hourly ones, whose rows carry the day and the hour, and whose flow rows
+// carry their histograms.
+func copyCells(ctx context.Context, conn *pgconn.PgConn, entries map[entryKey]*entry, gids []int32, hourly bool) error {
+	type virtuals struct{ service, peer bool }
+	services := map[serviceKey]virtuals{}
+	for k, en := range entries {
+		sk := serviceKey{k.hour, k.service, k.peer}
 		v, ok := services[sk]
 		if !ok {
 			v = virtuals{true, true}
 		}
 		services[sk] = virtuals{v.service && en.svcVirtual, v.peer && en.virtual}
 	}
-	gids, err := groupIDs(ctx, tx, p.groups)
-	if err != nil {
-		return err
+	prefix, cols, extra := "rollup_", "day", uint16(0)
+	if hourly {
+		prefix, cols, extra = "rollup_hour_", "day, hour", 1
+	}
+	// when writes the cell's day, and its hour if hourly.
+	when := func(buf *bytes.Buffer, hour int64) {
+		timestamp(buf, floorDiv(hour, 24)*86400*1_000_000)
+		if hourly {
+			timestamp(buf, hour*3600*1_000_000)
+		}
 	}
 	var buf bytes.Buffer
-	conn := tx.Conn().PgConn()
 	copyHeader(&buf)
 	// A send's group has an entry per peer: each is a row, summed
 	// by the query as rows of several days or flushes are.
-	for k, f := range p.entries {
-		if f.group < 0 || !keep(k.day) {
+	var buckets, counts []int64
+	for k, f := range entries {
+		if f.group < 0 {
 			continue
 		}
-		u16(&buf, 7)
-		timestamp(&buf, k.day*86400*1_000_000)
+		u16(&buf, 7+3*extra) // and with hourly: the hour, buckets and counts
+		when(&buf, k.hour)
 		integer(&buf, gids[f.group])
 		bigint(&buf, f.n)
 		bigint(&buf, f.errors)
 		timestamp(&buf, f.first)
 		timestamp(&buf, f.last)
 		text(&buf, f.replyType)
+		if hourly {
+			// An hour's histogram is in its flow row (0009_rollup_hours.sql).
+			buckets, counts = buckets[:0], counts[:0]
+			for i, n := range f.hist {
+				if n > 0 {
+					buckets, counts = append(buckets, bucketValue(i)), append(counts, n)
+				}
+			}
+			for d, n := range f.neg {
+				buckets, counts = append(buckets, d), append(counts, n)
+			}
+			bigintArray(&buf, buckets)
+			bigintArray(&buf, counts)
+		}
 	}
 	u16(&buf, 0xffff)
+	flowCols := cols + ", gid, n, errors, first_ts, last_ts, reply_type"
+	if hourly {
+		flowCols += ", buckets, counts"
+	}
 	if _, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
-		"COPY rollup_flows (day, gid, n, errors, first_ts, last_ts, reply_type) FROM STDIN (FORMAT binary)"); err != nil {
+		"COPY "+prefix+"flows ("+flowCols+") FROM STDIN (FORMAT binary)"); err != nil {
 		return err
 	}
 	buf.Reset()
 	copyHeader(&buf)
-	for k, en := range p.entries {
-		if en.group < 0 || !keep(k.day) {
+	for k, en := range entries {
+		if en.group < 0 || hourly {
 			continue
 		}
 		cell := func(bucket, n int64) {
-			u16(&buf, 4)
-			timestamp(&buf, k.day*86400*1_000_000)
+			u16(&buf, 4+extra)
+			when(&buf, k.hour)
 			integer(&buf, gids[en.group])
 			bigint(&buf, bucket)
 			bigint(&buf, n)
@@ -344,23 +421,25 @@ func writeCells(ctx context.Context, tx pgx.Tx, p *rollupBuf, keep func(day int6
 		}
 	}
 	u16(&buf, 0xffff)
-	if _, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
-		"COPY rollup_hist (day, gid, bucket, n) FROM STDIN (FORMAT binary)"); err != nil {
-		return err
+	if !hourly {
+		if _, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
+			"COPY rollup_hist (day, gid, bucket, n) FROM STDIN (FORMAT binary)"); err != nil {
+			return err
+		}
 	}
 	buf.Reset()
 	copyHeader(&buf)
 	for k, v := range services {
-		u16(&buf, 5)
-		timestamp(&buf, k.day*86400*1_000_000)
+		u16(&buf, 5+extra)
+		when(&buf, k.hour)
 		text(&buf, k.service)
 		text(&buf, k.peer)
 		boolean(&buf, v.peer)
 		boolean(&buf, v.service)
 	}
 	u16(&buf, 0xffff)
-	_, err = conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
-		"COPY rollup_services (day, service, peer_service, peer_virtual, service_virtual) FROM STDIN (FORMAT binary)")
+	_, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
+		"COPY "+prefix+"services ("+cols+", service, peer_service, peer_virtual, service_virtual) FROM STDIN (FORMAT binary)")
 	return err
 }
 
@@ -428,7 +507,7 @@ func (s *Store) unflush(p rollupBuf) {
 		idx[i] = g
 	}
 	for k, en := range p.entries {
-		if !ok[k.day] {
+		if !ok[k.day()] {
 			continue
 		}
 		if en.group >= 0 {
@@ -482,4 +561,17 @@ func daysAndCounts(m map[int64]int64) ([]time.Time, []int64) {
 		days[i], ns[i] = time.Unix(d*86400, 0).UTC(), m[d]
 	}
 	return days, ns
+}
+
+// bigintArray writes a one-dimensional bigint[] field.
+func bigintArray(b *bytes.Buffer, vs []int64) {
+	u32(b, uint32(20+12*len(vs)))
+	u32(b, 1)  // dimensions
+	u32(b, 0)  // no NULLs
+	u32(b, 20) // int8
+	u32(b, uint32(len(vs)))
+	u32(b, 1) // lower bound
+	for _, v := range vs {
+		bigint(b, v)
+	}
 }

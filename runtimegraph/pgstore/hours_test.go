@@ -1,0 +1,73 @@
+package pgstore
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tracegraph/tracegraph/runtimegraph"
+	"github.com/tracegraph/tracegraph/runtimegraph/internal/fixture"
+)
+
+// TestHoursMigration: a store rolled up before migration 0009 has daily
+// cells and no hourly ones. After the migration its whole days are still
+// read from the daily cells and its hours from the events, with the file
+// backend's bytes; the next HealStale builds the hourly cells, after which
+// whole hours come from them and the rollup equals a from-scratch
+// aggregate in every table.
+func TestHoursMigration(t *testing.T) {
+	d0 := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	u := freshSchema(t)
+	evs := spread(1500, d0.Add(6*time.Hour), 2*time.Minute, "a-") // the 20th 06:00 to the 22nd 08:00
+	old := openStore(t, u)
+	load(t, old, evs, 400)
+	if err := old.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// What a store of schema version 8 holds: the same daily cells, no
+	// hourly tables, no hourly column.
+	if _, err := old.pool.Exec(ctx, `DROP TABLE rollup_hour_flows, rollup_hour_services;
+		ALTER TABLE rollup_days DROP COLUMN hourly; DELETE FROM schema_migrations WHERE version = 9`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	s := openStore(t, u) // migrates
+	p := filepath.Join(t.TempDir(), "events.jsonl")
+	fixture.WriteJSONL(t, p, evs)
+	windows := map[string]runtimegraph.Filter{
+		"whole day":       {Since: d0.Add(dayLength), Until: d0.Add(2 * dayLength)},
+		"hours":           {Since: d0.Add(30 * time.Hour), Until: d0.Add(40 * time.Hour)},
+		"days and hours":  {Since: d0.Add(9 * time.Hour)},
+		"mid-hour window": {Since: d0.Add(9*time.Hour + 17*time.Minute), Until: d0.Add(50*time.Hour + 3*time.Minute)},
+	}
+	check := func(when string, wantHourly bool) {
+		t.Helper()
+		for name, f := range windows {
+			a, b, flows := bothGraphs(t, s, p, f)
+			if !bytes.Equal(a, b) || flows == 0 {
+				t.Errorf("%s, %s: graphs differ or have no flows\nfile:\n%s\ndb:\n%s", when, name, a, b)
+			}
+			pl := plan(t, s, f)
+			if name == "whole day" && (len(pl.raw) != 0 || rolledDays(t, s, pl) != 1) {
+				t.Errorf("%s, %s: plan %+v, want the daily cells alone", when, name, pl)
+			}
+			if name == "hours" && usesRollup(t, s, f) != wantHourly {
+				t.Errorf("%s, %s: answered from the rollup alone %v, want %v", when, name, !wantHourly, wantHourly)
+			}
+		}
+	}
+	check("after the migration", false)
+	healed, err := s.HealStale(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(healed) != 3 {
+		t.Errorf("healed %v, want the three days rolled up before the migration", healed)
+	}
+	checkRollupExact(t, s, "after the heal")
+	check("after the heal", true)
+}
