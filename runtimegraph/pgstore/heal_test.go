@@ -313,3 +313,40 @@ func TestHealConcurrentWriters(t *testing.T) {
 		t.Errorf("graphs differ\nfile:\n%s\ndb:\n%s", a, b)
 	}
 }
+
+// TestHealInAnyTimeZone: the rollup's hours and days are UTC's, whatever
+// time zone the server or PGTZ gives the session. Under a zone half an
+// hour off UTC, a heal once put a day's first half hour in the day before.
+func TestHealInAnyTimeZone(t *testing.T) {
+	t.Setenv("PGTZ", "Asia/Kolkata")
+	ctx := context.Background()
+	d1 := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
+	s := openStore(t, freshSchema(t))
+	load(t, s, spread(200, d1.Add(-50*time.Minute), time.Minute, "tz-"), 50) // the 20th 23:10 to the 21st 02:29
+	if err := s.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.healDay(ctx, d1); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.Select(ctx, runtimegraph.Filter{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "stored.jsonl")
+	fixture.WriteJSONL(t, p, evs)
+	for name, f := range map[string]runtimegraph.Filter{
+		"the 21st":     {Since: d1, Until: d1.Add(24 * time.Hour)},
+		"the 20th":     {Since: d1.Add(-24 * time.Hour), Until: d1},
+		"00:00-02:00":  {Since: d1, Until: d1.Add(2 * time.Hour)},
+		"all the days": {},
+	} {
+		a, b, flows := bothGraphs(t, s, p, f)
+		if flows == 0 {
+			t.Fatalf("%s: no flows: the comparison proves nothing", name)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: graphs differ\nfile:\n%s\ndb:\n%s", name, a, b)
+		}
+	}
+}

@@ -109,6 +109,10 @@ func parseConfig(url string) (*pgxpool.Config, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = DefaultConnectTimeout
 	}
+	// The rollup's days and hours are UTC's, and its SQL bins timestamps
+	// from text like '1970-01-01', which a session reads in its TimeZone:
+	// whatever the server's or PGTZ's zone, the store's sessions use UTC.
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	return cfg, nil
 }
 
