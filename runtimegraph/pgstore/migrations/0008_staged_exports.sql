@@ -1,3 +1,5 @@
+-- IF NOT EXISTS throughout: builds made while this migration was being
+-- written numbered it differently, so a schema of theirs may hold it already.
 -- tracegraph collect now stages each OTLP export whole, as it arrived: one
 -- row of staged_spans per export (trace_id '', the body an
 -- ExportTraceServiceRequest protobuf) rather than one per trace of it, so
@@ -12,7 +14,7 @@
 -- row is the traces (trace_ids[i], in hex) of the exports (exports[i], by
 -- seq) that one store write completed; seq comes from the same numbering as
 -- staged_spans'.
-CREATE TABLE staged_done (
+CREATE TABLE IF NOT EXISTS staged_done (
     instance  text COLLATE "C" NOT NULL,
     seq       bigint NOT NULL,
     exports   bigint[] NOT NULL,

@@ -1,3 +1,5 @@
+-- IF NOT EXISTS throughout: builds made while this migration was being
+-- written numbered it differently, so a schema of theirs may hold it already.
 -- The hourly rollup: the same measures as the daily one, per UTC hour, so
 -- that a window is answered from the daily cells for its whole days, from
 -- these for its whole hours, and from the events only for the partial
@@ -5,7 +7,7 @@
 -- recomputation (healDay) deletes and rewrites its hourly cells with its
 -- daily ones, under the same rollup_days row and generation. The index
 -- leads with the day for that delete; queries bound both columns.
-CREATE TABLE rollup_hour_flows (
+CREATE TABLE IF NOT EXISTS rollup_hour_flows (
     day        timestamptz NOT NULL,
     hour       timestamptz NOT NULL,
     gid        integer NOT NULL,
@@ -21,9 +23,9 @@ CREATE TABLE rollup_hour_flows (
     buckets    bigint[] NOT NULL,
     counts     bigint[] NOT NULL
 );
-CREATE INDEX rollup_hour_flows_day ON rollup_hour_flows (day, hour);
+CREATE INDEX IF NOT EXISTS rollup_hour_flows_day ON rollup_hour_flows (day, hour);
 
-CREATE TABLE rollup_hour_services (
+CREATE TABLE IF NOT EXISTS rollup_hour_services (
     day             timestamptz NOT NULL,
     hour            timestamptz NOT NULL,
     service         text COLLATE "C" NOT NULL,
@@ -31,12 +33,12 @@ CREATE TABLE rollup_hour_services (
     peer_virtual    boolean NOT NULL,
     service_virtual boolean NOT NULL
 );
-CREATE INDEX rollup_hour_services_day ON rollup_hour_services (day, hour);
+CREATE INDEX IF NOT EXISTS rollup_hour_services_day ON rollup_hour_services (day, hour);
 
 -- Whether a day's hourly cells are complete. Days rolled up before this
 -- migration have none: their whole days are still read from the daily
 -- cells, their hours from the events, until a recomputation (the next
 -- load's HealStale, or ingest --repair) builds them. Days first stored
 -- after it have them from their first flush.
-ALTER TABLE rollup_days ADD COLUMN hourly boolean NOT NULL DEFAULT false;
+ALTER TABLE rollup_days ADD COLUMN IF NOT EXISTS hourly boolean NOT NULL DEFAULT false;
 ALTER TABLE rollup_days ALTER COLUMN hourly SET DEFAULT true;
