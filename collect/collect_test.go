@@ -665,3 +665,39 @@ func TestRestartRecoversRowsPerTrace(t *testing.T) {
 		t.Errorf("%d events stored (the file gives %d), %d staged rows left", len(store.events), len(fileEvents), len(store.staged))
 	}
 }
+
+// stallingFlush is a memStore whose rollup flush hangs until its context
+// ends, as a flush does when the database stops answering.
+type stallingFlush struct {
+	*memStore
+	flushing chan struct{}
+	once     sync.Once
+}
+
+func (s *stallingFlush) Flush(ctx context.Context) error {
+	s.once.Do(func() { close(s.flushing) })
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// Shutdown ends within its deadline although the periodic rollup flush
+// under way hangs: that flush is cancelled, not waited for.
+func TestShutdownCancelsFlush(t *testing.T) {
+	store := &stallingFlush{memStore: newMemStore(), flushing: make(chan struct{})}
+	c := New(store, Options{Window: time.Hour, FlushEvery: 10 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := c.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	<-store.flushing
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- c.Shutdown(ctx) }()
+	select {
+	case <-done:
+		// Shutdown's own flush meets the stalled store too, and gives up
+		// at the deadline: what matters is that it returned.
+	case <-time.After(30 * time.Second):
+		t.Fatal("Shutdown still waits for the periodic flush 30 s after its 2 s deadline")
+	}
+}

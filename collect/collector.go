@@ -456,13 +456,17 @@ func (c *Collector) expireLoop() {
 
 // flushLoop flushes a store that keeps a rollup every FlushEvery. A
 // failure is logged only: the next flush, or Shutdown's, covers the same
-// events.
+// events. Shutdown cancels a flush under way (a heal can take seconds, a
+// database that stopped answering for ever) rather than wait for it.
 func (c *Collector) flushLoop() {
 	defer close(c.flushDone)
 	f, ok := c.store.(interface{ Flush(context.Context) error })
 	if !ok {
 		return
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { <-c.stop; cancel() }()
 	t := time.NewTicker(c.opts.FlushEvery)
 	defer t.Stop()
 	for {
@@ -470,7 +474,7 @@ func (c *Collector) flushLoop() {
 		case <-c.stop:
 			return
 		case <-t.C:
-			if err := f.Flush(context.Background()); err != nil {
+			if err := f.Flush(ctx); err != nil && ctx.Err() == nil {
 				c.log.Warn("flushing the rollup failed; the next flush retries", "err", err)
 			}
 		}
