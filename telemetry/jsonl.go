@@ -56,6 +56,15 @@ func (w *Writer) Write(e Event) error {
 		w.err = fmt.Errorf("encode event %s: %w", e.EventID, err)
 		return w.err
 	}
+	// Whole lines only reach the file: a reader of a file still being
+	// written (serve --events reloads it as it grows) then never finds it
+	// ending inside a line that is only half there.
+	if w.buf.Len() > w.bw.Available() && w.bw.Buffered() > 0 {
+		if err := w.bw.Flush(); err != nil {
+			w.err = err
+			return err
+		}
+	}
 	if _, err := w.bw.Write(w.buf.Bytes()); err != nil {
 		w.err = err
 	}

@@ -216,3 +216,41 @@ func FuzzReader(f *testing.F) {
 		t.Fatal("reader did not reach EOF")
 	})
 }
+
+// writeCalls records each write that reaches the file.
+type writeCalls struct{ calls [][]byte }
+
+func (w *writeCalls) Write(p []byte) (int, error) {
+	w.calls = append(w.calls, append([]byte(nil), p...))
+	return len(p), nil
+}
+
+// Every write the Writer makes to its file holds whole lines, so that a
+// reader of a file still being written never sees it end inside a line.
+func TestWriterWritesWholeLines(t *testing.T) {
+	var out writeCalls
+	w := NewWriter(&out)
+	for i := range 2000 {
+		e := Event{EventID: fmt.Sprintf("e-%d", i), EventType: "publish", Service: "svc", Channel: "ch",
+			Timestamp: time.Date(2026, 12, 1, 0, 0, i, 0, time.UTC), Tags: map[string]string{"pad": strings.Repeat("x", i%300)}}
+		if err := w.Write(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.calls) < 2 {
+		t.Fatalf("%d writes: the test needs the buffer to fill", len(out.calls))
+	}
+	lines := 0
+	for i, c := range out.calls {
+		if !bytes.HasSuffix(c, []byte("\n")) {
+			t.Fatalf("write %d of %d ends inside a line: …%q", i+1, len(out.calls), c[max(0, len(c)-40):])
+		}
+		lines += bytes.Count(c, []byte("\n"))
+	}
+	if lines != 2000 {
+		t.Errorf("%d lines written, want 2000", lines)
+	}
+}
