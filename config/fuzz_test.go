@@ -2,12 +2,12 @@ package config
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/tracegraph/tracegraph/internal/fuzzseed"
 )
 
 // configSeeds are the committed configs: every example and test config,
@@ -27,19 +27,7 @@ var configSeeds = []string{
 // accepts again as the same config, so what validation passed is what the
 // YAML said, not an accident of one reading.
 func FuzzParse(f *testing.F) {
-	for _, pattern := range configSeeds {
-		paths, err := filepath.Glob(pattern)
-		if err != nil || len(paths) == 0 {
-			f.Fatalf("seed %s: no such file", pattern)
-		}
-		for _, p := range paths {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(data)
-		}
-	}
+	fuzzseed.Add(f, configSeeds...)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("fuzz.yaml", data)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tracegraph/tracegraph/internal/fuzzseed"
 	"github.com/tracegraph/tracegraph/telemetry"
 )
 
@@ -32,13 +33,7 @@ var gzipSeeds = []string{
 //     of the whole lines decompressed before the break;
 //   - a header gzip refuses is that error, and no event.
 func FuzzGzip(f *testing.F) {
-	for _, p := range gzipSeeds {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatalf("seed: %v", err)
-		}
-		f.Add(data)
-	}
+	fuzzseed.Add(f, gzipSeeds...)
 	f.Add([]byte("{\"event_id\":\"a\",\"event_type\":\"consume\",\"service\":\"b\",\"timestamp\":\"2026-11-24T10:00:00Z\"}\nnot json\n"))
 	// Each fuzzing process runs this function once and then the target
 	// many times, one at a time, so one directory serves them all.

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
+	"github.com/tracegraph/tracegraph/internal/fuzzseed"
 	"github.com/tracegraph/tracegraph/internal/jsondoc"
 	"github.com/tracegraph/tracegraph/render"
 	"github.com/tracegraph/tracegraph/topology"
@@ -33,16 +33,12 @@ var graphSeeds = []string{
 // same bytes, and renders in every text format and view, without a panic,
 // exactly as its re-encoding renders.
 func FuzzDecode(f *testing.F) {
-	for _, p := range graphSeeds {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatalf("seed: %v", err)
+	for _, s := range fuzzseed.Files(f, graphSeeds...) {
+		_, err := topology.Decode(bytes.NewReader(s.Data))
+		if (err != nil) != strings.Contains(s.Path, "invalid") {
+			f.Fatalf("seed %s: Decode: %v", s.Path, err)
 		}
-		_, err = topology.Decode(bytes.NewReader(data))
-		if (err != nil) != strings.Contains(p, "invalid") {
-			f.Fatalf("seed %s: Decode: %v", p, err)
-		}
-		f.Add(data)
+		f.Add(s.Data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		g, err := topology.Decode(bytes.NewReader(data))

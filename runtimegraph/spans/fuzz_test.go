@@ -6,12 +6,12 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/tracegraph/tracegraph/internal/fuzzseed"
 	"github.com/tracegraph/tracegraph/telemetry"
 )
 
@@ -90,45 +90,12 @@ func capMinimize(f *testing.F) {
 	}
 }
 
-// seedFiles reads committed seed files; a missing one fails the target, so
-// that seeds are never silently lost.
-func seedFiles(f *testing.F, paths ...string) [][]byte {
-	f.Helper()
-	var out [][]byte
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatalf("seed file: %v", err)
-		}
-		out = append(out, data)
-	}
-	return out
-}
-
-func addSeeds(f *testing.F, paths ...string) {
-	f.Helper()
-	for _, data := range seedFiles(f, paths...) {
-		f.Add(data)
-	}
-}
-
-// seedGlob is the committed files matching pattern under testdata; none
-// fails the target.
-func seedGlob(f *testing.F, pattern string) []string {
-	f.Helper()
-	paths, err := filepath.Glob(filepath.Join("testdata", pattern))
-	if err != nil || len(paths) == 0 {
-		f.Fatalf("no seed files match testdata/%s (err %v)", pattern, err)
-	}
-	return paths
-}
-
 func corpusPath(rel string) string {
 	return filepath.Join("testdata", "corpora", rel)
 }
 
 func FuzzZipkin(f *testing.F) {
-	addSeeds(f, corpusPath("zipkin/messaging.json"), corpusPath("zipkin/messaging2.json"))
+	fuzzseed.Add(f, corpusPath("zipkin/messaging.json"), corpusPath("zipkin/messaging2.json"))
 	f.Add([]byte(`[[{"traceId":"1","id":"2","kind":"CLIENT","timestamp":1,"localEndpoint":{"serviceName":"a"},"remoteEndpoint":{"serviceName":"b"},"tags":{"error":""}}]]`))
 	f.Add([]byte(`[{"traceId":"a","id":"b","shared":true,"kind":"SERVER","timestamp":1.5e3,"duration":-4},{"traceId":"a","id":"b","kind":"CLIENT","timestamp":1}]`))
 	capMinimize(f)
@@ -137,7 +104,7 @@ func FuzzZipkin(f *testing.F) {
 }
 
 func FuzzJaeger(f *testing.F) {
-	addSeeds(f, corpusPath("jaeger/testTraceNormal.json"))
+	fuzzseed.Add(f, corpusPath("jaeger/testTraceNormal.json"))
 	f.Add([]byte(`{"data":[{"traceID":"1","spans":[{"traceID":"1","spanID":"2","startTime":5,"duration":1,"processID":"p","references":[{"refType":"FOLLOWS_FROM","traceID":"9","spanID":"3"}],"tags":[{"key":"span.kind","value":"consumer"},{"key":"error","value":true}]}],"processes":{"p":{"serviceName":"s"}}}]}`))
 	f.Add([]byte(`[{"traceID":"1","spans":[{"spanID":"2","startTime":5,"process":{"serviceName":"x"}}]}]`))
 	capMinimize(f)
@@ -149,7 +116,10 @@ func FuzzJaeger(f *testing.F) {
 // that mutate faster, each ResourceSpans alone in a compact TracesData.
 func otlpSeeds(f *testing.F) [][]byte {
 	f.Helper()
-	out := seedFiles(f, seedGlob(f, "otlp/*")...)
+	var out [][]byte
+	for _, s := range fuzzseed.Files(f, "testdata/otlp/*") {
+		out = append(out, s.Data)
+	}
 	for _, rs := range otlpElems(f) {
 		var b bytes.Buffer
 		b.WriteString(`{"resourceSpans":[`)
@@ -175,10 +145,10 @@ func FuzzOTLPJSON(f *testing.F) {
 // line. Its seeds are the JSONL export and every JSON export compacted to
 // one line, all in one file.
 func FuzzOTLPJSONL(f *testing.F) {
-	addSeeds(f, seedGlob(f, "otlp/*.jsonl")...)
+	fuzzseed.Add(f, "testdata/otlp/*.jsonl")
 	var lines bytes.Buffer
-	for _, data := range seedFiles(f, seedGlob(f, "otlp/*.json")...) {
-		if err := json.Compact(&lines, data); err != nil {
+	for _, s := range fuzzseed.Files(f, "testdata/otlp/*.json") {
+		if err := json.Compact(&lines, s.Data); err != nil {
 			f.Fatal(err)
 		}
 		lines.WriteByte('\n')
@@ -191,8 +161,8 @@ func FuzzOTLPJSONL(f *testing.F) {
 }
 
 func FuzzOTLPProto(f *testing.F) {
-	for _, p := range seedGlob(f, "otlp/*.json") {
-		td := tracesDataFuzz(f, p)
+	for _, s := range fuzzseed.Files(f, "testdata/otlp/*.json") {
+		td := tracesDataFuzz(f, s.Path)
 		f.Add(td)
 		f.Add(binary.BigEndian.AppendUint32(nil, uint32(len(td))))
 		f.Add(append(binary.BigEndian.AppendUint32(nil, uint32(len(td))), td...))
@@ -204,7 +174,7 @@ func FuzzOTLPProto(f *testing.F) {
 
 // FuzzDetect reads anything with detection, as the commands do.
 func FuzzDetect(f *testing.F) {
-	addSeeds(f, append(seedGlob(f, "otlp/*"), corpusPath("zipkin/messaging.json"), corpusPath("jaeger/testTraceNormal.json"))...)
+	fuzzseed.Add(f, "testdata/otlp/*", corpusPath("zipkin/messaging.json"), corpusPath("jaeger/testTraceNormal.json"))
 	f.Add([]byte(`{"event_id":"e","trace_id":"t","event_type":"serve","timestamp":"2026-01-01T00:00:00Z","service":"s","duration_us":1,"status":"ok"}`))
 	capMinimize(f)
 	r := newFuzzReader()
