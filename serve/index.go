@@ -376,9 +376,24 @@ func (x *index) compile(f *runtimegraph.Filter) query {
 }
 
 // scan calls fn with the position of each event q selects, in canonical
-// order, until fn returns false. It walks the shortest posting list among
-// the trace, the service and the tags, or the window when there is none.
-func (x *index) scan(q *query, fn func(i int) bool) {
+// order, until fn returns false or ctx ends (checked every 65,536 events,
+// and returned). It walks the shortest posting list among the trace, the
+// service and the tags, or the window when there is none.
+func (x *index) scan(ctx context.Context, q *query, fn func(i int) bool) error {
+	var err error
+	n := 0
+	x.walk(q, func(i int) bool {
+		if n++; n%65536 == 0 {
+			if err = ctx.Err(); err != nil {
+				return false
+			}
+		}
+		return fn(i)
+	})
+	return err
+}
+
+func (x *index) walk(q *query, fn func(i int) bool) {
 	if q.none || q.lo >= q.hi {
 		return
 	}
@@ -476,14 +491,7 @@ func (x *index) graphEvent(i int) telemetry.Event {
 func (x *index) selectEvents(ctx context.Context, f runtimegraph.Filter, limit int) ([]telemetry.Event, error) {
 	q := x.compile(&f)
 	var out []telemetry.Event
-	var err error
-	n := 0
-	x.scan(&q, func(i int) bool {
-		if n++; n%65536 == 0 {
-			if err = ctx.Err(); err != nil {
-				return false
-			}
-		}
+	err := x.scan(ctx, &q, func(i int) bool {
 		out = append(out, x.event(i))
 		return limit <= 0 || len(out) < limit
 	})
@@ -496,14 +504,7 @@ func (x *index) graph(ctx context.Context, f runtimegraph.Filter) (*topology.Gra
 	gf := f.GraphOnly()
 	q := x.compile(&gf)
 	b := runtimegraph.NewBuilder()
-	var err error
-	n := 0
-	x.scan(&q, func(i int) bool {
-		if n++; n%65536 == 0 {
-			if err = ctx.Err(); err != nil {
-				return false
-			}
-		}
+	err := x.scan(ctx, &q, func(i int) bool {
 		e := x.graphEvent(i)
 		b.Add(&e)
 		return true
