@@ -13,7 +13,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"flag"
 	"fmt"
 	"log"
@@ -29,7 +28,6 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/tracegraph/tracegraph/runtimegraph/spans"
 	"github.com/tracegraph/tracegraph/runtimegraph/spans/spanstest"
@@ -47,13 +45,16 @@ func main() {
 		return
 	}
 
-	template := templateRequest(*perReq)
+	template, err := encode(templateRequest(*perReq))
+	if err != nil {
+		log.Fatal(err)
+	}
 	conn, err := grpc.NewClient(*addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer conn.Close()
-	client := coltracepb.NewTraceServiceClient(conn)
+	codec := grpc.ForceCodecV2(newRawCodec())
 
 	var acked, refused atomic.Int64
 	var mu sync.Mutex
@@ -64,10 +65,12 @@ func main() {
 	for range *clients {
 		wg.Go(func() {
 			var mine []time.Duration
+			var buf []byte
 			for time.Now().Before(stop) {
-				req := withFreshTraces(template, next.Add(1))
+				buf = template.fresh(buf, next.Add(1))
 				t0 := time.Now()
-				_, err := client.Export(context.Background(), req)
+				err := conn.Invoke(context.Background(), coltracepb.TraceService_Export_FullMethodName,
+					rawRequest(buf), &coltracepb.ExportTraceServiceResponse{}, codec)
 				d := time.Since(t0)
 				if err != nil {
 					if status.Code(err).String() == "Unavailable" && time.Now().After(stop) {
@@ -113,32 +116,6 @@ func templateRequest(n int) *coltracepb.ExportTraceServiceRequest {
 			log.Fatal(err)
 		}
 		req.ResourceSpans = append(req.ResourceSpans, td.ResourceSpans...)
-	}
-	return req
-}
-
-// withFreshTraces copies the template with every trace id's first eight
-// bytes replaced by the request number, and its spans' times moved to now.
-func withFreshTraces(t *coltracepb.ExportTraceServiceRequest, n uint64) *coltracepb.ExportTraceServiceRequest {
-	req := proto.Clone(t).(*coltracepb.ExportTraceServiceRequest)
-	now := uint64(time.Now().UnixNano())
-	var base uint64
-	for _, rs := range req.ResourceSpans {
-		for _, ss := range rs.ScopeSpans {
-			for _, sp := range ss.Spans {
-				if base == 0 {
-					base = sp.StartTimeUnixNano
-				}
-				binary.BigEndian.PutUint64(sp.TraceId[:8], n)
-				for _, l := range sp.Links {
-					if len(l.TraceId) == 16 {
-						binary.BigEndian.PutUint64(l.TraceId[:8], n)
-					}
-				}
-				sp.StartTimeUnixNano = now + sp.StartTimeUnixNano - base
-				sp.EndTimeUnixNano = now + sp.EndTimeUnixNano - base
-			}
-		}
 	}
 	return req
 }
