@@ -56,6 +56,91 @@ func Quantize(d int64) int64 {
 	return d >> shift << shift
 }
 
+// BucketIndex is the index of d's duration bucket (see Quantize) among
+// the buckets from 0 up: 0 to 15 for the values under 16, then 8 a power
+// of two. d must not be negative. pgstore keeps histograms by this index.
+func BucketIndex(d int64) int {
+	if d < 16 {
+		return int(d)
+	}
+	shift := bits.Len64(uint64(d)) - 4
+	return 16 + (shift-1)*8 + int(d>>shift-8)
+}
+
+// BucketValue is the bucket (lower bound) of index i.
+func BucketValue(i int) int64 {
+	if i < 16 {
+		return int64(i)
+	}
+	shift := (i-16)/8 + 1
+	return int64((i-16)%8+8) << shift
+}
+
+// hist counts durations by bucket: a flow's percentiles come from it
+// without keeping, or sorting, a value per event, and an event's duration
+// can be taken out again (see FromFiles).
+type hist struct {
+	counts []int64         // by BucketIndex
+	neg    map[int64]int64 // negative durations, which have no index, by value
+}
+
+// add counts n more (or, negative, fewer) durations d.
+func (h *hist) add(d, n int64) {
+	if d < 0 {
+		if h.neg == nil {
+			h.neg = map[int64]int64{}
+		}
+		h.neg[d] += n
+		return
+	}
+	h.addIndex(BucketIndex(d), n)
+}
+
+func (h *hist) addIndex(i int, n int64) {
+	if i >= len(h.counts) {
+		h.counts = append(h.counts, make([]int64, i+1-len(h.counts))...)
+	}
+	h.counts[i] += n
+}
+
+func (h *hist) merge(o *hist) {
+	for i, n := range o.counts {
+		if n != 0 {
+			h.addIndex(i, n)
+		}
+	}
+	for d, n := range o.neg {
+		h.add(d, n)
+	}
+}
+
+// percentile is the nearest-rank percentile p of the total durations
+// counted, as Percentile of them sorted.
+func (h *hist) percentile(total int64, p float64) int64 {
+	if total == 0 {
+		return 0
+	}
+	r := Rank(total, p)
+	if len(h.neg) > 0 {
+		negs := make([]int64, 0, len(h.neg))
+		for d := range h.neg {
+			negs = append(negs, d)
+		}
+		slices.Sort(negs)
+		for _, d := range negs {
+			if r -= h.neg[d]; r <= 0 {
+				return d
+			}
+		}
+	}
+	for i, n := range h.counts {
+		if r -= n; r <= 0 {
+			return BucketValue(i)
+		}
+	}
+	return 0 // not reached while total is the sum of the counts
+}
+
 // groupKey identifies a flow while events are grouped.
 type groupKey struct {
 	kind, from, to, channel, messageType, system string
@@ -63,9 +148,10 @@ type groupKey struct {
 
 // acc accumulates one group.
 type acc struct {
+	ref         Ref
 	replyType   string
 	count, errs int64
-	durations   []int64
+	durations   hist
 	first, last time.Time
 }
 
@@ -83,7 +169,18 @@ func (a *acc) add(e *telemetry.Event) {
 	if e.Status == telemetry.StatusError {
 		a.errs++
 	}
-	a.durations = append(a.durations, Quantize(e.DurationUS))
+	a.durations.add(Quantize(e.DurationUS), 1)
+}
+
+// uncount takes back one event that add counted, of duration bucket i and
+// error or not. Its reply type and time stay: they are only ever taken
+// back for a copy of an event still counted (see FromFiles).
+func (a *acc) uncount(i int, isErr bool) {
+	a.count--
+	if isErr {
+		a.errs--
+	}
+	a.durations.addIndex(i, -1)
 }
 
 func (a *acc) merge(b *acc) {
@@ -101,13 +198,12 @@ func (a *acc) merge(b *acc) {
 	}
 	a.count += b.count
 	a.errs += b.errs
-	a.durations = append(a.durations, b.durations...)
+	a.durations.merge(&b.durations)
 }
 
 func (a *acc) stats() *topology.Stats {
-	slices.Sort(a.durations)
 	return &topology.Stats{Count: a.count, Errors: a.errs,
-		P50US: Percentile(a.durations, P50), P95US: Percentile(a.durations, P95),
+		P50US: a.durations.percentile(a.count, P50), P95US: a.durations.percentile(a.count, P95),
 		FirstSeen: a.first.UTC(), LastSeen: a.last.UTC()}
 }
 
@@ -121,6 +217,8 @@ type Builder struct {
 	// peerOnly is true for a name seen only as a virtual peer, or as the
 	// service of events made for a virtual peer.
 	peerOnly map[string]bool
+	// accs are the groups in the order Add made them, for Uncount.
+	accs []*acc
 }
 
 // NewBuilder returns an empty Builder.
@@ -129,8 +227,10 @@ func NewBuilder() *Builder {
 }
 
 // Add counts one event. The caller filters; every event added names its
-// service and peer as services of the graph.
-func (b *Builder) Add(e *telemetry.Event) {
+// service and peer as services of the graph. The Ref it returns names the
+// group the event was counted in, for Uncount; it is 0 for an event of no
+// group (an unknown type).
+func (b *Builder) Add(e *telemetry.Event) Ref {
 	// Look before writing: almost every event names services seen before,
 	// and a lookup is cheaper than an assignment.
 	if v, seen := b.peerOnly[e.Service]; !seen {
@@ -157,17 +257,32 @@ func (b *Builder) Add(e *telemetry.Event) {
 	case telemetry.TypeRequest:
 		m, k = b.sends, groupKey{topology.KindReqRep, e.Service, "", e.Channel, e.MessageType, e.System}
 	default:
-		return
+		return 0
 	}
 	a := m[k]
 	if a == nil {
 		a = &acc{}
 		m[k] = a
+		b.accs = append(b.accs, a)
+		a.ref = Ref(len(b.accs))
 	}
 	a.add(e)
+	return a.ref
 }
 
-// Merge adds everything o holds into b. o must not be used afterwards.
+// A Ref names a group of one Builder, until it is merged into another.
+type Ref uint32
+
+// Uncount takes back an event Add counted in group r, whose duration
+// bucket was i (see BucketIndex) and which was an error or not, leaving
+// the services it named. It is for a copy of an event another copy of
+// which stays counted, so nothing but its count goes.
+func (b *Builder) Uncount(r Ref, i int, isErr bool) {
+	b.accs[r-1].uncount(i, isErr)
+}
+
+// Merge adds everything o holds into b. o must not be used afterwards,
+// nor b's Refs.
 func (b *Builder) Merge(o *Builder) {
 	for k, a := range o.flows {
 		mergeInto(b.flows, k, a)
@@ -193,11 +308,12 @@ func mergeInto(m map[groupKey]*acc, k groupKey, a *acc) {
 // Graph returns the observed graph of everything added.
 func (b *Builder) Graph() *topology.Graph {
 	var groups []Group
-	for k, a := range b.flows {
-		groups = append(groups, a.group(k))
-	}
-	for k, a := range b.sends {
-		groups = append(groups, a.group(k))
+	for _, m := range []map[groupKey]*acc{b.flows, b.sends} {
+		for k, a := range m {
+			if a.count > 0 { // all of its events were copies, uncounted
+				groups = append(groups, a.group(k))
+			}
+		}
 	}
 	return Assemble(groups, b.peerOnly)
 }

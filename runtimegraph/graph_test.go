@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,6 +40,41 @@ func TestPercentile(t *testing.T) {
 	for _, tt := range tests {
 		if got := Percentile(tt.vals, tt.p); got != tt.want {
 			t.Errorf("%s: Percentile(%v, %v) = %d, want %d", tt.describe, tt.vals, tt.p, got, tt.want)
+		}
+	}
+}
+
+// TestHistPercentile: a flow's percentiles from its histogram are
+// Percentile of its quantized durations sorted, negative ones too, after
+// some are taken out again.
+func TestHistPercentile(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for round := range 200 {
+		var h hist
+		var vals []int64
+		for range rng.IntN(300) + 1 {
+			d := Quantize(rng.Int64N(1<<uint(rng.IntN(40))) - int64(rng.IntN(3)*rng.IntN(50)))
+			h.add(d, 1)
+			vals = append(vals, d)
+		}
+		// Take some non-negative ones out, as Uncount does.
+		for i := 0; i < len(vals); i++ {
+			if vals[i] >= 0 && rng.IntN(4) == 0 && len(vals) > 1 {
+				h.addIndex(BucketIndex(vals[i]), -1)
+				vals = slices.Delete(vals, i, i+1)
+				i--
+			}
+		}
+		slices.Sort(vals)
+		for _, p := range []float64{0, P50, P95, 1} {
+			if got, want := h.percentile(int64(len(vals)), p), Percentile(vals, p); got != want {
+				t.Fatalf("round %d, p%v of %v: %d, want %d", round, p, vals, got, want)
+			}
+		}
+	}
+	for _, d := range []int64{0, 15, 16, 17, 1000, 1 << 40, 1<<62 + 12345} {
+		if q := Quantize(d); BucketValue(BucketIndex(d)) != q {
+			t.Errorf("BucketValue(BucketIndex(%d)) = %d, want %d", d, BucketValue(BucketIndex(d)), q)
 		}
 	}
 }
