@@ -1,9 +1,12 @@
 package runtimegraph
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"hash/fnv"
+	"hash/maphash"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tracegraph/tracegraph/telemetry"
 )
@@ -11,15 +14,13 @@ import (
 // An event is counted once by its timestamp and event_id, the key the
 // database stores it under, within and across the files of one read: an
 // export read twice, or two overlapping exports, give the graph one file
-// gives. Which of two copies with one key is kept is not defined; copies of
-// one event are the same.
+// gives. ReadFiles passes on whichever copy of an event it reads first, on
+// any of its workers; FromFiles counts the first in file and line order.
 //
-// Memory: the set of keys seen, 24 bytes of key per distinct event and the
-// maps' overhead: about 100 bytes an event (BenchmarkFromFiles, 200,000
-// events: 36 MB allocated a read without the set, 55 MB with it), so some
-// 1 GB for ten million events; it is let go when the read ends. Adding a
-// key is one map assignment, about 15% of a read's CPU time (pprof of
-// BenchmarkFromFiles). ReadOptions.KeepDuplicates turns it off (ingest
+// Memory: ReadFiles keeps a set of the keys seen, about 100 bytes an event
+// with the maps' overhead, so some 1 GB for ten million events. FromFiles
+// keeps a log of 48 bytes an event (see copyLog). Both are let go when the
+// read ends. ReadOptions.KeepDuplicates turns deduplication off (ingest
 // does: the database counts duplicates itself).
 
 // eventKey is an event's identity: its event_id as 16 bytes (the UUID, or
@@ -95,4 +96,123 @@ func (s *seenSet) add(k eventKey) bool {
 	added := len(sh.m) > n
 	sh.mu.Unlock()
 	return added
+}
+
+// FromFiles does not ask a shared set about each event as it reads: with
+// millions of keys that set outgrows the caches, and adding to it was 37%
+// of a read's CPU time (pprof of BenchmarkFromFiles, 2 M events), most of
+// it waiting on memory. Instead every worker counts every copy and notes
+// it in a copyLog, split by a hash of its key into parts small enough to
+// stay in cache. Once the read is done, each part is searched for keys
+// noted twice, and all but the first copy of each (in file and line
+// order, the copy the database keeps) are uncounted from their builder.
+//
+// Uncounting is exact for counts, errors and durations. A copy's other
+// effects (its services, its group's reply type and times) are not taken
+// back, so a copy is only uncounted when it counted the same as the kept
+// one: the same content sum. When two copies differ (an event id reused
+// for another event), the log cannot say which effects to take back, and
+// FromFiles reads again with the shared set and one worker, which keeps
+// the first copy too.
+
+// logParts is how many parts a copyLog has: 2 M events give parts of some
+// 8,000 entries, whose set fits in a core's cache.
+const logParts = 256
+
+// A logEntry is one copy of an event, as it was counted.
+type logEntry struct {
+	key eventKey
+	// at orders the copies: file index, then line.
+	at uint64
+	// sum is a hash of what the copy counted (see contentSum); 0 when it
+	// counted nothing.
+	sum uint64
+	ref Ref
+	// bucket is the duration's BucketIndex and, in bucketErr, whether
+	// it was an error.
+	bucket uint16
+	worker uint16
+}
+
+const (
+	bucketErr = 1 << 15
+	// noBucket is the bucket of a negative duration, or of none.
+	noBucket = bucketErr - 1
+)
+
+// copyLog is one worker's entries.
+type copyLog struct {
+	parts [logParts][]logEntry
+}
+
+func (l *copyLog) note(en logEntry) {
+	// A multiplicative hash of all the key's bits: event ids that differ
+	// only in a few bytes (a counter in a UUID's last ones, say) still
+	// spread over every part.
+	x := binary.LittleEndian.Uint64(en.key.id[:8]) ^ binary.LittleEndian.Uint64(en.key.id[8:]) ^ uint64(en.key.us)
+	p := &l.parts[(x*0x9e3779b97f4a7c15)>>56%logParts]
+	*p = append(*p, en)
+}
+
+// contentSum hashes what Builder.Add counts of e, so that two copies of
+// one event can be told to have counted the same. It is never 0.
+func contentSum(seed maphash.Seed, e *telemetry.Event) uint64 {
+	var h maphash.Hash
+	h.SetSeed(seed)
+	var n [binary.MaxVarintLen64]byte
+	for _, s := range [...]string{e.EventType, e.Service, e.PeerService, e.Channel, e.MessageType, e.System,
+		e.ReplyType, e.Status} {
+		h.Write(binary.AppendUvarint(n[:0], uint64(len(s))))
+		h.WriteString(s)
+	}
+	var b [9]byte
+	binary.LittleEndian.PutUint64(b[:], uint64(e.DurationUS))
+	if e.ServiceVirtual {
+		b[8] |= 1
+	}
+	if e.PeerVirtual {
+		b[8] |= 2
+	}
+	h.Write(b[:])
+	return h.Sum64() | 1
+}
+
+// duplicates returns the entries of copies that are not the first of
+// their event in logs, searching the parts on workers goroutines, and
+// whether two copies of one event counted differently.
+func duplicates(logs []*copyLog, workers int) (dups []logEntry, differ bool) {
+	var mu sync.Mutex
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			var mine []logEntry
+			var odd bool
+			first := map[eventKey]logEntry{}
+			for p := int(next.Add(1) - 1); p < logParts; p = int(next.Add(1) - 1) {
+				clear(first)
+				for _, l := range logs {
+					for _, en := range l.parts[p] {
+						kept, seen := first[en.key]
+						if !seen {
+							first[en.key] = en
+							continue
+						}
+						dup := en
+						if en.at < kept.at {
+							kept, dup = en, kept
+							first[en.key] = en
+						}
+						odd = odd || dup.sum != kept.sum
+						mine = append(mine, dup)
+					}
+				}
+			}
+			mu.Lock()
+			dups, differ = append(dups, mine...), differ || odd
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return dups, differ
 }

@@ -2,11 +2,15 @@ package runtimegraph
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/tracegraph/tracegraph/runtimegraph/internal/fixture"
+	"github.com/tracegraph/tracegraph/telemetry"
 	"github.com/tracegraph/tracegraph/topology"
 )
 
@@ -82,4 +86,115 @@ func TestIDKey(t *testing.T) {
 	if idKey([]byte("evt-17")) == idKey([]byte("evt-18")) {
 		t.Error("two ids that are no UUIDs share a key")
 	}
+}
+
+// TestCopiesAcrossWorkers: copies of events spread over files and
+// workers are counted once, and the graph is the one of the file without
+// them, byte for byte.
+func TestCopiesAcrossWorkers(t *testing.T) {
+	dir := t.TempDir()
+	evs := fixture.Shop(20_000)
+	clean := filepath.Join(dir, "clean.jsonl")
+	fixture.WriteJSONL(t, clean, evs)
+	// Every third event again, shuffled, in a second file, and the last
+	// thousand a third time in a third.
+	rng := rand.New(rand.NewPCG(1, 2))
+	var again []telemetry.Event
+	for i := 0; i < len(evs); i += 3 {
+		again = append(again, evs[i])
+	}
+	rng.Shuffle(len(again), func(i, j int) { again[i], again[j] = again[j], again[i] })
+	copies := filepath.Join(dir, "copies.jsonl")
+	fixture.WriteJSONL(t, copies, again)
+	tail := filepath.Join(dir, "tail.jsonl")
+	fixture.WriteJSONL(t, tail, evs[len(evs)-1000:])
+
+	want := graphJSON(t, ReadOptions{KeepDuplicates: true}, clean)
+	for _, workers := range []int{1, 2, 7} {
+		for _, files := range [][]string{{clean, copies, tail}, {copies, tail, clean}} {
+			g, st, err := FromFiles(context.Background(), files, Filter{}, ReadOptions{Workers: workers})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := topology.Marshal(g)
+			if string(got) != want {
+				t.Errorf("%d workers, %v: the graph differs from the file without copies", workers, files)
+			}
+			if wantDups := int64(len(again) + 1000); st.Duplicates != wantDups || st.Read != int64(len(evs)) {
+				t.Errorf("%d workers: read %d with %d duplicates, want %d and %d", workers, st.Read, st.Duplicates,
+					len(evs), wantDups)
+			}
+		}
+	}
+}
+
+// TestCopiesThatDiffer: when two events share a key but not their content
+// (an id reused), the first in file order is kept, as the database keeps
+// the first it stores; so too for a copy with a negative duration, which
+// the histogram cannot take back.
+func TestCopiesThatDiffer(t *testing.T) {
+	dir := t.TempDir()
+	line := func(service, status string, dur int, tag string) string {
+		return `{"event_id":"0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","event_type":"consume","timestamp":"2026-11-24T10:00:00Z",` +
+			`"service":"` + service + `","channel":"sku.updated","peer_service":"catalog","duration_us":` + strconv.Itoa(dur) +
+			`,"status":"` + status + `","tags":{"merchant":"` + tag + `"}}` + "\n"
+	}
+	other := `{"event_id":"0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c","event_type":"consume","timestamp":"2026-11-24T10:00:01Z",` +
+		`"service":"inventory","channel":"sku.updated","peer_service":"catalog","duration_us":40,"status":"ok","tags":{"merchant":"m1"}}` + "\n"
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tt := range []struct {
+		name          string
+		first, second string
+		where         []Tag
+	}{
+		{"another service", line("inventory", "ok", 5, "m1"), line("billing", "error", 900, "m1"), nil},
+		{"another status", line("inventory", "ok", 5, "m1"), line("inventory", "error", 5, "m1"), nil},
+		{"a negative duration", line("inventory", "ok", -3, "m1"), line("inventory", "ok", -3, "m1"), nil},
+		{"only one passes the filter", line("inventory", "ok", 5, "m2"), line("inventory", "ok", 5, "m1"), []Tag{{"merchant", "m1"}}},
+	} {
+		for _, swap := range []bool{false, true} {
+			a, b := tt.first, tt.second
+			if swap {
+				a, b = b, a
+			}
+			both := write("both.jsonl", other+a)
+			later := write("later.jsonl", b+other)
+			f := Filter{Where: tt.where}
+			g, st, err := FromFiles(context.Background(), []string{both, later}, f, ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := topology.Marshal(g)
+			wantG, _, err := FromFiles(context.Background(), []string{write("want.jsonl", other+a)}, f, ReadOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := topology.Marshal(wantG)
+			if string(got) != string(want) {
+				t.Errorf("%s (swapped %v): got\n%s\nwant the first copy's graph:\n%s", tt.name, swap, got, want)
+			}
+			if st.Duplicates != 2 {
+				t.Errorf("%s: %d duplicates, want 2", tt.name, st.Duplicates)
+			}
+		}
+	}
+}
+
+func graphJSON(t *testing.T, opt ReadOptions, files ...string) string {
+	t.Helper()
+	g, _, err := FromFiles(context.Background(), files, Filter{}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := topology.Marshal(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(j)
 }

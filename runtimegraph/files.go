@@ -3,6 +3,7 @@ package runtimegraph
 import (
 	"cmp"
 	"context"
+	"hash/maphash"
 	"runtime"
 	"slices"
 	"strings"
@@ -16,28 +17,76 @@ import (
 // window and tag filters of f, decoding on every CPU.
 func FromFiles(ctx context.Context, paths []string, f Filter, opt ReadOptions) (*topology.Graph, ReadStats, error) {
 	gf := f.GraphOnly()
-	builders := make([]*Builder, cmp.Or(opt.Workers, runtime.GOMAXPROCS(0)))
-	for i := range builders {
-		builders[i] = NewBuilder()
-	}
-	opt.Workers = len(builders)
+	opt.Workers = cmp.Or(opt.Workers, runtime.GOMAXPROCS(0))
 	opt.skip = graphSkip
 	if len(gf.Where) == 0 {
 		opt.skip |= fTags
 	}
-	st, err := ReadFiles(ctx, paths, opt, func(w int, e *telemetry.Event) error {
+	builders := make([]*Builder, opt.Workers)
+	logs := make([]*copyLog, opt.Workers)
+	for i := range builders {
+		builders[i], logs[i] = NewBuilder(), &copyLog{}
+	}
+	// See dedupe.go for how copies of an event are counted once.
+	keep := opt.KeepDuplicates
+	seed := maphash.MakeSeed()
+	st, err := readEvents(ctx, paths, opt, !keep, func(w int, e *telemetry.Event, at Pos, k eventKey) error {
+		en := logEntry{key: k, at: uint64(at.File)<<32 | uint64(uint32(at.Line)), worker: uint16(w), bucket: noBucket}
 		if gf.Match(e) {
-			builders[w].Add(e)
+			en.ref = builders[w].Add(e)
+			en.sum = contentSum(seed, e)
+			if d := Quantize(e.DurationUS); d >= 0 {
+				en.bucket = uint16(BucketIndex(d))
+			}
+			if e.Status == telemetry.StatusError {
+				en.bucket |= bucketErr
+			}
+		}
+		if !keep {
+			logs[w].note(en)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, st, err
 	}
+	if !keep {
+		dups, differ := duplicates(logs, opt.Workers)
+		if differ || slices.ContainsFunc(dups, func(en logEntry) bool { return en.ref != 0 && en.bucket&^bucketErr == noBucket }) {
+			// Two copies of an event counted differently, or one with a
+			// negative duration, which has no bucket: read in file order
+			// and keep each event's first copy as it comes.
+			return fromFilesInOrder(ctx, paths, gf, opt)
+		}
+		for _, en := range dups {
+			if en.ref != 0 {
+				builders[en.worker].Uncount(en.ref, int(en.bucket&^bucketErr), en.bucket&bucketErr != 0)
+			}
+		}
+		st.Duplicates = int64(len(dups))
+		st.Read -= st.Duplicates
+	}
 	for _, b := range builders[1:] {
 		builders[0].Merge(b)
 	}
 	return builders[0].Graph(), st, nil
+}
+
+// fromFilesInOrder is FromFiles on one worker that asks a set of the keys
+// seen about each event.
+func fromFilesInOrder(ctx context.Context, paths []string, gf Filter, opt ReadOptions) (*topology.Graph, ReadStats, error) {
+	opt.Workers = 1
+	b := NewBuilder()
+	st, err := ReadFilesAt(ctx, paths, opt, func(_ int, e *telemetry.Event, _ Pos) error {
+		if gf.Match(e) {
+			b.Add(e)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, st, err
+	}
+	return b.Graph(), st, nil
 }
 
 // SelectFromFiles returns the events in files that pass f, in canonical

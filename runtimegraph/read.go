@@ -105,6 +105,32 @@ func ReadFiles(ctx context.Context, paths []string, opt ReadOptions, fn func(wor
 
 // ReadFilesAt is ReadFiles, telling fn where each event was read.
 func ReadFilesAt(ctx context.Context, paths []string, opt ReadOptions, fn func(worker int, e *telemetry.Event, at Pos) error) (ReadStats, error) {
+	if opt.KeepDuplicates {
+		return readEvents(ctx, paths, opt, false, func(w int, e *telemetry.Event, at Pos, _ eventKey) error {
+			return fn(w, e, at)
+		})
+	}
+	seen := newSeenSet()
+	var dups atomic.Int64
+	st, err := readEvents(ctx, paths, opt, true, func(w int, e *telemetry.Event, at Pos, k eventKey) error {
+		if !seen.add(k) {
+			dups.Add(1)
+			return nil
+		}
+		return fn(w, e, at)
+	})
+	st.Duplicates = dups.Load()
+	st.Read -= st.Duplicates
+	return st, err
+}
+
+// eventFn is called with each event read, where it was read and, when the
+// read was asked for them, its key (see eventKey).
+type eventFn func(worker int, e *telemetry.Event, at Pos, k eventKey) error
+
+// readEvents reads as ReadFilesAt does, passing fn every copy of an event
+// and counting each in ReadStats.Read.
+func readEvents(ctx context.Context, paths []string, opt ReadOptions, keys bool, fn eventFn) (ReadStats, error) {
 	workers := cmp.Or(opt.Workers, runtime.GOMAXPROCS(0))
 	maxBad := cmp.Or(opt.MaxBad, DefaultMaxBad)
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -130,11 +156,6 @@ func ReadFilesAt(ctx context.Context, paths []string, opt ReadOptions, fn func(w
 		badMu.Unlock()
 	}
 
-	var seen *seenSet
-	var dups atomic.Int64
-	if !opt.KeepDuplicates {
-		seen = newSeenSet()
-	}
 	work := make(chan *chunk, 2*workers)
 	free := make(chan *chunk, 3*workers)
 	var wg sync.WaitGroup
@@ -147,7 +168,7 @@ func ReadFilesAt(ctx context.Context, paths []string, opt ReadOptions, fn func(w
 				if ctx.Err() != nil {
 					continue // drain so the producer never blocks
 				}
-				if err := decodeChunk(c, dec, &e, w, fn, &read, addBad, seen, &dups); err != nil {
+				if err := decodeChunk(c, dec, &e, w, fn, &read, addBad, keys); err != nil {
 					cancel(err)
 				}
 				select {
@@ -174,7 +195,7 @@ func ReadFilesAt(ctx context.Context, paths []string, opt ReadOptions, fn func(w
 		err = context.Cause(ctx)
 	}
 	sortBad(bad)
-	st := ReadStats{Read: read.Load(), Rejected: rejected.Load(), Duplicates: dups.Load()}
+	st := ReadStats{Read: read.Load(), Rejected: rejected.Load()}
 	for _, b := range bad[:min(len(bad), maxBad)] {
 		st.Bad = append(st.Bad, b.err)
 	}
@@ -192,17 +213,17 @@ func sortBad(b []badLine) {
 	})
 }
 
-func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn func(int, *telemetry.Event, Pos) error,
-	read *atomic.Int64, addBad func(int, *telemetry.LineError), seen *seenSet, dups *atomic.Int64) error {
-	var n, d int64
-	defer func() { read.Add(n); dups.Add(d) }()
+func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn eventFn,
+	read *atomic.Int64, addBad func(int, *telemetry.LineError), keys bool) error {
+	var n int64
+	defer func() { read.Add(n) }()
+	var k eventKey
 	for i := range c.events {
-		if seen != nil && !seen.add(keyOf(&c.events[i])) {
-			d++
-			continue
+		if keys {
+			k = keyOf(&c.events[i])
 		}
 		n++
-		if err := fn(w, &c.events[i], Pos{c.file, 0}); err != nil {
+		if err := fn(w, &c.events[i], Pos{c.file, 0}, k); err != nil {
 			return err
 		}
 	}
@@ -217,12 +238,11 @@ func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn func(int,
 			addBad(c.file, &telemetry.LineError{File: c.name, Line: c.lines[i], Err: err})
 			continue
 		}
-		if seen != nil && !seen.add(dec.Key(e)) {
-			d++
-			continue
+		if keys {
+			k = dec.Key(e)
 		}
 		n++
-		if err := fn(w, e, Pos{c.file, c.lines[i]}); err != nil {
+		if err := fn(w, e, Pos{c.file, c.lines[i]}, k); err != nil {
 			return err
 		}
 	}
