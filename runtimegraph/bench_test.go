@@ -70,3 +70,55 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkBuilderAdd measures grouping alone, on the decoded events of
+// the benchmark file (at most 200,000 of them).
+func BenchmarkBuilderAdd(b *testing.B) {
+	p, _ := benchEvents(b)
+	var evs []telemetry.Event
+	if _, err := ReadFiles(context.Background(), []string{p}, ReadOptions{Workers: 1}, func(_ int, e *telemetry.Event) error {
+		if len(evs) < 200_000 {
+			evs = append(evs, *e)
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		bl := NewBuilder()
+		for i := range evs {
+			bl.Add(&evs[i])
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
+}
+
+// BenchmarkDecodeGraph decodes the lines of the benchmark file (at most
+// 200,000) as FromFiles does, skipping the fields the graph never reads.
+func BenchmarkDecodeGraph(b *testing.B) {
+	p, _ := benchEvents(b)
+	f, err := os.Open(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	var lines [][]byte
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() && len(lines) < 200_000 {
+		lines = append(lines, append([]byte(nil), sc.Bytes()...))
+	}
+	d := &Decoder{skip: graphSkip | fTags}
+	var e telemetry.Event
+	b.ResetTimer()
+	for b.Loop() {
+		for _, l := range lines {
+			if err := d.Decode(l, &e); err != nil {
+				b.Fatal(err)
+			}
+			d.Key(&e)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/line")
+}

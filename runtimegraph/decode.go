@@ -2,6 +2,7 @@ package runtimegraph
 
 import (
 	"errors"
+	"math/bits"
 	"time"
 
 	"github.com/tracegraph/tracegraph/internal/jsonscan"
@@ -27,6 +28,12 @@ type Decoder struct {
 	// skipped (see Key).
 	skippedID  [16]byte
 	hasSkipped bool
+	// next predicts, by the index of a field (0 for none), the field
+	// that follows it: the one that followed it last time. Lines of one
+	// file mostly have their keys in one order, so a key is mostly found
+	// by comparing its bytes with the prediction's, not by scanning it as
+	// a string and looking it up.
+	next [numFields + 1]uint8
 }
 
 // NewDecoder returns a Decoder that fills every field.
@@ -73,6 +80,24 @@ const (
 	fTags
 )
 
+// fieldKeys are the Event fields' keys as a compact line writes them,
+// with their quotes and colon, by field index (see fieldIndex); it is
+// what Decoder.next predicts.
+var fieldKeys = func() (k [numFields + 1]string) {
+	for _, name := range [...]string{"event_id", "trace_id", "event_type", "timestamp", "service", "operation",
+		"channel", "message_type", "reply_type", "system", "message_id", "parent_ids", "peer_service", "peer_virtual",
+		"service_virtual", "duration_us", "status", "error", "tags"} {
+		k[fieldIndex(fieldBit([]byte(name)))] = `"` + name + `":`
+	}
+	return k
+}()
+
+// numFields is how many fields have a bit.
+const numFields = 19
+
+// fieldIndex numbers a field bit from 1; 0 is no field.
+func fieldIndex(bit uint32) int { return bits.Len32(bit) }
+
 var errSlow = errors.New("slow path")
 
 // scanner walks one line. Any error means "let encoding/json decide".
@@ -93,18 +118,28 @@ func (d *Decoder) fast(data []byte, e *telemetry.Event) bool {
 	if s.Eat('}') {
 		return false // an empty object is missing required fields: let DecodeEvent say which
 	}
+	prev := 0
 	for {
 		s.WS()
-		key, ok := s.PlainString()
-		if !ok {
-			return false
+		var bit uint32
+		if k := fieldKeys[d.next[prev]]; k != "" && len(s.B)-s.I >= len(k) && string(s.B[s.I:s.I+len(k)]) == k {
+			s.I += len(k)
+			bit = 1 << (d.next[prev] - 1)
+		} else {
+			key, ok := s.PlainString()
+			if !ok {
+				return false
+			}
+			s.WS()
+			if !s.Eat(':') {
+				return false
+			}
+			bit = fieldBit(key)
+			d.next[prev] = uint8(fieldIndex(bit))
 		}
+		prev = fieldIndex(bit)
 		s.WS()
-		if !s.Eat(':') {
-			return false
-		}
-		s.WS()
-		bit, err := s.field(key, e)
+		bit, err := s.field(bit, e)
 		if err != nil || seen&bit != 0 {
 			return false
 		}
@@ -129,8 +164,7 @@ func (d *Decoder) fast(data []byte, e *telemetry.Event) bool {
 	return true
 }
 
-func (s *scanner) field(key []byte, e *telemetry.Event) (uint32, error) {
-	bit := fieldBit(key)
+func (s *scanner) field(bit uint32, e *telemetry.Event) (uint32, error) {
 	if bit&s.d.skip != 0 {
 		return bit, s.skipField(bit)
 	}
