@@ -148,6 +148,8 @@ type groupKey struct {
 
 // acc accumulates one group.
 type acc struct {
+	key         groupKey
+	send        bool // a publish or request group, not a flow
 	ref         Ref
 	replyType   string
 	count, errs int64
@@ -261,7 +263,7 @@ func (b *Builder) Add(e *telemetry.Event) Ref {
 	}
 	a := m[k]
 	if a == nil {
-		a = &acc{}
+		a = &acc{key: k, send: k.to == ""}
 		m[k] = a
 		b.accs = append(b.accs, a)
 		a.ref = Ref(len(b.accs))

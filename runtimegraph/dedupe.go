@@ -110,8 +110,9 @@ func (s *seenSet) add(k eventKey) bool {
 // Uncounting is exact for counts, errors and durations. A copy's other
 // effects (its services, its group's reply type and times) are not taken
 // back, so a copy is only uncounted when it counted the same as the kept
-// one: the same content sum. When two copies differ (an event id reused
-// for another event), the log cannot say which effects to take back, and
+// one: in the same group, with the same virtual flags and the same
+// extras (see extrasSum). When two copies differ (an event id reused for
+// another event), the log cannot say which effects to take back, and
 // FromFiles reads again with the shared set and one worker, which keeps
 // the first copy too.
 
@@ -124,21 +125,35 @@ type logEntry struct {
 	key eventKey
 	// at orders the copies: file index, then line.
 	at uint64
-	// sum is a hash of what the copy counted (see contentSum); 0 when it
-	// counted nothing.
+	// sum is, for an event counted in a group, extrasSum; for one counted
+	// in none (a start or complete event, say), contentSum.
 	sum uint64
 	ref Ref
-	// bucket is the duration's BucketIndex and, in bucketErr, whether
-	// it was an error.
-	bucket uint16
+	// bits holds the duration's BucketIndex and the flags below.
+	bits   uint16
 	worker uint16
 }
 
 const (
-	bucketErr = 1 << 15
-	// noBucket is the bucket of a negative duration, or of none.
-	noBucket = bucketErr - 1
+	bucketMask = 1<<10 - 1
+	// noBucket is the bucket of a negative duration.
+	noBucket    = bucketMask
+	bitErr      = 1 << 10
+	bitMatched  = 1 << 11 // it passed the filter and was counted
+	bitsVirtual = 3 << 12 // virtualBits
 )
+
+// virtualBits are an event's virtual flags as logEntry.bits holds them.
+func virtualBits(e *telemetry.Event) uint16 {
+	var v uint16
+	if e.ServiceVirtual {
+		v |= 1 << 12
+	}
+	if e.PeerVirtual {
+		v |= 2 << 12
+	}
+	return v
+}
 
 // copyLog is one worker's entries.
 type copyLog struct {
@@ -154,33 +169,30 @@ func (l *copyLog) note(en logEntry) {
 	*p = append(*p, en)
 }
 
-// contentSum hashes what Builder.Add counts of e, so that two copies of
-// one event can be told to have counted the same. It is never 0.
+// extrasSum hashes what an event counted in a group adds beyond its group
+// and its flags: its reply type and, for a send, whose group does not name
+// its peer, the peer. Both are mostly empty, and then it costs nothing.
+func extrasSum(seed maphash.Seed, e *telemetry.Event, send bool) uint64 {
+	var h uint64
+	if e.ReplyType != "" {
+		h = maphash.String(seed, e.ReplyType)
+	}
+	if send && e.PeerService != "" {
+		h = h*0x100000001b3 ^ maphash.String(seed, e.PeerService)
+	}
+	return h
+}
+
+// contentSum hashes what Builder.Add counts of an event of no group: the
+// services it names.
 func contentSum(seed maphash.Seed, e *telemetry.Event) uint64 {
-	var h maphash.Hash
-	h.SetSeed(seed)
-	var n [binary.MaxVarintLen64]byte
-	for _, s := range [...]string{e.EventType, e.Service, e.PeerService, e.Channel, e.MessageType, e.System,
-		e.ReplyType, e.Status} {
-		h.Write(binary.AppendUvarint(n[:0], uint64(len(s))))
-		h.WriteString(s)
-	}
-	var b [9]byte
-	binary.LittleEndian.PutUint64(b[:], uint64(e.DurationUS))
-	if e.ServiceVirtual {
-		b[8] |= 1
-	}
-	if e.PeerVirtual {
-		b[8] |= 2
-	}
-	h.Write(b[:])
-	return h.Sum64() | 1
+	return maphash.Comparable(seed, [...]string{e.EventType, e.Service, e.PeerService})
 }
 
 // duplicates returns the entries of copies that are not the first of
 // their event in logs, searching the parts on workers goroutines, and
-// whether two copies of one event counted differently.
-func duplicates(logs []*copyLog, workers int) (dups []logEntry, differ bool) {
+// whether two copies of one event counted differently (see same).
+func duplicates(logs []*copyLog, workers int, same func(a, b *logEntry) bool) (dups []logEntry, differ bool) {
 	var mu sync.Mutex
 	var next atomic.Int32
 	var wg sync.WaitGroup
@@ -203,7 +215,7 @@ func duplicates(logs []*copyLog, workers int) (dups []logEntry, differ bool) {
 							kept, dup = en, kept
 							first[en.key] = en
 						}
-						odd = odd || dup.sum != kept.sum
+						odd = odd || !same(&kept, &dup)
 						mine = append(mine, dup)
 					}
 				}

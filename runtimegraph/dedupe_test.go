@@ -134,10 +134,13 @@ func TestCopiesAcrossWorkers(t *testing.T) {
 // the histogram cannot take back.
 func TestCopiesThatDiffer(t *testing.T) {
 	dir := t.TempDir()
-	line := func(service, status string, dur int, tag string) string {
-		return `{"event_id":"0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","event_type":"consume","timestamp":"2026-11-24T10:00:00Z",` +
+	typed := func(typ, service, status string, dur int, tag, extra string) string {
+		return `{"event_id":"0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b","event_type":"` + typ + `","timestamp":"2026-11-24T10:00:00Z",` +
 			`"service":"` + service + `","channel":"sku.updated","peer_service":"catalog","duration_us":` + strconv.Itoa(dur) +
-			`,"status":"` + status + `","tags":{"merchant":"` + tag + `"}}` + "\n"
+			`,"status":"` + status + `","tags":{"merchant":"` + tag + `"}` + extra + `}` + "\n"
+	}
+	line := func(service, status string, dur int, tag string) string {
+		return typed("consume", service, status, dur, tag, "")
 	}
 	other := `{"event_id":"0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c","event_type":"consume","timestamp":"2026-11-24T10:00:01Z",` +
 		`"service":"inventory","channel":"sku.updated","peer_service":"catalog","duration_us":40,"status":"ok","tags":{"merchant":"m1"}}` + "\n"
@@ -157,6 +160,13 @@ func TestCopiesThatDiffer(t *testing.T) {
 		{"another status", line("inventory", "ok", 5, "m1"), line("inventory", "error", 5, "m1"), nil},
 		{"a negative duration", line("inventory", "ok", -3, "m1"), line("inventory", "ok", -3, "m1"), nil},
 		{"only one passes the filter", line("inventory", "ok", 5, "m2"), line("inventory", "ok", 5, "m1"), []Tag{{"merchant", "m1"}}},
+		{"a virtual peer", strings.Replace(line("inventory", "ok", 5, "m1"), `"catalog"`, `"ghost"`, 1),
+			strings.Replace(typed("consume", "inventory", "ok", 5, "m1", `,"peer_virtual":true`), `"catalog"`, `"ghost"`, 1), nil},
+		{"another reply type", typed("request", "inventory", "ok", 5, "m1", `,"message_type":"Q","reply_type":"A"`),
+			typed("request", "inventory", "ok", 5, "m1", `,"message_type":"Q","reply_type":"B"`), nil},
+		{"a send to another peer", typed("publish", "inventory", "ok", 5, "m1", ""),
+			strings.Replace(typed("publish", "inventory", "ok", 5, "m1", ""), `"catalog"`, `"search"`, 1), nil},
+		{"a start event of another service", typed("start", "inventory", "ok", 5, "m1", ""), typed("start", "billing", "ok", 5, "m1", ""), nil},
 	} {
 		for _, swap := range []bool{false, true} {
 			a, b := tt.first, tt.second

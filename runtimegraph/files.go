@@ -31,15 +31,22 @@ func FromFiles(ctx context.Context, paths []string, f Filter, opt ReadOptions) (
 	keep := opt.KeepDuplicates
 	seed := maphash.MakeSeed()
 	st, err := readEvents(ctx, paths, opt, !keep, func(w int, e *telemetry.Event, at Pos, k eventKey) error {
-		en := logEntry{key: k, at: uint64(at.File)<<32 | uint64(uint32(at.Line)), worker: uint16(w), bucket: noBucket}
+		en := logEntry{key: k, at: uint64(at.File)<<32 | uint64(uint32(at.Line)), worker: uint16(w)}
 		if gf.Match(e) {
 			en.ref = builders[w].Add(e)
-			en.sum = contentSum(seed, e)
+			if en.ref != 0 {
+				en.sum = extrasSum(seed, e, builders[w].accs[en.ref-1].send)
+			} else {
+				en.sum = contentSum(seed, e)
+			}
+			en.bits = bitMatched | virtualBits(e)
 			if d := Quantize(e.DurationUS); d >= 0 {
-				en.bucket = uint16(BucketIndex(d))
+				en.bits |= uint16(BucketIndex(d))
+			} else {
+				en.bits |= noBucket
 			}
 			if e.Status == telemetry.StatusError {
-				en.bucket |= bucketErr
+				en.bits |= bitErr
 			}
 		}
 		if !keep {
@@ -51,8 +58,17 @@ func FromFiles(ctx context.Context, paths []string, f Filter, opt ReadOptions) (
 		return nil, st, err
 	}
 	if !keep {
-		dups, differ := duplicates(logs, opt.Workers)
-		if differ || slices.ContainsFunc(dups, func(en logEntry) bool { return en.ref != 0 && en.bucket&^bucketErr == noBucket }) {
+		// Two copies counted alike when they were counted in the same
+		// group (by its key: each worker has its own) with the same flags
+		// and extras, or both in none with the same content.
+		same := func(a, b *logEntry) bool {
+			if a.bits&(bitMatched|bitsVirtual) != b.bits&(bitMatched|bitsVirtual) || a.sum != b.sum || (a.ref == 0) != (b.ref == 0) {
+				return false
+			}
+			return a.ref == 0 || builders[a.worker].accs[a.ref-1].key == builders[b.worker].accs[b.ref-1].key
+		}
+		dups, differ := duplicates(logs, opt.Workers, same)
+		if differ || slices.ContainsFunc(dups, func(en logEntry) bool { return en.ref != 0 && en.bits&bucketMask == noBucket }) {
 			// Two copies of an event counted differently, or one with a
 			// negative duration, which has no bucket: read in file order
 			// and keep each event's first copy as it comes.
@@ -60,7 +76,7 @@ func FromFiles(ctx context.Context, paths []string, f Filter, opt ReadOptions) (
 		}
 		for _, en := range dups {
 			if en.ref != 0 {
-				builders[en.worker].Uncount(en.ref, int(en.bucket&^bucketErr), en.bucket&bucketErr != 0)
+				builders[en.worker].Uncount(en.ref, int(en.bits&bucketMask), en.bits&bitErr != 0)
 			}
 		}
 		st.Duplicates = int64(len(dups))
