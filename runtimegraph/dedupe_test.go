@@ -1,7 +1,9 @@
 package runtimegraph
 
 import (
+	"bytes"
 	"context"
+	"hash/fnv"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -82,6 +84,17 @@ func TestIDKey(t *testing.T) {
 	u := idKey([]byte("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"))
 	if u[0] != 0x01 || u[15] != 0x5b {
 		t.Errorf("a UUID's key is its bytes: %x", u)
+	}
+	if idKey([]byte("0193A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B")) != u {
+		t.Error("a UUID's key does not depend on the case of its digits")
+	}
+	// Not hex, or dashes misplaced: hashed, like any id that is no UUID.
+	for _, id := range []string{"0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5g", "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a:b", "0193a1b2c-3d4-7e5f-8a9b-0c1d2e3f4a5b"} {
+		h := fnv.New128a()
+		h.Write([]byte(id))
+		if k := idKey([]byte(id)); !bytes.Equal(k[:], h.Sum(nil)) {
+			t.Errorf("idKey(%q) = %x, want its FNV hash", id, k)
+		}
 	}
 	if idKey([]byte("evt-17")) == idKey([]byte("evt-18")) {
 		t.Error("two ids that are no UUIDs share a key")
