@@ -108,7 +108,7 @@ type scanner struct {
 }
 
 func (d *Decoder) fast(data []byte, e *telemetry.Event) bool {
-	s := scanner{Scanner: jsonscan.Scanner{B: data}, d: d}
+	s := scanner{Scanner: jsonscan.Scanner{B: data, Plain: jsonscan.Plain(data)}, d: d}
 	s.WS()
 	if !s.Eat('{') {
 		return false

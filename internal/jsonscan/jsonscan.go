@@ -27,6 +27,10 @@ import (
 type Scanner struct {
 	B []byte
 	I int
+	// Plain says B is Plain: a string in it ends at its next quote, and
+	// PlainString needs to look for nothing else. Where it fails, it may
+	// leave I elsewhere than without Plain.
+	Plain bool
 
 	buf []byte // scratch for the escaped strings Skip reads
 }
@@ -153,6 +157,14 @@ func (s *Scanner) PlainString() ([]byte, bool) {
 		return nil, false
 	}
 	start := s.I
+	if s.Plain {
+		q := bytes.IndexByte(s.B[s.I:], '"')
+		if q < 0 {
+			return nil, false
+		}
+		s.I += q + 1
+		return s.B[start : s.I-1], true
+	}
 	for {
 		s.I += PlainRun(s.B[s.I:])
 		if s.I >= len(s.B) {
@@ -278,6 +290,31 @@ func PlainRun(b []byte) int {
 		}
 	}
 	return i
+}
+
+// Plain reports whether b has no byte that stops PlainRun but the quote:
+// no control character, backslash or byte from 0x80 up. Checking a whole
+// line of an event at once, eight bytes at a time, costs less than checking
+// each of its two dozen strings (cachegrind of BenchmarkDecodeGraph).
+func Plain(b []byte) bool {
+	const lsb, msb = 0x0101010101010101, 0x8080808080808080
+	// A byte from 0x80 up has its top bit set in x; one below 0x20 in
+	// (x - 0x20...) &^ x, as a backslash in the same of x ^ '\\'...
+	// Two words a turn, with the slice cut as it goes, lets the compiler
+	// drop the bounds checks.
+	var stop uint64
+	for len(b) >= 16 {
+		x, y := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])
+		ex, ey := x^(lsb*'\\'), y^(lsb*'\\')
+		stop |= x | (x-lsb*0x20)&^x | (ex-lsb)&^ex | y | (y-lsb*0x20)&^y | (ey-lsb)&^ey
+		b = b[16:]
+	}
+	for _, c := range b {
+		if c < 0x20 || c >= 0x80 || c == '\\' {
+			return false
+		}
+	}
+	return stop&msb == 0
 }
 
 // StringEnd finds the closing quote of a string whose contents start at

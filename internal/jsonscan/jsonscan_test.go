@@ -27,3 +27,45 @@ func TestPlainRun(t *testing.T) {
 		}
 	}
 }
+
+// TestPlain checks Plain's word-at-a-time test against the byte rule, for
+// every pair of bytes at every place in the first two words, and that a
+// Plain scanner reads the strings of plain input as PlainString does.
+func TestPlain(t *testing.T) {
+	naive := func(b []byte) bool {
+		for _, c := range b {
+			if c < 0x20 || c >= 0x80 || c == '\\' {
+				return false
+			}
+		}
+		return true
+	}
+	for a := range 256 {
+		for b := range 256 {
+			for p := range 16 {
+				buf := []byte("abcdefghijklmnopqrstuvwx")
+				buf[p], buf[p+1] = byte(a), byte(b)
+				for _, in := range [][]byte{buf, buf[:p+2], buf[p:]} {
+					if got, want := Plain(in), naive(in); got != want {
+						t.Fatalf("Plain(%q) = %v, want %v", in, got, want)
+					}
+				}
+			}
+		}
+	}
+	for _, in := range []string{`"abc","d"`, `""`, `"abc`, `"a b c" , "x"`} {
+		s, p := Scanner{B: []byte(in)}, Scanner{B: []byte(in), Plain: true}
+		for {
+			v1, ok1 := s.PlainString()
+			v2, ok2 := p.PlainString()
+			if string(v1) != string(v2) || ok1 != ok2 || ok1 && s.I != p.I {
+				t.Fatalf("%q: PlainString %q %v at %d, Plain one %q %v at %d", in, v1, ok1, s.I, v2, ok2, p.I)
+			}
+			if !ok1 || !s.Tok(',') || !p.Tok(',') {
+				break
+			}
+			s.WS()
+			p.WS()
+		}
+	}
+}
