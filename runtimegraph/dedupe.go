@@ -35,9 +35,11 @@ type eventKey struct {
 func idKey(id []byte) [16]byte {
 	var k [16]byte
 	if len(id) == 36 && id[8] == '-' && id[13] == '-' && id[18] == '-' && id[23] == '-' {
+		// Constant indexes into an array: no bounds checks.
+		u := (*[36]byte)(id)
 		var bad byte
 		for j, i := range uuidHexAt {
-			hi, lo := hexValue[id[i]], hexValue[id[i+1]]
+			hi, lo := hexValue[u[i]], hexValue[u[i+1]]
 			bad |= hi | lo
 			k[j] = hi<<4 | lo
 		}

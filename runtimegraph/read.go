@@ -80,17 +80,21 @@ type ReadStats struct {
 // prefixBytes is how much of a file Detect sees.
 const prefixBytes = 4096
 
-// chunkLines is how many lines a worker decodes at a time: large enough to
-// make handing over cheap, small enough to spread a small file.
-const chunkLines = 2048
+// chunkLines is how many events of a span file a worker takes at a time,
+// and blockBytes how much of a JSONL file: large enough to make handing
+// over cheap, small enough to spread a small file.
+const (
+	chunkLines = 2048
+	blockBytes = 256 << 10
+)
 
-// chunk is a run of consecutive lines (or already decoded events) of one file.
+// chunk is a block of whole lines of a JSONL file, or events already
+// decoded from a span file.
 type chunk struct {
 	file   int // index into the path list, for ordering bad lines
 	name   string
 	buf    []byte
-	ends   []int // end offset in buf of each line
-	lines  []int // line number of each line
+	line   int // the number of the line before buf's first
 	events []telemetry.Event
 }
 
@@ -227,22 +231,34 @@ func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn eventFn,
 			return err
 		}
 	}
-	start := 0
-	for i, end := range c.ends {
-		line := bytes.TrimSpace(c.buf[start:end])
-		start = end
+	// The worker, not the reader, splits the block: the reader's one
+	// goroutine would otherwise be the limit (see readBlocks).
+	rest, lineNo := c.buf, c.line
+	for len(rest) > 0 {
+		seg := rest
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			seg, rest = rest[:i], rest[i+1:]
+		} else {
+			rest = nil
+		}
+		lineNo++
+		if len(seg) > telemetry.DefaultMaxLineBytes && len(bytes.TrimRight(seg, "\r")) > telemetry.DefaultMaxLineBytes {
+			addBad(c.file, telemetry.LongLineError(c.name, lineNo, telemetry.DefaultMaxLineBytes))
+			continue
+		}
+		line := bytes.TrimSpace(seg)
 		if len(line) == 0 {
 			continue
 		}
 		if err := dec.Decode(line, e); err != nil {
-			addBad(c.file, &telemetry.LineError{File: c.name, Line: c.lines[i], Err: err})
+			addBad(c.file, &telemetry.LineError{File: c.name, Line: lineNo, Err: err})
 			continue
 		}
 		if keys {
 			k = dec.Key(e)
 		}
 		n++
-		if err := fn(w, e, Pos{c.file, c.lines[i]}, k); err != nil {
+		if err := fn(w, e, Pos{c.file, lineNo}, k); err != nil {
 			return err
 		}
 	}
@@ -279,50 +295,92 @@ func readFile(ctx context.Context, idx int, path string, skip int, imp *Importer
 			return err
 		}
 	}
+	return readBlocks(ctx, idx, path, br, lr.Line(), work, free, addBad)
+}
+
+// readBlocks cuts the rest of a JSONL stream, whose first line is number
+// line+1, into blocks of whole lines for the workers. It only reads, finds
+// the last newline and counts lines; the workers split the lines. A line
+// longer than the limit is passed over here once it outgrows it, and
+// named as LineReader names it.
+func readBlocks(ctx context.Context, idx int, path string, br *bufio.Reader, line int, work, free chan *chunk,
+	addBad func(int, *telemetry.LineError)) error {
+	const maxLine = telemetry.DefaultMaxLineBytes
 	next := func() *chunk {
 		select {
 		case c := <-free:
-			c.buf, c.ends, c.lines = c.buf[:0], c.ends[:0], c.lines[:0]
-			c.file, c.name, c.events = idx, path, nil
+			c.buf, c.file, c.name, c.events = c.buf[:0], idx, path, nil
 			return c
 		default:
 			return &chunk{file: idx, name: path}
 		}
 	}
-	c := next()
+	var carry []byte // the start of a line the last block cut
 	for {
-		line, err := lr.Next()
-		if le, ok := errors.AsType[*telemetry.LineError](err); ok {
-			addBad(idx, le)
-			continue
+		c := next()
+		c.buf = append(c.buf, carry...)
+		cut := -1 // where the block's last whole line ends
+		var err error
+		for cut < 0 && err == nil {
+			from := len(c.buf)
+			c.buf = slices.Grow(c.buf, blockBytes)
+			var k int
+			k, err = io.ReadFull(br, c.buf[from:from+blockBytes])
+			c.buf = c.buf[:from+k]
+			if i := bytes.LastIndexByte(c.buf[from:], '\n'); i >= 0 {
+				cut = from + i + 1
+			} else if err == nil && len(c.buf) > maxLine+2 { // +2: the limit is on the line, not its "\r\n"
+				// No line ends in c.buf: it is all one line, too long.
+				if err = skipLine(br); err == nil {
+					line++
+					addBad(idx, telemetry.LongLineError(path, line, maxLine))
+					c.buf = c.buf[:0]
+				}
+			}
 		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
+		eof := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err != nil && !eof {
 			// A cut-off file (a truncated gzip): the whole lines read
 			// before the cut are events like any others.
-			if len(c.ends) > 0 {
+			c.buf = c.buf[:max(cut, 0)]
+			c.line, line = line, line+bytes.Count(c.buf, []byte{'\n'})
+			if len(c.buf) > 0 {
 				if serr := send(ctx, work, c); serr != nil {
 					return serr
 				}
 			}
-			return err
+			return fmt.Errorf("%s:%d: %w", path, line+1, err)
 		}
-		c.buf = append(c.buf, line...)
-		c.ends = append(c.ends, len(c.buf))
-		c.lines = append(c.lines, lr.Line())
-		if len(c.ends) == chunkLines {
+		if eof {
+			cut = len(c.buf) // the last line needs no newline
+		}
+		carry = append(carry[:0], c.buf[cut:]...)
+		c.buf = c.buf[:cut]
+		c.line = line
+		line += bytes.Count(c.buf, []byte{'\n'})
+		if len(c.buf) > 0 {
 			if err := send(ctx, work, c); err != nil {
 				return err
 			}
-			c = next()
+		}
+		if eof {
+			return nil
 		}
 	}
-	if len(c.ends) > 0 {
-		return send(ctx, work, c)
+}
+
+// skipLine reads past the rest of a line, to its newline or the end.
+func skipLine(br *bufio.Reader) error {
+	for {
+		_, err := br.ReadSlice('\n')
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err == io.EOF:
+			return nil
+		}
+		return err
 	}
-	return nil
 }
 
 func send(ctx context.Context, work chan *chunk, c *chunk) error {

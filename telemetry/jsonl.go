@@ -189,10 +189,16 @@ func (r *LineReader) Next() ([]byte, error) {
 		}
 		r.line++
 		if tooLong || len(bytes.TrimRight(r.scratch, "\r\n")) > r.max {
-			return nil, &LineError{File: r.name, Line: r.line, Err: fmt.Errorf("%w (over %d bytes)", ErrLineTooLong, r.max)}
+			return nil, LongLineError(r.name, r.line, r.max)
 		}
 		return r.scratch, nil
 	}
+}
+
+// LongLineError is the error of line number line of file name, which is
+// longer than max bytes.
+func LongLineError(name string, line, max int) *LineError {
+	return &LineError{File: name, Line: line, Err: fmt.Errorf("%w (over %d bytes)", ErrLineTooLong, max)}
 }
 
 // DecodeEvent parses one JSON event and checks the fields every event must
