@@ -34,6 +34,9 @@ type Decoder struct {
 	// by comparing its bytes with the prediction's, not by scanning it as
 	// a string and looking it up.
 	next [numFields + 1]uint8
+	// day is the date of the last timestamp read, and midnight its start.
+	day      [10]byte
+	midnight time.Time
 }
 
 // NewDecoder returns a Decoder that fills every field.
@@ -182,7 +185,7 @@ func (s *scanner) field(bit uint32, e *telemetry.Event) (uint32, error) {
 		if !ok {
 			return 0, errSlow
 		}
-		if t, ok := parseTime(v); ok {
+		if t, ok := s.d.parseTime(v); ok {
 			e.Timestamp = t
 			return bit, nil
 		}
@@ -300,7 +303,7 @@ func (s *scanner) boolean() (bool, error) {
 // parseTime reads the form telemetry.Writer writes,
 // 2006-01-02T15:04:05.999999Z (the fraction optional, 1 to 9 digits), as
 // time.Time.UnmarshalJSON does; ok false leaves any other text to it.
-func parseTime(v []byte) (time.Time, bool) {
+func (d *Decoder) parseTime(v []byte) (time.Time, bool) {
 	if len(v) < 20 || v[len(v)-1] != 'Z' || v[4] != '-' || v[7] != '-' || v[10] != 'T' || v[13] != ':' || v[16] != ':' {
 		return time.Time{}, false
 	}
@@ -314,10 +317,8 @@ func parseTime(v []byte) (time.Time, bool) {
 		}
 		return n
 	}
-	year, month, day := num(v[0:4]), num(v[5:7]), num(v[8:10])
 	hour, minute, sec := num(v[11:13]), num(v[14:16]), num(v[17:19])
-	if year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
-		hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+	if hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
 		return time.Time{}, false
 	}
 	nsec := 0
@@ -333,7 +334,17 @@ func parseTime(v []byte) (time.Time, bool) {
 			nsec *= 10
 		}
 	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
+	// The events of a file mostly fall on a few days: the last day's
+	// midnight saves time.Date's calendar arithmetic.
+	if string(v[:10]) != string(d.day[:]) {
+		year, month, day := num(v[0:4]), num(v[5:7]), num(v[8:10])
+		if year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) {
+			return time.Time{}, false
+		}
+		copy(d.day[:], v[:10])
+		d.midnight = time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+	}
+	return d.midnight.Add(time.Duration(hour*3600+minute*60+sec)*time.Second + time.Duration(nsec)), true
 }
 
 func daysIn(month, year int) int {

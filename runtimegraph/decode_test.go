@@ -2,9 +2,11 @@ package runtimegraph
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tracegraph/tracegraph/runtimegraph/internal/fixture"
 	"github.com/tracegraph/tracegraph/telemetry"
@@ -136,4 +138,40 @@ func FuzzDecoder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, line []byte) {
 		checkSame(t, d, line)
 	})
+}
+
+// TestDecoderTimes: one Decoder reads times across days, months, leap
+// days and back again (it remembers the last day) as DecodeEvent does, and
+// leaves an impossible date to the slow path, which refuses it, as
+// telemetry.DecodeEvent does.
+func TestDecoderTimes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	d := &Decoder{skip: graphSkip | fTags}
+	var e telemetry.Event
+	line := func(ts string) []byte {
+		return []byte(`{"event_id":"x","event_type":"publish","timestamp":"` + ts + `","service":"a"}`)
+	}
+	base := time.Date(2024, 2, 27, 0, 0, 0, 0, time.UTC)
+	for i := range 5000 {
+		at := base.Add(time.Duration(rng.Int64N(int64(5 * 24 * time.Hour))))
+		if i%7 == 0 {
+			at = at.AddDate(rng.IntN(3), rng.IntN(13), 0)
+		}
+		ts := at.Format("2006-01-02T15:04:05.999999999Z")
+		if err := d.Decode(line(ts), &e); err != nil {
+			t.Fatalf("%s: %v", ts, err)
+		}
+		var want telemetry.Event
+		if err := telemetry.DecodeEvent(line(ts), &want); err != nil {
+			t.Fatal(err)
+		}
+		if e.Timestamp != want.Timestamp {
+			t.Fatalf("%s read as %v, want %v", ts, e.Timestamp, want.Timestamp)
+		}
+	}
+	for _, bad := range []string{"2025-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-24T24:00:00Z"} {
+		if err := d.Decode(line(bad), &e); err == nil {
+			t.Errorf("%s read as %v", bad, e.Timestamp)
+		}
+	}
 }
