@@ -1,6 +1,7 @@
 package runtimegraph
 
 import (
+	"encoding/binary"
 	"errors"
 	"math/bits"
 	"time"
@@ -21,7 +22,7 @@ import (
 type Decoder struct {
 	// cache holds recent strings in slots chosen by a cheap hash; a hit
 	// saves an allocation, a miss replaces the slot.
-	cache [1024]string
+	cache [8192]string
 	// skip lists fields to check but not keep (see graphFields).
 	skip uint32
 	// skippedID is the key of the last event's event_id when it was
@@ -368,13 +369,28 @@ func (s *scanner) str(reuse bool) (string, error) {
 	if !reuse || len(v) == 0 {
 		return string(v), nil
 	}
-	h := (uint(len(v))*31 + uint(v[0])*7 + uint(v[len(v)-1])*131 + uint(v[len(v)/2])*17) % uint(len(s.d.cache))
+	h := stringSlot(v) % uint(len(s.d.cache))
 	if c := s.d.cache[h]; c == string(v) {
 		return c, nil
 	}
 	x := string(v)
 	s.d.cache[h] = x
 	return x, nil
+}
+
+// stringSlot hashes a string for the Decoder's cache from its length and
+// its first and last eight bytes (fewer, for a short one), which is where
+// names like svc-124.topic-795 differ.
+func stringSlot(v []byte) uint {
+	var head, tail uint64
+	if n := len(v); n >= 8 {
+		head, tail = binary.LittleEndian.Uint64(v), binary.LittleEndian.Uint64(v[n-8:])
+	} else {
+		for _, c := range v {
+			head = head<<8 | uint64(c)
+		}
+	}
+	return uint((head*0x9e3779b97f4a7c15 ^ tail*0xc2b2ae3d27d4eb4f ^ uint64(len(v))) >> 40)
 }
 
 // int reads a JSON integer that fits int64; fractions, exponents and
