@@ -87,14 +87,36 @@ const (
 // fieldKeys are the Event fields' keys as a compact line writes them,
 // with their quotes and colon, by field index (see fieldIndex); it is
 // what Decoder.next predicts.
-var fieldKeys = func() (k [numFields + 1]string) {
+var fieldKeys = func() (k [numFields + 1]fieldKey) {
 	for _, name := range [...]string{"event_id", "trace_id", "event_type", "timestamp", "service", "operation",
 		"channel", "message_type", "reply_type", "system", "message_id", "parent_ids", "peer_service", "peer_virtual",
 		"service_virtual", "duration_us", "status", "error", "tags"} {
-		k[fieldIndex(fieldBit([]byte(name)))] = `"` + name + `":`
+		text := `"` + name + `":`
+		fk := fieldKey{text: text}
+		if n := len(text); n >= 8 {
+			fk.head, fk.tail = binary.LittleEndian.Uint64([]byte(text)), binary.LittleEndian.Uint64([]byte(text[n-8:]))
+		}
+		k[fieldIndex(fieldBit([]byte(name)))] = fk
 	}
 	return k
 }()
+
+// A fieldKey is a key's text and, when it is 8 bytes or more, its first
+// and last eight as words.
+type fieldKey struct {
+	text       string
+	head, tail uint64
+}
+
+// at reports whether b starts with k, len(b) >= len(k.text). Keys of 8 to
+// 16 bytes, most of them, are compared as two words that may overlap,
+// with no call of memequal.
+func (k *fieldKey) at(b []byte) bool {
+	if n := len(k.text); n >= 8 && n <= 16 {
+		return binary.LittleEndian.Uint64(b) == k.head && binary.LittleEndian.Uint64(b[n-8:]) == k.tail
+	}
+	return string(b[:len(k.text)]) == k.text
+}
 
 // numFields is how many fields have a bit.
 const numFields = 19
@@ -126,8 +148,8 @@ func (d *Decoder) fast(data []byte, e *telemetry.Event) bool {
 	for {
 		s.WS()
 		var bit uint32
-		if k := fieldKeys[d.next[prev]]; k != "" && len(s.B)-s.I >= len(k) && string(s.B[s.I:s.I+len(k)]) == k {
-			s.I += len(k)
+		if k := &fieldKeys[d.next[prev]]; k.text != "" && len(s.B)-s.I >= len(k.text) && k.at(s.B[s.I:]) {
+			s.I += len(k.text)
 			bit = 1 << (d.next[prev] - 1)
 		} else {
 			key, ok := s.PlainString()

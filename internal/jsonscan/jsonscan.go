@@ -300,21 +300,35 @@ func Plain(b []byte) bool {
 	const lsb, msb = 0x0101010101010101, 0x8080808080808080
 	// A byte from 0x80 up has its top bit set in x; one below 0x20 in
 	// (x - 0x20...) &^ x, as a backslash in the same of x ^ '\\'...
-	// Two words a turn, with the slice cut as it goes, lets the compiler
-	// drop the bounds checks.
-	var stop uint64
-	for len(b) >= 16 {
-		x, y := binary.LittleEndian.Uint64(b), binary.LittleEndian.Uint64(b[8:])
-		ex, ey := x^(lsb*'\\'), y^(lsb*'\\')
-		stop |= x | (x-lsb*0x20)&^x | (ex-lsb)&^ex | y | (y-lsb*0x20)&^y | (ey-lsb)&^ey
-		b = b[16:]
+	stop := func(x uint64) uint64 {
+		e := x ^ (lsb * '\\')
+		return x | (x-lsb*0x20)&^x | (e-lsb)&^e
 	}
-	for _, c := range b {
-		if c < 0x20 || c >= 0x80 || c == '\\' {
-			return false
+	if len(b) < 8 {
+		for _, c := range b {
+			if c < 0x20 || c >= 0x80 || c == '\\' {
+				return false
+			}
 		}
+		return true
 	}
-	return stop&msb == 0
+	// Four words a turn, each turn's slice cut once so that the compiler
+	// drops the other bounds checks; then the last word, which may
+	// overlap words already checked.
+	var any uint64
+	i := 0
+	for ; i+32 <= len(b); i += 32 {
+		w := b[i : i+32 : i+32]
+		any |= stop(binary.LittleEndian.Uint64(w)) | stop(binary.LittleEndian.Uint64(w[8:])) |
+			stop(binary.LittleEndian.Uint64(w[16:])) | stop(binary.LittleEndian.Uint64(w[24:]))
+	}
+	for ; i+8 <= len(b); i += 8 {
+		any |= stop(binary.LittleEndian.Uint64(b[i:]))
+	}
+	if i < len(b) {
+		any |= stop(binary.LittleEndian.Uint64(b[len(b)-8:]))
+	}
+	return any&msb == 0
 }
 
 // StringEnd finds the closing quote of a string whose contents start at
