@@ -191,7 +191,7 @@ func virtualBits(e *telemetry.Event) uint16 {
 
 // copyLog is one worker's entries. Each part is a list of blocks, each
 // twice the last up to logBlock entries: growing one slice would copy
-// every entry again at each doubling, a tenth of a read's CPU time.
+// every entry again at each doubling (6% of a read's CPU time, pprof).
 type copyLog struct {
 	parts [logParts][][]logEntry
 }
