@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"hash/maphash"
+	"math"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -17,10 +19,17 @@ import (
 // window and tag filters of f, decoding on every CPU.
 func FromFiles(ctx context.Context, paths []string, f Filter, opt ReadOptions) (*topology.Graph, ReadStats, error) {
 	gf := f.GraphOnly()
-	opt.Workers = cmp.Or(opt.Workers, runtime.GOMAXPROCS(0))
+	// A log entry names its worker in 16 bits.
+	opt.Workers = min(cmp.Or(opt.Workers, runtime.GOMAXPROCS(0)), math.MaxUint16)
 	opt.skip = graphSkip
 	if len(gf.Where) == 0 {
 		opt.skip |= fTags
+	}
+	if opt.KeepDuplicates || !rereadable(paths) {
+		// A pipe cannot be read a second time, which the copy log may
+		// need (see dedupe.go): there the set of keys decides, keeping
+		// whichever copy of an event a worker reads first.
+		return fromReadFiles(ctx, paths, gf, opt)
 	}
 	builders := make([]*Builder, opt.Workers)
 	logs := make([]*copyLog, opt.Workers)
@@ -28,10 +37,9 @@ func FromFiles(ctx context.Context, paths []string, f Filter, opt ReadOptions) (
 		builders[i], logs[i] = NewBuilder(), &copyLog{}
 	}
 	// See dedupe.go for how copies of an event are counted once.
-	keep := opt.KeepDuplicates
 	seed := maphash.MakeSeed()
-	st, err := readEvents(ctx, paths, opt, !keep, func(w int, e *telemetry.Event, at Pos, k eventKey) error {
-		en := logEntry{key: k, at: uint64(at.File)<<32 | uint64(uint32(at.Line)), worker: uint16(w)}
+	st, err := readEvents(ctx, paths, opt, true, func(w int, e *telemetry.Event, at Pos, k eventKey) error {
+		en := logEntry{key: k, at: uint64(at.File)<<40 | uint64(at.Line), worker: uint16(w)}
 		if gf.Match(e) {
 			en.ref = builders[w].Add(e)
 			if en.ref != 0 {
@@ -49,60 +57,76 @@ func FromFiles(ctx context.Context, paths []string, f Filter, opt ReadOptions) (
 				en.bits |= bitErr
 			}
 		}
-		if !keep {
-			logs[w].note(en)
-		}
+		logs[w].note(en)
 		return nil
 	})
 	if err != nil {
 		return nil, st, err
 	}
-	if !keep {
-		// Two copies counted alike when they were counted in the same
-		// group (by its key: each worker has its own) with the same flags
-		// and extras, or both in none with the same content.
-		same := func(a, b *logEntry) bool {
-			if a.bits&(bitMatched|bitsVirtual) != b.bits&(bitMatched|bitsVirtual) || a.sum != b.sum || (a.ref == 0) != (b.ref == 0) {
-				return false
-			}
-			return a.ref == 0 || builders[a.worker].accs[a.ref-1].key == builders[b.worker].accs[b.ref-1].key
+	// Two copies counted alike when they were counted in the same group
+	// (by its key: each worker has its own) with the same flags and
+	// extras, or both in none with the same content.
+	same := func(a, b *logEntry) bool {
+		if a.bits&(bitMatched|bitsVirtual) != b.bits&(bitMatched|bitsVirtual) || a.sum != b.sum || (a.ref == 0) != (b.ref == 0) {
+			return false
 		}
-		dups, differ := duplicates(logs, opt.Workers, same)
-		if differ || slices.ContainsFunc(dups, func(en logEntry) bool { return en.ref != 0 && en.bits&bucketMask == noBucket }) {
-			// Two copies of an event counted differently, or one with a
-			// negative duration, which has no bucket: read in file order
-			// and keep each event's first copy as it comes.
-			return fromFilesInOrder(ctx, paths, gf, opt)
-		}
-		for _, en := range dups {
-			if en.ref != 0 {
-				builders[en.worker].Uncount(en.ref, int(en.bits&bucketMask), en.bits&bitErr != 0)
-			}
-		}
-		st.Duplicates = int64(len(dups))
-		st.Read -= st.Duplicates
+		return a.ref == 0 || builders[a.worker].accs[a.ref-1].key == builders[b.worker].accs[b.ref-1].key
 	}
+	dups, differ := duplicates(logs, opt.Workers, same)
+	if differ || slices.ContainsFunc(dups, func(en logEntry) bool { return en.ref != 0 && en.bits&bucketMask == noBucket }) {
+		// Two copies of an event counted differently, or one with a
+		// negative duration, which has no bucket: read in file order and
+		// keep each event's first copy as it comes.
+		opt.Workers = 1
+		return fromReadFiles(ctx, paths, gf, opt)
+	}
+	for _, en := range dups {
+		if en.ref != 0 {
+			builders[en.worker].Uncount(en.ref, int(en.bits&bucketMask), en.bits&bitErr != 0)
+		}
+	}
+	st.Duplicates = int64(len(dups))
+	st.Read -= st.Duplicates
+	return merged(builders), st, nil
+}
+
+// merged is the graph of all the builders' events.
+func merged(builders []*Builder) *topology.Graph {
 	for _, b := range builders[1:] {
 		builders[0].Merge(b)
 	}
-	return builders[0].Graph(), st, nil
+	return builders[0].Graph()
 }
 
-// fromFilesInOrder is FromFiles on one worker that asks a set of the keys
-// seen about each event.
-func fromFilesInOrder(ctx context.Context, paths []string, gf Filter, opt ReadOptions) (*topology.Graph, ReadStats, error) {
-	opt.Workers = 1
-	b := NewBuilder()
-	st, err := ReadFilesAt(ctx, paths, opt, func(_ int, e *telemetry.Event, _ Pos) error {
+// fromReadFiles is FromFiles through ReadFilesAt, whose set of the keys
+// seen is asked about each event as it is read (unless KeepDuplicates).
+// With one worker, the first copy in file order is the one counted.
+func fromReadFiles(ctx context.Context, paths []string, gf Filter, opt ReadOptions) (*topology.Graph, ReadStats, error) {
+	builders := make([]*Builder, opt.Workers)
+	for i := range builders {
+		builders[i] = NewBuilder()
+	}
+	st, err := ReadFilesAt(ctx, paths, opt, func(w int, e *telemetry.Event, _ Pos) error {
 		if gf.Match(e) {
-			b.Add(e)
+			builders[w].Add(e)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, st, err
 	}
-	return b.Graph(), st, nil
+	return merged(builders), st, nil
+}
+
+// rereadable reports whether every path is a regular file, which a second
+// read finds as the first did; a pipe is empty the second time.
+func rereadable(paths []string) bool {
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil && !fi.Mode().IsRegular() {
+			return false
+		}
+	}
+	return true
 }
 
 // SelectFromFiles returns the events in files that pass f, in canonical
