@@ -13,8 +13,9 @@ import (
 // An event is counted once by its timestamp and event_id, the key the
 // database stores it under, within and across the files of one read: an
 // export read twice, or two overlapping exports, give the graph one file
-// gives. ReadFiles passes on whichever copy of an event it reads first, on
-// any of its workers; FromFiles counts the first in file and line order.
+// gives. Both ReadFiles and FromFiles keep the first copy in file and line
+// order, as the database keeps the first it stores, each its own way (see
+// sieve and copyLog).
 //
 // Memory: ReadFiles keeps a set of the keys seen, about 100 bytes an event
 // with the maps' overhead, so some 1 GB for ten million events. FromFiles
@@ -102,34 +103,78 @@ func (d *Decoder) Key(e *telemetry.Event) eventKey {
 	return keyOf(e)
 }
 
-// seenSet is the keys of the events read so far, sharded so that workers
-// seldom wait for one another.
-type seenSet struct {
-	shards [64]struct {
-		mu sync.Mutex
-		m  map[eventKey]struct{}
-	}
+// sieve keeps, for ReadFiles, the first copy of each event in file order.
+// Workers decode their chunks at once, but each chunk's keys go into the
+// set of keys seen in the order the chunks were read: in the chunk's turn,
+// shard by shard, so that a worker is held up only on the shards the
+// chunk before its own is still on. Deciding as events came to workers
+// would keep whichever copy a worker reached first, and so an event's
+// content could differ from one read to the next.
+type sieve struct {
+	mu      sync.Mutex
+	turn    *sync.Cond
+	next    [sieveShards]int64 // per shard, the chunk whose turn it is
+	stopped bool
+	seen    [sieveShards]map[eventKey]struct{}
+	dups    atomic.Int64
 }
 
-func newSeenSet() *seenSet {
-	s := &seenSet{}
-	for i := range s.shards {
-		s.shards[i].m = map[eventKey]struct{}{}
+const sieveShards = 16
+
+func newSieve() *sieve {
+	s := &sieve{}
+	s.turn = sync.NewCond(&s.mu)
+	for i := range s.seen {
+		s.seen[i] = map[eventKey]struct{}{}
 	}
 	return s
 }
 
-// add reports whether k is new, and records it.
-func (s *seenSet) add(k eventKey) bool {
-	sh := &s.shards[(k.id[15]^k.id[7]^byte(k.us))%64]
-	sh.mu.Lock()
-	// One assignment, not a lookup and then an assignment: the set only
-	// grows when k is new.
-	n := len(sh.m)
-	sh.m[k] = struct{}{}
-	added := len(sh.m) > n
-	sh.mu.Unlock()
-	return added
+func shardOf(k eventKey) int { return int(k.id[15]^k.id[7]^byte(k.us)) % sieveShards }
+
+// sift sets keep[i] for each key of chunk seq that is seen for the first
+// time, once every chunk before it has been sifted. It reports false if
+// the read was stopped first.
+func (s *sieve) sift(seq int64, keys []eventKey, keep []bool) bool {
+	for sh := range sieveShards {
+		s.mu.Lock()
+		for s.next[sh] != seq && !s.stopped {
+			s.turn.Wait()
+		}
+		stopped := s.stopped
+		s.mu.Unlock()
+		if stopped {
+			return false
+		}
+		// This shard's map is the turn holder's alone.
+		m := s.seen[sh]
+		var dups int64
+		for i, k := range keys {
+			if shardOf(k) != sh {
+				continue
+			}
+			n := len(m)
+			m[k] = struct{}{}
+			if keep[i] = len(m) > n; !keep[i] {
+				dups++
+			}
+		}
+		s.dups.Add(dups)
+		s.mu.Lock()
+		s.next[sh]++
+		s.mu.Unlock()
+		s.turn.Broadcast()
+	}
+	return true
+}
+
+// stop wakes every chunk waiting for its turn: a cancelled read drops
+// chunks, whose turns never come.
+func (s *sieve) stop() {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+	s.turn.Broadcast()
 }
 
 // FromFiles does not ask a shared set about each event as it reads: with

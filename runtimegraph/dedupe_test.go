@@ -3,12 +3,16 @@ package runtimegraph
 import (
 	"bytes"
 	"context"
+	"errors"
 	"hash/fnv"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tracegraph/tracegraph/runtimegraph/internal/fixture"
@@ -220,4 +224,50 @@ func graphJSON(t *testing.T, opt ReadOptions, files ...string) string {
 		t.Fatal(err)
 	}
 	return string(j)
+}
+
+// TestReadFilesKeepsTheFirstCopy: of two differing copies of an event
+// blocks apart, ReadFiles passes on the first in file order, however its
+// workers are scheduled; and an fn that fails stops a read whose chunks
+// wait for their turns.
+func TestReadFilesKeepsTheFirstCopy(t *testing.T) {
+	dir := t.TempDir()
+	evs := fixture.Shop(6000) // some 1.5 MB: several blocks
+	x := evs[100]
+	x.Service = "first"
+	y := x
+	y.Service = "second"
+	all := append([]telemetry.Event{x}, evs...)
+	all = append(all, y)
+	p := filepath.Join(dir, "events.jsonl")
+	fixture.WriteJSONL(t, p, all)
+	for run := range 20 {
+		var mu sync.Mutex
+		var got []string
+		st, err := ReadFiles(context.Background(), []string{p}, ReadOptions{Workers: 4}, func(_ int, e *telemetry.Event) error {
+			if e.EventID == x.EventID && e.Timestamp.Equal(x.Timestamp) {
+				mu.Lock()
+				got = append(got, e.Service)
+				mu.Unlock()
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, []string{"first"}) || st.Duplicates != 2 {
+			t.Fatalf("run %d: copies passed on %v with %d duplicates, want [first] and 2", run, got, st.Duplicates)
+		}
+	}
+	stop := errors.New("stop")
+	var calls atomic.Int64
+	_, err := ReadFiles(context.Background(), []string{p, p, p}, ReadOptions{Workers: 3}, func(int, *telemetry.Event) error {
+		if calls.Add(1) == 50 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) {
+		t.Errorf("a failing fn: %v, want its error", err)
+	}
 }

@@ -27,8 +27,7 @@ func FromFiles(ctx context.Context, paths []string, f Filter, opt ReadOptions) (
 	}
 	if opt.KeepDuplicates || !rereadable(paths) {
 		// A pipe cannot be read a second time, which the copy log may
-		// need (see dedupe.go): there the set of keys decides, keeping
-		// whichever copy of an event a worker reads first.
+		// need (see dedupe.go): there ReadFiles' set of keys decides.
 		return fromReadFiles(ctx, paths, gf, opt)
 	}
 	builders := make([]*Builder, opt.Workers)
@@ -38,7 +37,7 @@ func FromFiles(ctx context.Context, paths []string, f Filter, opt ReadOptions) (
 	}
 	// See dedupe.go for how copies of an event are counted once.
 	seed := maphash.MakeSeed()
-	st, err := readEvents(ctx, paths, opt, true, func(w int, e *telemetry.Event, at Pos, k eventKey) error {
+	st, err := readEvents(ctx, paths, opt, true, nil, func(w int, e *telemetry.Event, at Pos, k eventKey) error {
 		en := logEntry{key: k, at: uint64(at.File)<<40 | uint64(at.Line), worker: uint16(w)}
 		if gf.Match(e) {
 			en.ref = builders[w].Add(e)

@@ -96,6 +96,7 @@ type chunk struct {
 	buf    []byte
 	line   int // the number of the line before buf's first
 	events []telemetry.Event
+	seq    int64 // the chunk's place in the read, from 0
 }
 
 // ReadFiles reads events from the files in order and calls fn for each good
@@ -109,22 +110,13 @@ func ReadFiles(ctx context.Context, paths []string, opt ReadOptions, fn func(wor
 
 // ReadFilesAt is ReadFiles, telling fn where each event was read.
 func ReadFilesAt(ctx context.Context, paths []string, opt ReadOptions, fn func(worker int, e *telemetry.Event, at Pos) error) (ReadStats, error) {
+	at := func(w int, e *telemetry.Event, at Pos, _ eventKey) error { return fn(w, e, at) }
 	if opt.KeepDuplicates {
-		return readEvents(ctx, paths, opt, false, func(w int, e *telemetry.Event, at Pos, _ eventKey) error {
-			return fn(w, e, at)
-		})
+		return readEvents(ctx, paths, opt, false, nil, at)
 	}
-	seen := newSeenSet()
-	var dups atomic.Int64
-	st, err := readEvents(ctx, paths, opt, true, func(w int, e *telemetry.Event, at Pos, k eventKey) error {
-		if !seen.add(k) {
-			dups.Add(1)
-			return nil
-		}
-		return fn(w, e, at)
-	})
-	st.Duplicates = dups.Load()
-	st.Read -= st.Duplicates
+	sv := newSieve()
+	st, err := readEvents(ctx, paths, opt, true, sv, at)
+	st.Duplicates = sv.dups.Load()
 	return st, err
 }
 
@@ -133,8 +125,8 @@ func ReadFilesAt(ctx context.Context, paths []string, opt ReadOptions, fn func(w
 type eventFn func(worker int, e *telemetry.Event, at Pos, k eventKey) error
 
 // readEvents reads as ReadFilesAt does, passing fn every copy of an event
-// and counting each in ReadStats.Read.
-func readEvents(ctx context.Context, paths []string, opt ReadOptions, keys bool, fn eventFn) (ReadStats, error) {
+// that sv, when set, keeps, and counting each in ReadStats.Read.
+func readEvents(ctx context.Context, paths []string, opt ReadOptions, keys bool, sv *sieve, fn eventFn) (ReadStats, error) {
 	workers := cmp.Or(opt.Workers, runtime.GOMAXPROCS(0))
 	maxBad := cmp.Or(opt.MaxBad, DefaultMaxBad)
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -160,19 +152,24 @@ func readEvents(ctx context.Context, paths []string, opt ReadOptions, keys bool,
 		badMu.Unlock()
 	}
 
-	work := make(chan *chunk, 2*workers)
+	work := &feed{ch: make(chan *chunk, 2*workers)}
 	free := make(chan *chunk, 3*workers)
+	if sv != nil {
+		// A chunk a worker drops after a cancel never takes its turn.
+		defer context.AfterFunc(ctx, sv.stop)()
+	}
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			dec := NewDecoder()
 			dec.skip = opt.skip
 			var e telemetry.Event
-			for c := range work {
+			var b batch
+			for c := range work.ch {
 				if ctx.Err() != nil {
 					continue // drain so the producer never blocks
 				}
-				if err := decodeChunk(c, dec, &e, w, fn, &read, addBad, keys); err != nil {
+				if err := decodeChunk(c, dec, &e, w, fn, &read, addBad, keys, sv, &b); err != nil {
 					cancel(err)
 				}
 				select {
@@ -193,7 +190,7 @@ func readEvents(ctx context.Context, paths []string, opt ReadOptions, keys bool,
 			break
 		}
 	}
-	close(work)
+	close(work.ch)
 	wg.Wait()
 	if err == nil {
 		err = context.Cause(ctx)
@@ -217,17 +214,37 @@ func sortBad(b []badLine) {
 	})
 }
 
+// batch is a worker's decoded events of one chunk, held for a sieve.
+type batch struct {
+	events []telemetry.Event
+	at     []Pos
+	keys   []eventKey
+	keep   []bool
+}
+
 func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn eventFn,
-	read *atomic.Int64, addBad func(int, *telemetry.LineError), keys bool) error {
+	read *atomic.Int64, addBad func(int, *telemetry.LineError), keys bool, sv *sieve, b *batch) error {
 	var n int64
 	defer func() { read.Add(n) }()
+	visit := func(e *telemetry.Event, at Pos, k eventKey) error {
+		n++
+		return fn(w, e, at, k)
+	}
+	if sv != nil {
+		// The sieve decides on the chunk's events as a whole, in the
+		// chunk's turn: they wait in b.
+		b.events, b.at, b.keys = b.events[:0], b.at[:0], b.keys[:0]
+		visit = func(e *telemetry.Event, at Pos, k eventKey) error {
+			b.events, b.at, b.keys = append(b.events, *e), append(b.at, at), append(b.keys, k)
+			return nil
+		}
+	}
 	var k eventKey
 	for i := range c.events {
 		if keys {
 			k = keyOf(&c.events[i])
 		}
-		n++
-		if err := fn(w, &c.events[i], Pos{c.file, 0}, k); err != nil {
+		if err := visit(&c.events[i], Pos{c.file, 0}, k); err != nil {
 			return err
 		}
 	}
@@ -257,15 +274,29 @@ func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn eventFn,
 		if keys {
 			k = dec.Key(e)
 		}
-		n++
-		if err := fn(w, e, Pos{c.file, lineNo}, k); err != nil {
+		if err := visit(e, Pos{c.file, lineNo}, k); err != nil {
 			return err
+		}
+	}
+	if sv == nil {
+		return nil
+	}
+	b.keep = slices.Grow(b.keep[:0], len(b.keys))[:len(b.keys)]
+	if !sv.sift(c.seq, b.keys, b.keep) {
+		return nil // the read was stopped
+	}
+	for i := range b.events {
+		if b.keep[i] {
+			n++
+			if err := fn(w, &b.events[i], b.at[i], b.keys[i]); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-func readFile(ctx context.Context, idx int, path string, skip int, imp *Importer, work, free chan *chunk,
+func readFile(ctx context.Context, idx int, path string, skip int, imp *Importer, work *feed, free chan *chunk,
 	addBad func(int, *telemetry.LineError)) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -303,7 +334,7 @@ func readFile(ctx context.Context, idx int, path string, skip int, imp *Importer
 // the last newline and counts lines; the workers split the lines. A line
 // longer than the limit is passed over here once it outgrows it, and
 // named as LineReader names it.
-func readBlocks(ctx context.Context, idx int, path string, br *bufio.Reader, line int, work, free chan *chunk,
+func readBlocks(ctx context.Context, idx int, path string, br *bufio.Reader, line int, work *feed, free chan *chunk,
 	addBad func(int, *telemetry.LineError)) error {
 	const maxLine = telemetry.DefaultMaxLineBytes
 	next := func() *chunk {
@@ -383,16 +414,25 @@ func skipLine(br *bufio.Reader) error {
 	}
 }
 
-func send(ctx context.Context, work chan *chunk, c *chunk) error {
+// feed carries chunks from the reader to the workers, numbering them in
+// the order read.
+type feed struct {
+	ch  chan *chunk
+	seq int64
+}
+
+func send(ctx context.Context, work *feed, c *chunk) error {
+	c.seq = work.seq
+	work.seq++
 	select {
-	case work <- c:
+	case work.ch <- c:
 		return nil
 	case <-ctx.Done():
 		return context.Cause(ctx)
 	}
 }
 
-func readStream(ctx context.Context, idx int, path, format string, r io.Reader, imp *Importer, work chan *chunk) error {
+func readStream(ctx context.Context, idx int, path, format string, r io.Reader, imp *Importer, work *feed) error {
 	c := &chunk{file: idx, name: path}
 	err := imp.Read(ctx, format, r, path, func(e telemetry.Event) error {
 		c.events = append(c.events, e)
