@@ -95,8 +95,15 @@ func channelLabel(f Flow) string {
 func (g *Graph) View(kind ViewKind) *View {
 	v := &View{Kind: kind}
 	nodes := map[string]ViewNode{}
+	// svcIDs maps a service name to its node id: a flow's ends are looked
+	// up once each, not built and scanned for again.
+	svcIDs := make(map[string]string, len(g.Services))
 	addSvc := func(name string) string {
+		if id, ok := svcIDs[name]; ok {
+			return id
+		}
 		id := ServiceNodeID(name)
+		svcIDs[name] = id
 		if _, ok := nodes[id]; !ok {
 			n := ViewNode{ID: id, Label: name, Kind: NodeService}
 			if s := g.Service(name); s != nil {
@@ -110,18 +117,21 @@ func (g *Graph) View(kind ViewKind) *View {
 		addSvc(s.Name)
 	}
 	type ekey struct{ from, to, status string }
-	edges := map[ekey]*ViewEdge{}
+	edges := map[ekey]int{} // index in v.Edges
 	addEdge := func(from, to, status, label string, fi int, st *Stats) {
 		k := ekey{from, to, status}
-		e := edges[k]
-		if e == nil {
-			e = &ViewEdge{From: from, To: to, Status: status}
-			edges[k] = e
+		i, ok := edges[k]
+		if !ok {
+			i = len(v.Edges)
+			edges[k] = i
+			v.Edges = append(v.Edges, ViewEdge{From: from, To: to, Status: status})
 		}
+		e := &v.Edges[i]
 		if label != "" && !slices.Contains(e.Labels, label) {
 			e.Labels = append(e.Labels, label)
 		}
-		if !slices.Contains(e.Flows, fi) {
+		// Flows come in index order, so one already counted is the last.
+		if n := len(e.Flows); n == 0 || e.Flows[n-1] != fi {
 			e.Flows = append(e.Flows, fi)
 			if st != nil {
 				e.Count = addCount(e.Count, st.Count)
@@ -167,13 +177,19 @@ func (g *Graph) View(kind ViewKind) *View {
 		v.Nodes = append(v.Nodes, n)
 	}
 	slices.SortFunc(v.Nodes, func(a, b ViewNode) int { return cmp.Compare(a.ID, b.ID) })
-	for _, e := range edges {
-		slices.Sort(e.Labels)
-		slices.Sort(e.Flows)
-		v.Edges = append(v.Edges, *e)
+	for i := range v.Edges {
+		slices.Sort(v.Edges[i].Labels)
 	}
+	// Edges are distinct in (From, To, Status), so the order is the same
+	// whatever order they were found in.
 	slices.SortFunc(v.Edges, func(a, b ViewEdge) int {
-		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To), cmp.Compare(a.Status, b.Status))
+		if c := cmp.Compare(a.From, b.From); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.To, b.To); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Status, b.Status)
 	})
 	return v
 }
