@@ -93,10 +93,11 @@ func channelLabel(f Flow) string {
 // the missing side is a channel stub node, so a publish nobody consumes is
 // drawn as an edge into its channel.
 func (g *Graph) View(kind ViewKind) *View {
-	v := &View{Kind: kind}
-	nodes := map[string]ViewNode{}
+	// A flow stands for at most two edges (one in the services view).
+	v := &View{Kind: kind, Edges: make([]ViewEdge, 0, len(g.Flows))}
+	nodes := make(map[string]ViewNode, len(g.Services))
 	// svcIDs maps a service name to its node id: a flow's ends are looked
-	// up once each, not built and scanned for again.
+	// up once each, not built and searched for among the services again.
 	svcIDs := make(map[string]string, len(g.Services))
 	addSvc := func(name string) string {
 		if id, ok := svcIDs[name]; ok {
@@ -105,16 +106,14 @@ func (g *Graph) View(kind ViewKind) *View {
 		id := ServiceNodeID(name)
 		svcIDs[name] = id
 		if _, ok := nodes[id]; !ok {
-			n := ViewNode{ID: id, Label: name, Kind: NodeService}
-			if s := g.Service(name); s != nil {
-				n.Team, n.Virtual = s.Team, s.Virtual
-			}
-			nodes[id] = n
+			nodes[id] = ViewNode{ID: id, Label: name, Kind: NodeService}
 		}
 		return id
 	}
-	for _, s := range g.Services {
-		addSvc(s.Name)
+	// The first service of a name is the one g.Service finds.
+	for _, s := range slices.Backward(g.Services) {
+		id := addSvc(s.Name)
+		nodes[id] = ViewNode{ID: id, Label: s.Name, Kind: NodeService, Team: s.Team, Virtual: s.Virtual}
 	}
 	type ekey struct{ from, to, status string }
 	edges := map[ekey]int{} // index in v.Edges
