@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tracegraph/tracegraph/topology"
@@ -81,6 +82,65 @@ type Graphviz struct {
 	// was meant to be (it failed, crashed, timed out, or the named one is
 	// missing) and the embedded renderer drew instead. Nil says nothing.
 	Warn func(error)
+
+	started *prestarted // see Prestart
+}
+
+// Prestart starts native dot for the next picture in format ("svg",
+// "png") drawn with the Graphviz it returns, so that dot's start-up
+// overlaps the caller's reading of the graph; Timeout counts from now.
+// release ends that dot if no picture took it; call it when done, as
+// with a context's cancel. Under EngineEmbedded, or where there is no
+// native dot, it starts nothing, and the picture is drawn as without it;
+// a dot that fails to start fails, and falls back, when the picture is
+// drawn.
+func (gv Graphviz) Prestart(ctx context.Context, format string) (_ Graphviz, release func()) {
+	if cmp.Or(gv.Engine, EngineAuto) == EngineEmbedded || CheckEngine(gv.Engine) != nil {
+		return gv, func() {}
+	}
+	pre := &prestarted{format: format}
+	native, err := gv.native()
+	if err != nil {
+		pre.err = err
+	} else {
+		pre.run = native.start(ctx, format)
+	}
+	gv.started = pre
+	return gv, pre.release
+}
+
+// prestarted is a native dot run started by Prestart, or why there is
+// none; the first picture of its format takes it.
+type prestarted struct {
+	format string
+	mu     sync.Mutex
+	taken  bool
+	run    *run
+	err    error // from looking dot up
+}
+
+// take returns the run for a picture in format, or the error that stood
+// in its way, once; after that, and for another format, ok is false.
+func (p *prestarted) take(format string) (_ *run, _ error, ok bool) {
+	if p == nil {
+		return nil, nil, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.taken || p.format != format {
+		return nil, nil, false
+	}
+	p.taken = true
+	return p.run, p.err, true
+}
+
+func (p *prestarted) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.taken && p.run != nil {
+		p.run.abandon()
+	}
+	p.taken = true
 }
 
 // Program is a dot-compatible command, run once per layout as
@@ -100,58 +160,99 @@ const stderrTail = 200
 // exits 0 and what it wrote starts as the format must, so a failure
 // never leaves half a picture behind.
 func (p Program) Layout(ctx context.Context, dot []byte, format string, w io.Writer) error {
-	return p.layoutFrom(ctx, format, func(in io.Writer) { in.Write(dot) }, w) // a failed write shows as the program's failure
+	pic, err := p.start(ctx, format).finish(ctx, func(in io.Writer) { in.Write(dot) }) // a failed write shows as the program's failure
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(pic)
+	return err
 }
 
-// layoutFrom is Layout with the DOT text written by write while the
-// program runs: native dot starts up and parses while tracegraph is still
-// writing the text, instead of after.
-func (p Program) layoutFrom(ctx context.Context, format string, write func(io.Writer), w io.Writer) error {
+// A run is a program started on a layout that has not yet been given its
+// DOT text: native dot starts up (exec, loading its plugins) while
+// tracegraph is still reading the graph, and parses while tracegraph is
+// still writing the text, instead of after each.
+type run struct {
+	p      Program
+	format string
+	ctx    context.Context
+	cancel context.CancelFunc
+	cmd    *exec.Cmd
+	in     *io.PipeWriter
+	pr     *io.PipeReader
+	out    bytes.Buffer
+	stderr bytes.Buffer
+	err    error // from starting it
+}
+
+// start starts the program; a failure to start is kept for finish.
+func (p Program) start(ctx context.Context, format string) *run {
+	r := &run{p: p, format: format}
 	if p.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, p.Timeout)
-		defer cancel()
+		r.ctx, r.cancel = context.WithTimeout(ctx, p.Timeout)
+	} else {
+		r.ctx, r.cancel = context.WithCancel(ctx)
 	}
-	cmd := exec.CommandContext(ctx, p.Path, "-T"+format)
+	r.cmd = exec.CommandContext(r.ctx, p.Path, "-T"+format)
 	// exec copies from pr into the program's standard input; a program
 	// that stops reading (it crashed, or hung and was killed) makes our
-	// writes fail once pr is closed below, never block.
-	pr, pw := io.Pipe()
-	cmd.Stdin = pr
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
+	// writes fail once pr is closed in finish, never block.
+	r.pr, r.in = io.Pipe()
+	r.cmd.Stdin = r.pr
+	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.stderr
 	// A program killed on timeout may leave a child holding its pipes (a
 	// wrapper script); the pipes are closed a moment later regardless.
-	cmd.WaitDelay = time.Second
-	err := cmd.Start()
+	r.cmd.WaitDelay = time.Second
+	r.err = r.cmd.Start()
+	return r
+}
+
+// finish gives the program the DOT text write writes, waits for it and
+// returns its output if it is the picture. Ending ctx, the picture's,
+// ends the program too, whichever context started it.
+func (r *run) finish(ctx context.Context, write func(io.Writer)) ([]byte, error) {
+	defer r.cancel()
+	defer context.AfterFunc(ctx, r.cancel)()
+	err := r.err
 	if err == nil {
 		written := make(chan struct{})
 		go func() {
 			defer close(written)
-			write(pw)
-			pw.Close()
+			write(r.in)
+			r.in.Close()
 		}()
-		err = cmd.Wait()
-		pr.Close()
+		err = r.cmd.Wait()
+		r.pr.Close()
 		<-written
 	}
 	if ctx.Err() != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) && p.Timeout > 0 {
-			return fmt.Errorf("%s: no answer within %s", p.Path, p.Timeout)
+		return nil, ctx.Err()
+	}
+	if r.ctx.Err() != nil {
+		if errors.Is(r.ctx.Err(), context.DeadlineExceeded) && r.p.Timeout > 0 {
+			return nil, fmt.Errorf("%s: no answer within %s", r.p.Path, r.p.Timeout)
 		}
-		return ctx.Err()
+		return nil, r.ctx.Err()
 	}
 	if err != nil {
-		if why := lastLine(stderr.Bytes()); why != "" {
-			return fmt.Errorf("%s: %v: %s", p.Path, err, why)
+		if why := lastLine(r.stderr.Bytes()); why != "" {
+			return nil, fmt.Errorf("%s: %v: %s", r.p.Path, err, why)
 		}
-		return fmt.Errorf("%s: %v", p.Path, err)
+		return nil, fmt.Errorf("%s: %v", r.p.Path, err)
 	}
-	if err := checkOutput(format, out.Bytes()); err != nil {
-		return fmt.Errorf("%s -T%s: %w", p.Path, format, err)
+	if err := checkOutput(r.format, r.out.Bytes()); err != nil {
+		return nil, fmt.Errorf("%s -T%s: %w", r.p.Path, r.format, err)
 	}
-	_, err = w.Write(out.Bytes())
-	return err
+	return r.out.Bytes(), nil
+}
+
+// abandon ends a run that will not be given its text.
+func (r *run) abandon() {
+	r.cancel()
+	if r.err == nil {
+		r.in.Close()
+		r.cmd.Wait()
+	}
 }
 
 // checkOutput looks at the start of a program's output: a dot that exits
@@ -188,27 +289,31 @@ func lastLine(b []byte) string {
 // engine allows it and dot works, else with viaEmbedded, which is given
 // the embedded renderer and the DOT text. Both get the same text; native
 // dot gets it as it is written.
-func (gv Graphviz) draw(ctx context.Context, d *drawing, nativeFormat string, out *bytes.Buffer, viaEmbedded func(l Layouter, dot []byte) error) error {
+func (gv Graphviz) draw(ctx context.Context, d *drawing, nativeFormat string, viaEmbedded func(l Layouter, dot []byte) ([]byte, error)) ([]byte, error) {
 	engine := cmp.Or(gv.Engine, EngineAuto)
 	if err := CheckEngine(engine); err != nil {
-		return err
+		return nil, err
 	}
-	var dot bytes.Buffer
 	if engine != EngineEmbedded {
-		native, err := gv.native()
-		if err == nil {
-			err = native.layoutFrom(ctx, nativeFormat, func(w io.Writer) {
-				// The text is kept whole for the embedded renderer even
-				// when dot stops reading it.
-				tw := &keepAll{kept: &dot, w: w}
-				writeDOTTo(tw, d)
-			}, out)
+		r, err, ok := gv.started.take(nativeFormat)
+		if !ok {
+			var native Program
+			if native, err = gv.native(); err == nil {
+				r = native.start(ctx, nativeFormat)
+			}
+		}
+		var pic []byte
+		if r != nil {
+			pic, err = r.finish(ctx, func(w io.Writer) { writeDOTTo(w, d) })
 		}
 		switch {
 		case err == nil:
-			return nil
+			return pic, nil
 		case engine == EngineNative || ctx.Err() != nil:
-			return err
+			return nil, err
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+			// The context Prestart was given ended: the caller's doing.
+			return nil, err
 		case errors.Is(err, errNoDot) && gv.Dot == "":
 			// No Graphviz installed: the embedded renderer is the plan, not
 			// a fallback worth a warning.
@@ -220,28 +325,14 @@ func (gv Graphviz) draw(ctx context.Context, d *drawing, nativeFormat string, ou
 	}
 	embedded, err := gv.embedded()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if dot.Len() == 0 {
-		writeDOTTo(&dot, d)
-	}
-	out.Reset()
+	// The text is written again, whole, rather than kept from native
+	// dot's run: it is the same text (the DOT writer is deterministic), and
+	// native dot, which mostly works, spares a copy of it.
+	var dot bytes.Buffer
+	writeDOTTo(&dot, d)
 	return viaEmbedded(embedded, dot.Bytes())
-}
-
-// keepAll writes everything to kept, and to w until w fails.
-type keepAll struct {
-	kept *bytes.Buffer
-	w    io.Writer
-	err  error
-}
-
-func (k *keepAll) Write(p []byte) (int, error) {
-	k.kept.Write(p)
-	if k.err == nil {
-		_, k.err = k.w.Write(p)
-	}
-	return len(p), nil
 }
 
 var errNoDot = errors.New("not found")
@@ -284,13 +375,14 @@ func writeDOTTo(w io.Writer, d *drawing) {
 // engine. Nodes and edges carry the class attributes of the DOT text
 // (service, flow, undeclared, …) through either engine.
 func SVG(ctx context.Context, w io.Writer, g *topology.Graph, opts Options) error {
-	var out bytes.Buffer
-	err := opts.Graphviz.draw(ctx, newDrawing(g, viewOf(opts)), "svg", &out, func(l Layouter, dot []byte) error {
-		return l.Layout(ctx, dot, "svg", &out)
+	pic, err := opts.Graphviz.draw(ctx, newDrawing(g, viewOf(opts)), "svg", func(l Layouter, dot []byte) ([]byte, error) {
+		var out bytes.Buffer
+		err := l.Layout(ctx, dot, "svg", &out)
+		return out.Bytes(), err
 	})
 	if err != nil {
 		return fmt.Errorf("svg: %w", err)
 	}
-	_, err = w.Write(out.Bytes())
+	_, err = w.Write(pic)
 	return err
 }
