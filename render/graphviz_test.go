@@ -433,7 +433,11 @@ func TestPrestartRelease(t *testing.T) {
 			render(t, fixture(t), Options{Format: format, Graphviz: gv})
 		}
 		release()
-		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		p, err := os.FindProcess(pid)
+		if err == nil {
+			err = p.Signal(syscall.Signal(0))
+		}
+		if !errors.Is(err, os.ErrProcessDone) {
 			t.Errorf("%s: the prestarted dot (pid %d) is still there after release: %v", cmp.Or(format, "nothing drawn"), pid, err)
 		}
 	}
