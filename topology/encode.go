@@ -41,7 +41,11 @@ func (g *Graph) Normalize() {
 	for i := range g.Flows {
 		g.Flows[i].Evidence = normEvidence(g.Flows[i].Evidence)
 	}
-	slices.SortStableFunc(g.Flows, CompareFlows)
+	// A decoded graph is sorted already, and drawing it normalizes it
+	// again; a stable sort is not quicker on sorted input.
+	if !slices.IsSortedFunc(g.Flows, CompareFlows) {
+		slices.SortStableFunc(g.Flows, CompareFlows)
+	}
 
 	g.Unresolved = nonNil(g.Unresolved)
 	for i := range g.Unresolved {

@@ -95,7 +95,17 @@ func channelLabel(f Flow) string {
 func (g *Graph) View(kind ViewKind) *View {
 	// A flow stands for at most two edges (one in the services view).
 	v := &View{Kind: kind, Edges: make([]ViewEdge, 0, len(g.Flows))}
-	nodes := make(map[string]ViewNode, len(g.Services))
+	// Nodes and edges are kept in the order found, which for a
+	// normalized graph is nearly the sorted order, and indexed by key.
+	nodes := make(map[string]int, len(g.Services)) // index in v.Nodes
+	setNode := func(n ViewNode) {
+		if i, ok := nodes[n.ID]; ok {
+			v.Nodes[i] = n
+			return
+		}
+		nodes[n.ID] = len(v.Nodes)
+		v.Nodes = append(v.Nodes, n)
+	}
 	// svcIDs maps a service name to its node id: a flow's ends are looked
 	// up once each, not built and searched for among the services again.
 	svcIDs := make(map[string]string, len(g.Services))
@@ -106,17 +116,16 @@ func (g *Graph) View(kind ViewKind) *View {
 		id := ServiceNodeID(name)
 		svcIDs[name] = id
 		if _, ok := nodes[id]; !ok {
-			nodes[id] = ViewNode{ID: id, Label: name, Kind: NodeService}
+			setNode(ViewNode{ID: id, Label: name, Kind: NodeService})
 		}
 		return id
 	}
 	// The first service of a name is the one g.Service finds.
 	for _, s := range slices.Backward(g.Services) {
-		id := addSvc(s.Name)
-		nodes[id] = ViewNode{ID: id, Label: s.Name, Kind: NodeService, Team: s.Team, Virtual: s.Virtual}
+		setNode(ViewNode{ID: addSvc(s.Name), Label: s.Name, Kind: NodeService, Team: s.Team, Virtual: s.Virtual})
 	}
 	type ekey struct{ from, to, status string }
-	edges := map[ekey]int{} // index in v.Edges
+	edges := make(map[ekey]int, len(g.Flows)) // index in v.Edges
 	addEdge := func(from, to, status, label string, fi int, st *Stats) {
 		k := ekey{from, to, status}
 		i, ok := edges[k]
@@ -147,14 +156,14 @@ func (g *Graph) View(kind ViewKind) *View {
 			if label == "" {
 				label = "(unknown type)"
 			}
-			nodes[mid] = ViewNode{ID: mid, Label: label, Kind: NodeMessage}
+			setNode(ViewNode{ID: mid, Label: label, Kind: NodeMessage})
 		case ViewChannels:
 			mid = "ch:" + channelLabel(f)
-			nodes[mid] = ViewNode{ID: mid, Label: channelLabel(f), Kind: NodeChannel}
+			setNode(ViewNode{ID: mid, Label: channelLabel(f), Kind: NodeChannel})
 		default:
 			if f.From == "" || f.To == "" {
 				mid = "ch:" + channelLabel(f)
-				nodes[mid] = ViewNode{ID: mid, Label: channelLabel(f), Kind: NodeChannel}
+				setNode(ViewNode{ID: mid, Label: channelLabel(f), Kind: NodeChannel})
 			}
 		}
 		edgeLabel := ShortType(f.MessageType)
@@ -172,15 +181,12 @@ func (g *Graph) View(kind ViewKind) *View {
 			addEdge(mid, addSvc(f.To), f.Status, edgeLabel, i, f.Stats)
 		}
 	}
-	for _, n := range nodes {
-		v.Nodes = append(v.Nodes, n)
-	}
 	slices.SortFunc(v.Nodes, func(a, b ViewNode) int { return cmp.Compare(a.ID, b.ID) })
 	for i := range v.Edges {
 		slices.Sort(v.Edges[i].Labels)
 	}
-	// Edges are distinct in (From, To, Status), so the order is the same
-	// whatever order they were found in.
+	// Nodes are distinct in ID, edges in (From, To, Status), so the order
+	// is the same whatever order they were found in.
 	slices.SortFunc(v.Edges, func(a, b ViewEdge) int {
 		if c := cmp.Compare(a.From, b.From); c != 0 {
 			return c
