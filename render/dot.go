@@ -146,17 +146,32 @@ func writeDOTLegend(w *bufio.Writer, d *drawing) {
 	w.WriteString("</TABLE>>];\n")
 }
 
-// writeID writes dotID(s). Most names need no escape and are written as
-// they are.
+// writeID writes dotID(s) straight to w, for ASCII; past it, dotID also
+// replaces invalid UTF-8.
 func writeID(w *bufio.Writer, s string) {
 	for i := 0; i < len(s); i++ {
-		// Beyond ASCII, dotID also replaces invalid UTF-8.
-		if c := s[i]; c == '"' || c == '\\' || c == '\n' || c >= utf8.RuneSelf {
+		if s[i] >= utf8.RuneSelf {
 			w.WriteString(dotID(s))
 			return
 		}
 	}
 	w.WriteByte('"')
+	for {
+		i := strings.IndexAny(s, "\"\\\n")
+		if i < 0 {
+			break
+		}
+		w.WriteString(s[:i])
+		switch s[i] {
+		case '"':
+			w.WriteString(`\"`)
+		case '\\':
+			w.WriteString(`\\`)
+		case '\n':
+			w.WriteString(`\n`)
+		}
+		s = s[i+1:]
+	}
 	w.WriteString(s)
 	w.WriteByte('"')
 }
