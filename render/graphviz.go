@@ -164,8 +164,7 @@ func (p Program) Layout(ctx context.Context, dot []byte, format string, w io.Wri
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(pic)
-	return err
+	return pic.writeTo(w)
 }
 
 // A run is a program started on a layout that has not yet been given its
@@ -180,7 +179,7 @@ type run struct {
 	cmd    *exec.Cmd
 	in     *io.PipeWriter
 	pr     *io.PipeReader
-	out    bytes.Buffer
+	out    blocks
 	stderr bytes.Buffer
 	err    error // from starting it
 }
@@ -210,7 +209,7 @@ func (p Program) start(ctx context.Context, format string) *run {
 // finish gives the program the DOT text write writes, waits for it and
 // returns its output if it is the picture. Ending ctx, the picture's,
 // ends the program too, whichever context started it.
-func (r *run) finish(ctx context.Context, write func(io.Writer)) ([]byte, error) {
+func (r *run) finish(ctx context.Context, write func(io.Writer)) (blocks, error) {
 	defer r.cancel()
 	defer context.AfterFunc(ctx, r.cancel)()
 	err := r.err
@@ -240,10 +239,48 @@ func (r *run) finish(ctx context.Context, write func(io.Writer)) ([]byte, error)
 		}
 		return nil, fmt.Errorf("%s: %v", r.p.Path, err)
 	}
-	if err := checkOutput(r.format, r.out.Bytes()); err != nil {
+	if err := checkOutput(r.format, r.out.head()); err != nil {
 		return nil, fmt.Errorf("%s -T%s: %w", r.p.Path, r.format, err)
 	}
-	return r.out.Bytes(), nil
+	return r.out, nil
+}
+
+// blocks holds a program's output as it comes, in blocks that are not
+// copied to grow: the SVG of a large graph is megabytes, and a buffer that
+// doubles to hold it allocated and copied twice that (on the benchmark
+// graph, two of a render's four GC cycles, while dot waited to write).
+type blocks [][]byte
+
+func (b *blocks) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		if len(*b) == 0 || len((*b)[len(*b)-1]) == cap((*b)[len(*b)-1]) {
+			*b = append(*b, make([]byte, 0, 32<<10<<min(len(*b), 5))) // 32 KiB, doubling to 1 MiB
+		}
+		last := &(*b)[len(*b)-1]
+		c := copy((*last)[len(*last):cap(*last)], p)
+		*last = (*last)[:len(*last)+c]
+		p = p[c:]
+	}
+	return n, nil
+}
+
+// head is the start of the output, all checkOutput reads: the first
+// block, 32 KiB unless the output is shorter.
+func (b blocks) head() []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b[0]
+}
+
+func (b blocks) writeTo(w io.Writer) error {
+	for _, p := range b {
+		if _, err := w.Write(p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // abandon ends a run that will not be given its text.
@@ -289,7 +326,7 @@ func lastLine(b []byte) string {
 // engine allows it and dot works, else with viaEmbedded, which is given
 // the embedded renderer and the DOT text. Both get the same text; native
 // dot gets it as it is written.
-func (gv Graphviz) draw(ctx context.Context, d *drawing, nativeFormat string, viaEmbedded func(l Layouter, dot []byte) ([]byte, error)) ([]byte, error) {
+func (gv Graphviz) draw(ctx context.Context, d *drawing, nativeFormat string, viaEmbedded func(l Layouter, dot []byte) ([]byte, error)) (blocks, error) {
 	engine := cmp.Or(gv.Engine, EngineAuto)
 	if err := CheckEngine(engine); err != nil {
 		return nil, err
@@ -302,7 +339,7 @@ func (gv Graphviz) draw(ctx context.Context, d *drawing, nativeFormat string, vi
 				r = native.start(ctx, nativeFormat)
 			}
 		}
-		var pic []byte
+		var pic blocks
 		if r != nil {
 			pic, err = r.finish(ctx, func(w io.Writer) { writeDOTTo(w, d) })
 		}
@@ -332,7 +369,8 @@ func (gv Graphviz) draw(ctx context.Context, d *drawing, nativeFormat string, vi
 	// native dot, which mostly works, spares a copy of it.
 	var dot bytes.Buffer
 	writeDOTTo(&dot, d)
-	return viaEmbedded(embedded, dot.Bytes())
+	pic, err := viaEmbedded(embedded, dot.Bytes())
+	return blocks{pic}, err
 }
 
 var errNoDot = errors.New("not found")
@@ -383,6 +421,5 @@ func SVG(ctx context.Context, w io.Writer, g *topology.Graph, opts Options) erro
 	if err != nil {
 		return fmt.Errorf("svg: %w", err)
 	}
-	_, err = w.Write(pic)
-	return err
+	return pic.writeTo(w)
 }

@@ -468,3 +468,25 @@ func TestPrestartEmbedded(t *testing.T) {
 		t.Error("the embedded engine ran dot")
 	}
 }
+
+// TestBlocks: a program's output, kept in blocks, is written on whole and
+// in order, whatever the sizes of the writes that brought it.
+func TestBlocks(t *testing.T) {
+	want := bytes.Repeat([]byte("0123456789abcdef"), 300_000) // 4.8 MB, past the largest block
+	var b blocks
+	for rest, n := want, 1; len(rest) > 0; n = n*7%100_003 + 1 {
+		n = min(n, len(rest))
+		b.Write(rest[:n])
+		rest = rest[n:]
+	}
+	var got bytes.Buffer
+	if err := b.writeTo(&got); err != nil || !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("%d bytes back (%v), want the %d written", got.Len(), err, len(want))
+	}
+	if head := b.head(); len(head) != 32<<10 || !bytes.Equal(head, want[:32<<10]) {
+		t.Errorf("head is %d bytes, want the first 32 KiB", len(head))
+	}
+	if (blocks{}).head() != nil {
+		t.Error("an empty output has a head")
+	}
+}

@@ -56,8 +56,7 @@ func PNG(ctx context.Context, w io.Writer, g *topology.Graph, opts Options) erro
 	if err != nil {
 		return fmt.Errorf("png: %w", err)
 	}
-	_, err = w.Write(pic)
-	return err
+	return pic.writeTo(w)
 }
 
 // paintPNG lays dot out with the embedded renderer and paints it.
