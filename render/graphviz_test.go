@@ -490,3 +490,29 @@ func TestBlocks(t *testing.T) {
 		t.Error("an empty output has a head")
 	}
 }
+
+// TestNativeOutput: native dot writes its picture into a temporary file,
+// which is gone afterwards, or, where none can be made, into a pipe; the
+// picture is the same either way, and a failure is one either way.
+func TestNativeOutput(t *testing.T) {
+	want := bytes.Repeat([]byte("<svg>"+strings.Repeat("x", 1000)+"</svg>\n"), 200) // past a pipe's buffer
+	src := filepath.Join(t.TempDir(), "want.svg")
+	if err := os.WriteFile(src, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good, bad := fakeDot(t, "cat >/dev/null; cat "+src), fakeDot(t, "cat >/dev/null; echo hello")
+	for _, tmp := range []string{t.TempDir(), filepath.Join(t.TempDir(), "missing")} {
+		t.Setenv("TMPDIR", tmp)
+		var out bytes.Buffer
+		if err := SVG(context.Background(), &out, fixture(t), Options{Graphviz: Graphviz{Engine: EngineNative, Dot: good}}); err != nil || !bytes.Equal(out.Bytes(), want) {
+			t.Errorf("TMPDIR %s: %d bytes (%v), want dot's %d", tmp, out.Len(), err, len(want))
+		}
+		err := SVG(context.Background(), &bytes.Buffer{}, fixture(t), Options{Graphviz: Graphviz{Engine: EngineNative, Dot: bad}})
+		if err == nil || !strings.Contains(err.Error(), "the output is not SVG") {
+			t.Errorf("TMPDIR %s: a dot that writes no SVG: %v", tmp, err)
+		}
+		if left, _ := filepath.Glob(filepath.Join(tmp, "tracegraph-dot-*")); len(left) > 0 {
+			t.Errorf("left behind: %q", left)
+		}
+	}
+}
