@@ -93,7 +93,7 @@ func channelLabel(f Flow) string {
 // the missing side is a channel stub node, so a publish nobody consumes is
 // drawn as an edge into its channel.
 func (g *Graph) View(kind ViewKind) *View {
-	// A flow stands for at most two edges (one in the services view).
+	// Sized for the services view, where a flow is at most one edge.
 	v := &View{Kind: kind, Edges: make([]ViewEdge, 0, len(g.Flows))}
 	// Nodes and edges are kept in the order found, which for a
 	// normalized graph is nearly the sorted order, and indexed by key.
@@ -120,9 +120,12 @@ func (g *Graph) View(kind ViewKind) *View {
 		}
 		return id
 	}
-	// The first service of a name is the one g.Service finds.
-	for _, s := range slices.Backward(g.Services) {
-		setNode(ViewNode{ID: addSvc(s.Name), Label: s.Name, Kind: NodeService, Team: s.Team, Virtual: s.Virtual})
+	for _, s := range g.Services {
+		if _, dup := svcIDs[s.Name]; dup {
+			continue // the first service of a name is the one g.Service finds
+		}
+		svcIDs[s.Name] = ServiceNodeID(s.Name)
+		setNode(ViewNode{ID: svcIDs[s.Name], Label: s.Name, Kind: NodeService, Team: s.Team, Virtual: s.Virtual})
 	}
 	type ekey struct{ from, to, status string }
 	edges := make(map[ekey]int, len(g.Flows)) // index in v.Edges
