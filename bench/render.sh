@@ -13,8 +13,8 @@
 #      `observed` on a 200-event file, against an empty Go program, and
 #      the package init time GODEBUG=inittrace=1 reports      target < 20 ms
 #
-# Medians over RUNS runs (default 5; start-up: 10x RUNS), and peak memory
-# (max RSS). The runs alternate, so a machine that gets busier or quieter
+# Medians over RUNS runs (default 5; start-up: 10x RUNS), the median of the
+# ratios within each round, and peak memory (max RSS). The runs alternate, so a machine that gets busier or quieter
 # during the benchmark (it is shared) weighs on both sides alike.
 #
 #   bench/render.sh [SERVICES FLOWS]
@@ -50,14 +50,16 @@ echo "graph: $SERVICES services, $FLOWS flows; $(grep -c -- '->' "$work/graph.do
 
 # one NAME CMD...: runs CMD once under GNU time, appending "seconds maxrss_kb
 # cpu_seconds" to NAME.times. A failing run (PNG refusing a graph) is recorded with its
-# message in NAME.err.
+# message in NAME.err. The wall time is the shell's clock: GNU time's is in
+# hundredths of a second, 5% of native dot's run.
 one() {
-	local name=$1
+	local name=$1 t0
 	shift
-	if ! /usr/bin/time -f '%e %M %U %S' -o "$work/$name.one" "$@" >/dev/null 2>"$work/$name.err"; then
+	t0=$EPOCHREALTIME
+	if ! /usr/bin/time -f '%M %U %S' -o "$work/$name.one" "$@" >/dev/null 2>"$work/$name.err"; then
 		echo failed >"$work/$name.failed"
 	fi
-	tail -1 "$work/$name.one" | awk '{print $1, $2, $3 + $4}' >>"$work/$name.times"
+	tail -1 "$work/$name.one" | awk -v t="$EPOCHREALTIME $t0" '{split(t, e, " "); print e[1] - e[2], $1, $2 + $3}' >>"$work/$name.times"
 }
 
 # quick NAME CMD...: wall milliseconds of one short run, to NAME.times
@@ -97,14 +99,21 @@ for n in $names; do
 	echo "$n $(cut -d' ' -f1 "$work/$n.times" | median) $(cut -d' ' -f2 "$work/$n.times" | sort -g | tail -1) $(cut -d' ' -f3 "$work/$n.times" | median)" >"$work/$n.res"
 done
 
+# pair NAME BASE: the median over rounds of NAME's time over BASE's in the
+# same round ("pairs"), which a load that changes between rounds sways less
+# than the ratio of the two medians.
+pair() { paste -d' ' "$work/$2.times" "$work/$1.times" | awk '{print $4 / $1}' | median; }
+echo "$(pair svg native) $(pair embsvg native) $(pair png nativepng)" >"$work/pairs"
+
 for n in svg png embpng; do
 	if [ -e "$work/$n.failed" ]; then echo "$n: $(tail -1 "$work/$n.err")"; fi
 done
 refused=0
 [ -e "$work/embpng.failed" ] && refused=1
 { [ -e "$work/png.failed" ] || [ -e "$work/svg.failed" ]; } && refused=2
-cat "$work"/*.res | awk -v refused="$refused" '
-	function row(label, n, note) { printf "%-48s %7.2fs %7.2fs %6.0f MB%s\n", label, t[n], c[n], m[n] / 1024, note }
+read -r pair1 pair2 pair3 <"$work/pairs"
+cat "$work"/*.res | awk -v refused="$refused" -v pair1="$pair1" -v pair2="$pair2" -v pair3="$pair3" '
+	function row(label, n, note) { printf "%-48s %7.3fs %7.3fs %6.0f MB%s\n", label, t[n], c[n], m[n] / 1024, note }
 	{ t[$1] = $2; m[$1] = $3; c[$1] = $4 }
 	END {
 		printf "%-48s %8s %8s %9s\n", "", "median", "CPU", "peak RSS"
@@ -117,8 +126,8 @@ cat "$work"/*.res | awk -v refused="$refused" '
 		printf "%-48s %6.1fms\n", "an empty Go program", t["empty"]
 		printf "%-48s %6.1fms  package init %.1f ms\n", "5. tracegraph --version", t["version"], t["initversion"]
 		printf "%-48s %6.1fms  package init %.1f ms\n", "5. tracegraph observed --events (200 events)", t["observed"], t["initobserved"]
-		printf "1. svg, native present / dot -Tsvg:  %.2fx, CPU %.2fx (target <= 1.1x)\n", t["svg"] / t["native"], c["svg"] / c["native"]
-		printf "2. svg, embedded / dot -Tsvg:        %.2fx, CPU %.2fx (target <= 2.0x)\n", t["embsvg"] / t["native"], c["embsvg"] / c["native"]
-		printf "3. png, native present / dot -Tpng:  %.2fx, CPU %.2fx (target <= 1.5x)\n", t["png"] / t["nativepng"], c["png"] / c["nativepng"]
+		printf "1. svg, native present / dot -Tsvg:  %.2fx, CPU %.2fx, pairs %.2fx (target <= 1.1x)\n", t["svg"] / t["native"], c["svg"] / c["native"], pair1
+		printf "2. svg, embedded / dot -Tsvg:        %.2fx, CPU %.2fx, pairs %.2fx (target <= 2.0x)\n", t["embsvg"] / t["native"], c["embsvg"] / c["native"], pair2
+		printf "3. png, native present / dot -Tpng:  %.2fx, CPU %.2fx, pairs %.2fx (target <= 1.5x)\n", t["png"] / t["nativepng"], c["png"] / c["nativepng"], pair3
 		printf "5. start-up: --version %.1f ms, observed %.1f ms, an empty Go program %.1f ms (target < 20 ms)\n", t["version"], t["observed"], t["empty"]
 	}'

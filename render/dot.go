@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tracegraph/tracegraph/topology"
 )
@@ -68,21 +69,30 @@ func writeDOT(w *bufio.Writer, d *drawing) {
 			// Accepted differences keep their colour but stop shouting.
 			st.width = 1
 		}
-		text := "label="
+		// Written piece by piece, not through fmt: a large graph has
+		// thousands of edges, and this loop was most of the DOT's time.
+		w.WriteString("  ")
+		writeID(w, e.from)
+		w.WriteString(" -> ")
+		writeID(w, e.to)
 		if compact {
-			text = "tooltip="
+			w.WriteString(" [tooltip=")
+		} else {
+			w.WriteString(" [label=")
 		}
-		attrs := []string{
-			text + dotID(strings.Join(e.lines, "\n")),
-			"class=" + dotID(edgeClass(e)),
-			"color=" + dotID(st.color),
-			"fontcolor=" + dotID(st.color),
-			"penwidth=" + strconv.FormatFloat(st.width, 'f', -1, 64),
-		}
+		writeID(w, strings.Join(e.lines, "\n"))
+		w.WriteString(", class=")
+		writeID(w, edgeClass(e))
+		w.WriteString(", color=")
+		writeID(w, st.color)
+		w.WriteString(", fontcolor=")
+		writeID(w, st.color)
+		w.WriteString(", penwidth=")
+		w.Write(strconv.AppendFloat(w.AvailableBuffer(), st.width, 'f', -1, 64))
 		if st.dashed {
-			attrs = append(attrs, "style=dashed")
+			w.WriteString(", style=dashed")
 		}
-		fmt.Fprintf(w, "  %s -> %s [%s];\n", dotID(e.from), dotID(e.to), strings.Join(attrs, ", "))
+		w.WriteString("];\n")
 	}
 	if d.diff {
 		writeDOTLegend(w, d)
@@ -94,17 +104,24 @@ func writeDOT(w *bufio.Writer, d *drawing) {
 const maxLabelledEdges = 300
 
 func writeDOTNode(w *bufio.Writer, indent string, n topology.ViewNode) {
-	attrs := []string{"id=" + dotID(n.ID), "label=" + dotID(n.Label), "class=" + dotID(nodeClass(n))}
+	w.WriteString(indent)
+	writeID(w, n.ID)
+	w.WriteString(" [id=")
+	writeID(w, n.ID)
+	w.WriteString(", label=")
+	writeID(w, n.Label)
+	w.WriteString(", class=")
+	writeID(w, nodeClass(n))
 	switch n.Kind {
 	case topology.NodeChannel:
-		attrs = append(attrs, "shape=cds", "style=filled", "fillcolor=\"#eceff1\"", "fontsize=10")
+		w.WriteString(`, shape=cds, style=filled, fillcolor="#eceff1", fontsize=10`)
 	case topology.NodeMessage:
-		attrs = append(attrs, "shape=note", "style=filled", "fillcolor=\"#fffde7\"", "fontsize=10")
+		w.WriteString(`, shape=note, style=filled, fillcolor="#fffde7", fontsize=10`)
 	}
 	if n.Virtual {
-		attrs = append(attrs, "style=\"rounded,dashed\"")
+		w.WriteString(`, style="rounded,dashed"`)
 	}
-	fmt.Fprintf(w, "%s%s [%s];\n", indent, dotID(n.ID), strings.Join(attrs, ", "))
+	w.WriteString("];\n")
 }
 
 // writeDOTLegend draws the legend as one node, a table with a sample of
@@ -127,6 +144,36 @@ func writeDOTLegend(w *bufio.Writer, d *drawing) {
 		fmt.Fprintf(w, `<TR><TD>%s</TD><TD ALIGN="LEFT"><FONT COLOR="%s">%s (%d)</FONT></TD></TR>`, sample, st.color, s, d.counts[s])
 	}
 	w.WriteString("</TABLE>>];\n")
+}
+
+// writeID writes dotID(s) straight to w, for ASCII; past it, dotID also
+// replaces invalid UTF-8.
+func writeID(w *bufio.Writer, s string) {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			w.WriteString(dotID(s))
+			return
+		}
+	}
+	w.WriteByte('"')
+	for {
+		i := strings.IndexAny(s, "\"\\\n")
+		if i < 0 {
+			break
+		}
+		w.WriteString(s[:i])
+		switch s[i] {
+		case '"':
+			w.WriteString(`\"`)
+		case '\\':
+			w.WriteString(`\\`)
+		case '\n':
+			w.WriteString(`\n`)
+		}
+		s = s[i+1:]
+	}
+	w.WriteString(s)
+	w.WriteByte('"')
 }
 
 // dotID quotes s as a DOT string. Newlines become \n, which Graphviz draws

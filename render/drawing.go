@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tracegraph/tracegraph/topology"
@@ -138,9 +139,9 @@ func plural(n int64, noun string) string {
 		return "1 " + noun
 	}
 	if strings.HasSuffix(noun, "y") {
-		return fmt.Sprintf("%d %sies", n, noun[:len(noun)-1])
+		return strconv.FormatInt(n, 10) + " " + noun[:len(noun)-1] + "ies"
 	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	return strconv.FormatInt(n, 10) + " " + noun + "s"
 }
 
 // teams returns the teams of the service nodes, sorted, and the nodes of

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tracegraph/tracegraph/topology"
@@ -81,6 +82,65 @@ type Graphviz struct {
 	// was meant to be (it failed, crashed, timed out, or the named one is
 	// missing) and the embedded renderer drew instead. Nil says nothing.
 	Warn func(error)
+
+	started *prestarted // see Prestart
+}
+
+// Prestart starts native dot for the next picture in format ("svg",
+// "png") drawn with the Graphviz it returns, so that dot's start-up
+// overlaps the caller's reading of the graph; Timeout counts from now.
+// release ends that dot if no picture took it; call it when done, as
+// with a context's cancel. Under EngineEmbedded, or where there is no
+// native dot, it starts nothing, and the picture is drawn as without it;
+// a dot that fails to start fails, and falls back, when the picture is
+// drawn.
+func (gv Graphviz) Prestart(ctx context.Context, format string) (_ Graphviz, release func()) {
+	if cmp.Or(gv.Engine, EngineAuto) == EngineEmbedded || CheckEngine(gv.Engine) != nil {
+		return gv, func() {}
+	}
+	pre := &prestarted{format: format}
+	native, err := gv.native()
+	if err != nil {
+		pre.err = err
+	} else {
+		pre.run = native.start(ctx, format)
+	}
+	gv.started = pre
+	return gv, pre.release
+}
+
+// prestarted is a native dot run started by Prestart, or why there is
+// none; the first picture of its format takes it.
+type prestarted struct {
+	format string
+	mu     sync.Mutex
+	taken  bool
+	run    *run
+	err    error // from looking dot up
+}
+
+// take returns the run for a picture in format, or the error that stood
+// in its way, once; after that, and for another format, ok is false.
+func (p *prestarted) take(format string) (_ *run, _ error, ok bool) {
+	if p == nil {
+		return nil, nil, false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.taken || p.format != format {
+		return nil, nil, false
+	}
+	p.taken = true
+	return p.run, p.err, true
+}
+
+func (p *prestarted) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.taken && p.run != nil {
+		p.run.abandon()
+	}
+	p.taken = true
 }
 
 // Program is a dot-compatible command, run once per layout as
@@ -100,58 +160,175 @@ const stderrTail = 200
 // exits 0 and what it wrote starts as the format must, so a failure
 // never leaves half a picture behind.
 func (p Program) Layout(ctx context.Context, dot []byte, format string, w io.Writer) error {
-	return p.layoutFrom(ctx, format, func(in io.Writer) { in.Write(dot) }, w) // a failed write shows as the program's failure
+	pic, err := p.start(ctx, format).finish(ctx, func(in io.Writer) { in.Write(dot) }) // a failed write shows as the program's failure
+	if err != nil {
+		return err
+	}
+	return pic.writeTo(w)
 }
 
-// layoutFrom is Layout with the DOT text written by write while the
-// program runs: native dot starts up and parses while tracegraph is still
-// writing the text, instead of after.
-func (p Program) layoutFrom(ctx context.Context, format string, write func(io.Writer), w io.Writer) error {
+// A run is a program started on a layout that has not yet been given its
+// DOT text: native dot starts up (exec, loading its plugins) while
+// tracegraph is still reading the graph, and parses while tracegraph is
+// still writing the text, instead of after each.
+type run struct {
+	p      Program
+	format string
+	ctx    context.Context
+	cancel context.CancelFunc
+	cmd    *exec.Cmd
+	in     *io.PipeWriter
+	pr     *io.PipeReader
+	out    blocks
+	file   *os.File // the program's standard output, when it is a file
+	stderr bytes.Buffer
+	err    error // from starting it
+}
+
+// start starts the program; a failure to start is kept for finish.
+func (p Program) start(ctx context.Context, format string) *run {
+	r := &run{p: p, format: format}
 	if p.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, p.Timeout)
-		defer cancel()
+		r.ctx, r.cancel = context.WithTimeout(ctx, p.Timeout)
+	} else {
+		r.ctx, r.cancel = context.WithCancel(ctx)
 	}
-	cmd := exec.CommandContext(ctx, p.Path, "-T"+format)
+	r.cmd = exec.CommandContext(r.ctx, p.Path, "-T"+format)
 	// exec copies from pr into the program's standard input; a program
 	// that stops reading (it crashed, or hung and was killed) makes our
-	// writes fail once pr is closed below, never block.
-	pr, pw := io.Pipe()
-	cmd.Stdin = pr
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
+	// writes fail once pr is closed in finish, never block.
+	r.pr, r.in = io.Pipe()
+	r.cmd.Stdin = r.pr
+	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.stderr
+	// Native dot writes its picture in 4 KiB pieces; through a pipe each
+	// one woke tracegraph to read it (1.3 MB, 330 wake-ups on the
+	// benchmark graph, most of tracegraph's system time). Into a file, as
+	// when dot runs alone, it is read back once. Where no temporary file
+	// can be made, the pipe it is.
+	if f, err := os.CreateTemp("", "tracegraph-dot-*"); err == nil {
+		r.file, r.cmd.Stdout = f, f
+		os.Remove(f.Name()) // nothing is left behind, where the system allows it while the file is open
+	}
 	// A program killed on timeout may leave a child holding its pipes (a
 	// wrapper script); the pipes are closed a moment later regardless.
-	cmd.WaitDelay = time.Second
-	err := cmd.Start()
+	r.cmd.WaitDelay = time.Second
+	r.err = r.cmd.Start()
+	return r
+}
+
+// finish gives the program the DOT text write writes, waits for it and
+// returns its output if it is the picture. Ending ctx, the picture's,
+// ends the program too, whichever context started it.
+func (r *run) finish(ctx context.Context, write func(io.Writer)) (blocks, error) {
+	defer r.closeFile()
+	defer r.cancel()
+	defer context.AfterFunc(ctx, r.cancel)()
+	err := r.err
 	if err == nil {
 		written := make(chan struct{})
 		go func() {
 			defer close(written)
-			write(pw)
-			pw.Close()
+			write(r.in)
+			r.in.Close()
 		}()
-		err = cmd.Wait()
-		pr.Close()
+		err = r.cmd.Wait()
+		r.pr.Close()
 		<-written
 	}
 	if ctx.Err() != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) && p.Timeout > 0 {
-			return fmt.Errorf("%s: no answer within %s", p.Path, p.Timeout)
+		return nil, ctx.Err()
+	}
+	if r.ctx.Err() != nil {
+		if errors.Is(r.ctx.Err(), context.DeadlineExceeded) && r.p.Timeout > 0 {
+			return nil, fmt.Errorf("%s: no answer within %s", r.p.Path, r.p.Timeout)
 		}
-		return ctx.Err()
+		return nil, r.ctx.Err()
 	}
 	if err != nil {
-		if why := lastLine(stderr.Bytes()); why != "" {
-			return fmt.Errorf("%s: %v: %s", p.Path, err, why)
+		if why := lastLine(r.stderr.Bytes()); why != "" {
+			return nil, fmt.Errorf("%s: %v: %s", r.p.Path, err, why)
 		}
-		return fmt.Errorf("%s: %v", p.Path, err)
+		return nil, fmt.Errorf("%s: %v", r.p.Path, err)
 	}
-	if err := checkOutput(format, out.Bytes()); err != nil {
-		return fmt.Errorf("%s -T%s: %w", p.Path, format, err)
+	if r.file != nil {
+		if r.out, err = readBack(r.file); err != nil {
+			return nil, fmt.Errorf("%s: its output: %v", r.p.Path, err)
+		}
 	}
-	_, err = w.Write(out.Bytes())
-	return err
+	if err := checkOutput(r.format, r.out.head()); err != nil {
+		return nil, fmt.Errorf("%s -T%s: %w", r.p.Path, r.format, err)
+	}
+	return r.out, nil
+}
+
+// readBack reads a program's output file whole, in one block.
+func readBack(f *os.File) (blocks, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, fi.Size())
+	n, err := f.ReadAt(b, 0)
+	if err == io.EOF && n == len(b) {
+		err = nil
+	}
+	return blocks{b[:n]}, err
+}
+
+func (r *run) closeFile() {
+	if r.file != nil {
+		r.file.Close()
+		os.Remove(r.file.Name()) // where it could not be removed while open
+		r.file = nil
+	}
+}
+
+// blocks holds a program's output as it comes, in blocks that are not
+// copied to grow: the SVG of a large graph is megabytes, and a buffer that
+// doubles to hold it allocated and copied twice that (on the benchmark
+// graph, two of a render's four GC cycles, while dot waited to write).
+type blocks [][]byte
+
+func (b *blocks) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		if len(*b) == 0 || len((*b)[len(*b)-1]) == cap((*b)[len(*b)-1]) {
+			*b = append(*b, make([]byte, 0, 32<<10<<min(len(*b), 5))) // 32 KiB, doubling to 1 MiB
+		}
+		last := &(*b)[len(*b)-1]
+		c := copy((*last)[len(*last):cap(*last)], p)
+		*last = (*last)[:len(*last)+c]
+		p = p[c:]
+	}
+	return n, nil
+}
+
+// head is the start of the output, all checkOutput reads: the first
+// block, 32 KiB unless the output is shorter.
+func (b blocks) head() []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b[0]
+}
+
+func (b blocks) writeTo(w io.Writer) error {
+	for _, p := range b {
+		if _, err := w.Write(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// abandon ends a run that will not be given its text.
+func (r *run) abandon() {
+	r.cancel()
+	if r.err == nil {
+		r.in.Close()
+		r.cmd.Wait()
+	}
+	r.closeFile()
 }
 
 // checkOutput looks at the start of a program's output: a dot that exits
@@ -188,27 +365,31 @@ func lastLine(b []byte) string {
 // engine allows it and dot works, else with viaEmbedded, which is given
 // the embedded renderer and the DOT text. Both get the same text; native
 // dot gets it as it is written.
-func (gv Graphviz) draw(ctx context.Context, d *drawing, nativeFormat string, out *bytes.Buffer, viaEmbedded func(l Layouter, dot []byte) error) error {
+func (gv Graphviz) draw(ctx context.Context, d *drawing, nativeFormat string, viaEmbedded func(l Layouter, dot []byte) ([]byte, error)) (blocks, error) {
 	engine := cmp.Or(gv.Engine, EngineAuto)
 	if err := CheckEngine(engine); err != nil {
-		return err
+		return nil, err
 	}
-	var dot bytes.Buffer
 	if engine != EngineEmbedded {
-		native, err := gv.native()
-		if err == nil {
-			err = native.layoutFrom(ctx, nativeFormat, func(w io.Writer) {
-				// The text is kept whole for the embedded renderer even
-				// when dot stops reading it.
-				tw := &keepAll{kept: &dot, w: w}
-				writeDOTTo(tw, d)
-			}, out)
+		r, err, ok := gv.started.take(nativeFormat)
+		if !ok {
+			var native Program
+			if native, err = gv.native(); err == nil {
+				r = native.start(ctx, nativeFormat)
+			}
+		}
+		var pic blocks
+		if r != nil {
+			pic, err = r.finish(ctx, func(w io.Writer) { writeDOTTo(w, d) })
 		}
 		switch {
 		case err == nil:
-			return nil
+			return pic, nil
 		case engine == EngineNative || ctx.Err() != nil:
-			return err
+			return nil, err
+		case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+			// The context Prestart was given ended: the caller's doing.
+			return nil, err
 		case errors.Is(err, errNoDot) && gv.Dot == "":
 			// No Graphviz installed: the embedded renderer is the plan, not
 			// a fallback worth a warning.
@@ -220,28 +401,15 @@ func (gv Graphviz) draw(ctx context.Context, d *drawing, nativeFormat string, ou
 	}
 	embedded, err := gv.embedded()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if dot.Len() == 0 {
-		writeDOTTo(&dot, d)
-	}
-	out.Reset()
-	return viaEmbedded(embedded, dot.Bytes())
-}
-
-// keepAll writes everything to kept, and to w until w fails.
-type keepAll struct {
-	kept *bytes.Buffer
-	w    io.Writer
-	err  error
-}
-
-func (k *keepAll) Write(p []byte) (int, error) {
-	k.kept.Write(p)
-	if k.err == nil {
-		_, k.err = k.w.Write(p)
-	}
-	return len(p), nil
+	// The text is written again, whole, rather than kept from native
+	// dot's run: it is the same text (the DOT writer is deterministic), and
+	// native dot, which mostly works, spares a copy of it.
+	var dot bytes.Buffer
+	writeDOTTo(&dot, d)
+	pic, err := viaEmbedded(embedded, dot.Bytes())
+	return blocks{pic}, err
 }
 
 var errNoDot = errors.New("not found")
@@ -284,13 +452,13 @@ func writeDOTTo(w io.Writer, d *drawing) {
 // engine. Nodes and edges carry the class attributes of the DOT text
 // (service, flow, undeclared, …) through either engine.
 func SVG(ctx context.Context, w io.Writer, g *topology.Graph, opts Options) error {
-	var out bytes.Buffer
-	err := opts.Graphviz.draw(ctx, newDrawing(g, viewOf(opts)), "svg", &out, func(l Layouter, dot []byte) error {
-		return l.Layout(ctx, dot, "svg", &out)
+	pic, err := opts.Graphviz.draw(ctx, newDrawing(g, viewOf(opts)), "svg", func(l Layouter, dot []byte) ([]byte, error) {
+		var out bytes.Buffer
+		err := l.Layout(ctx, dot, "svg", &out)
+		return out.Bytes(), err
 	})
 	if err != nil {
 		return fmt.Errorf("svg: %w", err)
 	}
-	_, err = w.Write(out.Bytes())
-	return err
+	return pic.writeTo(w)
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
@@ -11,7 +12,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -333,6 +336,183 @@ func TestFallbackGetsWholeDOT(t *testing.T) {
 		}
 		if !bytes.Equal(got, want.Bytes()) {
 			t.Errorf("%s: the embedded renderer got %d bytes of DOT, want the %d DOT writes", body, len(got), want.Len())
+		}
+	}
+}
+
+// TestPrestart: a dot started before the graph is there draws the next
+// picture of its format, and only it: that picture starts no other dot.
+func TestPrestart(t *testing.T) {
+	dir := t.TempDir()
+	ran := filepath.Join(dir, "ran")
+	dot := fakeDot(t, "echo $1 >>"+ran+"; cat >"+filepath.Join(dir, "got.dot")+"; echo '<svg>native</svg>'")
+	gv, release := Graphviz{Dot: dot, Embedded: recorder{new([]byte)}, Warn: func(err error) { t.Errorf("warned: %v", err) }}.Prestart(context.Background(), "svg")
+	defer release()
+	for {
+		if _, err := os.Stat(ran); err == nil {
+			break // started before any picture
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	want := []byte("<svg>native</svg>\n")
+	for i, runs := range []string{"-Tsvg\n", "-Tsvg\n-Tsvg\n"} {
+		if out := render(t, fixture(t), Options{Format: "svg", Graphviz: gv}); !bytes.Equal(out, want) {
+			t.Errorf("SVG %d: %q, want native dot's %q", i, out, want)
+		}
+		if b, _ := os.ReadFile(ran); string(b) != runs {
+			t.Errorf("after SVG %d, dot ran as %q, want %q (the prestarted one, then one of its own)", i, b, runs)
+		}
+	}
+	var dotText bytes.Buffer
+	if err := DOT(&dotText, fixture(t), Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "got.dot")); !bytes.Equal(got, dotText.Bytes()) {
+		t.Errorf("the prestarted dot was given other DOT text:\n%s", got)
+	}
+}
+
+// TestPrestartFailureFallsBack: a prestarted dot fails as one started
+// with the picture does: one that dies without reading its text, or is
+// missing, gives the embedded renderer's picture, drawn from the whole
+// text, and one warning; forced native, the failure is the error.
+func TestPrestartFailureFallsBack(t *testing.T) {
+	g := rendergen.Generate(300, 800) // DOT text past a pipe's buffer
+	var want bytes.Buffer
+	if err := DOT(&want, g, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, dot, why string }{
+		{"died", fakeDot(t, "exit 4"), "exit status 4"},
+		{"missing", filepath.Join(t.TempDir(), "no-such-dot"), "not found"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []byte
+			var warnings []error
+			gv := Graphviz{Dot: tt.dot, Embedded: recorder{&got}, Warn: func(err error) { warnings = append(warnings, err) }}
+			pre, release := gv.Prestart(context.Background(), "svg")
+			defer release()
+			if out := render(t, g, Options{Format: "svg", Graphviz: pre}); string(out) != "<svg/>" {
+				t.Errorf("SVG %q, want the embedded renderer's", out)
+			}
+			if !bytes.Equal(got, want.Bytes()) {
+				t.Errorf("the embedded renderer got %d bytes of DOT, want the %d DOT writes", len(got), want.Len())
+			}
+			if len(warnings) != 1 || !strings.Contains(warnings[0].Error(), tt.why) {
+				t.Errorf("warnings %q, want one saying %q", warnings, tt.why)
+			}
+			gv.Engine = EngineNative
+			pre, release = gv.Prestart(context.Background(), "svg")
+			defer release()
+			if err := SVG(context.Background(), &bytes.Buffer{}, g, Options{Graphviz: pre}); err == nil || !strings.Contains(err.Error(), tt.why) {
+				t.Errorf("forced native: %v, want the failure", err)
+			}
+		})
+	}
+}
+
+// TestPrestartRelease: a prestarted dot that no picture takes (the graph
+// did not read, or the picture is in another format) is ended by release.
+func TestPrestartRelease(t *testing.T) {
+	for _, format := range []string{"", "png"} {
+		pidFile := filepath.Join(t.TempDir(), "pid")
+		dot := fakeDot(t, "echo $$ >"+pidFile+".new; mv "+pidFile+".new "+pidFile+"; exec sleep 30")
+		gv, release := Graphviz{Dot: dot, Embedded: embedded.Layouter{}, Warn: func(error) {}}.Prestart(context.Background(), "svg")
+		var pid int
+		for pid == 0 {
+			b, err := os.ReadFile(pidFile)
+			if err == nil {
+				pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if format != "" {
+			// The PNG starts a dot of its own, which hangs too; a short
+			// timeout ends it.
+			gv.Timeout = 100 * time.Millisecond
+			render(t, fixture(t), Options{Format: format, Graphviz: gv})
+		}
+		release()
+		p, err := os.FindProcess(pid)
+		if err == nil {
+			err = p.Signal(syscall.Signal(0))
+		}
+		if !errors.Is(err, os.ErrProcessDone) {
+			t.Errorf("%s: the prestarted dot (pid %d) is still there after release: %v", cmp.Or(format, "nothing drawn"), pid, err)
+		}
+	}
+}
+
+// TestPrestartCancel: the picture's context ends a prestarted dot as it
+// ends one of the picture's own, without a fallback.
+func TestPrestartCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	gv, release := Graphviz{Dot: fakeDot(t, "exec sleep 30"), Embedded: embedded.Layouter{},
+		Warn: func(err error) { t.Errorf("warned: %v", err) }}.Prestart(context.Background(), "svg")
+	defer release()
+	time.AfterFunc(200*time.Millisecond, cancel)
+	if err := SVG(ctx, &bytes.Buffer{}, fixture(t), Options{Graphviz: gv}); !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+// TestPrestartEmbedded: under the embedded engine Prestart starts nothing.
+func TestPrestartEmbedded(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "ran")
+	gv := embeddedOnly
+	gv.Dot = fakeDot(t, "touch "+marker+"; exit 1")
+	gv, release := gv.Prestart(context.Background(), "svg")
+	render(t, fixture(t), Options{Format: "svg", Graphviz: gv})
+	release()
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the embedded engine ran dot")
+	}
+}
+
+// TestBlocks: a program's output, kept in blocks, is written on whole and
+// in order, whatever the sizes of the writes that brought it.
+func TestBlocks(t *testing.T) {
+	want := bytes.Repeat([]byte("0123456789abcdef"), 300_000) // 4.8 MB, past the largest block
+	var b blocks
+	for rest, n := want, 1; len(rest) > 0; n = n*7%100_003 + 1 {
+		n = min(n, len(rest))
+		b.Write(rest[:n])
+		rest = rest[n:]
+	}
+	var got bytes.Buffer
+	if err := b.writeTo(&got); err != nil || !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("%d bytes back (%v), want the %d written", got.Len(), err, len(want))
+	}
+	if head := b.head(); len(head) != 32<<10 || !bytes.Equal(head, want[:32<<10]) {
+		t.Errorf("head is %d bytes, want the first 32 KiB", len(head))
+	}
+	if (blocks{}).head() != nil {
+		t.Error("an empty output has a head")
+	}
+}
+
+// TestNativeOutput: native dot writes its picture into a temporary file,
+// which is gone afterwards, or, where none can be made, into a pipe; the
+// picture is the same either way, and a failure is one either way.
+func TestNativeOutput(t *testing.T) {
+	want := bytes.Repeat([]byte("<svg>"+strings.Repeat("x", 1000)+"</svg>\n"), 200) // past a pipe's buffer
+	src := filepath.Join(t.TempDir(), "want.svg")
+	if err := os.WriteFile(src, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good, bad := fakeDot(t, "cat >/dev/null; cat "+src), fakeDot(t, "cat >/dev/null; echo hello")
+	for _, tmp := range []string{t.TempDir(), filepath.Join(t.TempDir(), "missing")} {
+		t.Setenv("TMPDIR", tmp)
+		var out bytes.Buffer
+		if err := SVG(context.Background(), &out, fixture(t), Options{Graphviz: Graphviz{Engine: EngineNative, Dot: good}}); err != nil || !bytes.Equal(out.Bytes(), want) {
+			t.Errorf("TMPDIR %s: %d bytes (%v), want dot's %d", tmp, out.Len(), err, len(want))
+		}
+		err := SVG(context.Background(), &bytes.Buffer{}, fixture(t), Options{Graphviz: Graphviz{Engine: EngineNative, Dot: bad}})
+		if err == nil || !strings.Contains(err.Error(), "the output is not SVG") {
+			t.Errorf("TMPDIR %s: a dot that writes no SVG: %v", tmp, err)
+		}
+		if left, _ := filepath.Glob(filepath.Join(tmp, "tracegraph-dot-*")); len(left) > 0 {
+			t.Errorf("left behind: %q", left)
 		}
 	}
 }

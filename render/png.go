@@ -48,15 +48,15 @@ const (
 // opts.Graphviz's engine.
 func PNG(ctx context.Context, w io.Writer, g *topology.Graph, opts Options) error {
 	d := newDrawing(g, viewOf(opts))
-	var out bytes.Buffer
-	err := opts.Graphviz.draw(ctx, d, "png", &out, func(l Layouter, dot []byte) error {
-		return paintPNG(ctx, &out, d, dot, l)
+	pic, err := opts.Graphviz.draw(ctx, d, "png", func(l Layouter, dot []byte) ([]byte, error) {
+		var out bytes.Buffer
+		err := paintPNG(ctx, &out, d, dot, l)
+		return out.Bytes(), err
 	})
 	if err != nil {
 		return fmt.Errorf("png: %w", err)
 	}
-	_, err = w.Write(out.Bytes())
-	return err
+	return pic.writeTo(w)
 }
 
 // paintPNG lays dot out with the embedded renderer and paints it.

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"context"
@@ -502,5 +503,18 @@ func TestPNGHyphen(t *testing.T) {
 	drawn := rightmost(func(p *painter, face font.Face) { p.hyphenated(face, "a-b", 2, 30, 0) })
 	if drawn <= 0 || drawn >= plain {
 		t.Errorf("\"a-b\" ends at x=%d drawn with a hyphen, at x=%d with the font's hyphen-minus: want it shorter", drawn, plain)
+	}
+}
+
+// TestWriteID holds the DOT writer's quick path for plain names to dotID.
+func TestWriteID(t *testing.T) {
+	for _, s := range []string{"", "svc:orders", "a\"b", `a\b`, "a\nb", "café", "bad \xff utf-8", "\u202eevil", "tab\there"} {
+		var b bytes.Buffer
+		w := bufio.NewWriter(&b)
+		writeID(w, s)
+		w.Flush()
+		if got, want := b.String(), dotID(s); got != want {
+			t.Errorf("writeID(%q) = %q, want %q", s, got, want)
+		}
 	}
 }

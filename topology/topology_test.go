@@ -3,6 +3,7 @@ package topology
 import (
 	"bytes"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -285,5 +286,23 @@ func TestChannelsMatch(t *testing.T) {
 	}
 	if ChannelsMatch("orders.*", true, "orders.*", true, "") != true || ChannelsMatch("a.*", true, "b.*", true, "") {
 		t.Error("two patterns meet only when equal")
+	}
+}
+
+// TestViewServiceTeams: a service node has its service's team, from the
+// first service of the name as g.Service finds it, and one named only by
+// a flow has none, in a graph View is given as it is.
+func TestViewServiceTeams(t *testing.T) {
+	g := &Graph{Source: SourceObserved,
+		Services: []Service{{Name: "b", Team: "blue"}, {Name: "a", Team: "first"}, {Name: "a", Team: "second", Virtual: true}},
+		Flows:    []Flow{{Kind: KindPubSub, From: "a", To: "c"}, {Kind: KindPubSub, From: "b", To: "a"}}}
+	got := g.View(ViewServices).Nodes
+	want := []ViewNode{
+		{ID: "svc:a", Label: "a", Kind: NodeService, Team: "first"},
+		{ID: "svc:b", Label: "b", Kind: NodeService, Team: "blue"},
+		{ID: "svc:c", Label: "c", Kind: NodeService},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("nodes %+v, want %+v", got, want)
 	}
 }

@@ -93,35 +93,56 @@ func channelLabel(f Flow) string {
 // the missing side is a channel stub node, so a publish nobody consumes is
 // drawn as an edge into its channel.
 func (g *Graph) View(kind ViewKind) *View {
-	v := &View{Kind: kind}
-	nodes := map[string]ViewNode{}
+	// Sized for the services view, where a flow is at most one edge.
+	v := &View{Kind: kind, Edges: make([]ViewEdge, 0, len(g.Flows))}
+	// Nodes and edges are kept in the order found, which for a
+	// normalized graph is nearly the sorted order, and indexed by key.
+	nodes := make(map[string]int, len(g.Services)) // index in v.Nodes
+	setNode := func(n ViewNode) {
+		if i, ok := nodes[n.ID]; ok {
+			v.Nodes[i] = n
+			return
+		}
+		nodes[n.ID] = len(v.Nodes)
+		v.Nodes = append(v.Nodes, n)
+	}
+	// svcIDs maps a service name to its node id: a flow's ends are looked
+	// up once each, not built and searched for among the services again.
+	svcIDs := make(map[string]string, len(g.Services))
 	addSvc := func(name string) string {
+		if id, ok := svcIDs[name]; ok {
+			return id
+		}
 		id := ServiceNodeID(name)
+		svcIDs[name] = id
 		if _, ok := nodes[id]; !ok {
-			n := ViewNode{ID: id, Label: name, Kind: NodeService}
-			if s := g.Service(name); s != nil {
-				n.Team, n.Virtual = s.Team, s.Virtual
-			}
-			nodes[id] = n
+			setNode(ViewNode{ID: id, Label: name, Kind: NodeService})
 		}
 		return id
 	}
 	for _, s := range g.Services {
-		addSvc(s.Name)
+		if _, dup := svcIDs[s.Name]; dup {
+			continue // the first service of a name is the one g.Service finds
+		}
+		svcIDs[s.Name] = ServiceNodeID(s.Name)
+		setNode(ViewNode{ID: svcIDs[s.Name], Label: s.Name, Kind: NodeService, Team: s.Team, Virtual: s.Virtual})
 	}
 	type ekey struct{ from, to, status string }
-	edges := map[ekey]*ViewEdge{}
+	edges := make(map[ekey]int, len(g.Flows)) // index in v.Edges
 	addEdge := func(from, to, status, label string, fi int, st *Stats) {
 		k := ekey{from, to, status}
-		e := edges[k]
-		if e == nil {
-			e = &ViewEdge{From: from, To: to, Status: status}
-			edges[k] = e
+		i, ok := edges[k]
+		if !ok {
+			i = len(v.Edges)
+			edges[k] = i
+			v.Edges = append(v.Edges, ViewEdge{From: from, To: to, Status: status})
 		}
+		e := &v.Edges[i]
 		if label != "" && !slices.Contains(e.Labels, label) {
 			e.Labels = append(e.Labels, label)
 		}
-		if !slices.Contains(e.Flows, fi) {
+		// Flows come in index order, so one already counted is the last.
+		if n := len(e.Flows); n == 0 || e.Flows[n-1] != fi {
 			e.Flows = append(e.Flows, fi)
 			if st != nil {
 				e.Count = addCount(e.Count, st.Count)
@@ -138,14 +159,14 @@ func (g *Graph) View(kind ViewKind) *View {
 			if label == "" {
 				label = "(unknown type)"
 			}
-			nodes[mid] = ViewNode{ID: mid, Label: label, Kind: NodeMessage}
+			setNode(ViewNode{ID: mid, Label: label, Kind: NodeMessage})
 		case ViewChannels:
 			mid = "ch:" + channelLabel(f)
-			nodes[mid] = ViewNode{ID: mid, Label: channelLabel(f), Kind: NodeChannel}
+			setNode(ViewNode{ID: mid, Label: channelLabel(f), Kind: NodeChannel})
 		default:
 			if f.From == "" || f.To == "" {
 				mid = "ch:" + channelLabel(f)
-				nodes[mid] = ViewNode{ID: mid, Label: channelLabel(f), Kind: NodeChannel}
+				setNode(ViewNode{ID: mid, Label: channelLabel(f), Kind: NodeChannel})
 			}
 		}
 		edgeLabel := ShortType(f.MessageType)
@@ -163,17 +184,20 @@ func (g *Graph) View(kind ViewKind) *View {
 			addEdge(mid, addSvc(f.To), f.Status, edgeLabel, i, f.Stats)
 		}
 	}
-	for _, n := range nodes {
-		v.Nodes = append(v.Nodes, n)
-	}
 	slices.SortFunc(v.Nodes, func(a, b ViewNode) int { return cmp.Compare(a.ID, b.ID) })
-	for _, e := range edges {
-		slices.Sort(e.Labels)
-		slices.Sort(e.Flows)
-		v.Edges = append(v.Edges, *e)
+	for i := range v.Edges {
+		slices.Sort(v.Edges[i].Labels)
 	}
+	// Nodes are distinct in ID, edges in (From, To, Status), so the order
+	// is the same whatever order they were found in.
 	slices.SortFunc(v.Edges, func(a, b ViewEdge) int {
-		return cmp.Or(cmp.Compare(a.From, b.From), cmp.Compare(a.To, b.To), cmp.Compare(a.Status, b.Status))
+		if c := cmp.Compare(a.From, b.From); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.To, b.To); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Status, b.Status)
 	})
 	return v
 }

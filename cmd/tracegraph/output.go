@@ -30,6 +30,9 @@ type graphFlags struct {
 	graphviz string
 	engine   string
 	timeout  time.Duration
+	// prestarted is the Graphviz of prestart, holding a dot already
+	// started.
+	prestarted *render.Graphviz
 }
 
 func (gf *graphFlags) register(cmd *cobra.Command, defaultFormat string) {
@@ -70,11 +73,31 @@ func (gf *graphFlags) write(cmd *cobra.Command, g *topology.Graph) error {
 		return usageErr(err)
 	}
 	if opts.Format == "svg" || opts.Format == "png" {
-		if opts.Graphviz, err = gf.graphvizOptions(cmd); err != nil {
+		if gf.prestarted != nil {
+			opts.Graphviz = *gf.prestarted
+		} else if opts.Graphviz, err = gf.graphvizOptions(cmd); err != nil {
 			return err
 		}
 	}
 	return writeOutput(cmd, gf.output, func(w io.Writer) error { return render.WriteContext(cmd.Context(), w, g, opts) })
+}
+
+// prestart starts native dot for an SVG or PNG before the graph is read
+// (render.Graphviz.Prestart), for a command whose graph is quick to get,
+// so that dot's start-up is not on the way. A flag or config that is
+// wrong starts nothing here: write reports it, in its order.
+func (gf *graphFlags) prestart(cmd *cobra.Command) (release func()) {
+	format := formatName(gf.format)
+	if format != "svg" && format != "png" {
+		return func() {}
+	}
+	gv, err := gf.graphvizOptions(cmd)
+	if err != nil {
+		return func() {}
+	}
+	gv, release = gv.Prestart(cmd.Context(), format)
+	gf.prestarted = &gv
+	return release
 }
 
 // graphvizOptions are the Graphviz flags, with render.graphviz from the

@@ -18,6 +18,7 @@ func newRenderCmd() *cobra.Command {
 in any format. A file with a missing or different schema is refused (exit 2).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			defer gf.prestart(cmd)()
 			g, err := readGraphFile(args[0])
 			if err != nil {
 				return err

@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tracegraph/tracegraph/bench/rendergen"
 	"github.com/tracegraph/tracegraph/internal/dottest"
@@ -239,5 +243,43 @@ func TestCLIDoesNotLinkGoGraphviz(t *testing.T) {
 		if got := strings.Contains(string(out), "github.com/goccy/go-graphviz/internal/wasm\n"); got != tt.want {
 			t.Errorf("%s links go-graphviz's WASM module: %v, want %v", tt.pkg, got, tt.want)
 		}
+	}
+}
+
+// TestRenderPrestartedDot: render starts native dot before it reads the
+// graph (here a FIFO that the fake dot itself fills, so render reads it
+// only once dot runs); a graph that does not read is the error (exit 2),
+// and the dot is gone when render returns.
+func TestRenderPrestartedDot(t *testing.T) {
+	dir := t.TempDir()
+	graph, pidFile := filepath.Join(dir, "graph.json"), filepath.Join(dir, "pid")
+	if out, err := exec.Command("mkfifo", graph).CombinedOutput(); err != nil {
+		t.Skipf("mkfifo: %v: %s", err, out)
+	}
+	bad := `{"schema": "tracegraph/v1", "source": "nowhere"}`
+	dot, _ := fakeDot(t, dir, "echo $$ >"+pidFile+"\necho '"+bad+"' >"+graph+"\nexec sleep 30")
+	// Were dot not started first, nobody would fill the FIFO: the test
+	// does, late, so that render returns and the test fails rather than
+	// hangs.
+	late := time.AfterFunc(time.Minute, func() { os.WriteFile(graph, []byte(bad), 0) })
+	defer late.Stop()
+	code, _, errOut := tg(t, "render", graph, "-f", "svg", "--graphviz", dot)
+	if code != exitUsage || !strings.Contains(errOut, `unknown source "nowhere"`) {
+		t.Fatalf("exit %d, stderr %q; want %d and the graph's fault", code, errOut, exitUsage)
+	}
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatalf("dot had not started when render read the graph: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := os.FindProcess(pid)
+	if err == nil {
+		err = p.Signal(syscall.Signal(0))
+	}
+	if !errors.Is(err, os.ErrProcessDone) {
+		t.Errorf("the prestarted dot (pid %d) outlived render: %v", pid, err)
 	}
 }
