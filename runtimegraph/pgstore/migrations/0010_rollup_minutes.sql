@@ -1,0 +1,53 @@
+-- IF NOT EXISTS throughout, as in 0008 and 0009.
+-- The minute rollup: a window's whole minutes at its ends, outside its
+-- whole hours, are read from these cells, and only its partial minutes
+-- from the events.
+--
+-- A group has about one event a minute, so a row per group and minute is
+-- about a row per event: 1.44 M rows for 2 M events a day, whose writing
+-- cost the server 5 s, more than ingest may grow by. So a row is one
+-- minute of one flush, its cells in parallel arrays: element i is group
+-- gids[i]'s count, errors, first and last sight and greatest reply type;
+-- the histograms are hist_counts[j] events of group hist_gids[j] in bucket
+-- hist_buckets[j]. A send's group may have several elements (one per
+-- peer), summed as rows are. Each row carries its day, for healDay's delete
+-- and for the index.
+CREATE TABLE IF NOT EXISTS rollup_minute_flows (
+    day          timestamptz NOT NULL,
+    minute       timestamptz NOT NULL,
+    gids         integer[] NOT NULL,
+    ns           bigint[] NOT NULL,
+    errors       bigint[] NOT NULL,
+    firsts       timestamptz[] NOT NULL,
+    lasts        timestamptz[] NOT NULL,
+    replies      text[] COLLATE "C" NOT NULL,
+    hist_gids    integer[] NOT NULL,
+    hist_buckets bigint[] NOT NULL,
+    hist_counts  bigint[] NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rollup_minute_flows_day ON rollup_minute_flows (day, minute);
+
+-- The arrays are tens of kilobytes: stored out of line, uncompressed.
+-- Trying to compress them (pglz) doubled the cost of writing them, for
+-- little gain.
+ALTER TABLE rollup_minute_flows ALTER COLUMN gids SET STORAGE EXTERNAL,
+    ALTER COLUMN ns SET STORAGE EXTERNAL, ALTER COLUMN errors SET STORAGE EXTERNAL,
+    ALTER COLUMN firsts SET STORAGE EXTERNAL, ALTER COLUMN lasts SET STORAGE EXTERNAL,
+    ALTER COLUMN replies SET STORAGE EXTERNAL, ALTER COLUMN hist_gids SET STORAGE EXTERNAL,
+    ALTER COLUMN hist_buckets SET STORAGE EXTERNAL, ALTER COLUMN hist_counts SET STORAGE EXTERNAL;
+
+-- The services of a minute are in their hour's row: bit m (0-59) of
+-- minutes is set if the row's service recorded with its peer in minute m
+-- of the hour, and of real_peer_minutes and real_service_minutes if one of
+-- those events had the peer, or the service, not virtual. Rows written
+-- before this migration have NULLs; their days are not minutely.
+ALTER TABLE rollup_hour_services ADD COLUMN IF NOT EXISTS minutes bigint,
+    ADD COLUMN IF NOT EXISTS real_peer_minutes bigint,
+    ADD COLUMN IF NOT EXISTS real_service_minutes bigint;
+
+-- Whether a day's minute cells are complete, as rollup_days.hourly is for
+-- its hourly ones: days rolled up before this migration have none, and
+-- their minutes are read from the events until a recomputation (HealStale,
+-- ingest --repair) builds them.
+ALTER TABLE rollup_days ADD COLUMN IF NOT EXISTS minutely boolean NOT NULL DEFAULT false;
+ALTER TABLE rollup_days ALTER COLUMN minutely SET DEFAULT true;

@@ -1,0 +1,243 @@
+package pgstore
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"math"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// The minute cells (0010_rollup_minutes.sql): an entry's measures per
+// minute of its hour.
+
+// minuteCell is an entry's measures of one minute. It holds no pointers,
+// so that the garbage collector does not scan the million or more of them
+// a day of a large load holds: its reply type is an index in
+// rollupBuf.replies, and its buckets after the first a chain in
+// rollupBuf.links.
+type minuteCell struct {
+	minute      int64 // Unix minutes
+	n, errors   int64
+	first, last int64 // Unix microseconds
+	b0, n0      int64 // n0 events in bucket b0 (a bucket's lower bound, as duration_bucket gives it)
+	reply       int32
+	more        int32 // the first of the other buckets in rollupBuf.links; 0 for none
+	prev        int32 // the entry's cell before this one; 0 for none
+	group       int32 // the entry's group (rollupBuf.groups)
+}
+
+type bucketLink struct {
+	bucket, n int64
+	next      int32
+}
+
+// minuteOf is the Unix minute of Unix microseconds us.
+func minuteOf(us int64) int64 { return floorDiv(us, 60_000_000) }
+
+// bucketOf is d's duration bucket, as duration_bucket gives it.
+func bucketOf(d int64) int64 {
+	if d < 0 {
+		return d
+	}
+	return bucketValue(bucketIndex(d))
+}
+
+const cellChunk = 1 << 14
+
+// cellAt is p's minute cell i.
+func (p *rollupBuf) cellAt(i int32) *minuteCell {
+	return &p.cellChunks[i/cellChunk][i%cellChunk]
+}
+
+// cell is en's cell of minute m, added if new. Cells go in chunks that
+// are never copied, so a cell costs its 72 bytes once. Events mostly come
+// in time order: a minute after the entry's latest cell's is new, and only
+// an earlier one is looked for, back along the entry's chain.
+func (p *rollupBuf) cell(en *entry, m int64) *minuteCell {
+	if en.minutes != 0 {
+		c := p.cellAt(en.minutes)
+		if c.minute == m {
+			return c
+		}
+		for i := c.prev; c.minute > m && i != 0; i = p.cellAt(i).prev {
+			if o := p.cellAt(i); o.minute == m {
+				return o
+			}
+		}
+	}
+	n := len(p.cellChunks)
+	if len(p.cellChunks[n-1]) == cellChunk {
+		p.cellChunks = append(p.cellChunks, make([]minuteCell, 0, cellChunk))
+		n++
+	}
+	ch := &p.cellChunks[n-1]
+	i := int32((n-1)*cellChunk + len(*ch))
+	*ch = append(*ch, minuteCell{minute: m, prev: en.minutes, group: en.group})
+	en.minutes = i
+	p.cells++
+	return &(*ch)[len(*ch)-1]
+}
+
+// reply is the index of reply type s in p.replies; hint is where the
+// caller found one last, as most entries have one reply type.
+func (p *rollupBuf) reply(s string, hint *int32) int32 {
+	if p.replies[*hint] == s {
+		return *hint
+	}
+	i, ok := p.replyIdx[s]
+	if !ok {
+		i = int32(len(p.replies))
+		p.replies = append(p.replies, s)
+		p.replyIdx[s] = i
+	}
+	*hint = i
+	return i
+}
+
+// note adds n events to c, errs of them errors, seen first at first and
+// last at last, the greatest reply type p.replies[r]; their buckets are
+// added by addBucket.
+func (p *rollupBuf) note(c *minuteCell, n, errs, first, last int64, r int32) {
+	if c.n == 0 {
+		c.first, c.last, c.reply = first, last, r
+	} else if r != c.reply && p.replies[r] > p.replies[c.reply] {
+		c.reply = r
+	}
+	c.n += n
+	c.errors += errs
+	c.first, c.last = min(c.first, first), max(c.last, last)
+}
+
+// addBucket counts n events of c in bucket b.
+func (p *rollupBuf) addBucket(c *minuteCell, b, n int64) {
+	if c.n0 == 0 || c.b0 == b {
+		c.b0 = b
+		c.n0 += n
+		return
+	}
+	for i := c.more; i != 0; i = p.links[i].next {
+		if p.links[i].bucket == b {
+			p.links[i].n += n
+			return
+		}
+	}
+	p.links = append(p.links, bucketLink{b, n, c.more})
+	c.more = int32(len(p.links) - 1)
+}
+
+// mergeMinutes adds the minute cells and masks of o, an entry of from, to
+// en, an entry of p.
+func (p *rollupBuf) mergeMinutes(en, o *entry, from *rollupBuf) {
+	en.seen |= o.seen
+	en.realPeer |= o.realPeer
+	en.realSvc |= o.realSvc
+	for i := o.minutes; i != 0; i = from.cellAt(i).prev {
+		oc := from.cellAt(i)
+		c := p.cell(en, oc.minute)
+		p.note(c, oc.n, oc.errors, oc.first, oc.last, p.reply(from.replies[oc.reply], &en.replyHint))
+		p.addBucket(c, oc.b0, oc.n0)
+		for j := oc.more; j != 0; j = from.links[j].next {
+			p.addBucket(c, from.links[j].bucket, from.links[j].n)
+		}
+	}
+}
+
+// copyMinutes writes p's minute cells of the days keep accepts, a row per
+// minute. The cells are read in the order they were added, in which a
+// minute's are mostly together, rather than by entry.
+func copyMinutes(ctx context.Context, conn *pgconn.PgConn, p *rollupBuf, keep func(day int64) bool, gids []int32) error {
+	byMinute := map[int64][]minuteRef{}
+	var refs []minuteRef
+	cur := int64(math.MinInt64)
+	for ci, ch := range p.cellChunks {
+		for j := range ch {
+			c := &ch[j]
+			if c.n == 0 || !keep(floorDiv(c.minute, 24*60)) {
+				continue // cell 0, or a cell of a dropped entry
+			}
+			if c.minute != cur {
+				byMinute[cur] = refs
+				cur = c.minute
+				refs = byMinute[cur]
+			}
+			refs = append(refs, minuteRef{int32(ci*cellChunk + j), gids[c.group]})
+		}
+	}
+	byMinute[cur] = refs
+	delete(byMinute, math.MinInt64)
+	if len(byMinute) == 0 {
+		return nil
+	}
+	// The rows are tens of megabytes for a day of a large load: they are
+	// streamed, each encoded while the server reads the one before.
+	pr, pw := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var buf bytes.Buffer
+		copyHeader(&buf)
+		for m, refs := range byMinute {
+			encodeMinute(&buf, p, m, refs)
+			if _, err := pw.Write(buf.Bytes()); err != nil {
+				return
+			}
+			buf.Reset()
+		}
+		u16(&buf, 0xffff)
+		_, err := pw.Write(buf.Bytes())
+		pw.CloseWithError(err)
+	}()
+	_, err := conn.CopyFrom(ctx, pr, `COPY rollup_minute_flows (day, minute, gids, ns, errors,
+		firsts, lasts, replies, hist_gids, hist_buckets, hist_counts) FROM STDIN (FORMAT binary)`)
+	pr.Close()
+	<-done
+	return err
+}
+
+// minuteRef is a minute cell and its group's id.
+type minuteRef struct{ cell, gid int32 }
+
+// encodeMinute writes the rollup_minute_flows row of minute m's cells.
+func encodeMinute(buf *bytes.Buffer, p *rollupBuf, m int64, refs []minuteRef) {
+	u16(buf, 11)
+	timestamp(buf, floorDiv(m, 24*60)*86400*1_000_000)
+	timestamp(buf, m*60_000_000)
+	field := func(oid uint32, write func(c *minuteCell, gid int32)) {
+		array(buf, oid, len(refs), func() {
+			for _, r := range refs {
+				write(p.cellAt(r.cell), r.gid)
+			}
+		})
+	}
+	field(oidInt4, func(_ *minuteCell, gid int32) { integer(buf, gid) })
+	field(oidInt8, func(c *minuteCell, _ int32) { bigint(buf, c.n) })
+	field(oidInt8, func(c *minuteCell, _ int32) { bigint(buf, c.errors) })
+	field(oidTimestamptz, func(c *minuteCell, _ int32) { timestamp(buf, c.first) })
+	field(oidTimestamptz, func(c *minuteCell, _ int32) { timestamp(buf, c.last) })
+	field(oidText, func(c *minuteCell, _ int32) { text(buf, p.replies[c.reply]) })
+	buckets := 0
+	for _, r := range refs {
+		buckets++
+		for j := p.cellAt(r.cell).more; j != 0; j = p.links[j].next {
+			buckets++
+		}
+	}
+	// The histogram's three arrays, element j of each from bucket j
+	// of the minute's cells in turn.
+	hist := func(oid uint32, write func(gid int32, b, n int64)) {
+		array(buf, oid, buckets, func() {
+			for _, r := range refs {
+				c, gid := p.cellAt(r.cell), r.gid
+				write(gid, c.b0, c.n0)
+				for j := c.more; j != 0; j = p.links[j].next {
+					write(gid, p.links[j].bucket, p.links[j].n)
+				}
+			}
+		})
+	}
+	hist(oidInt4, func(gid int32, _, _ int64) { integer(buf, gid) })
+	hist(oidInt8, func(_ int32, b, _ int64) { bigint(buf, b) })
+	hist(oidInt8, func(_ int32, _, n int64) { bigint(buf, n) })
+}
