@@ -225,7 +225,7 @@ func recompute(ctx context.Context, tx pgx.Tx, day time.Time, lockFirst bool) er
 		}
 		if en.group >= 0 && bucket != nil {
 			en.add(*bucket, n)
-			c := p.cell(en, m)
+			c := p.cell(en, slotOf(m))
 			p.note(c, n, errs, first.UnixMicro(), last.UnixMicro(), p.reply(reply, &en.replyHint))
 			p.addBucket(c, *bucket, n)
 		}

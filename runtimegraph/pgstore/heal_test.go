@@ -27,16 +27,16 @@ func die(s *Store) {
 
 // rollupMismatchSQL counts the differences between the rollup, summed as
 // queries sum it, and the same measures aggregated from the events from
-// scratch: per day (daily tables), per hour (hourly tables) and per minute
-// (minute rows, and the minute masks of the hourly services), whose rows
-// must carry their day, and group, histogram counts and flow measures; per
-// day, hour and minute, the services; per day, the stored and rolled
+// scratch: per day (daily tables), per hour (hourly tables) and per slot
+// of minutes (minute rows), whose rows must carry their day, and group,
+// histogram counts and flow measures; per day, hour and minute (the
+// minute masks of the hourly services), the services; per day, the stored and rolled
 // counts against the events, and whether its hourly and minute cells are
 // complete.
 var rollupMismatchSQL = `WITH
-` + mismatchCTEs("", "rollup_hist", "rollup_flows", "rollup_services", "date_bin('1 day', ts, '1970-01-01')", "day") + `,
+` + mismatchCTEs("", "rollup_hist", "rollup_flows", "rollup_services", "date_bin('1 day', ts, '1970-01-01')", "", "day") + `,
 ` + mismatchCTEs("h", "(SELECT day, hour, gid, u.bucket, u.n FROM rollup_hour_flows, unnest(buckets, counts) AS u (bucket, n))",
-	"rollup_hour_flows", "rollup_hour_services", "date_bin('1 hour', ts, '1970-01-01')",
+	"rollup_hour_flows", "rollup_hour_services", "date_bin('1 hour', ts, '1970-01-01')", "",
 	"CASE WHEN day = date_bin('1 day', hour, '1970-01-01') THEN hour END") + `,
 ` + mismatchCTEs("m", "(SELECT day, minute, u.gid, u.bucket, u.n FROM rollup_minute_flows, unnest(hist_gids, hist_buckets, hist_counts) AS u (gid, bucket, n))",
 	`(SELECT day, minute, u.* FROM rollup_minute_flows,
@@ -44,7 +44,8 @@ var rollupMismatchSQL = `WITH
 	`(SELECT day, hour + m * interval '1 minute' AS minute, service, peer_service,
 		(real_peer_minutes & (1::bigint << m)) = 0 AS peer_virtual, (real_service_minutes & (1::bigint << m)) = 0 AS service_virtual
 		FROM rollup_hour_services, generate_series(0, 59) AS m WHERE (minutes & (1::bigint << m)) <> 0)`,
-	"date_bin('1 minute', ts, '1970-01-01')", "CASE WHEN day = date_bin('1 day', minute, '1970-01-01') THEN minute END") + `,
+	fmt.Sprintf("date_bin('%d minutes', ts, '1970-01-01')", slotMinutes), "date_bin('1 minute', ts, '1970-01-01')",
+	"CASE WHEN day = date_bin('1 day', minute, '1970-01-01') THEN minute END") + `,
 raw_days AS (SELECT date_bin('1 day', ts, '1970-01-01') AS day, count(*) AS stored, count(*) AS rolled, true AS hourly, true AS minutely
 	FROM events GROUP BY 1),
 roll_days AS (SELECT day, stored, rolled, hourly, minutely FROM rollup_days WHERE stored > 0)
@@ -66,8 +67,11 @@ func mismatchCount(measure string) string {
 // mismatchCTEs are the from-scratch aggregates (P+"raw_*") and the summed
 // rollup (P+"roll_*") of one granularity: the events binned by bin, the
 // rollup's histograms, flows and services (table expressions) keyed by
-// the expression key.
-func mismatchCTEs(p, hist, flows, services, bin, key string) string {
+// the expression key; the services binned by svcBin if it is not "".
+func mismatchCTEs(p, hist, flows, services, bin, svcBin, key string) string {
+	if svcBin == "" {
+		svcBin = bin
+	}
 	return fmt.Sprintf(`%[1]sraw_hist AS (SELECT %[5]s AS t, event_type,
 	CASE WHEN event_type IN ('consume', 'serve') THEN peer_service ELSE '' END AS peer, service, channel, message_type, system,
 	duration_bucket(duration_us) AS bucket, count(*) AS n
@@ -81,10 +85,10 @@ func mismatchCTEs(p, hist, flows, services, bin, key string) string {
 %[1]sroll_flows AS (SELECT %[6]s AS t, g.event_type, g.peer, g.service, g.channel, g.message_type, g.system,
 	sum(f.n)::bigint, sum(f.errors)::bigint, min(f.first_ts), max(f.last_ts), max(f.reply_type)
 	FROM %[3]s f JOIN rollup_groups g USING (gid) GROUP BY 1, 2, 3, 4, 5, 6, 7),
-%[1]sraw_svc AS (SELECT %[5]s AS t, service, peer_service, bool_and(peer_virtual), bool_and(service_virtual)
+%[1]sraw_svc AS (SELECT %[7]s AS t, service, peer_service, bool_and(peer_virtual), bool_and(service_virtual)
 	FROM events GROUP BY 1, 2, 3),
 %[1]sroll_svc AS (SELECT %[6]s AS t, service, peer_service, bool_and(peer_virtual), bool_and(service_virtual) FROM %[4]s s GROUP BY 1, 2, 3)`,
-		p, hist, flows, services, bin, key)
+		p, hist, flows, services, bin, key, svcBin)
 }
 
 // checkRollupExact fails t unless the rollup, daily and hourly, equals a

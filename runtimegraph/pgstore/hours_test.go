@@ -102,7 +102,7 @@ func TestMinutesMigration(t *testing.T) {
 	fixture.WriteJSONL(t, p, evs)
 	windows := map[string]runtimegraph.Filter{
 		"hours":           {Since: d0.Add(30 * time.Hour), Until: d0.Add(40 * time.Hour)},
-		"mid-hour window": {Since: d0.Add(9*time.Hour + 17*time.Minute), Until: d0.Add(50*time.Hour + 3*time.Minute)},
+		"mid-hour window": {Since: d0.Add(9*time.Hour + 15*time.Minute), Until: d0.Add(50*time.Hour + 5*time.Minute)},
 		"minutes":         {Since: d0.Add(30*time.Hour + 5*time.Minute), Until: d0.Add(30*time.Hour + 55*time.Minute)},
 	}
 	check := func(when string, wantMinutes bool) {

@@ -27,8 +27,8 @@ func spread(n int, start time.Time, step time.Duration, prefix string) []telemet
 
 // TestMixedWindows: a window is answered from the daily rollup for its
 // whole, covered days, from the hourly rollup for the whole hours at its
-// ends, from the minute rollup for the whole minutes at its ends outside
-// those, and from the events for the rest (partial minutes, days not
+// ends, from the minute rollup for the whole slots of minutes at its ends
+// outside those, and from the events for the rest (partial slots, days not
 // covered), and gives the file backend's bytes. One day holds events
 // stored after the flush, so the rollup does not cover it and it is read
 // from the events.
@@ -80,8 +80,9 @@ func TestMixedWindows(t *testing.T) {
 		{"whole covered day", runtimegraph.Filter{Since: at(1, 0), Until: at(2, 0)}, 1, 0, 0, 0},
 		{"stale day and hours of its neighbour", runtimegraph.Filter{Since: at(2, 0), Until: at(3, 12)}, 0, 1, 0, 1},
 		{"hours within one day", runtimegraph.Filter{Since: at(1, 3), Until: at(1, 20)}, 0, 1, 0, 0},
-		{"within one day, mid-hour", runtimegraph.Filter{Since: at(1, 3, 30), Until: at(1, 20, 1)}, 0, 1, 2, 0},
-		{"within one day, mid-minute", runtimegraph.Filter{Since: at(1, 3, 30, 17), Until: at(1, 20, 1, 43)}, 0, 1, 2, 2},
+		{"within one day, mid-hour", runtimegraph.Filter{Since: at(1, 3, 30), Until: at(1, 20, 5)}, 0, 1, 2, 0},
+		{"within one day, mid-slot", runtimegraph.Filter{Since: at(1, 3, 30), Until: at(1, 20, 1)}, 0, 1, 1, 1},
+		{"within one day, mid-minute", runtimegraph.Filter{Since: at(1, 3, 30, 17), Until: at(1, 20, 1, 43)}, 0, 1, 1, 2},
 		{"across a stale midnight", runtimegraph.Filter{Since: at(1, 20), Until: at(2, 3)}, 0, 1, 0, 1},
 		{"across a stale midnight, mid-hour", runtimegraph.Filter{Since: at(1, 23, 50), Until: at(2, 0, 10)}, 0, 0, 1, 1},
 		{"across a covered midnight, mid-hour", runtimegraph.Filter{Since: at(0, 22, 30), Until: at(1, 1, 15)}, 0, 1, 2, 0},
@@ -92,8 +93,8 @@ func TestMixedWindows(t *testing.T) {
 		{"less than an hour", runtimegraph.Filter{Since: at(1, 5, 10), Until: at(1, 5, 50)}, 0, 0, 1, 0},
 		{"less than an hour, mid-minute", runtimegraph.Filter{Since: at(1, 5, 10, 30), Until: at(1, 5, 50, 30)}, 0, 0, 1, 2},
 		{"minutes of a stale day", runtimegraph.Filter{Since: at(2, 4, 10), Until: at(2, 4, 50)}, 0, 0, 1, 1},
-		{"two minutes across a minute boundary", runtimegraph.Filter{Since: at(1, 5, 10, 30), Until: at(1, 5, 12, 29)}, 0, 0, 1, 2},
-		{"a minute across a minute boundary", runtimegraph.Filter{Since: at(1, 5, 10, 30), Until: at(1, 5, 11, 29)}, -1, -1, -1, -1},
+		{"one slot and the minutes around it", runtimegraph.Filter{Since: at(1, 5, 8, 30), Until: at(1, 5, 16, 29)}, 0, 0, 1, 2},
+		{"less than a slot across its boundary", runtimegraph.Filter{Since: at(1, 5, 8, 30), Until: at(1, 5, 12, 29)}, -1, -1, -1, -1},
 		{"hours of a stale day", runtimegraph.Filter{Since: at(2, 4), Until: at(2, 9)}, 0, 1, 0, 1},
 		{"all", runtimegraph.Filter{}, 4, 0, 0, 1},
 		{"tags", runtimegraph.Filter{Since: at(0, 9), Where: []runtimegraph.Tag{{Key: "merchant_id", Value: "m2"}}}, -1, -1, -1, -1},

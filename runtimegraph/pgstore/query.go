@@ -255,19 +255,19 @@ func (s *Store) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Gra
 
 // graphPlan says where each part of a graph's window is read from: its
 // whole UTC days from the daily rollup, the whole hours at its ends from
-// the hourly rollup, the whole minutes at its ends outside those from the
-// minute rollup, and the rest from the events: the partial minutes at its
-// ends, and the part of the window in days the rollup does not cover
+// the hourly rollup, the whole slots of five minutes at its ends outside
+// those from the minute rollup, and the rest from the events: the partial
+// slots at its ends, and the part of the window in days the rollup does not cover
 // (stored events not all rolled up yet, after a crash or while a Recorder
 // holds them) or whose hourly or minute cells were never built (days
 // rolled up before migration 0009 or 0010, until they heal). A day with no
 // rollup_days row has no events, so nothing to read.
 type graphPlan struct {
-	eventsOnly bool         // tag filters, or no whole minute: the events answer all of it
+	eventsOnly bool         // tag filters, or no whole slot of minutes: the events answer all of it
 	wholeDays  bool         // days holds a range of at least one day
 	days       [2]time.Time // the whole days [from, to) in the window; zero is unbounded
 	hours      []timeRange  // the whole hours at the window's ends outside days, bounded
-	minutes    []timeRange  // the whole minutes at the window's ends outside hours, bounded
+	minutes    []timeRange  // the whole slots of minutes (slotLength) at the window's ends outside hours, bounded
 	stale      []time.Time  // days in the window that the rollup does not cover
 	noHours    []time.Time  // days whose hourly cells do not cover them: stale ones and unbuilt ones
 	noMinutes  []time.Time  // days whose minute cells do not cover them, likewise
@@ -281,7 +281,7 @@ func planGraph(ctx context.Context, tx pgx.Tx, f runtimegraph.Filter) (graphPlan
 	if len(f.Where) > 0 {
 		return graphPlan{eventsOnly: true}, nil
 	}
-	ms, mu := ceilTo(f.Since, time.Minute), floorTo(f.Until, time.Minute)
+	ms, mu := ceilTo(f.Since, slotLength), floorTo(f.Until, slotLength)
 	if !ms.IsZero() && !mu.IsZero() && !ms.Before(mu) {
 		return graphPlan{eventsOnly: true}, nil
 	}
@@ -302,7 +302,7 @@ func planGraph(ctx context.Context, tx pgx.Tx, f runtimegraph.Filter) (graphPlan
 		ends = []timeRange{{f.Since, f.Until}}
 	}
 	p.hours, ends = wholeUnits(ends, time.Hour)
-	p.minutes, ends = wholeUnits(ends, time.Minute)
+	p.minutes, ends = wholeUnits(ends, slotLength)
 	edges := ends
 	// The days the window touches that the rollup does not answer in full.
 	cond, args := bounds("day", floorTo(f.Since, dayLength), ceilMicro(f.Until), 0)
@@ -356,7 +356,7 @@ func planGraph(ctx context.Context, tx pgx.Tx, f runtimegraph.Filter) (graphPlan
 }
 
 // wholeUnits splits bounded ranges into their whole UTC units of d (an
-// hour or a minute) and the rest at their ends.
+// hour or a slot of minutes) and the rest at their ends.
 func wholeUnits(rs []timeRange, d time.Duration) (whole, rest []timeRange) {
 	for _, r := range rs {
 		s, u := ceilTo(r.since, d), floorTo(r.until, d)
@@ -535,7 +535,7 @@ func ceilMicro(t time.Time) time.Time {
 
 const dayLength = 24 * time.Hour
 
-// ceilTo is the first UTC multiple of d (a minute, an hour or a day) at or after t;
+// ceilTo is the first UTC multiple of d (a slot of minutes, an hour or a day) at or after t;
 // zero stays zero.
 func ceilTo(t time.Time, d time.Duration) time.Time {
 	if t.IsZero() {

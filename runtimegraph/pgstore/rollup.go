@@ -237,7 +237,7 @@ func (s *Store) addCells(evs []telemetry.Event, gens map[int64]int64) {
 		}
 		if en.group >= 0 {
 			en.count(e.DurationUS)
-			c := p.cell(en, m)
+			c := p.cell(en, slotOf(m))
 			p.note(c, 1, errs, ts, ts, p.reply(e.ReplyType, &en.replyHint))
 			p.addBucket(c, bucketOf(e.DurationUS), 1)
 		}
