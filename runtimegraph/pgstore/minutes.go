@@ -14,18 +14,18 @@ import (
 // slot of five minutes of its hour.
 
 // slotMinutes is the length of a minute cell. Cells of one minute were
-// 1.44 M for a day of 2 M events, and writing them made ingest about a
-// fifth slower; cells of five, 560,000. The cost is the events of up to
-// five minutes less a microsecond at each end of a window, read from the
-// events.
+// 1.44 M for a day of 2 M events (bench/events.sh), and writing them took
+// the flush 1.2 s, past ingest's target; cells of five are 560,000. The
+// cost is the events of up to five minutes at each end of a window, read
+// from the events.
 const slotMinutes = 5
 
 // slotLength is slotMinutes as a Duration.
 const slotLength = slotMinutes * time.Minute
 
-// minuteCell is an entry's measures of one minute. It holds no pointers,
-// so that the garbage collector does not scan the million or more of them
-// a day of a large load holds: its reply type is an index in
+// minuteCell is an entry's measures of one slot. It holds no pointers, so
+// that the garbage collector does not scan the hundreds of thousands of
+// them a day of a large load holds: its reply type is an index in
 // rollupBuf.replies, and its buckets after the first a chain in
 // rollupBuf.links.
 type minuteCell struct {
@@ -65,10 +65,10 @@ func (p *rollupBuf) cellAt(i int32) *minuteCell {
 	return &p.cellChunks[i/cellChunk][i%cellChunk]
 }
 
-// cell is en's cell of the slot starting at minute m, added if new. Cells go in chunks that
-// are never copied, so a cell costs its 72 bytes once. Events mostly come
-// in time order: a minute after the entry's latest cell's is new, and only
-// an earlier one is looked for, back along the entry's chain.
+// cell is en's cell of the slot starting at minute m, added if new. Cells
+// go in chunks that are never copied, so a cell costs its 72 bytes once.
+// Events mostly come in time order: a slot after the entry's latest cell's
+// is new, and only an earlier one is looked for, back along the chain.
 func (p *rollupBuf) cell(en *entry, m int64) *minuteCell {
 	if en.minutes != 0 {
 		c := p.cellAt(en.minutes)
@@ -160,7 +160,7 @@ func (p *rollupBuf) mergeMinutes(en, o *entry, from *rollupBuf) {
 
 // copyMinutes writes p's minute cells of the days keep accepts, a row per
 // slot. The cells are read in the order they were added, in which a
-// minute's are mostly together, rather than by entry.
+// slot's are mostly together, rather than by entry.
 func copyMinutes(ctx context.Context, conn *pgconn.PgConn, p *rollupBuf, keep func(day int64) bool, gids []int32) error {
 	byMinute := map[int64][]minuteRef{}
 	var refs []minuteRef
@@ -240,7 +240,7 @@ func encodeMinute(buf *bytes.Buffer, p *rollupBuf, m int64, refs []minuteRef) {
 		}
 	}
 	// The histogram's three arrays, element j of each from bucket j
-	// of the minute's cells in turn.
+	// of the slot's cells in turn.
 	hist := func(oid uint32, write func(gid int32, b, n int64)) {
 		array(buf, oid, buckets, func() {
 			for _, r := range refs {

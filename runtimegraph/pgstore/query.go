@@ -257,11 +257,11 @@ func (s *Store) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Gra
 // whole UTC days from the daily rollup, the whole hours at its ends from
 // the hourly rollup, the whole slots of five minutes at its ends outside
 // those from the minute rollup, and the rest from the events: the partial
-// slots at its ends, and the part of the window in days the rollup does not cover
-// (stored events not all rolled up yet, after a crash or while a Recorder
-// holds them) or whose hourly or minute cells were never built (days
-// rolled up before migration 0009 or 0010, until they heal). A day with no
-// rollup_days row has no events, so nothing to read.
+// slots at its ends, and the part of the window in days the rollup does
+// not cover (stored events not all rolled up yet, after a crash or while a
+// Recorder holds them) or whose hourly or minute cells were never built
+// (days rolled up before migration 0009 or 0010, until they heal). A day
+// with no rollup_days row has no events, so nothing to read.
 type graphPlan struct {
 	eventsOnly bool         // tag filters, or no whole slot of minutes: the events answer all of it
 	wholeDays  bool         // days holds a range of at least one day

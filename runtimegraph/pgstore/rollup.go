@@ -61,10 +61,10 @@ type entry struct {
 	// m for minute m): those with events, and those with an event whose
 	// peer, or service, was not virtual (0010_rollup_minutes.sql).
 	seen, realPeer, realSvc uint64
-	// minutes is the entry's latest cell per minute, for entries of a
-	// group, in rollupBuf's cells (cellAt), 0 for none; each cell links to
-	// the entry's one before. Not entries of their own: a map entry per
-	// group and minute is about one per event.
+	// minutes is the entry's latest minute cell (of a slot, slotMinutes
+	// long), for entries of a group, in rollupBuf's cells (cellAt), 0 for
+	// none; each cell links to the entry's one before. Not entries of
+	// their own: a map entry per group and slot is nearly one per event.
 	minutes   int32
 	replyHint int32 // the index of the entry's last reply type (rollupBuf.reply)
 }
@@ -183,10 +183,10 @@ func (p *rollupBuf) accept(day, g int64) bool {
 }
 
 // flushEntries and flushCells are how many pending entries, or minute
-// cells (about 120 bytes each), make Write flush them, bounding the memory
-// of a long ingest or a Recorder. A day of 2 M events has about 1.44 M
-// minute cells: each flush writes daily cells of its own, so flushing more
-// than once a day of such a load costs ingest more rows.
+// cells (72 bytes each), make Write flush them, bounding the memory of a
+// long ingest or a Recorder. A day of 2 M events has about 560,000 minute
+// cells: each flush writes daily cells of its own, so flushing more than
+// once a day of such a load costs ingest more rows.
 const (
 	flushEntries = 200_000
 	flushCells   = 1_500_000

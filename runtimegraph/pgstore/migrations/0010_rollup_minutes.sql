@@ -1,17 +1,17 @@
 -- IF NOT EXISTS throughout, as in 0008 and 0009.
--- The minute rollup: a window's whole minutes at its ends, outside its
--- whole hours, are read from these cells, and only its partial minutes
--- from the events.
+-- The minute rollup: a window's whole slots of five minutes at its ends,
+-- outside its whole hours, are read from these cells, and only its
+-- partial slots from the events (pgstore's slotMinutes).
 --
--- A group has about one event a minute, so a row per group and minute is
--- about a row per event: 1.44 M rows for 2 M events a day, whose writing
--- cost the server 5 s, more than ingest may grow by. So a row is one
--- minute of one flush, its cells in parallel arrays: element i is group
--- gids[i]'s count, errors, first and last sight and greatest reply type;
--- the histograms are hist_counts[j] events of group hist_gids[j] in bucket
--- hist_buckets[j]. A send's group may have several elements (one per
--- peer), summed as rows are. Each row carries its day, for healDay's delete
--- and for the index.
+-- A group has about one event a minute, so a row per group and slot is
+-- nearly a row per event: 1.44 M rows of one minute for 2 M events a day,
+-- whose writing cost the server 5 s, more than ingest may grow by. So a
+-- row is one slot of one flush (minute is the slot's first), its cells in
+-- parallel arrays: element i is group gids[i]'s count, errors, first and
+-- last sight and greatest reply type; the histograms are hist_counts[j]
+-- events of group hist_gids[j] in bucket hist_buckets[j]. A send's group
+-- may have several elements (one per peer), summed as rows are. Each row
+-- carries its day, for healDay's delete and for the index.
 CREATE TABLE IF NOT EXISTS rollup_minute_flows (
     day          timestamptz NOT NULL,
     minute       timestamptz NOT NULL,
