@@ -38,9 +38,7 @@ var rollupMismatchSQL = `WITH
 ` + mismatchCTEs("h", "(SELECT day, hour, gid, u.bucket, u.n FROM rollup_hour_flows, unnest(buckets, counts) AS u (bucket, n))",
 	"rollup_hour_flows", "rollup_hour_services", "date_bin('1 hour', ts, '1970-01-01')", "",
 	"CASE WHEN day = date_bin('1 day', hour, '1970-01-01') THEN hour END") + `,
-` + mismatchCTEs("m", "(SELECT day, minute, u.gid, u.bucket, u.n FROM rollup_minute_flows, unnest(hist_gids, hist_buckets, hist_counts) AS u (gid, bucket, n))",
-	`(SELECT day, minute, u.* FROM rollup_minute_flows,
-		unnest(gids, ns, errors, firsts, lasts, replies) AS u (gid, n, errors, first_ts, last_ts, reply_type))`,
+` + mismatchCTEs("m", minuteCells("h", minuteHistSQL, "gid, bucket, n"), minuteCells("f", minuteFlowsSQL, "gid, n, errors, first_ts, last_ts, reply_type"),
 	`(SELECT day, hour + m * interval '1 minute' AS minute, service, peer_service,
 		(real_peer_minutes & (1::bigint << m)) = 0 AS peer_virtual, (real_service_minutes & (1::bigint << m)) = 0 AS service_virtual
 		FROM rollup_hour_services, generate_series(0, 59) AS m WHERE (minutes & (1::bigint << m)) <> 0)`,
@@ -52,6 +50,14 @@ roll_days AS (SELECT day, stored, rolled, hourly, minutely FROM rollup_days WHER
 SELECT ` + mismatchCount("hist") + ", " + mismatchCount("flows") + ", " + mismatchCount("svc") + `,
 	(SELECT count(*) FROM ((TABLE raw_days EXCEPT TABLE roll_days) UNION ALL (TABLE roll_days EXCEPT TABLE raw_days)) d),
 	(SELECT count(*) FROM rollup_writers)`
+
+// minuteCells is the minute rows' cells as the query reads them (q, one of
+// minuteHistSQL and minuteFlowsSQL, with columns cols), with their day and
+// minute, as a table expression named alias.
+func minuteCells(alias, q, cols string) string {
+	q = strings.ReplaceAll(fmt.Sprintf(q, "TRUE"), "FROM rollup_minute_flows,", "FROM")
+	return fmt.Sprintf("(SELECT day, minute, %[1]s.* FROM rollup_minute_flows, LATERAL (%[2]s) %[1]s (%[3]s))", alias, q, cols)
+}
 
 // mismatchCount is the SQL sum of the rows that differ between the raw
 // and rolled CTEs of one measure, over the three granularities.

@@ -203,8 +203,8 @@ func copyMinutes(ctx context.Context, conn *pgconn.PgConn, p *rollupBuf, keep fu
 		_, err := pw.Write(buf.Bytes())
 		pw.CloseWithError(err)
 	}()
-	_, err := conn.CopyFrom(ctx, pr, `COPY rollup_minute_flows (day, minute, gids, ns, errors,
-		firsts, lasts, replies, hist_gids, hist_buckets, hist_counts) FROM STDIN (FORMAT binary)`)
+	_, err := conn.CopyFrom(ctx, pr, `COPY rollup_minute_flows (day, minute, cells, times, error_gids, error_counts,
+		reply_gids, replies, hist, hist_buckets) FROM STDIN (FORMAT binary)`)
 	pr.Close()
 	<-done
 	return err
@@ -214,45 +214,58 @@ func copyMinutes(ctx context.Context, conn *pgconn.PgConn, p *rollupBuf, keep fu
 type minuteRef struct{ cell, gid int32 }
 
 // encodeMinute writes the rollup_minute_flows row of the cells of the
-// slot starting at minute m.
+// slot starting at minute m (see 0010_rollup_minutes.sql for its packing).
 func encodeMinute(buf *bytes.Buffer, p *rollupBuf, m int64, refs []minuteRef) {
-	u16(buf, 11)
+	start := m * 60_000_000
+	u16(buf, 10)
 	timestamp(buf, floorDiv(m, 24*60)*86400*1_000_000)
-	timestamp(buf, m*60_000_000)
-	field := func(oid uint32, write func(c *minuteCell, gid int32)) {
-		array(buf, oid, len(refs), func() {
-			for _, r := range refs {
-				write(p.cellAt(r.cell), r.gid)
-			}
-		})
+	timestamp(buf, start)
+	// count calls emit with n split in parts that fit in 32 bits.
+	count := func(n int64, emit func(part int64)) {
+		for ; n > math.MaxUint32; n -= math.MaxUint32 {
+			emit(math.MaxUint32)
+		}
+		emit(n)
 	}
-	field(oidInt4, func(_ *minuteCell, gid int32) { integer(buf, gid) })
-	field(oidInt8, func(c *minuteCell, _ int32) { bigint(buf, c.n) })
-	field(oidInt8, func(c *minuteCell, _ int32) { bigint(buf, c.errors) })
-	field(oidTimestamptz, func(c *minuteCell, _ int32) { timestamp(buf, c.first) })
-	field(oidTimestamptz, func(c *minuteCell, _ int32) { timestamp(buf, c.last) })
-	field(oidText, func(c *minuteCell, _ int32) { text(buf, p.replies[c.reply]) })
-	buckets := 0
+	var cells, times, hist, buckets []int64
+	var errGids, replyGids []int32
+	var errs []int64
+	var replies []string
 	for _, r := range refs {
-		buckets++
-		for j := p.cellAt(r.cell).more; j != 0; j = p.links[j].next {
-			buckets++
+		c, gid := p.cellAt(r.cell), int64(r.gid)<<32
+		t := (c.first-start)<<32 | (c.last - start)
+		count(c.n, func(n int64) { cells, times = append(cells, gid|n), append(times, t) })
+		if c.errors > 0 {
+			errGids, errs = append(errGids, r.gid), append(errs, c.errors)
+		}
+		if c.reply != 0 {
+			replyGids, replies = append(replyGids, r.gid), append(replies, p.replies[c.reply])
+		}
+		bucket := func(b, n int64) {
+			count(n, func(n int64) { hist, buckets = append(hist, gid|n), append(buckets, b) })
+		}
+		bucket(c.b0, c.n0)
+		for j := c.more; j != 0; j = p.links[j].next {
+			bucket(p.links[j].bucket, p.links[j].n)
 		}
 	}
-	// The histogram's three arrays, element j of each from bucket j
-	// of the slot's cells in turn.
-	hist := func(oid uint32, write func(gid int32, b, n int64)) {
-		array(buf, oid, buckets, func() {
-			for _, r := range refs {
-				c, gid := p.cellAt(r.cell), r.gid
-				write(gid, c.b0, c.n0)
-				for j := c.more; j != 0; j = p.links[j].next {
-					write(gid, p.links[j].bucket, p.links[j].n)
-				}
+	int4s := func(vs []int32) {
+		array(buf, oidInt4, len(vs), func() {
+			for _, v := range vs {
+				integer(buf, v)
 			}
 		})
 	}
-	hist(oidInt4, func(gid int32, _, _ int64) { integer(buf, gid) })
-	hist(oidInt8, func(_ int32, b, _ int64) { bigint(buf, b) })
-	hist(oidInt8, func(_ int32, _, n int64) { bigint(buf, n) })
+	bigintArray(buf, cells)
+	bigintArray(buf, times)
+	int4s(errGids)
+	bigintArray(buf, errs)
+	int4s(replyGids)
+	array(buf, oidText, len(replies), func() {
+		for _, v := range replies {
+			text(buf, v)
+		}
+	})
+	bigintArray(buf, hist)
+	bigintArray(buf, buckets)
 }

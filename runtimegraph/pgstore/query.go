@@ -146,12 +146,18 @@ FROM f JOIN p USING (gid) JOIN rollup_groups g USING (gid)`
 const (
 	dayHistSQL    = `SELECT gid, bucket, n FROM rollup_hist WHERE %s`
 	hourHistSQL   = `SELECT gid, u.bucket, u.n FROM rollup_hour_flows, unnest(buckets, counts) AS u (bucket, n) WHERE %s`
-	minuteHistSQL = `SELECT u.gid, u.bucket, u.n FROM rollup_minute_flows,
-	unnest(hist_gids, hist_buckets, hist_counts) AS u (gid, bucket, n) WHERE %s`
-	dayFlowsSQL    = `SELECT gid, n, errors, first_ts, last_ts, reply_type FROM rollup_flows WHERE %s`
-	hourFlowsSQL   = `SELECT gid, n, errors, first_ts, last_ts, reply_type FROM rollup_hour_flows WHERE %s`
-	minuteFlowsSQL = `SELECT u.gid, u.n, u.errors, u.first_ts, u.last_ts, u.reply_type FROM rollup_minute_flows,
-	unnest(gids, ns, errors, firsts, lasts, replies) AS u (gid, n, errors, first_ts, last_ts, reply_type) WHERE %s`
+	minuteHistSQL = `SELECT (u.h >> 32)::integer, u.bucket, u.h & 4294967295 FROM rollup_minute_flows,
+	unnest(hist, hist_buckets) AS u (h, bucket) WHERE %s`
+	dayFlowsSQL  = `SELECT gid, n, errors, first_ts, last_ts, reply_type FROM rollup_flows WHERE %s`
+	hourFlowsSQL = `SELECT gid, n, errors, first_ts, last_ts, reply_type FROM rollup_hour_flows WHERE %s`
+	// The minute cells' flows are their packed cells (0010_rollup_minutes.sql)
+	// with reply type '', and rows of their errors and reply types alone.
+	minuteFlowsSQL = `SELECT (u.c >> 32)::integer, u.c & 4294967295, 0::bigint,
+	minute + (u.t >> 32) * interval '1 microsecond', minute + (u.t & 4294967295) * interval '1 microsecond', ''::text COLLATE "C"
+FROM rollup_minute_flows,
+	unnest(cells, times) AS u (c, t) WHERE %[1]s
+UNION ALL SELECT u.gid, 0, u.errors, NULL, NULL, NULL FROM rollup_minute_flows, unnest(error_gids, error_counts) AS u (gid, errors) WHERE %[1]s
+UNION ALL SELECT u.gid, 0, 0, NULL, NULL, u.reply FROM rollup_minute_flows, unnest(reply_gids, replies) AS u (gid, reply) WHERE %[1]s`
 	dayServicesSQL  = `SELECT service, service_virtual, peer_service, peer_virtual FROM rollup_services WHERE %s`
 	hourServicesSQL = `SELECT service, service_virtual, peer_service, peer_virtual FROM rollup_hour_services WHERE %s`
 	// The services of some minutes of hours are their hours' rows whose

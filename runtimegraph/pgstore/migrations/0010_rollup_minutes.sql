@@ -7,34 +7,37 @@
 -- nearly a row per event: 1.44 M rows of one minute for 2 M events a day,
 -- whose writing cost the server 5 s, more than ingest may grow by. So a
 -- row is one slot of one flush (minute is the slot's first), its cells in
--- parallel arrays: element i is group gids[i]'s count, errors, first and
--- last sight and greatest reply type; the histograms are hist_counts[j]
--- events of group hist_gids[j] in bucket hist_buckets[j]. A send's group
--- may have several elements (one per peer), summed as rows are. Each row
--- carries its day, for healDay's delete and for the index.
+-- arrays. The server's cost of reading an array is mostly per element, so
+-- the common fields are packed in pairs of 32 bits: cell i is group
+-- cells[i] >> 32 with cells[i] & 0xffffffff events, seen first and last
+-- times[i] >> 32 and times[i] & 0xffffffff microseconds after the slot's
+-- start; its errors and reply type, when it has any, are in
+-- error_gids and error_counts, reply_gids and replies. The histograms are
+-- hist[j] & 0xffffffff events of group hist[j] >> 32 in bucket
+-- hist_buckets[j]. A count past 32 bits is split in several elements, and
+-- a send's group may have several (one per peer): all are summed as rows
+-- are. Each row carries its day, for healDay's delete and for the index.
 CREATE TABLE IF NOT EXISTS rollup_minute_flows (
     day          timestamptz NOT NULL,
     minute       timestamptz NOT NULL,
-    gids         integer[] NOT NULL,
-    ns           bigint[] NOT NULL,
-    errors       bigint[] NOT NULL,
-    firsts       timestamptz[] NOT NULL,
-    lasts        timestamptz[] NOT NULL,
+    cells        bigint[] NOT NULL,
+    times        bigint[] NOT NULL,
+    error_gids   integer[] NOT NULL,
+    error_counts bigint[] NOT NULL,
+    reply_gids   integer[] NOT NULL,
     replies      text[] COLLATE "C" NOT NULL,
-    hist_gids    integer[] NOT NULL,
-    hist_buckets bigint[] NOT NULL,
-    hist_counts  bigint[] NOT NULL
+    hist         bigint[] NOT NULL,
+    hist_buckets bigint[] NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rollup_minute_flows_day ON rollup_minute_flows (day, minute);
 
 -- The arrays are tens of kilobytes: stored out of line, uncompressed.
 -- Trying to compress them (pglz) doubled the cost of writing them, for
 -- little gain.
-ALTER TABLE rollup_minute_flows ALTER COLUMN gids SET STORAGE EXTERNAL,
-    ALTER COLUMN ns SET STORAGE EXTERNAL, ALTER COLUMN errors SET STORAGE EXTERNAL,
-    ALTER COLUMN firsts SET STORAGE EXTERNAL, ALTER COLUMN lasts SET STORAGE EXTERNAL,
-    ALTER COLUMN replies SET STORAGE EXTERNAL, ALTER COLUMN hist_gids SET STORAGE EXTERNAL,
-    ALTER COLUMN hist_buckets SET STORAGE EXTERNAL, ALTER COLUMN hist_counts SET STORAGE EXTERNAL;
+ALTER TABLE rollup_minute_flows ALTER COLUMN cells SET STORAGE EXTERNAL, ALTER COLUMN times SET STORAGE EXTERNAL,
+    ALTER COLUMN error_gids SET STORAGE EXTERNAL, ALTER COLUMN error_counts SET STORAGE EXTERNAL,
+    ALTER COLUMN reply_gids SET STORAGE EXTERNAL, ALTER COLUMN replies SET STORAGE EXTERNAL,
+    ALTER COLUMN hist SET STORAGE EXTERNAL, ALTER COLUMN hist_buckets SET STORAGE EXTERNAL;
 
 -- The services of a minute are in their hour's row: bit m (0-59) of
 -- minutes is set if the row's service recorded with its peer in minute m
