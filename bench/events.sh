@@ -3,8 +3,9 @@
 # measured in the same run:
 #   1. ingest of N events vs psql \copy of the same rows (CSV) into a plain table (target <= 1.4x)
 #   2. the observed graph from the database vs SELECT count(*) of consume and serve events (target <= 1.5x),
-#      for all time, a window that is not whole days (2b), six hours of one day (2c), and a tag filter
-#      against count(*) with the same filter (2d, target <= 3x)
+#      for all time, a window that is not whole days (2b), six hours of one day (2c), a tag filter
+#      against count(*) with the same filter (2d, target <= 3x), and a window whose ends fall inside
+#      hours (2e)
 #   3. the observed graph from the JSONL file, in events/s (target >= 2,000,000/s on 2 cores)
 #
 # Usage: bench/events.sh [N]      (default N = 2000000; 10000000 works too, about 4 GB of files)
@@ -38,6 +39,7 @@ if db && [[ ! -s $DIR/events-$N.csv ]]; then
 	"$DIR/eventsgen" -n "$N" -csv -o "$DIR/events-$N.csv"
 fi
 JSONL=$DIR/events-$N.jsonl
+MID_SINCE=2026-11-23T17:37:00Z MID_UNTIL=2026-11-23T22:23:00Z
 CSV=$DIR/events-$N.csv
 
 now() { date +%s.%N; }
@@ -98,10 +100,12 @@ graph_vs_count "2. graph (db)" "target <= 1.5" TRUE "$DIR/graph-db.json"
 # rollup answers its whole days, the hourly one its whole hours (empty
 # here: the generated events fill the 23rd). 2c: six hours inside the
 # day, from the hourly rollup. 2d: all of it with a tag filter, which
-# only the events answer, against count(*) with the same filter.
+# only the events answer, against count(*) with the same filter. 2e: a
+# window whose ends fall inside hours, on minutes.
 graph_vs_count "2b. graph --since" "target <= 1.5" "ts >= '2026-11-22T06:00:00Z'" "$DIR/graph-db-since.json" --since 2026-11-22T06:00:00Z
 graph_vs_count "2c. graph, 6 hours" "target <= 1.5" "ts >= '2026-11-23T18:00:00Z'" "$DIR/graph-db-6h.json" --since 2026-11-23T18:00:00Z
 graph_vs_count "2d. graph, a tag" "target <= 3" "tags @> '{\"merchant_id\": \"m000866\"}'" "$DIR/graph-db-tag.json" --where merchant_id=m000866
+graph_vs_count "2e. graph, mid-hour" "target <= 1.5" "ts >= '$MID_SINCE' AND ts < '$MID_UNTIL'" "$DIR/graph-db-mid.json" --since "$MID_SINCE" --until "$MID_UNTIL"
 fi
 
 if part 3; then
@@ -122,9 +126,10 @@ fi
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 part 1 && part 2 && part 3 || exit 0
 "$DIR/tracegraph" observed --events "$JSONL" --where merchant_id=m000866 -o "$DIR/graph-file-tag.json"
+"$DIR/tracegraph" observed --events "$JSONL" --since "$MID_SINCE" --until "$MID_UNTIL" -o "$DIR/graph-file-mid.json"
 if cmp -s "$DIR/graph-db.json" "$DIR/graph-file.json" && cmp -s "$DIR/graph-db.json" "$DIR/graph-db-since.json" &&
-	cmp -s "$DIR/graph-db-tag.json" "$DIR/graph-file-tag.json"; then
-	echo "graphs from the database (whole, --since, --where) and from the file are byte-identical"
+	cmp -s "$DIR/graph-db-tag.json" "$DIR/graph-file-tag.json" && cmp -s "$DIR/graph-db-mid.json" "$DIR/graph-file-mid.json"; then
+	echo "graphs from the database (whole, --since, --where, mid-hour) and from the file are byte-identical"
 else
 	echo "graphs from the database and from the file DIFFER" >&2
 	exit 1

@@ -96,18 +96,19 @@ WHERE w.writer <> $1 AND NOT EXISTS (
 
 // HealStale recomputes the rollup of the days that stores which died
 // left uncovered, and of the days rolled up before the hourly cells
-// (migration 0009), and returns them.
+// (migration 0009) or the minute ones (0010), and returns them.
 func (s *Store) HealStale(ctx context.Context) ([]time.Time, error) {
 	s.mu.Lock()
 	w := s.writer
 	s.mu.Unlock()
-	return s.heal(ctx, deadWritersSQL+" UNION SELECT day FROM rollup_days WHERE NOT hourly ORDER BY 1", w, int32(writerLockClass))
+	return s.heal(ctx, deadWritersSQL+" UNION SELECT day FROM rollup_days WHERE NOT (hourly AND minutely) ORDER BY 1", w, int32(writerLockClass))
 }
 
 // Repair recomputes the rollup of every day it does not cover, whoever
-// left it so, or covers without hourly cells, and returns those days.
+// left it so, or covers without hourly or minute cells, and returns those
+// days.
 func (s *Store) Repair(ctx context.Context) ([]time.Time, error) {
-	return s.heal(ctx, "SELECT day FROM rollup_days WHERE stored <> rolled OR NOT hourly ORDER BY day")
+	return s.heal(ctx, "SELECT day FROM rollup_days WHERE stored <> rolled OR NOT (hourly AND minutely) ORDER BY day")
 }
 
 func (s *Store) heal(ctx context.Context, q string, args ...any) ([]time.Time, error) {
@@ -128,9 +129,9 @@ func (s *Store) heal(ctx context.Context, q string, args ...any) ([]time.Time, e
 }
 
 // dayCellsSQL aggregates a day's events by what the rollup keeps of them
-// (addCells): per hour, type, service, peer, channel, message type, system and,
+// (addCells): per minute, type, service, peer, channel, message type, system and,
 // for the types the graph measures, duration bucket.
-const dayCellsSQL = `SELECT date_bin('1 hour', ts, '1970-01-01'), event_type, service, peer_service, channel, message_type, system,
+const dayCellsSQL = `SELECT date_bin('1 minute', ts, '1970-01-01'), event_type, service, peer_service, channel, message_type, system,
 	CASE WHEN event_type IN ('consume', 'serve', 'publish', 'request') THEN duration_bucket(duration_us) END,
 	count(*), count(*) FILTER (WHERE status = 'error'), min(ts), max(ts), max(reply_type),
 	bool_and(peer_virtual), bool_and(service_virtual)
@@ -140,8 +141,8 @@ FROM events WHERE ts >= $1 AND ts < $2 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`
 // writers before it locks them out for the recomputation.
 const healTries = 3
 
-// healDay recomputes one day's rollup from its events, and makes the day's
-// counts agree with its events.
+// healDay recomputes one day's rollup, daily, hourly and minute cells,
+// from its events, and makes the day's counts agree with its events.
 //
 // It first tries without holding up the day's writers: in one snapshot it
 // reads the day and its events, then locks the day's row, which fails
@@ -192,15 +193,15 @@ func recompute(ctx context.Context, tx pgx.Tx, day time.Time, lockFirst bool) er
 	p := newRollupBuf()
 	var total int64
 	var k entryKey
-	var hour time.Time
+	var minute time.Time
 	var bucket *int64
 	var n, errs int64
 	var first, last time.Time
 	var reply string
 	var virtual, svcVirtual bool
-	_, err = pgx.ForEachRow(rows, []any{&hour, &k.eventType, &k.service, &k.peer, &k.channel, &k.messageType, &k.system,
+	_, err = pgx.ForEachRow(rows, []any{&minute, &k.eventType, &k.service, &k.peer, &k.channel, &k.messageType, &k.system,
 		&bucket, &n, &errs, &first, &last, &reply, &virtual, &svcVirtual}, func() error {
-		k.hour = hourOf(hour)
+		k.hour = hourOf(minute)
 		total += n
 		en := p.entries[k]
 		if en == nil {
@@ -213,8 +214,20 @@ func recompute(ctx context.Context, tx pgx.Tx, day time.Time, lockFirst bool) er
 		en.replyType = max(en.replyType, reply)
 		en.virtual = en.virtual && virtual
 		en.svcVirtual = en.svcVirtual && svcVirtual
+		m := minuteOf(minute.UnixMicro())
+		bit := uint64(1) << (m - k.hour*60)
+		en.seen |= bit
+		if !virtual {
+			en.realPeer |= bit
+		}
+		if !svcVirtual {
+			en.realSvc |= bit
+		}
 		if en.group >= 0 && bucket != nil {
 			en.add(*bucket, n)
+			c := p.cell(en, slotOf(m))
+			p.note(c, n, errs, first.UnixMicro(), last.UnixMicro(), p.reply(reply, &en.replyHint))
+			p.addBucket(c, *bucket, n)
 		}
 		return nil
 	})
@@ -227,7 +240,7 @@ func recompute(ctx context.Context, tx pgx.Tx, day time.Time, lockFirst bool) er
 		}
 	}
 	for _, table := range []string{"rollup_flows", "rollup_hist", "rollup_services",
-		"rollup_hour_flows", "rollup_hour_services", "rollup_writers"} {
+		"rollup_hour_flows", "rollup_hour_services", "rollup_minute_flows", "rollup_writers"} {
 		if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE day = $1", day); err != nil {
 			return err
 		}
@@ -235,7 +248,7 @@ func recompute(ctx context.Context, tx pgx.Tx, day time.Time, lockFirst bool) er
 	if err := writeCells(ctx, tx, &p, func(int64) bool { return true }); err != nil {
 		return err
 	}
-	tag, err := tx.Exec(ctx, "UPDATE rollup_days SET stored = $2, rolled = $2, gen = $3, hourly = true WHERE day = $1", day, total, gen+1)
+	tag, err := tx.Exec(ctx, "UPDATE rollup_days SET stored = $2, rolled = $2, gen = $3, hourly = true, minutely = true WHERE day = $1", day, total, gen+1)
 	if err == nil && tag.RowsAffected() != 1 {
 		err = fmt.Errorf("day %s has no rollup_days row", day.UTC().Format(time.DateOnly))
 	}

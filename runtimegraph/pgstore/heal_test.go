@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,54 +27,74 @@ func die(s *Store) {
 
 // rollupMismatchSQL counts the differences between the rollup, summed as
 // queries sum it, and the same measures aggregated from the events from
-// scratch: per day (daily tables) and per hour (hourly tables, whose rows
-// must carry their hour's day) and group, histogram counts and flow
-// measures; per day and per hour, the services; per day, the stored and
-// rolled counts against the events, and whether its hourly cells are
+// scratch: per day (daily tables), per hour (hourly tables) and per slot
+// of minutes (minute rows), whose rows must carry their day, and group,
+// histogram counts and flow measures; per day, hour and minute (the
+// minute masks of the hourly services), the services; per day, the stored and rolled
+// counts against the events, and whether its hourly and minute cells are
 // complete.
 var rollupMismatchSQL = `WITH
-` + mismatchCTEs("", "day", "date_bin('1 day', ts, '1970-01-01')", "day") + `,
-` + mismatchCTEs("h", "hour_", "date_bin('1 hour', ts, '1970-01-01')",
+` + mismatchCTEs("", "rollup_hist", "rollup_flows", "rollup_services", "date_bin('1 day', ts, '1970-01-01')", "", "day") + `,
+` + mismatchCTEs("h", "(SELECT day, hour, gid, u.bucket, u.n FROM rollup_hour_flows, unnest(buckets, counts) AS u (bucket, n))",
+	"rollup_hour_flows", "rollup_hour_services", "date_bin('1 hour', ts, '1970-01-01')", "",
 	"CASE WHEN day = date_bin('1 day', hour, '1970-01-01') THEN hour END") + `,
-raw_days AS (SELECT date_bin('1 day', ts, '1970-01-01') AS day, count(*) AS stored, count(*) AS rolled, true AS hourly FROM events GROUP BY 1),
-roll_days AS (SELECT day, stored, rolled, hourly FROM rollup_days WHERE stored > 0)
-SELECT (SELECT count(*) FROM ((TABLE raw_hist EXCEPT TABLE roll_hist) UNION ALL (TABLE roll_hist EXCEPT TABLE raw_hist)) a)
-	+ (SELECT count(*) FROM ((TABLE hraw_hist EXCEPT TABLE hroll_hist) UNION ALL (TABLE hroll_hist EXCEPT TABLE hraw_hist)) a),
-	(SELECT count(*) FROM ((TABLE raw_flows EXCEPT TABLE roll_flows) UNION ALL (TABLE roll_flows EXCEPT TABLE raw_flows)) b)
-	+ (SELECT count(*) FROM ((TABLE hraw_flows EXCEPT TABLE hroll_flows) UNION ALL (TABLE hroll_flows EXCEPT TABLE hraw_flows)) b),
-	(SELECT count(*) FROM ((TABLE raw_svc EXCEPT TABLE roll_svc) UNION ALL (TABLE roll_svc EXCEPT TABLE raw_svc)) c)
-	+ (SELECT count(*) FROM ((TABLE hraw_svc EXCEPT TABLE hroll_svc) UNION ALL (TABLE hroll_svc EXCEPT TABLE hraw_svc)) c),
+` + mismatchCTEs("m", minuteCells("h", minuteHistSQL, "gid, bucket, n"), minuteCells("f", minuteFlowsSQL, "gid, n, errors, first_ts, last_ts, reply_type"),
+	`(SELECT day, hour + m * interval '1 minute' AS minute, service, peer_service,
+		(real_peer_minutes & (1::bigint << m)) = 0 AS peer_virtual, (real_service_minutes & (1::bigint << m)) = 0 AS service_virtual
+		FROM rollup_hour_services, generate_series(0, 59) AS m WHERE (minutes & (1::bigint << m)) <> 0)`,
+	fmt.Sprintf("date_bin('%d minutes', ts, '1970-01-01')", slotMinutes), "date_bin('1 minute', ts, '1970-01-01')",
+	"CASE WHEN day = date_bin('1 day', minute, '1970-01-01') THEN minute END") + `,
+raw_days AS (SELECT date_bin('1 day', ts, '1970-01-01') AS day, count(*) AS stored, count(*) AS rolled, true AS hourly, true AS minutely
+	FROM events GROUP BY 1),
+roll_days AS (SELECT day, stored, rolled, hourly, minutely FROM rollup_days WHERE stored > 0)
+SELECT ` + mismatchCount("hist") + ", " + mismatchCount("flows") + ", " + mismatchCount("svc") + `,
 	(SELECT count(*) FROM ((TABLE raw_days EXCEPT TABLE roll_days) UNION ALL (TABLE roll_days EXCEPT TABLE raw_days)) d),
 	(SELECT count(*) FROM rollup_writers)`
 
+// minuteCells is the minute rows' cells as the query reads them (q, one of
+// minuteHistSQL and minuteFlowsSQL, with columns cols), with their day and
+// minute, as a table expression named alias.
+func minuteCells(alias, q, cols string) string {
+	q = strings.ReplaceAll(fmt.Sprintf(q, "TRUE"), "FROM rollup_minute_flows,", "FROM")
+	return fmt.Sprintf("(SELECT day, minute, %[1]s.* FROM rollup_minute_flows, LATERAL (%[2]s) %[1]s (%[3]s))", alias, q, cols)
+}
+
+// mismatchCount is the SQL sum of the rows that differ between the raw
+// and rolled CTEs of one measure, over the three granularities.
+func mismatchCount(measure string) string {
+	var terms []string
+	for _, p := range []string{"", "h", "m"} {
+		raw, roll := p+"raw_"+measure, p+"roll_"+measure
+		terms = append(terms, fmt.Sprintf("(SELECT count(*) FROM ((TABLE %[1]s EXCEPT TABLE %[2]s) UNION ALL (TABLE %[2]s EXCEPT TABLE %[1]s)) x)", raw, roll))
+	}
+	return strings.Join(terms, " + ")
+}
+
 // mismatchCTEs are the from-scratch aggregates (P+"raw_*") and the summed
 // rollup (P+"roll_*") of one granularity: the events binned by bin, the
-// rollup tables "rollup_"+table+"*" keyed by the expression key (the
-// hourly histograms are in their flow rows).
-func mismatchCTEs(p, table, bin, key string) string {
-	hist := "rollup_hist"
-	if table == "day" {
-		table = ""
-	} else {
-		hist = "(SELECT day, hour, gid, u.bucket, u.n FROM rollup_hour_flows, unnest(buckets, counts) AS u (bucket, n))"
+// rollup's histograms, flows and services (table expressions) keyed by
+// the expression key; the services binned by svcBin if it is not "".
+func mismatchCTEs(p, hist, flows, services, bin, svcBin, key string) string {
+	if svcBin == "" {
+		svcBin = bin
 	}
-	return fmt.Sprintf(`%[1]sraw_hist AS (SELECT %[3]s AS t, event_type,
+	return fmt.Sprintf(`%[1]sraw_hist AS (SELECT %[5]s AS t, event_type,
 	CASE WHEN event_type IN ('consume', 'serve') THEN peer_service ELSE '' END AS peer, service, channel, message_type, system,
 	duration_bucket(duration_us) AS bucket, count(*) AS n
 	FROM events WHERE event_type IN ('consume', 'serve', 'publish', 'request') GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),
-%[1]sroll_hist AS (SELECT %[4]s AS t, g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, h.bucket, sum(h.n)::bigint AS n
-	FROM %[5]s h JOIN rollup_groups g USING (gid) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),
-%[1]sraw_flows AS (SELECT %[3]s AS t, event_type,
+%[1]sroll_hist AS (SELECT %[6]s AS t, g.event_type, g.peer, g.service, g.channel, g.message_type, g.system, h.bucket, sum(h.n)::bigint AS n
+	FROM %[2]s h JOIN rollup_groups g USING (gid) GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),
+%[1]sraw_flows AS (SELECT %[5]s AS t, event_type,
 	CASE WHEN event_type IN ('consume', 'serve') THEN peer_service ELSE '' END AS peer, service, channel, message_type, system,
 	count(*) AS n, count(*) FILTER (WHERE status = 'error') AS errors, min(ts) AS first_ts, max(ts) AS last_ts, max(reply_type) AS reply_type
 	FROM events WHERE event_type IN ('consume', 'serve', 'publish', 'request') GROUP BY 1, 2, 3, 4, 5, 6, 7),
-%[1]sroll_flows AS (SELECT %[4]s AS t, g.event_type, g.peer, g.service, g.channel, g.message_type, g.system,
+%[1]sroll_flows AS (SELECT %[6]s AS t, g.event_type, g.peer, g.service, g.channel, g.message_type, g.system,
 	sum(f.n)::bigint, sum(f.errors)::bigint, min(f.first_ts), max(f.last_ts), max(f.reply_type)
-	FROM rollup_%[2]sflows f JOIN rollup_groups g USING (gid) GROUP BY 1, 2, 3, 4, 5, 6, 7),
-%[1]sraw_svc AS (SELECT %[3]s AS t, service, peer_service, bool_and(peer_virtual), bool_and(service_virtual)
+	FROM %[3]s f JOIN rollup_groups g USING (gid) GROUP BY 1, 2, 3, 4, 5, 6, 7),
+%[1]sraw_svc AS (SELECT %[7]s AS t, service, peer_service, bool_and(peer_virtual), bool_and(service_virtual)
 	FROM events GROUP BY 1, 2, 3),
-%[1]sroll_svc AS (SELECT %[4]s AS t, service, peer_service, bool_and(peer_virtual), bool_and(service_virtual) FROM rollup_%[2]sservices GROUP BY 1, 2, 3)`,
-		p, table, bin, key, hist)
+%[1]sroll_svc AS (SELECT %[6]s AS t, service, peer_service, bool_and(peer_virtual), bool_and(service_virtual) FROM %[4]s s GROUP BY 1, 2, 3)`,
+		p, hist, flows, services, bin, key, svcBin)
 }
 
 // checkRollupExact fails t unless the rollup, daily and hourly, equals a

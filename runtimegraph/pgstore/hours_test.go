@@ -28,9 +28,9 @@ func TestHoursMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What a store of schema version 8 holds: the same daily cells, no
-	// hourly tables, no hourly column.
-	if _, err := old.pool.Exec(ctx, `DROP TABLE rollup_hour_flows, rollup_hour_services;
-		ALTER TABLE rollup_days DROP COLUMN hourly; DELETE FROM schema_migrations WHERE version = 9`); err != nil {
+	// hourly or minute tables, no hourly or minutely column.
+	if _, err := old.pool.Exec(ctx, `DROP TABLE rollup_hour_flows, rollup_hour_services, rollup_minute_flows;
+		ALTER TABLE rollup_days DROP COLUMN hourly, DROP COLUMN minutely; DELETE FROM schema_migrations WHERE version >= 9`); err != nil {
 		t.Fatal(err)
 	}
 	old.Close()
@@ -57,6 +57,66 @@ func TestHoursMigration(t *testing.T) {
 			}
 			if name == "hours" && usesRollup(t, s, f) != wantHourly {
 				t.Errorf("%s, %s: answered from the rollup alone %v, want %v", when, name, !wantHourly, wantHourly)
+			}
+		}
+	}
+	check("after the migration", false)
+	healed, err := s.HealStale(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(healed) != 3 {
+		t.Errorf("healed %v, want the three days rolled up before the migration", healed)
+	}
+	checkRollupExact(t, s, "after the heal")
+	check("after the heal", true)
+}
+
+// TestMinutesMigration: a store rolled up before migration 0010 has daily
+// and hourly cells and no minute ones. After the migration a window whose
+// ends fall inside hours reads those minutes from the events, with the file
+// backend's bytes; the next HealStale builds the minute cells, after which
+// they come from them and the rollup equals a from-scratch aggregate in
+// every table.
+func TestMinutesMigration(t *testing.T) {
+	d0 := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	u := freshSchema(t)
+	evs := spread(1500, d0.Add(6*time.Hour), 2*time.Minute, "a-") // the 20th 06:00 to the 22nd 08:00
+	old := openStore(t, u)
+	load(t, old, evs, 400)
+	if err := old.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// What a store of schema version 9 holds: the same daily and hourly
+	// cells, no minute ones, no minute masks, no minutely column.
+	if _, err := old.pool.Exec(ctx, `DROP TABLE rollup_minute_flows;
+		ALTER TABLE rollup_hour_services DROP COLUMN minutes, DROP COLUMN real_peer_minutes, DROP COLUMN real_service_minutes;
+		ALTER TABLE rollup_days DROP COLUMN minutely; DELETE FROM schema_migrations WHERE version = 10`); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	s := openStore(t, u) // migrates
+	p := filepath.Join(t.TempDir(), "events.jsonl")
+	fixture.WriteJSONL(t, p, evs)
+	windows := map[string]runtimegraph.Filter{
+		"hours":           {Since: d0.Add(30 * time.Hour), Until: d0.Add(40 * time.Hour)},
+		"mid-hour window": {Since: d0.Add(9*time.Hour + 15*time.Minute), Until: d0.Add(50*time.Hour + 5*time.Minute)},
+		"minutes":         {Since: d0.Add(30*time.Hour + 5*time.Minute), Until: d0.Add(30*time.Hour + 55*time.Minute)},
+	}
+	check := func(when string, wantMinutes bool) {
+		t.Helper()
+		for name, f := range windows {
+			a, b, flows := bothGraphs(t, s, p, f)
+			if !bytes.Equal(a, b) || flows == 0 {
+				t.Errorf("%s, %s: graphs differ or have no flows\nfile:\n%s\ndb:\n%s", when, name, a, b)
+			}
+			if name == "hours" && !usesRollup(t, s, f) {
+				t.Errorf("%s, %s: whole hours not answered from the rollup alone", when, name)
+			}
+			if name != "hours" && usesRollup(t, s, f) != wantMinutes {
+				t.Errorf("%s, %s: answered from the rollup alone %v, want %v", when, name, !wantMinutes, wantMinutes)
 			}
 		}
 	}

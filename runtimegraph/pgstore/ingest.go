@@ -120,7 +120,7 @@ func (s *Store) stored(ctx context.Context, evs []telemetry.Event, gens map[int6
 		return
 	}
 	s.addCells(evs, gens)
-	if s.pendingEntries() >= flushEntries {
+	if s.pendingFull() {
 		_ = s.Flush(ctx)
 	}
 }
@@ -299,10 +299,6 @@ func (s *Store) createPartition(ctx context.Context, day int64) error {
 
 // pgEpoch is where PostgreSQL's binary timestamps count from.
 var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
-
-const (
-	oidText = 25
-)
 
 // encodeCopy writes evs in COPY binary format: a header, one tuple per
 // event (field count, then each field as length and bytes, -1 for NULL),

@@ -145,7 +145,7 @@ func TestBackendsAgree(t *testing.T) {
 						t.Error("no flows at all: the comparison proves nothing")
 					}
 					// Days without events need nothing flushed to be covered.
-					wantRollup := (flushed || fname == "day before") && len(f.Where) == 0 && onHour(f.Since) && onHour(f.Until)
+					wantRollup := (flushed || fname == "day before") && len(f.Where) == 0 && onSlot(f.Since) && onSlot(f.Until)
 					if got := usesRollup(t, s, f); got != wantRollup {
 						t.Errorf("%s (flushed %v): answered from rollup %v, want %v", fname, flushed, got, wantRollup)
 					}
@@ -225,10 +225,10 @@ func plan(t *testing.T, s *Store, f runtimegraph.Filter) graphPlan {
 	return p
 }
 
-// onHour reports whether t is unset or a UTC hour boundary: a window of
-// such bounds is read from the daily and hourly rollup alone.
-func onHour(t time.Time) bool {
-	return t.IsZero() || t.Equal(t.UTC().Truncate(time.Hour))
+// onSlot reports whether t is unset or a UTC boundary of a slot of minutes
+// (slotLength): a window of such bounds is read from the rollup alone.
+func onSlot(t time.Time) bool {
+	return t.IsZero() || t.Equal(t.UTC().Truncate(slotLength))
 }
 
 // TestIngestTwice: a second load of the same events stores nothing and says

@@ -27,7 +27,8 @@ func spread(n int, start time.Time, step time.Duration, prefix string) []telemet
 
 // TestMixedWindows: a window is answered from the daily rollup for its
 // whole, covered days, from the hourly rollup for the whole hours at its
-// ends, and from the events for the rest (partial hours, days not
+// ends, from the minute rollup for the whole slots of minutes at its ends
+// outside those, and from the events for the rest (partial slots, days not
 // covered), and gives the file backend's bytes. One day holds events
 // stored after the flush, so the rollup does not cover it and it is read
 // from the events.
@@ -35,8 +36,11 @@ func TestMixedWindows(t *testing.T) {
 	d0 := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	at := func(days, hours int, minutes ...int) time.Time {
 		t := d0.Add(time.Duration(days)*dayLength + time.Duration(hours)*time.Hour)
-		for _, m := range minutes {
-			t = t.Add(time.Duration(m) * time.Minute)
+		if len(minutes) > 0 {
+			t = t.Add(time.Duration(minutes[0]) * time.Minute)
+		}
+		if len(minutes) > 1 {
+			t = t.Add(time.Duration(minutes[1]) * time.Second)
 		}
 		return t
 	}
@@ -60,29 +64,40 @@ func TestMixedWindows(t *testing.T) {
 	tests := []struct {
 		name string
 		f    runtimegraph.Filter
-		// whole days from the daily rollup, ranges from the hourly one,
-		// ranges read from the events; -1: the events answer all of it
-		days, hours, raw int
+		// whole days from the daily rollup, ranges from the hourly one and
+		// from the minute one, ranges read from the events; -1: the events
+		// answer all of it
+		days, hours, minutes, raw int
 	}{
-		{"since on the hour", runtimegraph.Filter{Since: at(0, 9)}, 3, 1, 1},
-		{"since mid-hour", runtimegraph.Filter{Since: at(0, 9, 25)}, 3, 1, 2},
-		{"until on the hour", runtimegraph.Filter{Until: at(3, 15)}, 2, 1, 1},
-		{"until mid-hour", runtimegraph.Filter{Until: at(3, 15, 40)}, 2, 1, 2},
-		{"both ends mid-hour", runtimegraph.Filter{Since: at(0, 20, 10), Until: at(3, 2, 5)}, 1, 2, 3},
-		{"whole days, one stale", runtimegraph.Filter{Since: at(1, 0), Until: at(3, 0)}, 1, 0, 1},
-		{"whole covered day", runtimegraph.Filter{Since: at(1, 0), Until: at(2, 0)}, 1, 0, 0},
-		{"stale day and hours of its neighbour", runtimegraph.Filter{Since: at(2, 0), Until: at(3, 12)}, 0, 1, 1},
-		{"hours within one day", runtimegraph.Filter{Since: at(1, 3), Until: at(1, 20)}, 0, 1, 0},
-		{"within one day, mid-hour", runtimegraph.Filter{Since: at(1, 3, 30), Until: at(1, 20, 1)}, 0, 1, 2},
-		{"across a stale midnight", runtimegraph.Filter{Since: at(1, 20), Until: at(2, 3)}, 0, 1, 1},
-		{"across a covered midnight, mid-hour", runtimegraph.Filter{Since: at(0, 22, 30), Until: at(1, 1, 15)}, 0, 1, 2},
-		{"the last hours of a day and the first of the next", runtimegraph.Filter{Since: at(0, 23), Until: at(1, 1)}, 0, 1, 0},
-		{"one hour", runtimegraph.Filter{Since: at(1, 5), Until: at(1, 6)}, 0, 1, 0},
-		{"an hour across an hour boundary", runtimegraph.Filter{Since: at(1, 5, 20), Until: at(1, 6, 20)}, -1, -1, -1},
-		{"less than an hour", runtimegraph.Filter{Since: at(1, 5, 10), Until: at(1, 5, 50)}, -1, -1, -1},
-		{"hours of a stale day", runtimegraph.Filter{Since: at(2, 4), Until: at(2, 9)}, 0, 1, 1},
-		{"all", runtimegraph.Filter{}, 4, 0, 1},
-		{"tags", runtimegraph.Filter{Since: at(0, 9), Where: []runtimegraph.Tag{{Key: "merchant_id", Value: "m2"}}}, -1, -1, -1},
+		{"since on the hour", runtimegraph.Filter{Since: at(0, 9)}, 3, 1, 0, 1},
+		{"since mid-hour", runtimegraph.Filter{Since: at(0, 9, 25)}, 3, 1, 1, 1},
+		{"since mid-minute", runtimegraph.Filter{Since: at(0, 9, 25, 10)}, 3, 1, 1, 2},
+		{"until on the hour", runtimegraph.Filter{Until: at(3, 15)}, 2, 1, 0, 1},
+		{"until mid-hour", runtimegraph.Filter{Until: at(3, 15, 40)}, 2, 1, 1, 1},
+		{"both ends mid-hour", runtimegraph.Filter{Since: at(0, 20, 10), Until: at(3, 2, 5)}, 1, 2, 2, 1},
+		{"both ends mid-minute", runtimegraph.Filter{Since: at(0, 20, 10, 59), Until: at(3, 2, 5, 1)}, 1, 2, 2, 3},
+		{"whole days, one stale", runtimegraph.Filter{Since: at(1, 0), Until: at(3, 0)}, 1, 0, 0, 1},
+		{"whole covered day", runtimegraph.Filter{Since: at(1, 0), Until: at(2, 0)}, 1, 0, 0, 0},
+		{"stale day and hours of its neighbour", runtimegraph.Filter{Since: at(2, 0), Until: at(3, 12)}, 0, 1, 0, 1},
+		{"hours within one day", runtimegraph.Filter{Since: at(1, 3), Until: at(1, 20)}, 0, 1, 0, 0},
+		{"within one day, mid-hour", runtimegraph.Filter{Since: at(1, 3, 30), Until: at(1, 20, 5)}, 0, 1, 2, 0},
+		{"within one day, mid-slot", runtimegraph.Filter{Since: at(1, 3, 30), Until: at(1, 20, 1)}, 0, 1, 1, 1},
+		{"within one day, mid-minute", runtimegraph.Filter{Since: at(1, 3, 30, 17), Until: at(1, 20, 1, 43)}, 0, 1, 1, 2},
+		{"across a stale midnight", runtimegraph.Filter{Since: at(1, 20), Until: at(2, 3)}, 0, 1, 0, 1},
+		{"across a stale midnight, mid-hour", runtimegraph.Filter{Since: at(1, 23, 50), Until: at(2, 0, 10)}, 0, 0, 1, 1},
+		{"across a covered midnight, mid-hour", runtimegraph.Filter{Since: at(0, 22, 30), Until: at(1, 1, 15)}, 0, 1, 2, 0},
+		{"minutes across a covered midnight", runtimegraph.Filter{Since: at(0, 23, 20), Until: at(1, 0, 40)}, 0, 0, 1, 0},
+		{"the last hours of a day and the first of the next", runtimegraph.Filter{Since: at(0, 23), Until: at(1, 1)}, 0, 1, 0, 0},
+		{"one hour", runtimegraph.Filter{Since: at(1, 5), Until: at(1, 6)}, 0, 1, 0, 0},
+		{"an hour across an hour boundary", runtimegraph.Filter{Since: at(1, 5, 20), Until: at(1, 6, 20)}, 0, 0, 1, 0},
+		{"less than an hour", runtimegraph.Filter{Since: at(1, 5, 10), Until: at(1, 5, 50)}, 0, 0, 1, 0},
+		{"less than an hour, mid-minute", runtimegraph.Filter{Since: at(1, 5, 10, 30), Until: at(1, 5, 50, 30)}, 0, 0, 1, 2},
+		{"minutes of a stale day", runtimegraph.Filter{Since: at(2, 4, 10), Until: at(2, 4, 50)}, 0, 0, 1, 1},
+		{"one slot and the minutes around it", runtimegraph.Filter{Since: at(1, 5, 8, 30), Until: at(1, 5, 16, 29)}, 0, 0, 1, 2},
+		{"less than a slot across its boundary", runtimegraph.Filter{Since: at(1, 5, 8, 30), Until: at(1, 5, 12, 29)}, -1, -1, -1, -1},
+		{"hours of a stale day", runtimegraph.Filter{Since: at(2, 4), Until: at(2, 9)}, 0, 1, 0, 1},
+		{"all", runtimegraph.Filter{}, 4, 0, 0, 1},
+		{"tags", runtimegraph.Filter{Since: at(0, 9), Where: []runtimegraph.Tag{{Key: "merchant_id", Value: "m2"}}}, -1, -1, -1, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,9 +106,10 @@ func TestMixedWindows(t *testing.T) {
 				if !pl.eventsOnly {
 					t.Errorf("plan %+v, want the events alone", pl)
 				}
-			} else if got := rolledDays(t, s, pl); pl.eventsOnly || got != tt.days || len(pl.hours) != tt.hours || len(pl.raw) != tt.raw {
-				t.Errorf("plan: %d days from the daily rollup, %d ranges from the hourly one and %d ranges of events (events only %v), want %d, %d and %d",
-					got, len(pl.hours), len(pl.raw), pl.eventsOnly, tt.days, tt.hours, tt.raw)
+			} else if got := rolledDays(t, s, pl); pl.eventsOnly || got != tt.days || len(pl.hours) != tt.hours ||
+				len(pl.minutes) != tt.minutes || len(pl.raw) != tt.raw {
+				t.Errorf("plan: %d days from the daily rollup, %d ranges from the hourly one, %d from the minute one and %d ranges of events (events only %v), want %d, %d, %d and %d",
+					got, len(pl.hours), len(pl.minutes), len(pl.raw), pl.eventsOnly, tt.days, tt.hours, tt.minutes, tt.raw)
 			}
 			a, b, flows := bothGraphs(t, s, p, tt.f)
 			if !bytes.Equal(a, b) {

@@ -141,15 +141,34 @@ const gidGroupsSelect = `SELECT g.event_type, g.peer, g.service, g.channel, g.me
 	p.p50, p.p95, f.first_ts, f.last_ts
 FROM f JOIN p USING (gid) JOIN rollup_groups g USING (gid)`
 
-// The rollup's cells of a plan, daily and hourly, as rows of the same
-// columns; each takes the condition on its table.
+// The rollup's cells of a plan, daily, hourly and per minute, as rows of
+// the same columns; each takes the condition on its table.
 const (
-	dayHistSQL      = `SELECT gid, bucket, n FROM rollup_hist WHERE %s`
-	hourHistSQL     = `SELECT gid, u.bucket, u.n FROM rollup_hour_flows, unnest(buckets, counts) AS u (bucket, n) WHERE %s`
-	dayFlowsSQL     = `SELECT gid, n, errors, first_ts, last_ts, reply_type FROM rollup_flows WHERE %s`
-	hourFlowsSQL    = `SELECT gid, n, errors, first_ts, last_ts, reply_type FROM rollup_hour_flows WHERE %s`
+	dayHistSQL    = `SELECT gid, bucket, n FROM rollup_hist WHERE %s`
+	hourHistSQL   = `SELECT gid, u.bucket, u.n FROM rollup_hour_flows, unnest(buckets, counts) AS u (bucket, n) WHERE %s`
+	minuteHistSQL = `SELECT (u.h >> 32)::integer, u.bucket, u.h & 4294967295 FROM rollup_minute_flows,
+	unnest(hist, hist_buckets) AS u (h, bucket) WHERE %s`
+	dayFlowsSQL  = `SELECT gid, n, errors, first_ts, last_ts, reply_type FROM rollup_flows WHERE %s`
+	hourFlowsSQL = `SELECT gid, n, errors, first_ts, last_ts, reply_type FROM rollup_hour_flows WHERE %s`
+	// The minute cells' flows are their packed cells (0010_rollup_minutes.sql)
+	// with reply type '', and rows of their errors and reply types alone.
+	minuteFlowsSQL = `SELECT (u.c >> 32)::integer, u.c & 4294967295, 0::bigint,
+	minute + (u.t >> 32) * interval '1 microsecond', minute + (u.t & 4294967295) * interval '1 microsecond', ''::text COLLATE "C"
+FROM rollup_minute_flows,
+	unnest(cells, times) AS u (c, t) WHERE %[1]s
+UNION ALL SELECT u.gid, 0, u.errors, NULL, NULL, NULL FROM rollup_minute_flows, unnest(error_gids, error_counts) AS u (gid, errors) WHERE %[1]s
+UNION ALL SELECT u.gid, 0, 0, NULL, NULL, u.reply FROM rollup_minute_flows, unnest(reply_gids, replies) AS u (gid, reply) WHERE %[1]s`
 	dayServicesSQL  = `SELECT service, service_virtual, peer_service, peer_virtual FROM rollup_services WHERE %s`
 	hourServicesSQL = `SELECT service, service_virtual, peer_service, peer_virtual FROM rollup_hour_services WHERE %s`
+	// The services of some minutes of hours are their hours' rows whose
+	// minute masks (0010_rollup_minutes.sql) meet those minutes' masks,
+	// m.mask: the hours' days, the hours and the masks are %[1]s, %[2]s
+	// and %[3]s, %[4]s a further condition.
+	minuteServicesSQL = `SELECT s.service, (s.real_service_minutes & m.mask) = 0 AS service_virtual,
+	s.peer_service, (s.real_peer_minutes & m.mask) = 0 AS peer_virtual
+FROM unnest(%[1]s::timestamptz[], %[2]s::timestamptz[], %[3]s::bigint[]) AS m (day, hour, mask)
+	JOIN rollup_hour_services s ON s.day = m.day AND s.hour = m.hour
+WHERE (s.minutes & m.mask) <> 0 AND %[4]s`
 )
 
 // servicesSQL names the services of the graph, from events of every type:
@@ -186,7 +205,7 @@ func (s *Store) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Gra
 		if err != nil {
 			return err
 		}
-		q, svcs, args := p.sql(f)
+		q, args, svcs, svcArgs := p.sql(f)
 		rows, err := tx.Query(ctx, q, args...)
 		if err != nil {
 			return err
@@ -212,7 +231,7 @@ func (s *Store) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Gra
 		if err != nil {
 			return err
 		}
-		rows, err = tx.Query(ctx, svcs, args...)
+		rows, err = tx.Query(ctx, svcs, svcArgs...)
 		if err != nil {
 			return err
 		}
@@ -242,19 +261,22 @@ func (s *Store) Graph(ctx context.Context, f runtimegraph.Filter) (*topology.Gra
 
 // graphPlan says where each part of a graph's window is read from: its
 // whole UTC days from the daily rollup, the whole hours at its ends from
-// the hourly rollup, and the rest from the events: the partial hours at
-// its ends, and the part of the window in days the rollup does not cover
-// (stored events not all rolled up yet, after a crash or while a Recorder
-// holds them) or whose hourly cells were never built (days rolled up
-// before migration 0009, until they heal). A day with no rollup_days row
-// has no events, so nothing to read.
+// the hourly rollup, the whole slots of five minutes at its ends outside
+// those from the minute rollup, and the rest from the events: the partial
+// slots at its ends, and the part of the window in days the rollup does
+// not cover (stored events not all rolled up yet, after a crash or while a
+// Recorder holds them) or whose hourly or minute cells were never built
+// (days rolled up before migration 0009 or 0010, until they heal). A day
+// with no rollup_days row has no events, so nothing to read.
 type graphPlan struct {
-	eventsOnly bool         // tag filters, or no whole hour: the events answer all of it
+	eventsOnly bool         // tag filters, or no whole slot of minutes: the events answer all of it
 	wholeDays  bool         // days holds a range of at least one day
 	days       [2]time.Time // the whole days [from, to) in the window; zero is unbounded
 	hours      []timeRange  // the whole hours at the window's ends outside days, bounded
+	minutes    []timeRange  // the whole slots of minutes (slotLength) at the window's ends outside hours, bounded
 	stale      []time.Time  // days in the window that the rollup does not cover
 	noHours    []time.Time  // days whose hourly cells do not cover them: stale ones and unbuilt ones
+	noMinutes  []time.Time  // days whose minute cells do not cover them, likewise
 	raw        []timeRange  // the rest of the window, read from the events
 }
 
@@ -265,47 +287,57 @@ func planGraph(ctx context.Context, tx pgx.Tx, f runtimegraph.Filter) (graphPlan
 	if len(f.Where) > 0 {
 		return graphPlan{eventsOnly: true}, nil
 	}
-	hs, hu := ceilTo(f.Since, time.Hour), floorTo(f.Until, time.Hour)
-	if !hs.IsZero() && !hu.IsZero() && !hs.Before(hu) {
+	ms, mu := ceilTo(f.Since, slotLength), floorTo(f.Until, slotLength)
+	if !ms.IsZero() && !mu.IsZero() && !ms.Before(mu) {
 		return graphPlan{eventsOnly: true}, nil
 	}
 	var p graphPlan
+	// Each unit takes the whole ones of it in its ranges, and leaves the
+	// ends to the next, finer one.
+	var ends []timeRange
 	from, to := ceilTo(f.Since, dayLength), floorTo(f.Until, dayLength)
 	if from.IsZero() || to.IsZero() || from.Before(to) {
 		p.wholeDays, p.days = true, [2]time.Time{from, to}
-		if !hs.IsZero() && hs.Before(from) {
-			p.hours = append(p.hours, timeRange{hs, from})
+		if !f.Since.IsZero() && f.Since.Before(from) {
+			ends = append(ends, timeRange{f.Since, from})
 		}
-		if !hu.IsZero() && to.Before(hu) {
-			p.hours = append(p.hours, timeRange{to, hu})
+		if !f.Until.IsZero() && to.Before(f.Until) {
+			ends = append(ends, timeRange{to, f.Until})
 		}
 	} else {
-		p.hours = []timeRange{{hs, hu}}
+		ends = []timeRange{{f.Since, f.Until}}
 	}
-	var edges []timeRange
-	if !f.Since.IsZero() && f.Since.Before(hs) {
-		edges = append(edges, timeRange{f.Since, hs})
-	}
-	if !f.Until.IsZero() && hu.Before(f.Until) {
-		edges = append(edges, timeRange{hu, f.Until})
-	}
+	p.hours, ends = wholeUnits(ends, time.Hour)
+	p.minutes, ends = wholeUnits(ends, slotLength)
+	edges := ends
 	// The days the window touches that the rollup does not answer in full.
 	cond, args := bounds("day", floorTo(f.Since, dayLength), ceilMicro(f.Until), 0)
-	rows, err := tx.Query(ctx, "SELECT day, stored <> rolled FROM rollup_days WHERE (stored <> rolled OR NOT hourly) AND "+cond+" ORDER BY day", args...)
+	rows, err := tx.Query(ctx, "SELECT day, stored <> rolled, hourly, minutely FROM rollup_days WHERE (stored <> rolled OR NOT hourly OR NOT minutely) AND "+
+		cond+" ORDER BY day", args...)
 	if err != nil {
 		return p, err
 	}
 	var day time.Time
-	var stale bool
-	if _, err := pgx.ForEachRow(rows, []any{&day, &stale}, func() error {
-		p.noHours = append(p.noHours, day)
+	var stale, hourly, minutely bool
+	if _, err := pgx.ForEachRow(rows, []any{&day, &stale, &hourly, &minutely}, func() error {
+		whole := timeRange{day, day.Add(dayLength)}
 		if stale {
 			p.stale = append(p.stale, day)
-			edges = append(edges, clip(timeRange{day, day.Add(dayLength)}, timeRange{f.Since, f.Until}))
+			p.noHours, p.noMinutes = append(p.noHours, day), append(p.noMinutes, day)
+			edges = append(edges, clip(whole, timeRange{f.Since, f.Until}))
 			return nil
 		}
-		for _, h := range p.hours {
-			edges = append(edges, clip(timeRange{day, day.Add(dayLength)}, h))
+		if !hourly {
+			p.noHours = append(p.noHours, day)
+			for _, h := range p.hours {
+				edges = append(edges, clip(whole, h))
+			}
+		}
+		if !minutely {
+			p.noMinutes = append(p.noMinutes, day)
+			for _, m := range p.minutes {
+				edges = append(edges, clip(whole, m))
+			}
 		}
 		return nil
 	}); err != nil {
@@ -316,7 +348,7 @@ func planGraph(ctx context.Context, tx pgx.Tx, f runtimegraph.Filter) (graphPlan
 	slices.SortFunc(edges, func(a, b timeRange) int { return a.since.Compare(b.since) })
 	for _, r := range edges {
 		if !r.since.Before(r.until) {
-			continue // a day outside an hourly range
+			continue // a day outside an hourly or minute range
 		}
 		if n := len(p.raw); n > 0 && !p.raw[n-1].until.Before(r.since) {
 			if r.until.After(p.raw[n-1].until) {
@@ -327,6 +359,40 @@ func planGraph(ctx context.Context, tx pgx.Tx, f runtimegraph.Filter) (graphPlan
 		p.raw = append(p.raw, r)
 	}
 	return p, nil
+}
+
+// wholeUnits splits bounded ranges into their whole UTC units of d (an
+// hour or a slot of minutes) and the rest at their ends.
+func wholeUnits(rs []timeRange, d time.Duration) (whole, rest []timeRange) {
+	for _, r := range rs {
+		s, u := ceilTo(r.since, d), floorTo(r.until, d)
+		if !s.Before(u) {
+			rest = append(rest, r)
+			continue
+		}
+		whole = append(whole, timeRange{s, u})
+		if r.since.Before(s) {
+			rest = append(rest, timeRange{r.since, s})
+		}
+		if u.Before(r.until) {
+			rest = append(rest, timeRange{u, r.until})
+		}
+	}
+	return whole, rest
+}
+
+// minuteMasks gives the minute ranges rs as the hours they fall in, with
+// each hour's days and the mask of its minutes (bit m for minute m).
+func minuteMasks(rs []timeRange) (days, hours []time.Time, masks []int64) {
+	for _, r := range rs {
+		for h := floorTo(r.since, time.Hour); h.Before(r.until); h = h.Add(time.Hour) {
+			lo := max(r.since.Sub(h), 0) / time.Minute
+			hi := min(r.until.Sub(h), time.Hour) / time.Minute
+			days, hours = append(days, floorTo(h, dayLength)), append(hours, h)
+			masks = append(masks, int64(1)<<hi-int64(1)<<lo)
+		}
+	}
+	return days, hours, masks
 }
 
 // clip is r within w, whose zero bounds are unbounded; r is bounded.
@@ -340,27 +406,41 @@ func clip(r, w timeRange) timeRange {
 	return r
 }
 
-// sql returns the plan's groups and services queries, which take the same
-// arguments.
-func (p graphPlan) sql(f runtimegraph.Filter) (groups, services string, args []any) {
+// sql returns the plan's groups and services queries and their arguments.
+func (p graphPlan) sql(f runtimegraph.Filter) (groups string, groupArgs []any, services string, serviceArgs []any) {
 	if p.eventsOnly {
 		cond, args := where(f)
-		return fmt.Sprintf(groupsSQL, cond), fmt.Sprintf(servicesSQL, fmt.Sprintf(eventServicesSQL, cond)), args
+		return fmt.Sprintf(groupsSQL, cond), args, fmt.Sprintf(servicesSQL, fmt.Sprintf(eventServicesSQL, cond)), args
 	}
+	groups, groupArgs = p.query(false)
+	services, serviceArgs = p.query(true)
+	return groups, groupArgs, services, serviceArgs
+}
+
+// query returns the plan's groups query, or with services its services
+// query, and its arguments: each numbers its own, as the services of
+// minutes take arguments the groups do not.
+func (p graphPlan) query(services bool) (string, []any) {
+	var args []any
 	param := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
 	var hist, flows, svcs []string
+	add := func(histSQL, flowsSQL, svcsSQL, cond string) {
+		if services {
+			svcs = append(svcs, fmt.Sprintf(svcsSQL, cond))
+		} else {
+			hist, flows = append(hist, fmt.Sprintf(histSQL, cond)), append(flows, fmt.Sprintf(flowsSQL, cond))
+		}
+	}
 	if p.wholeDays {
 		cond, dargs := dayRange(p.days, len(args))
 		args = append(args, dargs...)
 		if len(p.stale) > 0 {
 			cond += " AND day <> ALL(" + param(p.stale) + "::timestamptz[])"
 		}
-		hist = append(hist, fmt.Sprintf(dayHistSQL, cond))
-		flows = append(flows, fmt.Sprintf(dayFlowsSQL, cond))
-		svcs = append(svcs, fmt.Sprintf(dayServicesSQL, cond))
+		add(dayHistSQL, dayFlowsSQL, dayServicesSQL, cond)
 	}
 	if len(p.hours) > 0 {
 		// The day bounds let the (day, hour) index find the hours.
@@ -374,25 +454,49 @@ func (p graphPlan) sql(f runtimegraph.Filter) (groups, services string, args []a
 		if len(p.noHours) > 0 {
 			cond += " AND day <> ALL(" + param(p.noHours) + "::timestamptz[])"
 		}
-		hist = append(hist, fmt.Sprintf(hourHistSQL, cond))
-		flows = append(flows, fmt.Sprintf(hourFlowsSQL, cond))
-		svcs = append(svcs, fmt.Sprintf(hourServicesSQL, cond))
+		add(hourHistSQL, hourFlowsSQL, hourServicesSQL, cond)
+	}
+	if len(p.minutes) > 0 && services {
+		days, hours, masks := minuteMasks(p.minutes)
+		cond := "TRUE"
+		if len(p.noMinutes) > 0 {
+			cond = "s.day <> ALL(" + param(p.noMinutes) + "::timestamptz[])"
+		}
+		svcs = append(svcs, fmt.Sprintf(minuteServicesSQL, param(days), param(hours), param(masks), cond))
+	} else if len(p.minutes) > 0 {
+		var conds []string
+		for _, m := range p.minutes {
+			since, until := param(m.since), param(m.until)
+			conds = append(conds, "(day >= "+param(floorTo(m.since, dayLength))+" AND day < "+until+
+				" AND minute >= "+since+" AND minute < "+until+")")
+		}
+		cond := "(" + strings.Join(conds, " OR ") + ")"
+		if len(p.noMinutes) > 0 {
+			cond += " AND day <> ALL(" + param(p.noMinutes) + "::timestamptz[])"
+		}
+		add(minuteHistSQL, minuteFlowsSQL, "", cond)
+	}
+	var raw string
+	if len(p.raw) > 0 {
+		var rawConds []string
+		for _, r := range p.raw {
+			cond, rargs := rangeCond(r, len(args))
+			rawConds = append(rawConds, "("+cond+")")
+			args = append(args, rargs...)
+		}
+		raw = strings.Join(rawConds, " OR ")
+	}
+	if services {
+		if raw != "" {
+			svcs = append(svcs, fmt.Sprintf(eventServicesSQL, raw))
+		}
+		return fmt.Sprintf(servicesSQL, strings.Join(svcs, " UNION ALL ")), args
 	}
 	histSrc, flowSrc := strings.Join(hist, " UNION ALL "), strings.Join(flows, " UNION ALL ")
-	if len(p.raw) == 0 {
-		return fmt.Sprintf(rollupGroupsSQL, "", histSrc, flowSrc),
-			fmt.Sprintf(servicesSQL, strings.Join(svcs, " UNION ALL ")), args
+	if raw == "" {
+		return fmt.Sprintf(rollupGroupsSQL, "", histSrc, flowSrc), args
 	}
-	var rawConds []string
-	for _, r := range p.raw {
-		cond, rargs := rangeCond(r, len(args))
-		rawConds = append(rawConds, "("+cond+")")
-		args = append(args, rargs...)
-	}
-	raw := strings.Join(rawConds, " OR ")
-	svcs = append(svcs, fmt.Sprintf(eventServicesSQL, raw))
-	return fmt.Sprintf(mixedGroupsSQL, raw, histSrc, flowSrc),
-		fmt.Sprintf(servicesSQL, strings.Join(svcs, " UNION ALL ")), args
+	return fmt.Sprintf(mixedGroupsSQL, raw, histSrc, flowSrc), args
 }
 
 // rangeCond is r as a condition on ts, its parameters numbered after n.
@@ -437,7 +541,7 @@ func ceilMicro(t time.Time) time.Time {
 
 const dayLength = 24 * time.Hour
 
-// ceilTo is the first UTC multiple of d (an hour or a day) at or after t;
+// ceilTo is the first UTC multiple of d (a slot of minutes, an hour or a day) at or after t;
 // zero stays zero.
 func ceilTo(t time.Time, d time.Duration) time.Time {
 	if t.IsZero() {

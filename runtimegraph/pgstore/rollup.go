@@ -3,6 +3,7 @@ package pgstore
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"math/bits"
@@ -24,7 +25,8 @@ type groupKey struct {
 // entryKey is what an event is counted under: its hour, type, service,
 // peer, channel, message type and system. One lookup per event finds its
 // measures and its group, and the services of the hour follow from the
-// keys. The daily cells are the sums of a day's hourly ones (writeCells).
+// keys. The daily cells are the sums of a day's hourly ones (writeCells),
+// the minute cells are chained from the hour's entry (entry.minutes).
 type entryKey struct {
 	hour                                                   int64 // Unix hours
 	eventType, service, peer, channel, messageType, system string
@@ -55,6 +57,16 @@ type entry struct {
 	// negative durations, which have no index, by value.
 	hist []int64
 	neg  map[int64]int64
+	// seen, realPeer and realSvc are masks of the minutes of the hour (bit
+	// m for minute m): those with events, and those with an event whose
+	// peer, or service, was not virtual (0010_rollup_minutes.sql).
+	seen, realPeer, realSvc uint64
+	// minutes is the entry's latest minute cell (of a slot, slotMinutes
+	// long), for entries of a group, in rollupBuf's cells (cellAt), 0 for
+	// none; each cell links to the entry's one before. Not entries of
+	// their own: a map entry per group and slot is nearly one per event.
+	minutes   int32
+	replyHint int32 // the index of the entry's last reply type (rollupBuf.reply)
 }
 
 // bucketIndex numbers the buckets of runtimegraph.Quantize from 0 for
@@ -129,10 +141,21 @@ type rollupBuf struct {
 	// gens is the generation of each day the entries count (see
 	// 0007_rollup_heal.sql): the one their batches were stored under.
 	gens map[int64]int64
+	// cellChunks hold the entries' minute cells, cells of them (those of
+	// entries dropped by accept too); replies and links their reply types
+	// and buckets (see minuteCell). Cell 0, replies[0] ("") and links[0]
+	// stand for none.
+	cellChunks [][]minuteCell
+	cells      int
+	replies    []string
+	replyIdx   map[string]int32
+	links      []bucketLink
 }
 
 func newRollupBuf() rollupBuf {
-	return rollupBuf{groupIdx: map[groupKey]int32{}, entries: map[entryKey]*entry{}, gens: map[int64]int64{}}
+	return rollupBuf{groupIdx: map[groupKey]int32{}, entries: map[entryKey]*entry{}, gens: map[int64]int64{},
+		cellChunks: [][]minuteCell{make([]minuteCell, 1, cellChunk)},
+		replies:    []string{""}, replyIdx: map[string]int32{"": 0}, links: make([]bucketLink, 1)}
 }
 
 // accept reports whether cells of day counted under generation g belong in
@@ -146,8 +169,11 @@ func (p *rollupBuf) accept(day, g int64) bool {
 	case ok && g < cur:
 		return false
 	case ok && g > cur:
-		for k := range p.entries {
+		for k, en := range p.entries {
 			if k.day() == day {
+				for i := en.minutes; i != 0; i = p.cellAt(i).prev {
+					p.cellAt(i).n = 0 // dropped too (copyMinutes)
+				}
 				delete(p.entries, k)
 			}
 		}
@@ -156,9 +182,15 @@ func (p *rollupBuf) accept(day, g int64) bool {
 	return true
 }
 
-// flushEntries is how many pending entries make Write flush them,
-// bounding the memory of a long ingest or a Recorder.
-const flushEntries = 200_000
+// flushEntries and flushCells are how many pending entries, or minute
+// cells (72 bytes each), make Write flush them, bounding the memory of a
+// long ingest or a Recorder. A day of 2 M events has about 560,000 minute
+// cells: each flush writes daily cells of its own, so flushing more than
+// once a day of such a load costs ingest more rows.
+const (
+	flushEntries = 200_000
+	flushCells   = 1_500_000
+)
 
 // addCells counts committed events into the store's pending rollup. It is
 // called only after their batch committed, with exactly the events stored
@@ -178,22 +210,36 @@ func (s *Store) addCells(evs []telemetry.Event, gens map[int64]int64) {
 			continue
 		}
 		ts := e.Timestamp.UnixMicro()
+		m := minuteOf(ts)
 		k := entryKey{hour, e.EventType, e.Service, e.PeerService, e.Channel, e.MessageType, e.System}
 		en := p.entries[k]
 		if en == nil {
 			en = &entry{group: p.group(k), first: ts, last: ts, replyType: e.ReplyType, virtual: true, svcVirtual: true}
 			p.entries[k] = en
 		}
-		en.n++
+		var errs int64
 		if e.Status == telemetry.StatusError {
-			en.errors++
+			errs = 1
 		}
+		en.n++
+		en.errors += errs
 		en.first, en.last = min(en.first, ts), max(en.last, ts)
 		en.replyType = max(en.replyType, e.ReplyType)
 		en.virtual = en.virtual && e.PeerVirtual
 		en.svcVirtual = en.svcVirtual && e.ServiceVirtual
+		bit := uint64(1) << (m - hour*60)
+		en.seen |= bit
+		if !e.PeerVirtual {
+			en.realPeer |= bit
+		}
+		if !e.ServiceVirtual {
+			en.realSvc |= bit
+		}
 		if en.group >= 0 {
 			en.count(e.DurationUS)
+			c := p.cell(en, slotOf(m))
+			p.note(c, 1, errs, ts, ts, p.reply(e.ReplyType, &en.replyHint))
+			p.addBucket(c, bucketOf(e.DurationUS), 1)
 		}
 	}
 }
@@ -219,11 +265,12 @@ func (p *rollupBuf) group(k entryKey) int32 {
 	return g
 }
 
-// pendingEntries is how many entries wait for Flush.
-func (s *Store) pendingEntries() int {
+// pendingFull reports whether the pending rollup has grown large enough
+// to be flushed (see flushEntries).
+func (s *Store) pendingFull() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.pending.entries)
+	return len(s.pending.entries) >= flushEntries || s.pending.cells >= flushCells
 }
 
 // Flush writes the pending rollup of the events this store wrote, in one
@@ -313,7 +360,7 @@ func writeCells(ctx context.Context, tx pgx.Tx, p *rollupBuf, keep func(day int6
 			continue
 		}
 		c := *en
-		c.hist, c.neg = slices.Clone(en.hist), maps.Clone(en.neg)
+		c.hist, c.neg, c.minutes = slices.Clone(en.hist), maps.Clone(en.neg), 0
 		daily[dk] = &c
 	}
 	gids, err := groupIDs(ctx, tx, p.groups)
@@ -329,22 +376,26 @@ func writeCells(ctx context.Context, tx pgx.Tx, p *rollupBuf, keep func(day int6
 			return err
 		}
 	}
-	return nil
+	return copyMinutes(ctx, conn, p, keep, gids)
 }
 
 // copyCells writes entries into the daily tables, or with hourly into the
 // hourly ones, whose rows carry the day and the hour, and whose flow rows
 // carry their histograms.
 func copyCells(ctx context.Context, conn *pgconn.PgConn, entries map[entryKey]*entry, gids []int32, hourly bool) error {
-	type virtuals struct{ service, peer bool }
+	type virtuals struct {
+		service, peer           bool
+		seen, realPeer, realSvc uint64 // minute masks, for hourly rows
+	}
 	services := map[serviceKey]virtuals{}
 	for k, en := range entries {
 		sk := serviceKey{k.hour, k.service, k.peer}
 		v, ok := services[sk]
 		if !ok {
-			v = virtuals{true, true}
+			v = virtuals{service: true, peer: true}
 		}
-		services[sk] = virtuals{v.service && en.svcVirtual, v.peer && en.virtual}
+		services[sk] = virtuals{v.service && en.svcVirtual, v.peer && en.virtual,
+			v.seen | en.seen, v.realPeer | en.realPeer, v.realSvc | en.realSvc}
 	}
 	prefix, cols, extra := "rollup_", "day", uint16(0)
 	if hourly {
@@ -430,16 +481,25 @@ func copyCells(ctx context.Context, conn *pgconn.PgConn, entries map[entryKey]*e
 	buf.Reset()
 	copyHeader(&buf)
 	for k, v := range services {
-		u16(&buf, 5+extra)
+		u16(&buf, 5+4*extra) // and with hourly: the hour and the minute masks
 		when(&buf, k.hour)
 		text(&buf, k.service)
 		text(&buf, k.peer)
 		boolean(&buf, v.peer)
 		boolean(&buf, v.service)
+		if hourly {
+			bigint(&buf, int64(v.seen))
+			bigint(&buf, int64(v.realPeer))
+			bigint(&buf, int64(v.realSvc))
+		}
 	}
 	u16(&buf, 0xffff)
+	svcCols := cols + ", service, peer_service, peer_virtual, service_virtual"
+	if hourly {
+		svcCols += ", minutes, real_peer_minutes, real_service_minutes"
+	}
 	_, err := conn.CopyFrom(ctx, bytes.NewReader(buf.Bytes()),
-		"COPY "+prefix+"services ("+cols+", service, peer_service, peer_virtual, service_virtual) FROM STDIN (FORMAT binary)")
+		"COPY "+prefix+"services ("+svcCols+") FROM STDIN (FORMAT binary)")
 	return err
 }
 
@@ -513,11 +573,17 @@ func (s *Store) unflush(p rollupBuf) {
 		if en.group >= 0 {
 			en.group = idx[en.group]
 		}
-		if old := q.entries[k]; old != nil {
+		old := q.entries[k]
+		if old != nil {
 			old.merge(en)
 		} else {
-			q.entries[k] = en
+			// Its minute cells are p's: they are added again, as q's.
+			c := *en
+			c.seen, c.realPeer, c.realSvc, c.minutes, c.replyHint = 0, 0, 0, 0, 0
+			old = &c
+			q.entries[k] = old
 		}
+		q.mergeMinutes(old, en, &p)
 	}
 }
 
@@ -563,15 +629,33 @@ func daysAndCounts(m map[int64]int64) ([]time.Time, []int64) {
 	return days, ns
 }
 
+// Element types of arrays in COPY's binary format.
+const (
+	oidInt8        = 20
+	oidInt4        = 23
+	oidText        = 25
+	oidTimestamptz = 1184
+)
+
+// array writes a one-dimensional array field of n elements of type oid
+// that elems writes, each as a field; its length is filled in after.
+func array(b *bytes.Buffer, oid uint32, n int, elems func()) {
+	start := b.Len()
+	u32(b, 0)
+	u32(b, 1) // dimensions
+	u32(b, 0) // no NULLs
+	u32(b, oid)
+	u32(b, uint32(n))
+	u32(b, 1) // lower bound
+	elems()
+	binary.BigEndian.PutUint32(b.Bytes()[start:], uint32(b.Len()-start-4))
+}
+
 // bigintArray writes a one-dimensional bigint[] field.
 func bigintArray(b *bytes.Buffer, vs []int64) {
-	u32(b, uint32(20+12*len(vs)))
-	u32(b, 1)  // dimensions
-	u32(b, 0)  // no NULLs
-	u32(b, 20) // int8
-	u32(b, uint32(len(vs)))
-	u32(b, 1) // lower bound
-	for _, v := range vs {
-		bigint(b, v)
-	}
+	array(b, oidInt8, len(vs), func() {
+		for _, v := range vs {
+			bigint(b, v)
+		}
+	})
 }
