@@ -10,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tracegraph/tracegraph/runtimegraph"
 )
 
 // Healing the rollup.
@@ -265,7 +267,7 @@ func (en *entry) add(b, n int64) {
 		en.neg[b] += n
 		return
 	}
-	i := bucketIndex(b)
+	i := runtimegraph.BucketIndex(b)
 	if i >= len(en.hist) {
 		en.hist = append(en.hist, make([]int64, i+1-len(en.hist))...)
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/tracegraph/tracegraph/runtimegraph"
 )
 
 // The minute cells (0010_rollup_minutes.sql): an entry's measures per
@@ -55,7 +57,7 @@ func bucketOf(d int64) int64 {
 	if d < 0 {
 		return d
 	}
-	return bucketValue(bucketIndex(d))
+	return runtimegraph.BucketValue(runtimegraph.BucketIndex(d))
 }
 
 const cellChunk = 1 << 14

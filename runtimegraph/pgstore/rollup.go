@@ -6,13 +6,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"maps"
-	"math/bits"
 	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/tracegraph/tracegraph/runtimegraph"
 	"github.com/tracegraph/tracegraph/telemetry"
 )
 
@@ -53,7 +53,7 @@ type entry struct {
 	replyType   string
 	virtual     bool // the peer was virtual in every event
 	svcVirtual  bool // the service was virtual in every event
-	// hist counts durations by bucket index (see bucketIndex); neg counts
+	// hist counts durations by runtimegraph.BucketIndex; neg counts
 	// negative durations, which have no index, by value.
 	hist []int64
 	neg  map[int64]int64
@@ -69,26 +69,6 @@ type entry struct {
 	replyHint int32 // the index of the entry's last reply type (rollupBuf.reply)
 }
 
-// bucketIndex numbers the buckets of runtimegraph.Quantize from 0 for
-// d >= 0: 0-15 for the exact values under 16, then 8 per power of two.
-// A slice indexed by it is far cheaper to count into than a map.
-func bucketIndex(d int64) int {
-	if d < 16 {
-		return int(d)
-	}
-	shift := bits.Len64(uint64(d)) - 4
-	return 16 + (shift-1)*8 + int(d>>shift-8)
-}
-
-// bucketValue is the bucket (lower bound) of index i.
-func bucketValue(i int) int64 {
-	if i < 16 {
-		return int64(i)
-	}
-	shift := (i-16)/8 + 1
-	return int64((i-16)%8+8) << shift
-}
-
 func (en *entry) count(d int64) {
 	if d < 0 {
 		if en.neg == nil {
@@ -97,7 +77,7 @@ func (en *entry) count(d int64) {
 		en.neg[d]++
 		return
 	}
-	i := bucketIndex(d)
+	i := runtimegraph.BucketIndex(d)
 	if i >= len(en.hist) {
 		en.hist = append(en.hist, make([]int64, i+1-len(en.hist))...)
 	}
@@ -430,7 +410,7 @@ func copyCells(ctx context.Context, conn *pgconn.PgConn, entries map[entryKey]*e
 			buckets, counts = buckets[:0], counts[:0]
 			for i, n := range f.hist {
 				if n > 0 {
-					buckets, counts = append(buckets, bucketValue(i)), append(counts, n)
+					buckets, counts = append(buckets, runtimegraph.BucketValue(i)), append(counts, n)
 				}
 			}
 			for d, n := range f.neg {
@@ -464,7 +444,7 @@ func copyCells(ctx context.Context, conn *pgconn.PgConn, entries map[entryKey]*e
 		}
 		for i, n := range en.hist {
 			if n > 0 {
-				cell(bucketValue(i), n)
+				cell(runtimegraph.BucketValue(i), n)
 			}
 		}
 		for d, n := range en.neg {
