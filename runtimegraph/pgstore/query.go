@@ -417,6 +417,23 @@ func (p graphPlan) sql(f runtimegraph.Filter) (groups string, groupArgs []any, s
 	return groups, groupArgs, services, serviceArgs
 }
 
+// slotsCond selects the rows of the cells whose column (hour or minute)
+// falls in the ranges, leaving out the days listed in not. The day bounds
+// let the (day, column) index find the cells.
+func slotsCond(param func(any) string, column string, ranges []timeRange, not []time.Time) string {
+	var conds []string
+	for _, r := range ranges {
+		since, until := param(r.since), param(r.until)
+		conds = append(conds, "(day >= "+param(floorTo(r.since, dayLength))+" AND day < "+until+
+			" AND "+column+" >= "+since+" AND "+column+" < "+until+")")
+	}
+	cond := "(" + strings.Join(conds, " OR ") + ")"
+	if len(not) > 0 {
+		cond += " AND day <> ALL(" + param(not) + "::timestamptz[])"
+	}
+	return cond
+}
+
 // query returns the plan's groups query, or with services its services
 // query, and its arguments: each numbers its own, as the services of
 // minutes take arguments the groups do not.
@@ -443,18 +460,7 @@ func (p graphPlan) query(services bool) (string, []any) {
 		add(dayHistSQL, dayFlowsSQL, dayServicesSQL, cond)
 	}
 	if len(p.hours) > 0 {
-		// The day bounds let the (day, hour) index find the hours.
-		var conds []string
-		for _, h := range p.hours {
-			since, until := param(h.since), param(h.until)
-			conds = append(conds, "(day >= "+param(floorTo(h.since, dayLength))+" AND day < "+until+
-				" AND hour >= "+since+" AND hour < "+until+")")
-		}
-		cond := "(" + strings.Join(conds, " OR ") + ")"
-		if len(p.noHours) > 0 {
-			cond += " AND day <> ALL(" + param(p.noHours) + "::timestamptz[])"
-		}
-		add(hourHistSQL, hourFlowsSQL, hourServicesSQL, cond)
+		add(hourHistSQL, hourFlowsSQL, hourServicesSQL, slotsCond(param, "hour", p.hours, p.noHours))
 	}
 	if len(p.minutes) > 0 && services {
 		days, hours, masks := minuteMasks(p.minutes)
@@ -464,17 +470,7 @@ func (p graphPlan) query(services bool) (string, []any) {
 		}
 		svcs = append(svcs, fmt.Sprintf(minuteServicesSQL, param(days), param(hours), param(masks), cond))
 	} else if len(p.minutes) > 0 {
-		var conds []string
-		for _, m := range p.minutes {
-			since, until := param(m.since), param(m.until)
-			conds = append(conds, "(day >= "+param(floorTo(m.since, dayLength))+" AND day < "+until+
-				" AND minute >= "+since+" AND minute < "+until+")")
-		}
-		cond := "(" + strings.Join(conds, " OR ") + ")"
-		if len(p.noMinutes) > 0 {
-			cond += " AND day <> ALL(" + param(p.noMinutes) + "::timestamptz[])"
-		}
-		add(minuteHistSQL, minuteFlowsSQL, "", cond)
+		add(minuteHistSQL, minuteFlowsSQL, "", slotsCond(param, "minute", p.minutes, p.noMinutes))
 	}
 	var raw string
 	if len(p.raw) > 0 {
