@@ -2,8 +2,26 @@ package jsonscan
 
 import "testing"
 
+// eachPair calls test with every pair of bytes at every place of a plain
+// text of 48 bytes (past the four words Plain takes a turn), in the text
+// whole, cut after the pair and cut before it.
+func eachPair(test func(in []byte)) {
+	const text = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV"
+	for a := range 256 {
+		for b := range 256 {
+			for p := range len(text) - 1 {
+				buf := []byte(text)
+				buf[p], buf[p+1] = byte(a), byte(b)
+				for _, in := range [][]byte{buf, buf[:p+2], buf[p:]} {
+					test(in)
+				}
+			}
+		}
+	}
+}
+
 // TestPlainRun checks PlainRun's word-at-a-time test against the byte rule,
-// for every pair of bytes at every place in the first two words.
+// for every pair of bytes at every place in the first six words.
 func TestPlainRun(t *testing.T) {
 	naive := func(b []byte) int {
 		for i, c := range b {
@@ -13,23 +31,15 @@ func TestPlainRun(t *testing.T) {
 		}
 		return len(b)
 	}
-	for a := range 256 {
-		for b := range 256 {
-			for p := range 16 {
-				buf := []byte("abcdefghijklmnopqrstuvwx")
-				buf[p], buf[p+1] = byte(a), byte(b)
-				for _, in := range [][]byte{buf, buf[:p+2], buf[p:]} {
-					if got, want := PlainRun(in), naive(in); got != want {
-						t.Fatalf("PlainRun(%q) = %d, want %d", in, got, want)
-					}
-				}
-			}
+	eachPair(func(in []byte) {
+		if got, want := PlainRun(in), naive(in); got != want {
+			t.Fatalf("PlainRun(%q) = %d, want %d", in, got, want)
 		}
-	}
+	})
 }
 
 // TestPlain checks Plain's word-at-a-time test against the byte rule, for
-// every pair of bytes at every place in the first two words, and that a
+// every pair of bytes at every place in the first six words, and that a
 // Plain scanner reads the strings of plain input as PlainString does.
 func TestPlain(t *testing.T) {
 	naive := func(b []byte) bool {
@@ -40,19 +50,11 @@ func TestPlain(t *testing.T) {
 		}
 		return true
 	}
-	for a := range 256 {
-		for b := range 256 {
-			for p := range 16 {
-				buf := []byte("abcdefghijklmnopqrstuvwx")
-				buf[p], buf[p+1] = byte(a), byte(b)
-				for _, in := range [][]byte{buf, buf[:p+2], buf[p:]} {
-					if got, want := Plain(in), naive(in); got != want {
-						t.Fatalf("Plain(%q) = %v, want %v", in, got, want)
-					}
-				}
-			}
+	eachPair(func(in []byte) {
+		if got, want := Plain(in), naive(in); got != want {
+			t.Fatalf("Plain(%q) = %v, want %v", in, got, want)
 		}
-	}
+	})
 	for _, in := range []string{`"abc","d"`, `""`, `"abc`, `"a b c" , "x"`} {
 		s, p := Scanner{B: []byte(in)}, Scanner{B: []byte(in), Plain: true}
 		for {
