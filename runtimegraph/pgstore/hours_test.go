@@ -18,26 +18,11 @@ import (
 // whole hours come from them and the rollup equals a from-scratch
 // aggregate in every table.
 func TestHoursMigration(t *testing.T) {
-	d0 := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	ctx := context.Background()
-	u := freshSchema(t)
-	evs := spread(1500, d0.Add(6*time.Hour), 2*time.Minute, "a-") // the 20th 06:00 to the 22nd 08:00
-	old := openStore(t, u)
-	load(t, old, evs, 400)
-	if err := old.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
 	// What a store of schema version 8 holds: the same daily cells, no
 	// hourly or minute tables, no hourly or minutely column.
-	if _, err := old.pool.Exec(ctx, `DROP TABLE rollup_hour_flows, rollup_hour_services, rollup_minute_flows;
-		ALTER TABLE rollup_days DROP COLUMN hourly, DROP COLUMN minutely; DELETE FROM schema_migrations WHERE version >= 9`); err != nil {
-		t.Fatal(err)
-	}
-	old.Close()
-
-	s := openStore(t, u) // migrates
-	p := filepath.Join(t.TempDir(), "events.jsonl")
-	fixture.WriteJSONL(t, p, evs)
+	d0 := migrationDay
+	s, p := migrated(t, `DROP TABLE rollup_hour_flows, rollup_hour_services, rollup_minute_flows;
+		ALTER TABLE rollup_days DROP COLUMN hourly, DROP COLUMN minutely; DELETE FROM schema_migrations WHERE version >= 9`)
 	windows := map[string]runtimegraph.Filter{
 		"whole day":       {Since: d0.Add(dayLength), Until: d0.Add(2 * dayLength)},
 		"hours":           {Since: d0.Add(30 * time.Hour), Until: d0.Add(40 * time.Hour)},
@@ -70,27 +55,12 @@ func TestHoursMigration(t *testing.T) {
 // they come from them and the rollup equals a from-scratch aggregate in
 // every table.
 func TestMinutesMigration(t *testing.T) {
-	d0 := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	ctx := context.Background()
-	u := freshSchema(t)
-	evs := spread(1500, d0.Add(6*time.Hour), 2*time.Minute, "a-") // the 20th 06:00 to the 22nd 08:00
-	old := openStore(t, u)
-	load(t, old, evs, 400)
-	if err := old.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
 	// What a store of schema version 9 holds: the same daily and hourly
 	// cells, no minute ones, no minute masks, no minutely column.
-	if _, err := old.pool.Exec(ctx, `DROP TABLE rollup_minute_flows;
+	d0 := migrationDay
+	s, p := migrated(t, `DROP TABLE rollup_minute_flows;
 		ALTER TABLE rollup_hour_services DROP COLUMN minutes, DROP COLUMN real_peer_minutes, DROP COLUMN real_service_minutes;
-		ALTER TABLE rollup_days DROP COLUMN minutely; DELETE FROM schema_migrations WHERE version = 10`); err != nil {
-		t.Fatal(err)
-	}
-	old.Close()
-
-	s := openStore(t, u) // migrates
-	p := filepath.Join(t.TempDir(), "events.jsonl")
-	fixture.WriteJSONL(t, p, evs)
+		ALTER TABLE rollup_days DROP COLUMN minutely; DELETE FROM schema_migrations WHERE version = 10`)
 	windows := map[string]runtimegraph.Filter{
 		"hours":           {Since: d0.Add(30 * time.Hour), Until: d0.Add(40 * time.Hour)},
 		"mid-hour window": {Since: d0.Add(9*time.Hour + 15*time.Minute), Until: d0.Add(50*time.Hour + 5*time.Minute)},
@@ -112,6 +82,33 @@ func TestMinutesMigration(t *testing.T) {
 		}
 	}
 	healAfterMigration(t, s, check)
+}
+
+// migrationDay is the first day of migrated's events.
+var migrationDay = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+
+// migrated loads 1,500 events from migrationDay 06:00 to two days later
+// 08:00 into a fresh schema, makes it what an older schema held with the
+// SQL undo, and opens it again, which migrates it. It returns the store and
+// a JSONL file of the same events.
+func migrated(t *testing.T, undo string) (*Store, string) {
+	t.Helper()
+	ctx := context.Background()
+	u := freshSchema(t)
+	evs := spread(1500, migrationDay.Add(6*time.Hour), 2*time.Minute, "a-")
+	old := openStore(t, u)
+	load(t, old, evs, 400)
+	if err := old.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.pool.Exec(ctx, undo); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+	s := openStore(t, u)
+	p := filepath.Join(t.TempDir(), "events.jsonl")
+	fixture.WriteJSONL(t, p, evs)
+	return s, p
 }
 
 // healAfterMigration checks a store as a migration left it, heals it (the
