@@ -7,12 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tracegraph/tracegraph/runtimegraph"
 	"github.com/tracegraph/tracegraph/topology"
+
+	"github.com/tracegraph/tracegraph/internal/syncbuf"
 )
 
 // TestFilesIndex: Files reads the files once, keeps a window's graph while
@@ -29,7 +30,7 @@ func TestFilesIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	files, err := OpenFiles(ctx, []string{p}, FilesOptions{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -133,22 +134,4 @@ func countEvents(t *testing.T, files *Files, f runtimegraph.Filter) int {
 		t.Fatal(err)
 	}
 	return len(evs)
-}
-
-// syncBuffer is a bytes.Buffer safe for the reload goroutine's logging.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

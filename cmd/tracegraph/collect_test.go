@@ -20,6 +20,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tracegraph/tracegraph/internal/syncbuf"
 )
 
 // buildTracegraph builds the binary once per test run, for tests that
@@ -51,30 +53,12 @@ func freeAddr(t *testing.T) string {
 // collectProc is a running `tracegraph collect`.
 type collectProc struct {
 	cmd    *exec.Cmd
-	stderr *lockedBuffer
-}
-
-// lockedBuffer is a process's stderr, read while the process writes it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	stderr *syncbuf.Buffer
 }
 
 func startCollect(t *testing.T, bin, httpAddr string, args ...string) *collectProc {
 	t.Helper()
-	p := &collectProc{cmd: exec.Command(bin, append([]string{"collect", "--otlp-http", httpAddr}, args...)...), stderr: &lockedBuffer{}}
+	p := &collectProc{cmd: exec.Command(bin, append([]string{"collect", "--otlp-http", httpAddr}, args...)...), stderr: &syncbuf.Buffer{}}
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -10,28 +10,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/tracegraph/tracegraph/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer the command and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // execute runs the CLI with args and returns its error and stderr.
 func executeCLI(ctx context.Context, stderr io.Writer, args ...string) error {
@@ -85,7 +68,7 @@ func startServe(t *testing.T, args ...string) (base string, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() {
 		done <- executeCLI(ctx, &stderr, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
