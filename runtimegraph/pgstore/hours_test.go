@@ -29,23 +29,16 @@ func TestHoursMigration(t *testing.T) {
 		"days and hours":  {Since: d0.Add(9 * time.Hour)},
 		"mid-hour window": {Since: d0.Add(9*time.Hour + 17*time.Minute), Until: d0.Add(50*time.Hour + 3*time.Minute)},
 	}
-	check := func(when string, wantHourly bool) {
-		t.Helper()
-		for name, f := range windows {
-			a, b, flows := bothGraphs(t, s, p, f)
-			if !bytes.Equal(a, b) || flows == 0 {
-				t.Errorf("%s, %s: graphs differ or have no flows\nfile:\n%s\ndb:\n%s", when, name, a, b)
-			}
-			pl := plan(t, s, f)
-			if name == "whole day" && (len(pl.raw) != 0 || rolledDays(t, s, pl) != 1) {
-				t.Errorf("%s, %s: plan %+v, want the daily cells alone", when, name, pl)
-			}
-			if name == "hours" && usesRollup(t, s, f) != wantHourly {
-				t.Errorf("%s, %s: answered from the rollup alone %v, want %v", when, name, !wantHourly, wantHourly)
-			}
+	checkPlan := func(when, name string, f runtimegraph.Filter, wantHourly bool) {
+		pl := plan(t, s, f)
+		if name == "whole day" && (len(pl.raw) != 0 || rolledDays(t, s, pl) != 1) {
+			t.Errorf("%s, %s: plan %+v, want the daily cells alone", when, name, pl)
+		}
+		if name == "hours" && usesRollup(t, s, f) != wantHourly {
+			t.Errorf("%s, %s: answered from the rollup alone %v, want %v", when, name, !wantHourly, wantHourly)
 		}
 	}
-	healAfterMigration(t, s, check)
+	healAfterMigration(t, s, p, windows, checkPlan)
 }
 
 // TestMinutesMigration: a store rolled up before migration 0010 has daily
@@ -66,22 +59,15 @@ func TestMinutesMigration(t *testing.T) {
 		"mid-hour window": {Since: d0.Add(9*time.Hour + 15*time.Minute), Until: d0.Add(50*time.Hour + 5*time.Minute)},
 		"minutes":         {Since: d0.Add(30*time.Hour + 5*time.Minute), Until: d0.Add(30*time.Hour + 55*time.Minute)},
 	}
-	check := func(when string, wantMinutes bool) {
-		t.Helper()
-		for name, f := range windows {
-			a, b, flows := bothGraphs(t, s, p, f)
-			if !bytes.Equal(a, b) || flows == 0 {
-				t.Errorf("%s, %s: graphs differ or have no flows\nfile:\n%s\ndb:\n%s", when, name, a, b)
-			}
-			if name == "hours" && !usesRollup(t, s, f) {
-				t.Errorf("%s, %s: whole hours not answered from the rollup alone", when, name)
-			}
-			if name != "hours" && usesRollup(t, s, f) != wantMinutes {
-				t.Errorf("%s, %s: answered from the rollup alone %v, want %v", when, name, !wantMinutes, wantMinutes)
-			}
+	checkPlan := func(when, name string, f runtimegraph.Filter, wantMinutes bool) {
+		if name == "hours" && !usesRollup(t, s, f) {
+			t.Errorf("%s, %s: whole hours not answered from the rollup alone", when, name)
+		}
+		if name != "hours" && usesRollup(t, s, f) != wantMinutes {
+			t.Errorf("%s, %s: answered from the rollup alone %v, want %v", when, name, !wantMinutes, wantMinutes)
 		}
 	}
-	healAfterMigration(t, s, check)
+	healAfterMigration(t, s, p, windows, checkPlan)
 }
 
 // migrationDay is the first day of migrated's events.
@@ -113,10 +99,22 @@ func migrated(t *testing.T, undo string) (*Store, string) {
 
 // healAfterMigration checks a store as a migration left it, heals it (the
 // three days rolled up before the migration must be healed) and checks it
-// again: check's second argument says whether the migration's cells are
-// there.
-func healAfterMigration(t *testing.T, s *Store, check func(when string, built bool)) {
+// again. A check compares each window's graph from the store with the file
+// p's, then calls checkPlan, whose last argument says whether the
+// migration's cells are there.
+func healAfterMigration(t *testing.T, s *Store, p string, windows map[string]runtimegraph.Filter,
+	checkPlan func(when, name string, f runtimegraph.Filter, built bool)) {
 	t.Helper()
+	check := func(when string, built bool) {
+		t.Helper()
+		for name, f := range windows {
+			a, b, flows := bothGraphs(t, s, p, f)
+			if !bytes.Equal(a, b) || flows == 0 {
+				t.Errorf("%s, %s: graphs differ or have no flows\nfile:\n%s\ndb:\n%s", when, name, a, b)
+			}
+			checkPlan(when, name, f, built)
+		}
+	}
 	check("after the migration", false)
 	healed, err := s.HealStale(context.Background())
 	if err != nil {
