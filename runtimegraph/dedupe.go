@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"hash/fnv"
 	"hash/maphash"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -132,10 +133,27 @@ func newSieve() *sieve {
 
 func shardOf(k eventKey) int { return int(k.id[15]^k.id[7]^byte(k.us)) % sieveShards }
 
-// sift sets keep[i] for each key of chunk seq that is seen for the first
-// time, once every chunk before it has been sifted. It reports false if
-// the read was stopped first.
-func (s *sieve) sift(seq int64, keys []eventKey, keep []bool) bool {
+// sift sets b.keep[i] for each of b.keys seen for the first time, once
+// every chunk before seq has been sifted. It reports false if the read was
+// stopped first.
+func (s *sieve) sift(seq int64, b *batch) bool {
+	// The keys' indexes grouped by shard, so that each shard's turn looks
+	// at its own keys only.
+	var start [sieveShards + 1]int32
+	for _, k := range b.keys {
+		start[shardOf(k)+1]++
+	}
+	for sh := range sieveShards {
+		start[sh+1] += start[sh]
+	}
+	b.byShard = slices.Grow(b.byShard[:0], len(b.keys))[:len(b.keys)]
+	next := start
+	for i, k := range b.keys {
+		sh := shardOf(k)
+		b.byShard[next[sh]] = int32(i)
+		next[sh]++
+	}
+	b.keep = slices.Grow(b.keep[:0], len(b.keys))[:len(b.keys)]
 	for sh := range sieveShards {
 		s.mu.Lock()
 		for s.next[sh] != seq && !s.stopped {
@@ -149,13 +167,10 @@ func (s *sieve) sift(seq int64, keys []eventKey, keep []bool) bool {
 		// This shard's map is the turn holder's alone.
 		m := s.seen[sh]
 		var dups int64
-		for i, k := range keys {
-			if shardOf(k) != sh {
-				continue
-			}
+		for _, i := range b.byShard[start[sh]:start[sh+1]] {
 			n := len(m)
-			m[k] = struct{}{}
-			if keep[i] = len(m) > n; !keep[i] {
+			m[b.keys[i]] = struct{}{}
+			if b.keep[i] = len(m) > n; !b.keep[i] {
 				dups++
 			}
 		}

@@ -216,10 +216,11 @@ func sortBad(b []badLine) {
 
 // batch is a worker's decoded events of one chunk, held for a sieve.
 type batch struct {
-	events []telemetry.Event
-	at     []Pos
-	keys   []eventKey
-	keep   []bool
+	events  []telemetry.Event
+	at      []Pos
+	keys    []eventKey
+	keep    []bool
+	byShard []int32 // the sieve's scratch
 }
 
 func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn eventFn,
@@ -281,8 +282,7 @@ func decodeChunk(c *chunk, dec *Decoder, e *telemetry.Event, w int, fn eventFn,
 	if sv == nil {
 		return nil
 	}
-	b.keep = slices.Grow(b.keep[:0], len(b.keys))[:len(b.keys)]
-	if !sv.sift(c.seq, b.keys, b.keep) {
+	if !sv.sift(c.seq, b) {
 		return nil // the read was stopped
 	}
 	for i := range b.events {
