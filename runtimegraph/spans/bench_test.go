@@ -12,6 +12,8 @@ import (
 	"github.com/tracegraph/tracegraph/runtimegraph/spans/spanstest"
 	"github.com/tracegraph/tracegraph/telemetry"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 )
 
 // benchRead measures decode plus pairing, in spans per second.
@@ -241,4 +243,58 @@ func benchUnits(b *testing.B, path, key string) [][]byte {
 		}
 	}
 	return out
+}
+
+// BenchmarkConvertProto converts one export request of the generator's
+// spans (about 512, as bench/collect.sh sends), as collect does: walk is
+// ConvertProto, proto is proto.Unmarshal and Convert, what it replaced.
+func BenchmarkConvertProto(b *testing.B) {
+	var buf bytes.Buffer
+	if err := spanstest.NewGenerator().WriteOTLPJSON(&buf, 0, 86); err != nil {
+		b.Fatal(err)
+	}
+	var req tracepb.TracesData
+	for _, line := range bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n")) {
+		var td tracepb.TracesData
+		if err := protojson.Unmarshal(line, &td); err != nil {
+			b.Fatal(err)
+		}
+		if err := FixJSONIDs(td.ResourceSpans); err != nil {
+			b.Fatal(err)
+		}
+		req.ResourceSpans = append(req.ResourceSpans, td.ResourceSpans...)
+	}
+	body, err := proto.Marshal(&req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := NewPairer(Options{}, nil)
+	n := CountProto(body)
+	run := func(b *testing.B, convert func() Spans) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if s := convert(); s.Len() != n {
+				b.Fatalf("%d spans, want %d", s.Len(), n)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/span")
+	}
+	b.Run("walk", func(b *testing.B) {
+		run(b, func() Spans {
+			s, err := p.ConvertProto(body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return s
+		})
+	})
+	b.Run("proto", func(b *testing.B) {
+		run(b, func() Spans {
+			var td tracepb.TracesData
+			if err := proto.Unmarshal(body, &td); err != nil {
+				b.Fatal(err)
+			}
+			return p.Convert(td.GetResourceSpans())
+		})
+	})
 }

@@ -222,7 +222,14 @@
 // and hands that unit to protojson or encoding/json, which decide what it
 // means or which error it is. The differential fuzz targets
 // FuzzOTLPFastDiff and FuzzZipkinFastDiff check that whatever the fast
-// decoder takes, the general one reads to the same spans. Work on a span
+// decoder takes, the general one reads to the same spans. Protobuf has the
+// same arrangement (otlpwire.go): a walk of the wire format with protowire
+// straight into spans, for the file importer and for Pairer.ConvertProto
+// (what collect runs on every export), about 2.4 times as fast as
+// proto.Unmarshal and Convert with a ninth of the allocations; it declines
+// duplicate or mistyped fields, fields of the generated messages it does
+// not read, ids of odd lengths and invalid UTF-8 and leaves them to proto,
+// and FuzzOTLPWireDiff checks it the same way. Work on a span
 // that needs no other span (sorting its attributes, deriving channel,
 // system and message type, its tags and main event id) is done on the
 // workers too, and the events of flushed traces are built on GOMAXPROCS

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"sync"
 	"time"
 
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tracegraph/tracegraph/telemetry"
 )
@@ -75,22 +78,80 @@ func (p *Pairer) Convert(rss []*tracepb.ResourceSpans) Spans {
 		for _, ss := range rs.GetScopeSpans() {
 			for _, sp := range ss.GetSpans() {
 				s, err := otlpSpan(sp, service, false)
-				if err == nil && (s.trace == "" || s.id == "") {
-					err = fmt.Errorf("a span needs a trace id and a span id")
-				}
-				if err != nil {
-					if out.Rejected == 0 {
-						out.Reason = err.Error()
-					}
-					out.Rejected++
-					continue
-				}
-				s.prepare(p.opts.MessageTypeAttr)
-				out.spans = append(out.spans, s)
+				p.take(&out, s, err)
 			}
 		}
 	}
 	return out
+}
+
+// ConvertProto is Convert on an ExportTraceServiceRequest (or a
+// TracesData: the same field 1) as protobuf, decoded straight into spans
+// where it can be (see otlpWire) and by proto.Unmarshal where not. The
+// error is proto's, for a request that is not protobuf.
+func (p *Pairer) ConvertProto(body []byte) (Spans, error) {
+	names := namesPool.Get().(*strCache)
+	defer namesPool.Put(names)
+	if decoded, ok := wireRequestTo(nil, body, names); ok {
+		var out Spans
+		for _, s := range decoded {
+			p.take(&out, s, nil)
+		}
+		return out, nil
+	}
+	var td tracepb.TracesData
+	if err := proto.Unmarshal(body, &td); err != nil {
+		return Spans{}, err
+	}
+	return p.Convert(td.GetResourceSpans()), nil
+}
+
+// namesPool holds the string caches of concurrent ConvertProto calls.
+var namesPool = sync.Pool{New: func() any { return new(strCache) }}
+
+// take adds a converted span to out, or counts it as rejected.
+func (p *Pairer) take(out *Spans, s *span, err error) {
+	if err == nil && (s.trace == "" || s.id == "") {
+		err = fmt.Errorf("a span needs a trace id and a span id")
+	}
+	if err != nil {
+		if out.Rejected == 0 {
+			out.Reason = err.Error()
+		}
+		out.Rejected++
+		return
+	}
+	s.prepare(p.opts.MessageTypeAttr)
+	out.spans = append(out.spans, s)
+}
+
+// CountProto counts the spans of an ExportTraceServiceRequest as protobuf
+// without decoding them, for refusing one cheaply; 0 when it is not
+// protobuf.
+func CountProto(body []byte) int {
+	n := 0
+	each := func(b []byte, num protowire.Number, fn func([]byte) bool) bool {
+		for len(b) > 0 {
+			f, rest, ok := nextField(b)
+			if !ok {
+				return false
+			}
+			b = rest
+			if f.num == num && f.typ == protowire.BytesType && !fn(f.b) {
+				return false
+			}
+		}
+		return true
+	}
+	ok := each(body, 1, func(rs []byte) bool {
+		return each(rs, 2, func(ss []byte) bool {
+			return each(ss, 2, func([]byte) bool { n++; return true })
+		})
+	})
+	if !ok {
+		return 0
+	}
+	return n
 }
 
 // Add holds converted spans for pairing, stamped with now. It may flush

@@ -165,7 +165,14 @@ func readOTLPProto(in *input, br *bufio.Reader, max int) error {
 		}
 		return prefixedMessages(in.name, br, max, emit)
 	}
-	return in.pipeline(frame, func(e elem, _ *worker) ([]*span, error) {
+	return in.pipeline(frame, func(e elem, w *worker) ([]*span, error) {
+		walk := wireRequestTo
+		if raw {
+			walk = wireResourceSpansTo
+		}
+		if out, ok := walk(w.scratch(), e.data, &w.names); ok {
+			return out, nil
+		}
 		where := func() string { return in.name + ":" + e.at.String() }
 		if raw {
 			var rs tracepb.ResourceSpans

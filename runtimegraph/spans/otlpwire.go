@@ -1,0 +1,683 @@
+package spans
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"math"
+	"strconv"
+	"unicode/utf8"
+
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// otlpWire decodes OTLP protobuf straight into spans, walking the wire
+// format with protowire instead of building the generated messages: proto.
+// Unmarshal allocates every KeyValue and AnyValue of a request (a oneof
+// through reflection), and that and the collector's work on it were half
+// of collect's CPU (bench BenchmarkConvertProto).
+//
+// ok false means the message has something the walk leaves to proto: a
+// field it knows given twice or with another wire type, a field of the
+// generated messages it does not read, an id of another length than 8 or
+// 16 bytes, invalid UTF-8, groups, lists nested deeper than maxListDepth,
+// or bad wire syntax. The caller then decodes it with proto.Unmarshal,
+// which decides what it means or which error it is. Fields the generated
+// messages do not know are skipped, as proto skips them. When ok is true
+// the spans are those proto's path gives (FuzzOTLPWireDiff checks it).
+
+// wireRequestTo appends the spans of an ExportTraceServiceRequest or a
+// TracesData (both are field 1, repeated ResourceSpans) to dst, interning
+// strings in names. It returns dst as it was when ok is false.
+func wireRequestTo(dst []*span, data []byte, names *strCache) (out []*span, ok bool) {
+	d := wireDec{names: names, out: dst}
+	for len(data) > 0 {
+		f, rest, ok := nextField(data)
+		if !ok {
+			return dst, false
+		}
+		data = rest
+		switch f.num {
+		case 1:
+			if f.typ != protowire.BytesType || !d.resourceSpans(f.b) {
+				return dst, false
+			}
+		default:
+			if tracesDataFields.ByNumber(f.num) != nil {
+				return dst, false
+			}
+		}
+	}
+	return d.out, true
+}
+
+// wireResourceSpansTo appends the spans of one ResourceSpans message.
+func wireResourceSpansTo(dst []*span, data []byte, names *strCache) (out []*span, ok bool) {
+	d := wireDec{names: names, out: dst}
+	if !d.resourceSpans(data) {
+		return dst, false
+	}
+	return d.out, true
+}
+
+// The fields of the generated messages: one the walk does not read is
+// proto's to decode, not to skip.
+var (
+	tracesDataFields    = fieldsOf(&tracepb.TracesData{})
+	resourceSpansFields = fieldsOf(&tracepb.ResourceSpans{})
+	resourceFields      = fieldsOf(&resourcepb.Resource{})
+	scopeSpansFields    = fieldsOf(&tracepb.ScopeSpans{})
+	scopeFields         = fieldsOf(&commonpb.InstrumentationScope{})
+	spanFields          = fieldsOf(&tracepb.Span{})
+	eventFields         = fieldsOf(&tracepb.Span_Event{})
+	linkFields          = fieldsOf(&tracepb.Span_Link{})
+	statusFields        = fieldsOf(&tracepb.Status{})
+	keyValueFields      = fieldsOf(&commonpb.KeyValue{})
+	anyValueFields      = fieldsOf(&commonpb.AnyValue{})
+	listFields          = fieldsOf(&commonpb.ArrayValue{}) // KeyValueList's is the same field 1
+)
+
+func fieldsOf(m interface {
+	ProtoReflect() protoreflect.Message
+}) protoreflect.FieldDescriptors {
+	return m.ProtoReflect().Descriptor().Fields()
+}
+
+// unread reports whether a field the walk has no case for is one proto
+// would decode (so the walk must decline), rather than an unknown one.
+func unread(fields protoreflect.FieldDescriptors, num protowire.Number) bool {
+	return fields.ByNumber(num) != nil
+}
+
+// wireField is one field of a message: its number and wire type, and its
+// value (v for varints and fixed-width numbers, b for length-delimited).
+type wireField struct {
+	num protowire.Number
+	typ protowire.Type
+	v   uint64
+	b   []byte
+}
+
+// nextField reads the field at the start of b and returns the rest of b.
+// Groups, deprecated and never written by OTLP, are declined.
+func nextField(b []byte) (f wireField, rest []byte, ok bool) {
+	num, typ, n := protowire.ConsumeTag(b)
+	if n < 0 || num > protowire.MaxValidNumber {
+		return f, nil, false
+	}
+	b = b[n:]
+	f.num, f.typ = num, typ
+	switch typ {
+	case protowire.VarintType:
+		f.v, n = protowire.ConsumeVarint(b)
+	case protowire.Fixed32Type:
+		var v uint32
+		v, n = protowire.ConsumeFixed32(b)
+		f.v = uint64(v)
+	case protowire.Fixed64Type:
+		f.v, n = protowire.ConsumeFixed64(b)
+	case protowire.BytesType:
+		f.b, n = protowire.ConsumeBytes(b)
+	default:
+		return f, nil, false
+	}
+	if n < 0 {
+		return f, nil, false
+	}
+	return f, b[n:], true
+}
+
+type wireDec struct {
+	names *strCache
+	out   []*span
+	kvs   []kv // scratch: a span's attributes, copied out at their size
+}
+
+// str is a string field's value; proto3 strings must be UTF-8.
+func (d *wireDec) str(f wireField) (string, bool) {
+	if f.typ != protowire.BytesType || !utf8.Valid(f.b) {
+		return "", false
+	}
+	return d.names.str(f.b), true
+}
+
+// checkStr is str for a field nothing keeps.
+func checkStr(f wireField) bool {
+	return f.typ == protowire.BytesType && utf8.Valid(f.b)
+}
+
+// id is an id field in hex, as otlpID renders it.
+func (d *wireDec) id(f wireField) (string, bool) {
+	if f.typ != protowire.BytesType {
+		return "", false
+	}
+	switch len(f.b) {
+	case 0:
+		return "", true
+	case 8, 16:
+		var buf [32]byte
+		n := hex.Encode(buf[:], f.b)
+		return d.names.str(buf[:n]), true
+	}
+	return "", false
+}
+
+func (d *wireDec) resourceSpans(b []byte) bool {
+	var service string // input.add names a nameless span unknownService
+	var seen uint8
+	first := len(d.out)
+	for len(b) > 0 {
+		f, rest, ok := nextField(b)
+		if !ok {
+			return false
+		}
+		b = rest
+		switch f.num {
+		case 1:
+			if f.typ != protowire.BytesType || !once(&seen, 1) || !d.resource(f.b, &service) {
+				return false
+			}
+		case 2:
+			if f.typ != protowire.BytesType || !d.scopeSpans(f.b) {
+				return false
+			}
+		case 3:
+			if !once(&seen, 2) || !checkStr(f) {
+				return false
+			}
+		default:
+			if unread(resourceSpansFields, f.num) {
+				return false
+			}
+		}
+	}
+	for _, s := range d.out[first:] {
+		s.service = service
+	}
+	return true
+}
+
+func (d *wireDec) resource(b []byte, service *string) bool {
+	var seen uint8
+	found := false
+	for len(b) > 0 {
+		f, rest, ok := nextField(b)
+		if !ok {
+			return false
+		}
+		b = rest
+		switch f.num {
+		case 1:
+			if f.typ != protowire.BytesType {
+				return false
+			}
+			k, v, ok := d.keyValue(f.b)
+			if !ok {
+				return false
+			}
+			if !found && k == "service.name" {
+				*service, found = v, true
+			}
+		case 2:
+			if f.typ != protowire.VarintType || !once(&seen, 1) {
+				return false
+			}
+		default:
+			if unread(resourceFields, f.num) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (d *wireDec) scopeSpans(b []byte) bool {
+	var seen uint8
+	for len(b) > 0 {
+		f, rest, ok := nextField(b)
+		if !ok {
+			return false
+		}
+		b = rest
+		switch f.num {
+		case 1:
+			if f.typ != protowire.BytesType || !once(&seen, 1) || !d.scope(f.b) {
+				return false
+			}
+		case 2:
+			if f.typ != protowire.BytesType || !d.span(f.b) {
+				return false
+			}
+		case 3:
+			if !once(&seen, 2) || !checkStr(f) {
+				return false
+			}
+		default:
+			if unread(scopeSpansFields, f.num) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (d *wireDec) scope(b []byte) bool {
+	var seen uint8
+	for len(b) > 0 {
+		f, rest, ok := nextField(b)
+		if !ok {
+			return false
+		}
+		b = rest
+		switch f.num {
+		case 1, 2:
+			if !once(&seen, uint8(f.num)) || !checkStr(f) {
+				return false
+			}
+		case 3:
+			if f.typ != protowire.BytesType {
+				return false
+			}
+			if _, _, ok := d.keyValue(f.b); !ok {
+				return false
+			}
+		case 4:
+			if f.typ != protowire.VarintType || !once(&seen, 4) {
+				return false
+			}
+		default:
+			if unread(scopeFields, f.num) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (d *wireDec) span(b []byte) bool {
+	s := &span{}
+	var seen uint32
+	var start, end uint64
+	var kindNum, code int64
+	var msg string
+	var links []spanRef
+	d.kvs = d.kvs[:0]
+	for len(b) > 0 {
+		f, rest, ok := nextField(b)
+		if !ok {
+			return false
+		}
+		b = rest
+		// Every field but the repeated ones (attributes 9, events 11,
+		// links 13) may be given once.
+		if bit := uint32(1) << (f.num & 31); f.num < 32 && f.num != 9 && f.num != 11 && f.num != 13 {
+			if seen&bit != 0 {
+				return false
+			}
+			seen |= bit
+		}
+		switch f.num {
+		case 1:
+			s.trace, ok = d.id(f)
+		case 2:
+			s.id, ok = d.id(f)
+		case 3:
+			ok = checkStr(f)
+		case 4:
+			s.parent, ok = d.id(f)
+		case 5:
+			s.name, ok = d.str(f)
+		case 6:
+			kindNum, ok = int64(int32(f.v)), f.typ == protowire.VarintType
+		case 7:
+			start, ok = f.v, f.typ == protowire.Fixed64Type
+		case 8:
+			end, ok = f.v, f.typ == protowire.Fixed64Type
+		case 9:
+			var k, v string
+			if ok = f.typ == protowire.BytesType; ok {
+				k, v, ok = d.keyValue(f.b)
+				d.kvs = append(d.kvs, kv{k, v})
+			}
+		case 10, 12, 14:
+			ok = f.typ == protowire.VarintType
+		case 11:
+			ok = f.typ == protowire.BytesType && d.event(f.b)
+		case 13:
+			var l spanRef
+			if ok = f.typ == protowire.BytesType; ok {
+				l, ok = d.link(f.b)
+				links = append(links, l)
+			}
+		case 15:
+			ok = f.typ == protowire.BytesType && d.status(f.b, &code, &msg)
+		case 16:
+			ok = f.typ == protowire.Fixed32Type
+		default:
+			ok = !unread(spanFields, f.num)
+		}
+		if !ok {
+			return false
+		}
+	}
+	s.attrs = exactKVs(d.kvs)
+	s.start = clampNanos(start)
+	s.dur = clampNanos(end) - clampNanos(start)
+	switch kindNum {
+	case 2:
+		s.kind = kindServer
+	case 3:
+		s.kind = kindClient
+	case 4:
+		s.kind = kindProducer
+	case 5:
+		s.kind = kindConsumer
+	}
+	for _, l := range links {
+		if l.span != "" {
+			if l.trace == "" {
+				l.trace = s.trace
+			}
+			s.links = append(s.links, l)
+		}
+	}
+	if code == 2 {
+		s.err, s.errText = true, msg
+	}
+	s.oddEnum = oddOTLPEnums(kindNum, code)
+	statusTags(s)
+	d.out = append(d.out, s)
+	return true
+}
+
+func (d *wireDec) event(b []byte) bool {
+	var seen uint8
+	for len(b) > 0 {
+		f, rest, ok := nextField(b)
+		if !ok {
+			return false
+		}
+		b = rest
+		switch f.num {
+		case 1:
+			ok = once(&seen, 1) && f.typ == protowire.Fixed64Type
+		case 2:
+			ok = once(&seen, 2) && checkStr(f)
+		case 3:
+			if ok = f.typ == protowire.BytesType; ok {
+				_, _, ok = d.keyValue(f.b)
+			}
+		case 4:
+			ok = once(&seen, 4) && f.typ == protowire.VarintType
+		default:
+			ok = !unread(eventFields, f.num)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *wireDec) link(b []byte) (spanRef, bool) {
+	var l spanRef
+	var seen uint8
+	for len(b) > 0 {
+		f, rest, ok := nextField(b)
+		if !ok {
+			return l, false
+		}
+		b = rest
+		switch f.num {
+		case 1:
+			if ok = once(&seen, 1); ok {
+				l.trace, ok = d.id(f)
+			}
+		case 2:
+			if ok = once(&seen, 2); ok {
+				l.span, ok = d.id(f)
+			}
+		case 3:
+			ok = once(&seen, 4) && checkStr(f)
+		case 4:
+			if ok = f.typ == protowire.BytesType; ok {
+				_, _, ok = d.keyValue(f.b)
+			}
+		case 5:
+			ok = once(&seen, 8) && f.typ == protowire.VarintType
+		case 6:
+			ok = once(&seen, 16) && f.typ == protowire.Fixed32Type
+		default:
+			ok = !unread(linkFields, f.num)
+		}
+		if !ok {
+			return l, false
+		}
+	}
+	return l, true
+}
+
+func (d *wireDec) status(b []byte, code *int64, msg *string) bool {
+	var seen uint8
+	for len(b) > 0 {
+		f, rest, ok := nextField(b)
+		if !ok {
+			return false
+		}
+		b = rest
+		switch f.num {
+		case 2:
+			if ok = once(&seen, 1); ok {
+				*msg, ok = d.str(f)
+			}
+		case 3:
+			ok = once(&seen, 2) && f.typ == protowire.VarintType
+			*code = int64(int32(f.v))
+		default:
+			ok = !unread(statusFields, f.num)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// keyValue reads an attribute, its value as anyString renders it.
+func (d *wireDec) keyValue(b []byte) (k, v string, ok bool) {
+	var seen uint8
+	for len(b) > 0 {
+		f, rest, ok := nextField(b)
+		if !ok {
+			return "", "", false
+		}
+		b = rest
+		switch f.num {
+		case 1:
+			if ok = once(&seen, 1); ok {
+				k, ok = d.str(f)
+			}
+		case 2:
+			if ok = once(&seen, 2) && f.typ == protowire.BytesType; ok {
+				v, ok = d.anyValue(f.b)
+			}
+		default:
+			ok = !unread(keyValueFields, f.num)
+		}
+		if !ok {
+			return "", "", false
+		}
+	}
+	return k, v, true
+}
+
+// anyValue reads an AnyValue, rendered as anyString renders it. A value
+// with none of its oneof set renders as "".
+func (d *wireDec) anyValue(b []byte) (string, bool) {
+	var v string
+	n := 0
+	for len(b) > 0 {
+		f, rest, ok := nextField(b)
+		if !ok {
+			return "", false
+		}
+		b = rest
+		if f.num >= 1 && f.num <= 7 {
+			// A oneof given twice: proto keeps the last, or merges two
+			// lists; left to it.
+			if n++; n > 1 {
+				return "", false
+			}
+		}
+		switch f.num {
+		case 1:
+			v, ok = d.str(f)
+		case 2:
+			v, ok = strconv.FormatBool(f.v != 0), f.typ == protowire.VarintType
+		case 3:
+			v, ok = strconv.FormatInt(int64(f.v), 10), f.typ == protowire.VarintType
+		case 4:
+			v, ok = strconv.FormatFloat(math.Float64frombits(f.v), 'g', -1, 64), f.typ == protowire.Fixed64Type
+		case 5, 6:
+			// Rare enough to build the protobuf value proto would and
+			// render it with the same code.
+			var av *commonpb.AnyValue
+			if ok = f.typ == protowire.BytesType; ok {
+				av, ok = d.listValue(f.num, f.b, 0)
+				v = anyString(av)
+			}
+		case 7:
+			v, ok = base64.StdEncoding.EncodeToString(f.b), f.typ == protowire.BytesType
+		default:
+			ok = !unread(anyValueFields, f.num)
+		}
+		if !ok {
+			return "", false
+		}
+	}
+	return v, true
+}
+
+// listValue reads an ArrayValue (field 5 of AnyValue) or a KeyValueList
+// (field 6) into an AnyValue.
+func (d *wireDec) listValue(which protowire.Number, b []byte, depth int) (*commonpb.AnyValue, bool) {
+	if depth > maxListDepth {
+		return nil, false
+	}
+	var values []*commonpb.AnyValue
+	var kvs []*commonpb.KeyValue
+	for len(b) > 0 {
+		f, rest, ok := nextField(b)
+		if !ok {
+			return nil, false
+		}
+		b = rest
+		if f.num != 1 {
+			if unread(listFields, f.num) {
+				return nil, false
+			}
+			continue
+		}
+		if f.typ != protowire.BytesType {
+			return nil, false
+		}
+		if which == 5 {
+			av, ok := d.anyValueNode(f.b, depth+1)
+			if !ok {
+				return nil, false
+			}
+			values = append(values, av)
+			continue
+		}
+		kv, ok := d.keyValueNode(f.b, depth+1)
+		if !ok {
+			return nil, false
+		}
+		kvs = append(kvs, kv)
+	}
+	if which == 5 {
+		return &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: values}}}, true
+	}
+	return &commonpb.AnyValue{Value: &commonpb.AnyValue_KvlistValue{KvlistValue: &commonpb.KeyValueList{Values: kvs}}}, true
+}
+
+// anyValueNode reads an AnyValue inside an array or kvlist.
+func (d *wireDec) anyValueNode(b []byte, depth int) (*commonpb.AnyValue, bool) {
+	av := &commonpb.AnyValue{}
+	n := 0
+	for len(b) > 0 {
+		f, rest, ok := nextField(b)
+		if !ok {
+			return nil, false
+		}
+		b = rest
+		if f.num >= 1 && f.num <= 7 {
+			if n++; n > 1 {
+				return nil, false
+			}
+		}
+		switch f.num {
+		case 1:
+			var s string
+			s, ok = d.str(f)
+			av.Value = &commonpb.AnyValue_StringValue{StringValue: s}
+		case 2:
+			ok = f.typ == protowire.VarintType
+			av.Value = &commonpb.AnyValue_BoolValue{BoolValue: f.v != 0}
+		case 3:
+			ok = f.typ == protowire.VarintType
+			av.Value = &commonpb.AnyValue_IntValue{IntValue: int64(f.v)}
+		case 4:
+			ok = f.typ == protowire.Fixed64Type
+			av.Value = &commonpb.AnyValue_DoubleValue{DoubleValue: math.Float64frombits(f.v)}
+		case 5, 6:
+			var inner *commonpb.AnyValue
+			if ok = f.typ == protowire.BytesType; ok {
+				if inner, ok = d.listValue(f.num, f.b, depth); ok {
+					av.Value = inner.Value
+				}
+			}
+		case 7:
+			ok = f.typ == protowire.BytesType
+			av.Value = &commonpb.AnyValue_BytesValue{BytesValue: f.b}
+		default:
+			ok = !unread(anyValueFields, f.num)
+		}
+		if !ok {
+			return nil, false
+		}
+	}
+	return av, true
+}
+
+// keyValueNode reads a KeyValue inside a kvlist.
+func (d *wireDec) keyValueNode(b []byte, depth int) (*commonpb.KeyValue, bool) {
+	kv := &commonpb.KeyValue{}
+	var seen uint8
+	for len(b) > 0 {
+		f, rest, ok := nextField(b)
+		if !ok {
+			return nil, false
+		}
+		b = rest
+		switch f.num {
+		case 1:
+			if ok = once(&seen, 1); ok {
+				kv.Key, ok = d.str(f)
+			}
+		case 2:
+			if ok = once(&seen, 2) && f.typ == protowire.BytesType; ok {
+				kv.Value, ok = d.anyValueNode(f.b, depth)
+			}
+		default:
+			ok = !unread(keyValueFields, f.num)
+		}
+		if !ok {
+			return nil, false
+		}
+	}
+	return kv, true
+}
