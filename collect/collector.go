@@ -115,6 +115,8 @@ var (
 	// ErrUnavailable: the store refused to stage the spans, or the
 	// Collector is shutting down. Retryable.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrMalformed: the request is not OTLP protobuf (ExportProto).
+	ErrMalformed = errors.New("malformed OTLP request")
 )
 
 // Result is what Export took of a request.
@@ -348,32 +350,61 @@ func (c *Collector) Export(ctx context.Context, rss []*tracepb.ResourceSpans) (R
 // nil, is the ExportTraceServiceRequest protobuf that rss was decoded from
 // (binary ids), staged as it is rather than encoded again.
 func (c *Collector) ExportRequest(ctx context.Context, rss []*tracepb.ResourceSpans, body []byte) (Result, error) {
-	if !c.ready.Load() {
-		return Result{}, fmt.Errorf("%w: not ready", ErrUnavailable)
-	}
-	// Refuse before converting: under overload, refusals must cost next
-	// to nothing.
-	c.mu.Lock()
-	overloaded, closed := c.queued >= c.opts.MaxQueued, c.closed
-	c.mu.Unlock()
-	if closed {
-		return Result{}, fmt.Errorf("%w: shutting down", ErrUnavailable)
-	}
-	if overloaded {
-		c.m.refused.Add(float64(countSpans(rss)))
-		return Result{}, ErrOverloaded
+	if err := c.admit(func() int { return countSpans(rss) }); err != nil {
+		return Result{}, err
 	}
 	s := c.pairer.Convert(rss)
-	res := Result{Accepted: int64(s.Len()), Rejected: s.Rejected, Reason: s.Reason}
-	c.m.rejected.Add(float64(s.Rejected))
-	if s.Len() == 0 {
-		return res, nil
-	}
-	if body == nil {
+	if body == nil && s.Len() > 0 {
 		var err error
 		if body, err = proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: rss}); err != nil {
 			return Result{}, err
 		}
+	}
+	return c.accept(ctx, s, body)
+}
+
+// ExportProto is Export on an ExportTraceServiceRequest as protobuf, as
+// OTLP/gRPC and OTLP/HTTP carry it: decoded straight into spans
+// (spans.Pairer.ConvertProto) and staged as it is. A body that is not
+// protobuf is ErrMalformed, with proto's reason.
+func (c *Collector) ExportProto(ctx context.Context, body []byte) (Result, error) {
+	if err := c.admit(func() int { return spans.CountProto(body) }); err != nil {
+		return Result{}, err
+	}
+	s, err := c.pairer.ConvertProto(body)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return c.accept(ctx, s, body)
+}
+
+// admit refuses an export when the collector is not ready, is shutting
+// down, or is overloaded, before its spans are converted: under overload,
+// refusals must cost next to nothing. count counts the spans refused.
+func (c *Collector) admit(count func() int) error {
+	if !c.ready.Load() {
+		return fmt.Errorf("%w: not ready", ErrUnavailable)
+	}
+	c.mu.Lock()
+	overloaded, closed := c.queued >= c.opts.MaxQueued, c.closed
+	c.mu.Unlock()
+	if closed {
+		return fmt.Errorf("%w: shutting down", ErrUnavailable)
+	}
+	if overloaded {
+		c.m.refused.Add(float64(count()))
+		return ErrOverloaded
+	}
+	return nil
+}
+
+// accept stages an export's converted spans, body as it is, and holds
+// them for pairing.
+func (c *Collector) accept(ctx context.Context, s spans.Spans, body []byte) (Result, error) {
+	res := Result{Accepted: int64(s.Len()), Rejected: s.Rejected, Reason: s.Reason}
+	c.m.rejected.Add(float64(s.Rejected))
+	if s.Len() == 0 {
+		return res, nil
 	}
 	seq := c.nextSeq.Add(1)
 	if err := c.store.Stage(ctx, seq, body); err != nil {

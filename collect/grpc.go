@@ -12,7 +12,6 @@ import (
 	grpcproto "google.golang.org/grpc/encoding/proto"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 )
 
@@ -61,12 +60,8 @@ var traceServiceDesc = grpc.ServiceDesc{
 			if err := dec(&raw); err != nil {
 				return nil, err
 			}
-			var req coltracepb.ExportTraceServiceRequest
-			if err := proto.Unmarshal(raw, &req); err != nil {
-				return nil, status.Error(codes.InvalidArgument, "malformed OTLP request: "+err.Error())
-			}
 			t := srv.(*traceService)
-			res, err := t.c.ExportRequest(ctx, req.GetResourceSpans(), raw)
+			res, err := t.c.ExportProto(ctx, raw)
 			if err != nil {
 				return nil, t.c.grpcStatus(err)
 			}
@@ -90,6 +85,8 @@ func exportResponse(res Result) *coltracepb.ExportTraceServiceResponse {
 func (c *Collector) grpcStatus(err error) error {
 	code := codes.Internal
 	switch {
+	case errors.Is(err, ErrMalformed):
+		return status.Error(codes.InvalidArgument, err.Error())
 	case errors.Is(err, ErrOverloaded):
 		code = codes.ResourceExhausted
 	case errors.Is(err, ErrUnavailable):

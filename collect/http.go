@@ -81,24 +81,26 @@ func (c *Collector) serveTraces(w http.ResponseWriter, r *http.Request, maxBytes
 			fmt.Sprintf("the request is over %d bytes (decompressed); send smaller batches", maxBytes))
 		return
 	}
-	var req coltracepb.ExportTraceServiceRequest
-	raw := data // staged as it is; a JSON body is encoded as protobuf
+	var res Result
 	if jsonBody {
-		raw = nil
+		var req coltracepb.ExportTraceServiceRequest
 		err = protojsonOpts.Unmarshal(data, &req)
 		if err == nil {
 			err = spans.FixJSONIDs(req.GetResourceSpans())
 		}
+		if err != nil {
+			c.writeStatus(w, jsonBody, http.StatusBadRequest, codes.InvalidArgument, "malformed OTLP request: "+err.Error())
+			return
+		}
+		// Staged encoded as protobuf.
+		res, err = c.ExportRequest(r.Context(), req.GetResourceSpans(), nil)
 	} else {
-		err = proto.Unmarshal(data, &req)
+		res, err = c.ExportProto(r.Context(), data)
 	}
-	if err != nil {
-		c.writeStatus(w, jsonBody, http.StatusBadRequest, codes.InvalidArgument, "malformed OTLP request: "+err.Error())
-		return
-	}
-	res, err := c.ExportRequest(r.Context(), req.GetResourceSpans(), raw)
 	if err != nil {
 		switch {
+		case errors.Is(err, ErrMalformed):
+			c.writeStatus(w, jsonBody, http.StatusBadRequest, codes.InvalidArgument, err.Error())
 		case errors.Is(err, ErrOverloaded):
 			w.Header().Set("Retry-After", strconv.Itoa(int(max(1, c.opts.RetryAfter.Seconds()))))
 			c.writeStatus(w, jsonBody, http.StatusTooManyRequests, codes.ResourceExhausted, err.Error())
