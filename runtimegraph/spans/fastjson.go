@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/tracegraph/tracegraph/internal/jsonscan"
 )
@@ -54,11 +55,39 @@ const (
 )
 
 // str is b as a string, shared with an earlier equal one when the cache
-// still holds it.
+// still holds it. b must be valid UTF-8 (every decoder's strings are):
+// textOf relies on the cache holding nothing else.
 func (c *strCache) str(b []byte) string {
 	if c == nil || len(b) == 0 || len(b) > strCacheMax {
 		return string(b)
 	}
+	slot := c.slot(b)
+	if *slot != string(b) {
+		*slot = string(b)
+	}
+	return *slot
+}
+
+// textOf is str for bytes not yet checked: ok false when b is not valid
+// UTF-8. A string the cache holds was checked when it came in, so a hit
+// is not checked again.
+func (c *strCache) textOf(b []byte) (string, bool) {
+	if c == nil || len(b) == 0 || len(b) > strCacheMax {
+		return string(b), utf8.Valid(b)
+	}
+	slot := c.slot(b)
+	if *slot == string(b) {
+		return *slot, true
+	}
+	if !utf8.Valid(b) {
+		return "", false
+	}
+	*slot = string(b)
+	return *slot, true
+}
+
+// slot is the cache's slot for b: the last string that hashed there.
+func (c *strCache) slot(b []byte) *string {
 	if c.slots == nil {
 		c.slots = make([]string, strCacheSlots)
 	}
@@ -71,12 +100,7 @@ func (c *strCache) str(b []byte) string {
 		}
 		h = maphash.Bytes(c.seed, b)
 	}
-	slot := &c.slots[h&uint64(len(c.slots)-1)]
-	if *slot == string(b) {
-		return *slot
-	}
-	*slot = string(b)
-	return *slot
+	return &c.slots[h&uint64(len(c.slots)-1)]
 }
 
 // strHash mixes b eight bytes at a time (b is at most strCacheMax long).

@@ -104,6 +104,33 @@ type wireField struct {
 // nextField reads the field at the start of b and returns the rest of b.
 // Groups, deprecated and never written by OTLP, are declined.
 func nextField(b []byte) (f wireField, rest []byte, ok bool) {
+	// Most fields have a one-byte tag (numbers up to 15) and a value or
+	// length of one or two bytes: read those here, without protowire's
+	// calls, which were a fifth of a decode (cachegrind, BenchmarkConvertProto).
+	if len(b) >= 3 && b[0] >= 1<<3 && b[0] < 0x80 {
+		f.num, f.typ = protowire.Number(b[0]>>3), protowire.Type(b[0]&7)
+		var v uint64
+		i := 2
+		if b[1] < 0x80 {
+			v = uint64(b[1])
+		} else if b[2] < 0x80 {
+			v, i = uint64(b[1]&0x7f)|uint64(b[2])<<7, 3
+		} else {
+			i = 0
+		}
+		switch {
+		case i == 0:
+		case f.typ == protowire.VarintType:
+			f.v = v
+			return f, b[i:], true
+		case f.typ == protowire.BytesType:
+			if v > uint64(len(b)-i) {
+				return f, nil, false
+			}
+			f.b = b[i : i+int(v)]
+			return f, b[i+int(v):], true
+		}
+	}
 	num, typ, n := protowire.ConsumeTag(b)
 	if n < 0 || num > protowire.MaxValidNumber {
 		return f, nil, false
@@ -138,10 +165,10 @@ type wireDec struct {
 
 // str is a string field's value; proto3 strings must be UTF-8.
 func (d *wireDec) str(f wireField) (string, bool) {
-	if f.typ != protowire.BytesType || !utf8.Valid(f.b) {
+	if f.typ != protowire.BytesType {
 		return "", false
 	}
-	return d.names.str(f.b), true
+	return d.names.textOf(f.b)
 }
 
 // checkStr is str for a field nothing keeps.
