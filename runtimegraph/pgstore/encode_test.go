@@ -3,6 +3,7 @@ package pgstore
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/tracegraph/tracegraph/telemetry"
@@ -13,8 +14,9 @@ func TestAppendTags(t *testing.T) {
 		{"merchant_id": "4c5d6e7"},
 		{"b": "2", "a": "1", "": ""},
 		{`q"uote`: `back\slash`, "ctl\x01\n\t": "ünïcødé ✓ \u2028", "html": "<a&b>"},
+		{`"first`: `last\`, "\x00\x1f": `a""b`, `\`: "\n"},
 	} {
-		b, _ := appendTags(nil, nil, tags)
+		b := appendTags(nil, tags)
 		var got map[string]string
 		if err := json.Unmarshal(b, &got); err != nil {
 			t.Fatalf("%s: %v", b, err)
@@ -23,9 +25,22 @@ func TestAppendTags(t *testing.T) {
 			t.Errorf("%s decodes to %v, want %v", b, got, tags)
 		}
 	}
-	b, _ := appendTags(nil, nil, map[string]string{"b": "1", "a": "2"})
-	if string(b) != `{"a":"2","b":"1"}` {
-		t.Errorf("keys not sorted: %s", b)
+}
+
+// TestAppendJSONStringAnywhere puts each kind of byte appendJSONString
+// treats apart at every place of strings across its eight-byte steps.
+func TestAppendJSONStringAnywhere(t *testing.T) {
+	for n := 1; n <= 20; n++ {
+		for at := 0; at < n; at++ {
+			for _, special := range []string{"\x00", "\x1f", `"`, `\`, "é", "✓", "~"} {
+				s := strings.Repeat("a", at) + special + strings.Repeat("b", n-at-1)
+				b := appendJSONString(nil, s)
+				var got string
+				if err := json.Unmarshal(b, &got); err != nil || got != s {
+					t.Fatalf("%q encodes as %s, which decodes to %q (%v)", s, b, got, err)
+				}
+			}
+		}
 	}
 }
 

@@ -302,94 +302,117 @@ var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
 
 // encodeCopy writes evs in COPY binary format: a header, one tuple per
 // event (field count, then each field as length and bytes, -1 for NULL),
-// and a trailer.
+// and a trailer. The tuples are appended to one slice and written once:
+// through bytes.Buffer's methods, a call for each of an event's fields,
+// the calls were a sixth of the encoding (cachegrind, BenchmarkEncodeCopy).
 func encodeCopy(buf *bytes.Buffer, evs []telemetry.Event) {
 	copyHeader(buf)
-	var tagBuf []byte
-	var keys []string
+	be := binary.BigEndian
+	b := buf.AvailableBuffer()
 	for i := range evs {
 		e := &evs[i]
-		u16(buf, 19)
-		timestamp(buf, e.Timestamp.UnixMicro())
-		text(buf, e.EventID)
-		text(buf, e.TraceID)
-		text(buf, e.EventType)
-		text(buf, e.Service)
-		text(buf, e.Operation)
-		text(buf, e.Channel)
-		text(buf, e.MessageType)
-		text(buf, e.ReplyType)
-		text(buf, e.System)
-		text(buf, e.MessageID)
+		b = be.AppendUint16(b, 19)
+		b = be.AppendUint64(be.AppendUint32(b, 8), uint64(e.Timestamp.UnixMicro()-pgEpoch))
+		b = appendText(b, e.EventID)
+		b = appendText(b, e.TraceID)
+		b = appendText(b, e.EventType)
+		b = appendText(b, e.Service)
+		b = appendText(b, e.Operation)
+		b = appendText(b, e.Channel)
+		b = appendText(b, e.MessageType)
+		b = appendText(b, e.ReplyType)
+		b = appendText(b, e.System)
+		b = appendText(b, e.MessageID)
 		if len(e.ParentIDs) == 0 {
-			u32(buf, 0xffffffff)
+			b = be.AppendUint32(b, 0xffffffff)
 		} else {
 			n := 20
 			for _, p := range e.ParentIDs {
 				n += 4 + len(p)
 			}
-			u32(buf, uint32(n))
-			u32(buf, 1) // dimensions
-			u32(buf, 0) // no NULLs
-			u32(buf, oidText)
-			u32(buf, uint32(len(e.ParentIDs)))
-			u32(buf, 1) // lower bound
+			b = be.AppendUint32(b, uint32(n))
+			b = be.AppendUint32(b, 1) // dimensions
+			b = be.AppendUint32(b, 0) // no NULLs
+			b = be.AppendUint32(b, oidText)
+			b = be.AppendUint32(b, uint32(len(e.ParentIDs)))
+			b = be.AppendUint32(b, 1) // lower bound
 			for _, p := range e.ParentIDs {
-				text(buf, p)
+				b = appendText(b, p)
 			}
 		}
-		text(buf, e.PeerService)
-		boolean(buf, e.PeerVirtual)
-		boolean(buf, e.ServiceVirtual)
-		bigint(buf, e.DurationUS)
-		text(buf, e.Status)
-		text(buf, e.Error)
+		b = appendText(b, e.PeerService)
+		b = appendBool(b, e.PeerVirtual)
+		b = appendBool(b, e.ServiceVirtual)
+		b = be.AppendUint64(be.AppendUint32(b, 8), uint64(e.DurationUS))
+		b = appendText(b, e.Status)
+		b = appendText(b, e.Error)
 		if len(e.Tags) == 0 {
-			u32(buf, 0xffffffff)
+			b = be.AppendUint32(b, 0xffffffff)
 		} else {
-			tagBuf, keys = appendTags(tagBuf[:0], keys[:0], e.Tags)
-			u32(buf, uint32(len(tagBuf)+1))
-			buf.WriteByte(1) // jsonb binary format version
-			buf.Write(tagBuf)
+			// The length goes before the object: leave room for it.
+			at := len(b)
+			b = append(b, 0, 0, 0, 0, 1) // length, jsonb binary format version
+			b = appendTags(b, e.Tags)
+			be.PutUint32(b[at:], uint32(len(b)-at-4))
 		}
 	}
-	u16(buf, 0xffff)
+	b = be.AppendUint16(b, 0xffff)
+	buf.Write(b)
 }
 
-// appendTags writes tags as a JSON object, keys sorted. It does by hand
+func appendText(b []byte, s string) []byte {
+	return append(binary.BigEndian.AppendUint32(b, uint32(len(s))), s...)
+}
+
+func appendBool(b []byte, v bool) []byte {
+	b = binary.BigEndian.AppendUint32(b, 1)
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+// appendTags writes tags as a JSON object, in the map's order: jsonb
+// keeps an object's keys in an order of its own, so sorting them first
+// changed nothing stored and was a sixth of the encoding. It does by hand
 // what encoding/json would, for a fraction of the cost: ingest encodes one
 // object per event. Strings are valid UTF-8 (Check), so only quotes,
 // backslashes and control characters need escapes.
-func appendTags(b []byte, keys []string, tags map[string]string) ([]byte, []string) {
-	for k := range tags {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+func appendTags(b []byte, tags map[string]string) []byte {
 	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
+	first := true
+	for k, v := range tags {
+		if !first {
 			b = append(b, ',')
 		}
+		first = false
 		b = appendJSONString(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, tags[k])
+		b = appendJSONString(b, v)
 	}
-	return append(b, '}'), keys
+	return append(b, '}')
 }
 
 func appendJSONString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
+	// Runs of bytes that need no escape, nearly every string whole, are
+	// copied at once: appending byte by byte was most of the encoding.
+	start := 0
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
 		}
+		b = append(b, s[start:i]...)
+		if c < 0x20 {
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		} else {
+			b = append(b, '\\', c)
+		}
+		start = i + 1
 	}
+	b = append(b, s[start:]...)
 	return append(b, '"')
 }
 
