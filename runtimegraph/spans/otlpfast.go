@@ -255,31 +255,7 @@ func (d *otlpDec) span() bool {
 	if !ok {
 		return false
 	}
-	s.start = clampNanos(start)
-	s.dur = clampNanos(end) - clampNanos(start)
-	switch kindNum {
-	case 2:
-		s.kind = kindServer
-	case 3:
-		s.kind = kindClient
-	case 4:
-		s.kind = kindProducer
-	case 5:
-		s.kind = kindConsumer
-	}
-	for _, l := range links {
-		if l.span != "" {
-			if l.trace == "" {
-				l.trace = s.trace
-			}
-			s.links = append(s.links, l)
-		}
-	}
-	if code == 2 {
-		s.err, s.errText = true, msg
-	}
-	s.oddEnum = oddOTLPEnums(kindNum, code)
-	statusTags(s)
+	s.finishOTLP(start, end, kindNum, code, msg, links)
 	d.out = append(d.out, s)
 	return true
 }
@@ -517,4 +493,36 @@ func (d *otlpDec) keyValueNode(depth int) (*commonpb.KeyValue, bool) {
 		return ok
 	})
 	return kv, ok
+}
+
+// finishOTLP fills in what an OTLP span's fields give as the fast decoders
+// read them, as otlpSpan does from the generated message: its times, kind,
+// links (one without a trace id is in the span's own trace; one without a
+// span id is dropped) and status.
+func (s *span) finishOTLP(start, end uint64, kindNum, code int64, msg string, links []spanRef) {
+	s.start = clampNanos(start)
+	s.dur = clampNanos(end) - clampNanos(start)
+	switch kindNum {
+	case 2:
+		s.kind = kindServer
+	case 3:
+		s.kind = kindClient
+	case 4:
+		s.kind = kindProducer
+	case 5:
+		s.kind = kindConsumer
+	}
+	for _, l := range links {
+		if l.span != "" {
+			if l.trace == "" {
+				l.trace = s.trace
+			}
+			s.links = append(s.links, l)
+		}
+	}
+	if code == 2 {
+		s.err, s.errText = true, msg
+	}
+	s.oddEnum = oddOTLPEnums(kindNum, code)
+	statusTags(s)
 }

@@ -391,31 +391,7 @@ func (d *wireDec) span(b []byte) bool {
 		}
 	}
 	s.attrs = exactKVs(d.kvs)
-	s.start = clampNanos(start)
-	s.dur = clampNanos(end) - clampNanos(start)
-	switch kindNum {
-	case 2:
-		s.kind = kindServer
-	case 3:
-		s.kind = kindClient
-	case 4:
-		s.kind = kindProducer
-	case 5:
-		s.kind = kindConsumer
-	}
-	for _, l := range links {
-		if l.span != "" {
-			if l.trace == "" {
-				l.trace = s.trace
-			}
-			s.links = append(s.links, l)
-		}
-	}
-	if code == 2 {
-		s.err, s.errText = true, msg
-	}
-	s.oddEnum = oddOTLPEnums(kindNum, code)
-	statusTags(s)
+	s.finishOTLP(start, end, kindNum, code, msg, links)
 	d.out = append(d.out, s)
 	return true
 }
