@@ -130,24 +130,16 @@ func (p *Pairer) take(out *Spans, s *span, err error) {
 // protobuf.
 func CountProto(body []byte) int {
 	n := 0
-	each := func(b []byte, num protowire.Number, fn func([]byte) bool) bool {
-		for len(b) > 0 {
-			f, rest, ok := nextField(b)
-			if !ok {
-				return false
-			}
-			b = rest
-			if f.num == num && f.typ == protowire.BytesType && !fn(f.b) {
-				return false
-			}
+	field := func(num protowire.Number, fn func([]byte) bool) func(wireField) bool {
+		return func(f wireField) bool {
+			return f.num != num || f.typ != protowire.BytesType || fn(f.b)
 		}
-		return true
 	}
-	ok := each(body, 1, func(rs []byte) bool {
-		return each(rs, 2, func(ss []byte) bool {
-			return each(ss, 2, func([]byte) bool { n++; return true })
-		})
-	})
+	ok := eachField(body, field(1, func(rs []byte) bool {
+		return eachField(rs, field(2, func(ss []byte) bool {
+			return eachField(ss, field(2, func([]byte) bool { n++; return true }))
+		}))
+	}))
 	if !ok {
 		return 0
 	}

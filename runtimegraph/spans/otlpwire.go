@@ -34,22 +34,14 @@ import (
 // strings in names. It returns dst as it was when ok is false.
 func wireRequestTo(dst []*span, data []byte, names *strCache) (out []*span, ok bool) {
 	d := wireDec{names: names, out: dst}
-	for len(data) > 0 {
-		f, rest, ok := nextField(data)
-		if !ok {
-			return dst, false
+	ok = eachField(data, func(f wireField) bool {
+		if f.num == 1 {
+			return f.typ == protowire.BytesType && d.resourceSpans(f.b)
 		}
-		data = rest
-		switch f.num {
-		case 1:
-			if f.typ != protowire.BytesType || !d.resourceSpans(f.b) {
-				return dst, false
-			}
-		default:
-			if tracesDataFields.ByNumber(f.num) != nil {
-				return dst, false
-			}
-		}
+		return !unread(tracesDataFields, f.num)
+	})
+	if !ok {
+		return dst, false
 	}
 	return d.out, true
 }
@@ -157,6 +149,20 @@ func nextField(b []byte) (f wireField, rest []byte, ok bool) {
 	return f, b[n:], true
 }
 
+// eachField calls fn with each field of message b in turn, and reports
+// whether fn took them all and b was well formed. fn declines a field
+// with false.
+func eachField(b []byte, fn func(f wireField) bool) bool {
+	for len(b) > 0 {
+		f, rest, ok := nextField(b)
+		if !ok || !fn(f) {
+			return false
+		}
+		b = rest
+	}
+	return true
+}
+
 type wireDec struct {
 	names *strCache
 	out   []*span
@@ -196,132 +202,82 @@ func (d *wireDec) resourceSpans(b []byte) bool {
 	var service string // input.add names a nameless span unknownService
 	var seen uint8
 	first := len(d.out)
-	for len(b) > 0 {
-		f, rest, ok := nextField(b)
-		if !ok {
-			return false
-		}
-		b = rest
+	ok := eachField(b, func(f wireField) bool {
 		switch f.num {
 		case 1:
-			if f.typ != protowire.BytesType || !once(&seen, 1) || !d.resource(f.b, &service) {
-				return false
-			}
+			return f.typ == protowire.BytesType && once(&seen, 1) && d.resource(f.b, &service)
 		case 2:
-			if f.typ != protowire.BytesType || !d.scopeSpans(f.b) {
-				return false
-			}
+			return f.typ == protowire.BytesType && d.scopeSpans(f.b)
 		case 3:
-			if !once(&seen, 2) || !checkStr(f) {
-				return false
-			}
-		default:
-			if unread(resourceSpansFields, f.num) {
-				return false
-			}
+			return once(&seen, 2) && checkStr(f)
 		}
-	}
+		return !unread(resourceSpansFields, f.num)
+	})
 	for _, s := range d.out[first:] {
 		s.service = service
 	}
-	return true
+	return ok
 }
 
 func (d *wireDec) resource(b []byte, service *string) bool {
 	var seen uint8
 	found := false
-	for len(b) > 0 {
-		f, rest, ok := nextField(b)
-		if !ok {
-			return false
-		}
-		b = rest
+	return eachField(b, func(f wireField) bool {
 		switch f.num {
 		case 1:
 			if f.typ != protowire.BytesType {
 				return false
 			}
 			k, v, ok := d.keyValue(f.b)
-			if !ok {
-				return false
-			}
-			if !found && k == "service.name" {
+			if ok && !found && k == "service.name" {
 				*service, found = v, true
 			}
+			return ok
 		case 2:
-			if f.typ != protowire.VarintType || !once(&seen, 1) {
-				return false
-			}
-		default:
-			if unread(resourceFields, f.num) {
-				return false
-			}
+			return f.typ == protowire.VarintType && once(&seen, 1)
 		}
-	}
-	return true
+		return !unread(resourceFields, f.num)
+	})
 }
 
 func (d *wireDec) scopeSpans(b []byte) bool {
 	var seen uint8
-	for len(b) > 0 {
-		f, rest, ok := nextField(b)
-		if !ok {
-			return false
-		}
-		b = rest
+	return eachField(b, func(f wireField) bool {
 		switch f.num {
 		case 1:
-			if f.typ != protowire.BytesType || !once(&seen, 1) || !d.scope(f.b) {
-				return false
-			}
+			return f.typ == protowire.BytesType && once(&seen, 1) && d.scope(f.b)
 		case 2:
-			if f.typ != protowire.BytesType || !d.span(f.b) {
-				return false
-			}
+			return f.typ == protowire.BytesType && d.span(f.b)
 		case 3:
-			if !once(&seen, 2) || !checkStr(f) {
-				return false
-			}
-		default:
-			if unread(scopeSpansFields, f.num) {
-				return false
-			}
+			return once(&seen, 2) && checkStr(f)
 		}
-	}
-	return true
+		return !unread(scopeSpansFields, f.num)
+	})
 }
 
 func (d *wireDec) scope(b []byte) bool {
 	var seen uint8
-	for len(b) > 0 {
-		f, rest, ok := nextField(b)
-		if !ok {
-			return false
-		}
-		b = rest
+	return eachField(b, func(f wireField) bool {
 		switch f.num {
 		case 1, 2:
-			if !once(&seen, uint8(f.num)) || !checkStr(f) {
-				return false
-			}
+			return once(&seen, uint8(f.num)) && checkStr(f)
 		case 3:
-			if f.typ != protowire.BytesType {
-				return false
-			}
-			if _, _, ok := d.keyValue(f.b); !ok {
-				return false
-			}
+			return d.skipKeyValue(f)
 		case 4:
-			if f.typ != protowire.VarintType || !once(&seen, 4) {
-				return false
-			}
-		default:
-			if unread(scopeFields, f.num) {
-				return false
-			}
+			return f.typ == protowire.VarintType && once(&seen, 4)
 		}
+		return !unread(scopeFields, f.num)
+	})
+}
+
+// skipKeyValue checks an attribute nothing keeps (of a scope, an event or
+// a link).
+func (d *wireDec) skipKeyValue(f wireField) bool {
+	if f.typ != protowire.BytesType {
+		return false
 	}
-	return true
+	_, _, ok := d.keyValue(f.b)
+	return ok
 }
 
 func (d *wireDec) span(b []byte) bool {
@@ -332,12 +288,7 @@ func (d *wireDec) span(b []byte) bool {
 	var msg string
 	var links []spanRef
 	d.kvs = d.kvs[:0]
-	for len(b) > 0 {
-		f, rest, ok := nextField(b)
-		if !ok {
-			return false
-		}
-		b = rest
+	ok := eachField(b, func(f wireField) bool {
 		// Every field but the repeated ones (attributes 9, events 11,
 		// links 13) may be given once.
 		if bit := uint32(1) << (f.num & 31); f.num < 32 && f.num != 9 && f.num != 11 && f.num != 13 {
@@ -346,6 +297,7 @@ func (d *wireDec) span(b []byte) bool {
 			}
 			seen |= bit
 		}
+		var ok bool
 		switch f.num {
 		case 1:
 			s.trace, ok = d.id(f)
@@ -386,9 +338,10 @@ func (d *wireDec) span(b []byte) bool {
 		default:
 			ok = !unread(spanFields, f.num)
 		}
-		if !ok {
-			return false
-		}
+		return ok
+	})
+	if !ok {
+		return false
 	}
 	s.attrs = exactKVs(d.kvs)
 	s.finishOTLP(start, end, kindNum, code, msg, links)
@@ -398,42 +351,26 @@ func (d *wireDec) span(b []byte) bool {
 
 func (d *wireDec) event(b []byte) bool {
 	var seen uint8
-	for len(b) > 0 {
-		f, rest, ok := nextField(b)
-		if !ok {
-			return false
-		}
-		b = rest
+	return eachField(b, func(f wireField) bool {
 		switch f.num {
 		case 1:
-			ok = once(&seen, 1) && f.typ == protowire.Fixed64Type
+			return once(&seen, 1) && f.typ == protowire.Fixed64Type
 		case 2:
-			ok = once(&seen, 2) && checkStr(f)
+			return once(&seen, 2) && checkStr(f)
 		case 3:
-			if ok = f.typ == protowire.BytesType; ok {
-				_, _, ok = d.keyValue(f.b)
-			}
+			return d.skipKeyValue(f)
 		case 4:
-			ok = once(&seen, 4) && f.typ == protowire.VarintType
-		default:
-			ok = !unread(eventFields, f.num)
+			return once(&seen, 4) && f.typ == protowire.VarintType
 		}
-		if !ok {
-			return false
-		}
-	}
-	return true
+		return !unread(eventFields, f.num)
+	})
 }
 
 func (d *wireDec) link(b []byte) (spanRef, bool) {
 	var l spanRef
 	var seen uint8
-	for len(b) > 0 {
-		f, rest, ok := nextField(b)
-		if !ok {
-			return l, false
-		}
-		b = rest
+	ok := eachField(b, func(f wireField) bool {
+		var ok bool
 		switch f.num {
 		case 1:
 			if ok = once(&seen, 1); ok {
@@ -446,9 +383,7 @@ func (d *wireDec) link(b []byte) (spanRef, bool) {
 		case 3:
 			ok = once(&seen, 4) && checkStr(f)
 		case 4:
-			if ok = f.typ == protowire.BytesType; ok {
-				_, _, ok = d.keyValue(f.b)
-			}
+			ok = d.skipKeyValue(f)
 		case 5:
 			ok = once(&seen, 8) && f.typ == protowire.VarintType
 		case 6:
@@ -456,48 +391,35 @@ func (d *wireDec) link(b []byte) (spanRef, bool) {
 		default:
 			ok = !unread(linkFields, f.num)
 		}
-		if !ok {
-			return l, false
-		}
-	}
-	return l, true
+		return ok
+	})
+	return l, ok
 }
 
 func (d *wireDec) status(b []byte, code *int64, msg *string) bool {
 	var seen uint8
-	for len(b) > 0 {
-		f, rest, ok := nextField(b)
-		if !ok {
-			return false
-		}
-		b = rest
+	return eachField(b, func(f wireField) bool {
 		switch f.num {
 		case 2:
-			if ok = once(&seen, 1); ok {
-				*msg, ok = d.str(f)
+			if !once(&seen, 1) {
+				return false
 			}
+			var ok bool
+			*msg, ok = d.str(f)
+			return ok
 		case 3:
-			ok = once(&seen, 2) && f.typ == protowire.VarintType
 			*code = int64(int32(f.v))
-		default:
-			ok = !unread(statusFields, f.num)
+			return once(&seen, 2) && f.typ == protowire.VarintType
 		}
-		if !ok {
-			return false
-		}
-	}
-	return true
+		return !unread(statusFields, f.num)
+	})
 }
 
 // keyValue reads an attribute, its value as anyString renders it.
 func (d *wireDec) keyValue(b []byte) (k, v string, ok bool) {
 	var seen uint8
-	for len(b) > 0 {
-		f, rest, ok := nextField(b)
-		if !ok {
-			return "", "", false
-		}
-		b = rest
+	ok = eachField(b, func(f wireField) bool {
+		var ok bool
 		switch f.num {
 		case 1:
 			if ok = once(&seen, 1); ok {
@@ -510,11 +432,22 @@ func (d *wireDec) keyValue(b []byte) (k, v string, ok bool) {
 		default:
 			ok = !unread(keyValueFields, f.num)
 		}
-		if !ok {
-			return "", "", false
-		}
+		return ok
+	})
+	if !ok {
+		return "", "", false
 	}
 	return k, v, true
+}
+
+// oneofOnce reports whether f is not a second field of AnyValue's oneof
+// (numbers 1 to 7), counting them in n: proto keeps the last of two, or
+// merges two lists, which is left to it.
+func oneofOnce(f wireField, n *int) bool {
+	if f.num >= 1 && f.num <= 7 {
+		*n++
+	}
+	return *n <= 1
 }
 
 // anyValue reads an AnyValue, rendered as anyString renders it. A value
@@ -522,19 +455,11 @@ func (d *wireDec) keyValue(b []byte) (k, v string, ok bool) {
 func (d *wireDec) anyValue(b []byte) (string, bool) {
 	var v string
 	n := 0
-	for len(b) > 0 {
-		f, rest, ok := nextField(b)
-		if !ok {
-			return "", false
+	ok := eachField(b, func(f wireField) bool {
+		if !oneofOnce(f, &n) {
+			return false
 		}
-		b = rest
-		if f.num >= 1 && f.num <= 7 {
-			// A oneof given twice: proto keeps the last, or merges two
-			// lists; left to it.
-			if n++; n > 1 {
-				return "", false
-			}
-		}
+		var ok bool
 		switch f.num {
 		case 1:
 			v, ok = d.str(f)
@@ -557,9 +482,10 @@ func (d *wireDec) anyValue(b []byte) (string, bool) {
 		default:
 			ok = !unread(anyValueFields, f.num)
 		}
-		if !ok {
-			return "", false
-		}
+		return ok
+	})
+	if !ok {
+		return "", false
 	}
 	return v, true
 }
@@ -572,34 +498,23 @@ func (d *wireDec) listValue(which protowire.Number, b []byte, depth int) (*commo
 	}
 	var values []*commonpb.AnyValue
 	var kvs []*commonpb.KeyValue
-	for len(b) > 0 {
-		f, rest, ok := nextField(b)
-		if !ok {
-			return nil, false
-		}
-		b = rest
-		if f.num != 1 {
-			if unread(listFields, f.num) {
-				return nil, false
-			}
-			continue
-		}
-		if f.typ != protowire.BytesType {
-			return nil, false
-		}
-		if which == 5 {
+	ok := eachField(b, func(f wireField) bool {
+		switch {
+		case f.num != 1:
+			return !unread(listFields, f.num)
+		case f.typ != protowire.BytesType:
+			return false
+		case which == 5:
 			av, ok := d.anyValueNode(f.b, depth+1)
-			if !ok {
-				return nil, false
-			}
 			values = append(values, av)
-			continue
+			return ok
 		}
 		kv, ok := d.keyValueNode(f.b, depth+1)
-		if !ok {
-			return nil, false
-		}
 		kvs = append(kvs, kv)
+		return ok
+	})
+	if !ok {
+		return nil, false
 	}
 	if which == 5 {
 		return &commonpb.AnyValue{Value: &commonpb.AnyValue_ArrayValue{ArrayValue: &commonpb.ArrayValue{Values: values}}}, true
@@ -611,17 +526,11 @@ func (d *wireDec) listValue(which protowire.Number, b []byte, depth int) (*commo
 func (d *wireDec) anyValueNode(b []byte, depth int) (*commonpb.AnyValue, bool) {
 	av := &commonpb.AnyValue{}
 	n := 0
-	for len(b) > 0 {
-		f, rest, ok := nextField(b)
-		if !ok {
-			return nil, false
+	ok := eachField(b, func(f wireField) bool {
+		if !oneofOnce(f, &n) {
+			return false
 		}
-		b = rest
-		if f.num >= 1 && f.num <= 7 {
-			if n++; n > 1 {
-				return nil, false
-			}
-		}
+		var ok bool
 		switch f.num {
 		case 1:
 			var s string
@@ -649,9 +558,10 @@ func (d *wireDec) anyValueNode(b []byte, depth int) (*commonpb.AnyValue, bool) {
 		default:
 			ok = !unread(anyValueFields, f.num)
 		}
-		if !ok {
-			return nil, false
-		}
+		return ok
+	})
+	if !ok {
+		return nil, false
 	}
 	return av, true
 }
@@ -660,12 +570,8 @@ func (d *wireDec) anyValueNode(b []byte, depth int) (*commonpb.AnyValue, bool) {
 func (d *wireDec) keyValueNode(b []byte, depth int) (*commonpb.KeyValue, bool) {
 	kv := &commonpb.KeyValue{}
 	var seen uint8
-	for len(b) > 0 {
-		f, rest, ok := nextField(b)
-		if !ok {
-			return nil, false
-		}
-		b = rest
+	ok := eachField(b, func(f wireField) bool {
+		var ok bool
 		switch f.num {
 		case 1:
 			if ok = once(&seen, 1); ok {
@@ -678,9 +584,10 @@ func (d *wireDec) keyValueNode(b []byte, depth int) (*commonpb.KeyValue, bool) {
 		default:
 			ok = !unread(keyValueFields, f.num)
 		}
-		if !ok {
-			return nil, false
-		}
+		return ok
+	})
+	if !ok {
+		return nil, false
 	}
 	return kv, true
 }
