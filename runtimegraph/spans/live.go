@@ -87,7 +87,7 @@ func (p *Pairer) Convert(rss []*tracepb.ResourceSpans) Spans {
 
 // ConvertProto is Convert on an ExportTraceServiceRequest (or a
 // TracesData: the same field 1) as protobuf, decoded straight into spans
-// where it can be (see otlpWire) and by proto.Unmarshal where not. The
+// where it can be (see otlpwire.go) and by proto.Unmarshal where not. The
 // error is proto's, for a request that is not protobuf.
 func (p *Pairer) ConvertProto(body []byte) (Spans, error) {
 	names := namesPool.Get().(*strCache)

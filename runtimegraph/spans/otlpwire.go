@@ -14,13 +14,14 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// otlpWire decodes OTLP protobuf straight into spans, walking the wire
-// format with protowire instead of building the generated messages: proto.
-// Unmarshal allocates every KeyValue and AnyValue of a request (a oneof
-// through reflection), and that and the collector's work on it were half
-// of collect's CPU (bench BenchmarkConvertProto).
+// The walk here decodes OTLP protobuf straight into spans, reading the wire
+// format with protowire instead of building the generated messages:
+// proto.Unmarshal allocates every KeyValue and AnyValue of a request (a
+// oneof through reflection), and that and the garbage collector's work on
+// it were about a third of collect's CPU under load (pprof). See
+// BenchmarkConvertProto.
 //
-// ok false means the message has something the walk leaves to proto: a
+// ok false from wireRequestTo and wireResourceSpansTo means the message has something the walk leaves to proto: a
 // field it knows given twice or with another wire type, a field of the
 // generated messages it does not read, an id of another length than 8 or
 // 16 bytes, invalid UTF-8, groups, lists nested deeper than maxListDepth,
