@@ -63,7 +63,7 @@ func (m *memStore) Stage(_ context.Context, seq int64, body []byte) error {
 	if _, dup := m.staged[seq]; dup {
 		return errors.New("seq staged twice")
 	}
-	m.staged[seq] = Staged{Seq: seq, Body: body}
+	m.staged[seq] = Staged{Seq: seq, Body: bytes.Clone(body)}
 	return nil
 }
 

@@ -25,6 +25,7 @@ import (
 type Store interface {
 	// Stage makes one export's request (an ExportTraceServiceRequest
 	// protobuf) durable under seq; an export is acknowledged only after.
+	// It must not keep body once it returns: the caller reuses it.
 	Stage(ctx context.Context, seq int64, body []byte) error
 	// Write stores events; storing an event twice must store it once.
 	// It must not keep evs once it returns: the caller reuses the slice.
@@ -367,7 +368,8 @@ func (c *Collector) ExportRequest(ctx context.Context, rss []*tracepb.ResourceSp
 // ExportProto is Export on an ExportTraceServiceRequest as protobuf, as
 // OTLP/gRPC and OTLP/HTTP carry it: decoded straight into spans
 // (spans.Pairer.ConvertProto) and staged as it is. A body that is not
-// protobuf is ErrMalformed, with proto's reason.
+// protobuf is ErrMalformed, with proto's reason. body is not kept once
+// ExportProto returns.
 func (c *Collector) ExportProto(ctx context.Context, body []byte) (Result, error) {
 	if err := c.admit(func() int { return spans.CountProto(body) }); err != nil {
 		return Result{}, err
