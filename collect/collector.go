@@ -576,6 +576,9 @@ func (c *Collector) writer() {
 		backoff = 100 * time.Millisecond
 		c.mu.Lock()
 		c.queued -= n
+		for _, b := range take {
+			c.pairer.Recycle(b.events) // copied into evs: free
+		}
 		c.mu.Unlock()
 		c.m.stored.Add(float64(n))
 	}

@@ -3,6 +3,7 @@ package spans
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -117,6 +118,69 @@ func TestPairerEqualsRead(t *testing.T) {
 		if g := eventKeys(got); !slices.Equal(g, want) {
 			t.Errorf("seed %d: %d events, the file gives %d; first difference at %d", seed, len(g), len(want), firstDiff(g, want))
 		}
+	}
+}
+
+// Slices given back with Recycle are built in again, and the events built
+// in them are those of a Pairer that recycles nothing, tags and all.
+func TestPairerRecycle(t *testing.T) {
+	var buf bytes.Buffer
+	if err := spanstest.NewGenerator().WriteOTLPJSON(&buf, 0, 300); err != nil {
+		t.Fatal(err)
+	}
+	run := func(recycle bool) (events []string, reused int) {
+		var handed [][]telemetry.Event
+		given := map[*telemetry.Event]bool{}
+		var p *Pairer
+		p = NewPairer(Options{}, func(_ string, evs []telemetry.Event) error {
+			if given[&evs[:1][0]] {
+				reused++
+			}
+			for _, e := range evs {
+				b, err := json.Marshal(e)
+				if err != nil {
+					return err
+				}
+				events = append(events, string(b))
+			}
+			handed = append(handed, evs)
+			return nil
+		})
+		now := time.Unix(1_800_000_000, 0)
+		for i, req := range splitRequests(t, buf.Bytes(), 1) {
+			if err := p.Add(p.Convert(req), now); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(time.Millisecond)
+			// Both runs pair the same traces early (not as the file
+			// would): what is compared is the two runs.
+			if i%50 == 49 {
+				if err := p.Expire(now.Add(-20 * time.Millisecond)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if recycle {
+				// As a collector does once its writer has copied them.
+				for _, evs := range handed {
+					given[&evs[:1][0]] = true
+					p.Recycle(evs)
+				}
+			}
+			handed = handed[:0]
+		}
+		if err := p.Close(); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(events)
+		return events, reused
+	}
+	want, _ := run(false)
+	got, reused := run(true)
+	if reused == 0 {
+		t.Error("no trace's events were built in a recycled slice")
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("recycling: %d events, without: %d; first difference at %d", len(got), len(want), firstDiff(got, want))
 	}
 }
 

@@ -279,7 +279,7 @@ func (w *window) emitPending() error {
 				return err
 			}
 			w.stats.Events += int64(len(b.events))
-			b.events = nil // handed on: not reused
+			b.events = nil // handed on: reused only once given back (Pairer.Recycle)
 			continue
 		}
 		for i := range b.events {
