@@ -1,11 +1,11 @@
 package pgstore
 
 import (
+	"bytes"
 	"context"
-	"encoding/binary"
+	"io"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -39,24 +39,28 @@ type Release struct {
 // Stage stores instance's export body under seq: when it returns nil it is
 // durable.
 //
-// The parameters go to pgconn as they are: through pgx.Exec, the body (an
-// export, often over 100 KB) was copied once to encode it and again into
-// the message, and that first copy was a twelfth of collect's allocation.
+// The row goes in a COPY, whose data pgconn sends from a pooled buffer: as
+// a parameter of a prepared INSERT, the body (an export, often over
+// 100 KB) was copied into a message buffer pgproto3 grows afresh for each
+// large message, an eighth of collect's allocation under load.
 func (s *Store) Stage(ctx context.Context, instance string, seq int64, body []byte) error {
+	var head bytes.Buffer
+	copyHeader(&head)
+	u16(&head, 4)
+	text(&head, instance)
+	bigint(&head, seq)
+	text(&head, "") // a whole export's trace_id
+	u32(&head, uint32(len(body)))
+	r := io.MultiReader(&head, bytes.NewReader(body), bytes.NewReader(copyTrailer))
 	err := s.pool.AcquireFunc(ctx, func(c *pgxpool.Conn) error {
-		// Prepared once a connection (pgx keeps it by name), as pgx.Exec
-		// would have.
-		sd, err := c.Conn().Prepare(ctx, "tracegraph_stage", `INSERT INTO staged_spans (instance, seq, trace_id, body) VALUES ($1::text, $2::bigint, '', $3::bytea)`)
-		if err != nil {
-			return err
-		}
-		params := [][]byte{[]byte(instance), binary.BigEndian.AppendUint64(nil, uint64(seq)), body}
-		formats := []int16{pgtype.TextFormatCode, pgtype.BinaryFormatCode, pgtype.BinaryFormatCode}
-		_, err = c.Conn().PgConn().ExecPrepared(ctx, sd.Name, params, formats, nil).Close()
+		_, err := c.Conn().PgConn().CopyFrom(ctx, r, "COPY staged_spans (instance, seq, trace_id, body) FROM STDIN (FORMAT binary)")
 		return err
 	})
 	return s.wrap("stage spans", err)
 }
+
+// copyTrailer ends COPY's binary data.
+var copyTrailer = []byte{0xff, 0xff}
 
 // Release applies r for instance in one transaction: its statements go in
 // one pipelined batch, which PostgreSQL runs as one implicit transaction.

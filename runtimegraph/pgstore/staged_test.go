@@ -1,6 +1,7 @@
 package pgstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -68,5 +69,35 @@ func TestStagedSpans(t *testing.T) {
 	}
 	if got, _ := list("i2"); !slices.Equal(got, []string{`1 "" other`}) {
 		t.Errorf("another instance's rows: %q", got)
+	}
+}
+
+// A body over COPY's chunk of data (64 KB), of any bytes, and an empty one
+// come back as they were staged.
+func TestStageLargeBody(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, freshSchema(t))
+	big := make([]byte, 300_000)
+	for i := range big {
+		big[i] = byte(i * 7 % 251)
+	}
+	bodies := map[int64][]byte{1: big, 2: {}, 3: {0, 0xff, 0xff}}
+	for seq, b := range bodies {
+		if err := s.Stage(ctx, "i", seq, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	if _, err := s.Staged(ctx, "i", func(StagedDone) error { return nil }, func(r StagedSpans) error {
+		n++
+		if !bytes.Equal(r.Body, bodies[r.Seq]) {
+			t.Errorf("staged %d: %d bytes back, %d staged", r.Seq, len(r.Body), len(bodies[r.Seq]))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(bodies) {
+		t.Errorf("%d rows back, %d staged", n, len(bodies))
 	}
 }
