@@ -41,20 +41,24 @@ func NewPairer(opts Options, emit func(trace string, events []telemetry.Event) e
 	return p
 }
 
-// maxSpare bounds the event buffers a Pairer keeps for reuse (Recycle):
-// about a build batch's traces (buildBatchSpans).
-const maxSpare = 2048
+// maxSpareEvents bounds the room of the event buffers a Pairer keeps for
+// reuse (Recycle), some 20 MB: about a build batch's worth
+// (buildBatchSpans), so that one burst of large traces is not held for
+// good.
+const maxSpareEvents = 65_536
 
 // Recycle gives back a slice emit was handed, once its events are no
 // longer needed, so that a later trace's events are built in it: the
 // events of every trace, allocated afresh, were a sixth of a collector's
 // allocation under load. Like Add, it is not safe for concurrent use.
 func (p *Pairer) Recycle(events []telemetry.Event) {
-	if cap(events) == 0 || len(p.w.spare) >= maxSpare {
+	w := p.w
+	if cap(events) == 0 || w.spareEvents+cap(events) > maxSpareEvents {
 		return
 	}
 	clear(events)
-	p.w.spare = append(p.w.spare, events[:0])
+	w.spare = append(w.spare, events[:0])
+	w.spareEvents += cap(events)
 }
 
 // Spans are the converted spans of one OTLP request, ready for Add.

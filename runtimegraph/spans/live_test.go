@@ -184,6 +184,27 @@ func TestPairerRecycle(t *testing.T) {
 	}
 }
 
+// Recycle keeps no more room than maxSpareEvents, so that a burst of
+// large traces is not held for good.
+func TestPairerRecycleBound(t *testing.T) {
+	p := NewPairer(Options{}, func(string, []telemetry.Event) error { return nil })
+	p.Recycle(make([]telemetry.Event, 1, maxSpareEvents+1))
+	if len(p.w.spare) != 0 {
+		t.Fatal("kept a slice with more room than the bound")
+	}
+	for range 3 {
+		p.Recycle(make([]telemetry.Event, 2, maxSpareEvents/2))
+	}
+	if len(p.w.spare) != 2 || p.w.spareEvents != maxSpareEvents {
+		t.Errorf("kept %d slices, room %d; want 2, %d", len(p.w.spare), p.w.spareEvents, maxSpareEvents)
+	}
+	for _, b := range p.w.spare {
+		if len(b) != 0 {
+			t.Errorf("a kept slice has %d events", len(b))
+		}
+	}
+}
+
 func firstDiff(a, b []string) int {
 	for i := range min(len(a), len(b)) {
 		if a[i] != b[i] {

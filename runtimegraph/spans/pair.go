@@ -40,6 +40,7 @@ type window struct {
 	pending      []*traceEvents
 	pendingSpans int
 	spare        [][]telemetry.Event // event buffers of emitted traces
+	spareEvents  int                 // their room, in events
 }
 
 type traceBuf struct {
@@ -221,6 +222,7 @@ func (w *window) flush(tb *traceBuf) error {
 	var buf []telemetry.Event
 	if n := len(w.spare); n > 0 {
 		buf, w.spare = w.spare[n-1], w.spare[:n-1]
+		w.spareEvents -= cap(buf)
 	}
 	w.pending = append(w.pending, &traceEvents{opts: w.opts, view: t, spans: tb.spans, events: buf})
 	w.pendingSpans += len(tb.spans)
@@ -292,6 +294,7 @@ func (w *window) emitPending() error {
 		// contents go, so that it holds no tags.
 		clear(b.events)
 		w.spare = append(w.spare, b.events[:0])
+		w.spareEvents += cap(b.events)
 	}
 	clear(batch)
 	return nil
