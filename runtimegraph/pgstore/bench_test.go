@@ -72,19 +72,39 @@ func BenchmarkGraph(b *testing.B) {
 
 // BenchmarkEncodeCopy encodes events for COPY, as every Write does, with
 // the tags a span importer gives (HTTP and messaging attributes).
-func BenchmarkEncodeCopy(b *testing.B) {
-	evs := normalized(5000)
+// taggedEvents are n shop events with tags as span attributes give them.
+func taggedEvents(n int) []telemetry.Event {
+	evs := normalized(n)
 	for i := range evs {
 		evs[i].Tags = map[string]string{
 			"http.request.method": "POST", "url.path": "/api/v1/orders/42", "server.address": "orders.internal",
 			"messaging.system": "kafka", "messaging.destination.name": "orders.created", "merchant_id": "m000866",
 		}
 	}
+	return evs
+}
+
+func BenchmarkEncodeCopy(b *testing.B) {
+	evs := taggedEvents(5000)
 	var buf bytes.Buffer
 	b.ReportAllocs()
 	for b.Loop() {
 		buf.Reset()
 		encodeCopy(&buf, evs)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
+}
+
+// BenchmarkCheck measures the check collect runs on every event before
+// COPY (PGStore.Write).
+func BenchmarkCheck(b *testing.B) {
+	evs := taggedEvents(5000)
+	for b.Loop() {
+		for i := range evs {
+			if err := Check(&evs[i]); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
 }

@@ -44,6 +44,33 @@ func TestAppendJSONStringAnywhere(t *testing.T) {
 	}
 }
 
+// TestStorableAnywhere puts each kind of byte storable treats apart at
+// every place of strings across its eight-byte steps and its last,
+// overlapping one.
+func TestStorableAnywhere(t *testing.T) {
+	for n := 1; n <= 26; n++ {
+		for at := 0; at < n; at++ {
+			for _, special := range []string{"\x00", "\x01", "\x7f", "\x80", "\xff", "\xc3", "é", "✓", "\xed\xa0\x80"} {
+				s := strings.Repeat("a", at) + special + strings.Repeat("b", n-at-1)
+				if got, want := storable(s), storableSlow(s); got != want {
+					t.Fatalf("storable(%q) = %v, want %v", s, got, want)
+				}
+			}
+		}
+	}
+}
+
+func FuzzStorable(f *testing.F) {
+	for _, s := range []string{"", "a", "plain ascii text!", "x\x00y", "café au lait", "\xff\xfe", "0123456\x807"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := storable(s), storableSlow(s); got != want {
+			t.Fatalf("storable(%q) = %v, want %v", s, got, want)
+		}
+	})
+}
+
 func TestCheckUTF8(t *testing.T) {
 	for _, e := range []telemetry.Event{
 		{EventID: "e", Service: "s\xff"},
