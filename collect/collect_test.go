@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -78,6 +79,7 @@ func (m *memStore) Write(_ context.Context, evs []telemetry.Event) error {
 	defer m.mu.Unlock()
 	m.writes++
 	for _, e := range evs {
+		e.Tags = maps.Clone(e.Tags) // the collector reuses the maps
 		m.events[e.EventID] = e
 	}
 	return nil

@@ -28,7 +28,8 @@ type Store interface {
 	// It must not keep body once it returns: the caller reuses it.
 	Stage(ctx context.Context, seq int64, body []byte) error
 	// Write stores events; storing an event twice must store it once.
-	// It must not keep evs once it returns: the caller reuses the slice.
+	// It must not keep evs, nor their Tags maps, once it returns: the
+	// caller reuses both.
 	Write(ctx context.Context, evs []telemetry.Event) error
 	// Release settles, in one transaction, what a Write stored: it
 	// records the traces stored from exports still staged (Done), and
@@ -577,7 +578,7 @@ func (c *Collector) writer() {
 		c.mu.Lock()
 		c.queued -= n
 		for _, b := range take {
-			c.pairer.Recycle(b.events) // copied into evs: free
+			c.pairer.Recycle(b.events) // copied into evs, and stored: free
 		}
 		c.mu.Unlock()
 		c.m.stored.Add(float64(n))

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -321,12 +322,20 @@ func spanTags(s *span, opts Options) map[string]string {
 		return nil
 	}
 	attrs := s.attrs[:min(len(s.attrs), opts.MaxTags)]
-	m := make(map[string]string, len(attrs)+1)
+	m, _ := tagMaps.Get().(map[string]string)
+	if m == nil {
+		m = make(map[string]string, len(attrs)+1)
+	}
 	for _, a := range attrs {
 		m[truncate(a.k, opts.MaxTagBytes)] = truncate(a.v, opts.MaxTagBytes)
 	}
 	return m
 }
+
+// tagMaps holds the emptied tag maps of events a Pairer got back
+// (Recycle): an event's map, allocated afresh, was a quarter of a
+// collector's allocation under load.
+var tagMaps sync.Pool // of map[string]string
 
 func withTag(m map[string]string, k, v string) map[string]string {
 	if m == nil {
