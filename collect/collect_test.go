@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -701,5 +702,30 @@ func TestShutdownCancelsFlush(t *testing.T) {
 		// at the deadline: what matters is that it returned.
 	case <-time.After(30 * time.Second):
 		t.Fatal("Shutdown still waits for the periodic flush 30 s after its 2 s deadline")
+	}
+}
+
+// The writers' queue keeps its order across drops that move it down.
+func TestFIFO(t *testing.T) {
+	var q fifo
+	next, want := 0, 0
+	for _, step := range []struct{ push, drop int }{{10, 3}, {0, 5}, {4, 1}, {7, 12}, {3, 0}, {0, 3}} {
+		for range step.push {
+			q.push(batch{trace: strconv.Itoa(next)})
+			next++
+		}
+		for i, b := range q.front(step.drop) {
+			if b.trace != strconv.Itoa(want+i) {
+				t.Fatalf("batch %d of the front is %s, want %d", i, b.trace, want+i)
+			}
+		}
+		q.drop(step.drop)
+		want += step.drop
+		if q.len() != next-want {
+			t.Fatalf("%d batches queued, want %d", q.len(), next-want)
+		}
+		if q.len() > 0 && q.at(0).trace != strconv.Itoa(want) {
+			t.Fatalf("front is %s, want %d", q.at(0).trace, want)
+		}
 	}
 }

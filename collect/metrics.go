@@ -62,8 +62,8 @@ func (c *Collector) statsView() statsView {
 	defer c.mu.Unlock()
 	st := c.pairer.Stats()
 	v := statsView{paired: st.Paired, expired: c.expired, held: c.pairer.Held(), queued: c.queued}
-	if len(c.queue) > 0 {
-		v.lag = c.opts.Now().Sub(c.queue[0].queued)
+	if c.queue.len() > 0 {
+		v.lag = c.opts.Now().Sub(c.queue.at(0).queued)
 	}
 	return v
 }
