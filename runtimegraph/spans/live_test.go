@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
 	"github.com/tracegraph/tracegraph/runtimegraph/spans/spanstest"
@@ -119,6 +120,90 @@ func TestPairerEqualsRead(t *testing.T) {
 			t.Errorf("seed %d: %d events, the file gives %d; first difference at %d", seed, len(g), len(want), firstDiff(g, want))
 		}
 	}
+}
+
+// Requests decoded by the protobuf walk, each trace's events built in the
+// slices and tag maps of traces already recycled, give the file import's
+// events, every field.
+func TestConvertProtoEqualsRead(t *testing.T) {
+	var buf bytes.Buffer
+	if err := spanstest.NewGenerator().WriteOTLPJSON(&buf, 0, 300); err != nil {
+		t.Fatal(err)
+	}
+	asJSON := func(e telemetry.Event) string {
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	var want []string
+	if _, err := Read(context.Background(), bytes.NewReader(buf.Bytes()), "f", OTLPJSON, Options{}, func(e telemetry.Event) error {
+		want = append(want, asJSON(e))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(want)
+	var got []string
+	var p *Pairer
+	p = NewPairer(Options{}, func(_ string, evs []telemetry.Event) error {
+		for _, e := range evs {
+			got = append(got, asJSON(e))
+		}
+		p.Recycle(evs)
+		return nil
+	})
+	now := time.Unix(1_800_000_000, 0)
+	// Traces whole in each request, so that expiring each at once changes
+	// nothing and each is built in what the last one gave back.
+	reqs := traceRequests(t, buf.Bytes())
+	for _, req := range reqs {
+		body, err := proto.Marshal(&coltracepb.ExportTraceServiceRequest{ResourceSpans: req})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := p.ConvertProto(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Add(s, now); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(time.Second)
+		if err := p.Expire(now.Add(-time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("%d events, the file gives %d; first difference at %d", len(got), len(want), firstDiff(got, want))
+	}
+}
+
+// traceRequests cuts the spans of an OTLP/JSON export into one request a
+// trace, each span with its own copy of its resource.
+func traceRequests(t *testing.T, data []byte) [][]*tracepb.ResourceSpans {
+	t.Helper()
+	byTrace := map[string][]*tracepb.ResourceSpans{}
+	var order []string
+	for _, req := range splitRequests(t, data, 7) {
+		for _, rs := range req {
+			id := string(rs.ScopeSpans[0].Spans[0].TraceId)
+			if byTrace[id] == nil {
+				order = append(order, id)
+			}
+			byTrace[id] = append(byTrace[id], rs)
+		}
+	}
+	var out [][]*tracepb.ResourceSpans
+	for _, id := range order {
+		out = append(out, byTrace[id])
+	}
+	return out
 }
 
 // Slices given back with Recycle are built in again, and the events built
