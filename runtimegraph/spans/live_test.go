@@ -130,16 +130,9 @@ func TestConvertProtoEqualsRead(t *testing.T) {
 	if err := spanstest.NewGenerator().WriteOTLPJSON(&buf, 0, 300); err != nil {
 		t.Fatal(err)
 	}
-	asJSON := func(e telemetry.Event) string {
-		b, err := json.Marshal(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(b)
-	}
 	var want []string
 	if _, err := Read(context.Background(), bytes.NewReader(buf.Bytes()), "f", OTLPJSON, Options{}, func(e telemetry.Event) error {
-		want = append(want, asJSON(e))
+		want = append(want, eventJSON(t, e))
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -149,7 +142,7 @@ func TestConvertProtoEqualsRead(t *testing.T) {
 	var p *Pairer
 	p = NewPairer(Options{}, func(_ string, evs []telemetry.Event) error {
 		for _, e := range evs {
-			got = append(got, asJSON(e))
+			got = append(got, eventJSON(t, e))
 		}
 		p.Recycle(evs)
 		return nil
@@ -182,6 +175,16 @@ func TestConvertProtoEqualsRead(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("%d events, the file gives %d; first difference at %d", len(got), len(want), firstDiff(got, want))
 	}
+}
+
+// eventJSON is e as JSON, every field, to compare events whole.
+func eventJSON(t *testing.T, e telemetry.Event) string {
+	t.Helper()
+	b, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // traceRequests cuts the spans of an OTLP/JSON export into one request a
@@ -222,11 +225,7 @@ func TestPairerRecycle(t *testing.T) {
 				reused++
 			}
 			for _, e := range evs {
-				b, err := json.Marshal(e)
-				if err != nil {
-					return err
-				}
-				events = append(events, string(b))
+				events = append(events, eventJSON(t, e))
 			}
 			handed = append(handed, evs)
 			return nil
