@@ -76,71 +76,6 @@ func BucketValue(i int) int64 {
 	return int64((i-16)%8+8) << shift
 }
 
-// hist counts durations by bucket: a flow's percentiles come from it
-// without keeping, or sorting, a value per event, and an event's duration
-// can be taken out again (see FromFiles).
-type hist struct {
-	counts []int64         // by BucketIndex
-	neg    map[int64]int64 // negative durations, which have no index, by value
-}
-
-// add counts n more (or, negative, fewer) durations d.
-func (h *hist) add(d, n int64) {
-	if d < 0 {
-		if h.neg == nil {
-			h.neg = map[int64]int64{}
-		}
-		h.neg[d] += n
-		return
-	}
-	h.addIndex(BucketIndex(d), n)
-}
-
-func (h *hist) addIndex(i int, n int64) {
-	if i >= len(h.counts) {
-		h.counts = append(h.counts, make([]int64, i+1-len(h.counts))...)
-	}
-	h.counts[i] += n
-}
-
-func (h *hist) merge(o *hist) {
-	for i, n := range o.counts {
-		if n != 0 {
-			h.addIndex(i, n)
-		}
-	}
-	for d, n := range o.neg {
-		h.add(d, n)
-	}
-}
-
-// percentile is the nearest-rank percentile p of the total durations
-// counted, as Percentile of them sorted.
-func (h *hist) percentile(total int64, p float64) int64 {
-	if total == 0 {
-		return 0
-	}
-	r := Rank(total, p)
-	if len(h.neg) > 0 {
-		negs := make([]int64, 0, len(h.neg))
-		for d := range h.neg {
-			negs = append(negs, d)
-		}
-		slices.Sort(negs)
-		for _, d := range negs {
-			if r -= h.neg[d]; r <= 0 {
-				return d
-			}
-		}
-	}
-	for i, n := range h.counts {
-		if r -= n; r <= 0 {
-			return BucketValue(i)
-		}
-	}
-	return 0 // not reached while total is the sum of the counts
-}
-
 // groupKey identifies a flow while events are grouped.
 type groupKey struct {
 	kind, from, to, channel, messageType, system string
@@ -153,7 +88,7 @@ type acc struct {
 	ref         Ref
 	replyType   string
 	count, errs int64
-	durations   hist
+	durations   Histogram
 	first, last time.Time
 }
 
@@ -171,7 +106,7 @@ func (a *acc) add(e *telemetry.Event) {
 	if e.Status == telemetry.StatusError {
 		a.errs++
 	}
-	a.durations.add(Quantize(e.DurationUS), 1)
+	a.durations.Add(e.DurationUS, 1)
 }
 
 // uncount takes back one event that add counted, of duration bucket i and
@@ -200,7 +135,7 @@ func (a *acc) merge(b *acc) {
 	}
 	a.count += b.count
 	a.errs += b.errs
-	a.durations.merge(&b.durations)
+	a.durations.Merge(&b.durations)
 }
 
 func (a *acc) stats() *topology.Stats {

@@ -50,11 +50,11 @@ func TestPercentile(t *testing.T) {
 func TestHistPercentile(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for round := range 200 {
-		var h hist
+		var h Histogram
 		var vals []int64
 		for range rng.IntN(300) + 1 {
 			d := Quantize(rng.Int64N(1<<uint(rng.IntN(40))) - int64(rng.IntN(3)*rng.IntN(50)))
-			h.add(d, 1)
+			h.Add(d, 1)
 			vals = append(vals, d)
 		}
 		// Take some non-negative ones out, as Uncount does.

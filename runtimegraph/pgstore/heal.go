@@ -10,8 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/tracegraph/tracegraph/runtimegraph"
 )
 
 // Healing the rollup.
@@ -226,7 +224,7 @@ func recompute(ctx context.Context, tx pgx.Tx, day time.Time, lockFirst bool) er
 			en.realSvc |= bit
 		}
 		if en.group >= 0 && bucket != nil {
-			en.add(*bucket, n)
+			en.hist.Add(*bucket, n)
 			c := p.cell(en, slotOf(m))
 			p.note(c, n, errs, first.UnixMicro(), last.UnixMicro(), p.reply(reply, &en.replyHint))
 			p.addBucket(c, *bucket, n)
@@ -255,21 +253,4 @@ func recompute(ctx context.Context, tx pgx.Tx, day time.Time, lockFirst bool) er
 		err = fmt.Errorf("day %s has no rollup_days row", day.UTC().Format(time.DateOnly))
 	}
 	return err
-}
-
-// add counts n events of duration bucket b (a bucket's lower bound, as
-// duration_bucket gives it).
-func (en *entry) add(b, n int64) {
-	if b < 0 {
-		if en.neg == nil {
-			en.neg = map[int64]int64{}
-		}
-		en.neg[b] += n
-		return
-	}
-	i := runtimegraph.BucketIndex(b)
-	if i >= len(en.hist) {
-		en.hist = append(en.hist, make([]int64, i+1-len(en.hist))...)
-	}
-	en.hist[i] += n
 }

@@ -53,10 +53,7 @@ type entry struct {
 	replyType   string
 	virtual     bool // the peer was virtual in every event
 	svcVirtual  bool // the service was virtual in every event
-	// hist counts durations by runtimegraph.BucketIndex; neg counts
-	// negative durations, which have no index, by value.
-	hist []int64
-	neg  map[int64]int64
+	hist        runtimegraph.Histogram
 	// seen, realPeer and realSvc are masks of the minutes of the hour (bit
 	// m for minute m): those with events, and those with an event whose
 	// peer, or service, was not virtual (0010_rollup_minutes.sql).
@@ -69,21 +66,6 @@ type entry struct {
 	replyHint int32 // the index of the entry's last reply type (rollupBuf.reply)
 }
 
-func (en *entry) count(d int64) {
-	if d < 0 {
-		if en.neg == nil {
-			en.neg = map[int64]int64{}
-		}
-		en.neg[d]++
-		return
-	}
-	i := runtimegraph.BucketIndex(d)
-	if i >= len(en.hist) {
-		en.hist = append(en.hist, make([]int64, i+1-len(en.hist))...)
-	}
-	en.hist[i]++
-}
-
 func (en *entry) merge(o *entry) {
 	en.n += o.n
 	en.errors += o.errors
@@ -91,18 +73,7 @@ func (en *entry) merge(o *entry) {
 	en.replyType = max(en.replyType, o.replyType)
 	en.virtual = en.virtual && o.virtual
 	en.svcVirtual = en.svcVirtual && o.svcVirtual
-	if len(o.hist) > len(en.hist) {
-		en.hist = append(en.hist, make([]int64, len(o.hist)-len(en.hist))...)
-	}
-	for i, n := range o.hist {
-		en.hist[i] += n
-	}
-	for d, n := range o.neg {
-		if en.neg == nil {
-			en.neg = map[int64]int64{}
-		}
-		en.neg[d] += n
-	}
+	en.hist.Merge(&o.hist)
 }
 
 // serviceKey is one rollup_services or rollup_hour_services row's key:
@@ -216,7 +187,7 @@ func (s *Store) addCells(evs []telemetry.Event, gens map[int64]int64) {
 			en.realSvc |= bit
 		}
 		if en.group >= 0 {
-			en.count(e.DurationUS)
+			en.hist.Add(e.DurationUS, 1)
 			c := p.cell(en, slotOf(m))
 			p.note(c, 1, errs, ts, ts, p.reply(e.ReplyType, &en.replyHint))
 			p.addBucket(c, bucketOf(e.DurationUS), 1)
@@ -340,7 +311,7 @@ func writeCells(ctx context.Context, tx pgx.Tx, p *rollupBuf, keep func(day int6
 			continue
 		}
 		c := *en
-		c.hist, c.neg, c.minutes = slices.Clone(en.hist), maps.Clone(en.neg), 0
+		c.hist, c.minutes = en.hist.Clone(), 0
 		daily[dk] = &c
 	}
 	gids, err := groupIDs(ctx, tx, p.groups)
@@ -408,14 +379,9 @@ func copyCells(ctx context.Context, conn *pgconn.PgConn, entries map[entryKey]*e
 		if hourly {
 			// An hour's histogram is in its flow row (0009_rollup_hours.sql).
 			buckets, counts = buckets[:0], counts[:0]
-			for i, n := range f.hist {
-				if n > 0 {
-					buckets, counts = append(buckets, runtimegraph.BucketValue(i)), append(counts, n)
-				}
-			}
-			for d, n := range f.neg {
-				buckets, counts = append(buckets, d), append(counts, n)
-			}
+			f.hist.Each(func(bucket, n int64) {
+				buckets, counts = append(buckets, bucket), append(counts, n)
+			})
 			bigintArray(&buf, buckets)
 			bigintArray(&buf, counts)
 		}
@@ -435,21 +401,13 @@ func copyCells(ctx context.Context, conn *pgconn.PgConn, entries map[entryKey]*e
 		if en.group < 0 || hourly {
 			continue
 		}
-		cell := func(bucket, n int64) {
+		en.hist.Each(func(bucket, n int64) {
 			u16(&buf, 4+extra)
 			when(&buf, k.hour)
 			integer(&buf, gids[en.group])
 			bigint(&buf, bucket)
 			bigint(&buf, n)
-		}
-		for i, n := range en.hist {
-			if n > 0 {
-				cell(runtimegraph.BucketValue(i), n)
-			}
-		}
-		for d, n := range en.neg {
-			cell(d, n)
-		}
+		})
 	}
 	u16(&buf, 0xffff)
 	if !hourly {
