@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -26,6 +27,7 @@ import (
 )
 
 func main() {
+	tuneGC(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout)
 	stop()
@@ -33,6 +35,27 @@ func main() {
 		fmt.Fprintln(os.Stderr, "tracegraph-dot: "+err.Error())
 		os.Exit(1)
 	}
+}
+
+// gcMemoryLimit is the memory at which tracegraph-dot's collector starts
+// after tuneGC. A 500-service drawing peaks near 80 MB with the collector
+// off and never collects; a 2,000-service one, which spends seconds in the
+// layout and gains nothing from tuneGC, peaks at 135 MB instead of 115.
+const gcMemoryLimit = 128 << 20
+
+// tuneGC turns the garbage collector off up to gcMemoryLimit, unless the
+// user set GOGC or GOMEMLIMIT. The goroutine that runs Graphviz's WASM
+// cannot be preempted inside the compiled module, so every collection
+// signals it over and over (tgkill) while an idle mark worker spins on the
+// other core until the module calls back into Go: 15 collections and about
+// 15% of the wall time of a 500-service drawing, for a process that lives
+// a third of a second and makes little garbage.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(gcMemoryLimit)
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -59,5 +61,34 @@ func TestDotCommandLine(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"-Tsvg"}, strings.NewReader("digraph {"), &bytes.Buffer{}); err == nil {
 		t.Error("bad DOT: no error")
+	}
+}
+
+// TestTuneGC: the collector is off up to gcMemoryLimit unless the user set
+// GOGC or GOMEMLIMIT, which then win.
+func TestTuneGC(t *testing.T) {
+	restorePercent, restoreLimit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
+	defer func() {
+		debug.SetGCPercent(restorePercent)
+		debug.SetMemoryLimit(restoreLimit)
+	}()
+	for _, tt := range []struct {
+		env         map[string]string
+		wantPercent int
+		wantLimit   int64
+	}{
+		{nil, -1, gcMemoryLimit},
+		{map[string]string{"GOGC": "200"}, 100, math.MaxInt64},
+		{map[string]string{"GOMEMLIMIT": "4GiB"}, 100, math.MaxInt64},
+	} {
+		debug.SetGCPercent(100)
+		debug.SetMemoryLimit(math.MaxInt64)
+		tuneGC(func(k string) string { return tt.env[k] })
+		if got := debug.SetGCPercent(100); got != tt.wantPercent {
+			t.Errorf("env %v: GC percent %d, want %d", tt.env, got, tt.wantPercent)
+		}
+		if got := debug.SetMemoryLimit(math.MaxInt64); got != tt.wantLimit {
+			t.Errorf("env %v: memory limit %d, want %d", tt.env, got, tt.wantLimit)
+		}
 	}
 }
