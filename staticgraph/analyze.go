@@ -123,6 +123,9 @@ func (a *analysis) use(u recognised) {
 // receiver that may be either of two clients gives two endpoints, not the
 // four mixtures of their channels and services.
 func (a *analysis) useWith(u recognised, recvs []*val) {
+	if p := a.forwardedParam(u); p != nil && a.useForwarded(u, recvs, p) {
+		return
+	}
 	cc := u.call.Common()
 	var tuples []*val
 	for _, at := range a.sitesOf(u) {
@@ -150,6 +153,12 @@ func (a *analysis) useWith(u recognised, recvs []*val) {
 			xs = append(xs, x)
 		}
 	}
+	a.endpointsOf(u, xs)
+}
+
+// endpointsOf records the endpoints, or unresolved entries, of a use's
+// bound alternatives.
+func (a *analysis) endpointsOf(u recognised, xs []expanded) {
 	// A name that may come from a setting is not known, whatever
 	// constants it may also be: they are its candidates, not endpoints.
 	var cands []string

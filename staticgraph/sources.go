@@ -5,6 +5,7 @@ package staticgraph
 import (
 	"fmt"
 	"go/token"
+	"go/types"
 	"slices"
 	"strings"
 
@@ -21,6 +22,16 @@ type useSite struct {
 	result ssa.Value // the call's result, for a Then source
 	elem   int
 	one    bool
+	fwd    *forwarding // the wrapper's variadic tail, read at one of its call sites (E22)
+}
+
+// forwarding says where a wrapper's variadic parameter, handed on to the
+// recognised call, is read instead: arg, the slice that the call site at
+// of the wrapper passes. A nil arg reads it as unknown.
+type forwarding struct {
+	param *ssa.Parameter
+	arg   ssa.Value
+	at    token.Pos
 }
 
 // pick returns the elements at means.
@@ -96,6 +107,13 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 			return []*val{unknown(pos, "no argument "+fmt.Sprint(*src.Arg))}
 		}
 		a := args[*src.Arg]
+		if at.fwd != nil && a == at.fwd.param && (src.Field != "" || src.Made) {
+			if at.fwd.arg == nil {
+				return []*val{unknown(pos, "the messages "+at.fwd.param.Name()+" a caller passes")}
+			}
+			// What is not known of it is not known at the site.
+			a, pos = at.fwd.arg, at.fwd.at
+		}
 		if src.Returns {
 			return e.returned(prop, src, a, pos)
 		}
@@ -113,6 +131,14 @@ func (e *evaluator) source1(prop string, src *config.Source, cc *ssa.CallCommon,
 					}
 				}
 				return out
+			}
+			if _, ok := a.Type().Underlying().(*types.Slice); ok {
+				if p, ok := a.(*ssa.Parameter); ok {
+					// A wrapper's tail that useForwarded declined (E22).
+					return []*val{unknown(pos, "the "+src.Field+" of each element of parameter "+p.Name()+", not followed to its callers")}
+				}
+				// ProduceSync(ctx, batch...) with a batch built by append.
+				return []*val{unknown(pos, "the "+src.Field+" of each element of a slice that is not a literal")}
 			}
 			return e.fieldOf(a, src.Field, pos)
 		}

@@ -7,6 +7,7 @@ const (
 	TopicPageViews = "clicks.page-views"
 	TopicSignups   = "clicks.signups"
 	TopicSearches  = "clicks.searches"
+	TopicExports   = "clicks.exports"
 )
 
 // Broker is the development cluster.
@@ -35,4 +36,9 @@ type Search struct {
 // Suggestions answer a Search.
 type Suggestions struct {
 	Items []string `json:"items"`
+}
+
+// Export is a day of clicks written out for the warehouse.
+type Export struct {
+	Day string `json:"day"`
 }

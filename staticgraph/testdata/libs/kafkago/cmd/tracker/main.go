@@ -9,6 +9,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"example.com/libs/kafkago/clicks"
+	"example.com/libs/kafkago/relay"
 )
 
 // emitter keeps a Writer bound to one topic in a struct field.
@@ -51,6 +52,16 @@ func main() {
 		kafka.Message{Topic: clicks.TopicSignups, Value: signup},
 		kafka.Message{Topic: clicks.TopicSearches, Value: search},
 	); err != nil {
+		log.Fatal(err)
+	}
+
+	// The relay billing uses too: this main's message is its own, and
+	// billing's are not this main's.
+	exp, err := json.Marshal(clicks.Export{Day: "2026-12-04"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := relay.New(clicks.Broker).Publish(ctx, kafka.Message{Topic: clicks.TopicExports, Value: exp}); err != nil {
 		log.Fatal(err)
 	}
 }
