@@ -337,13 +337,12 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 		a.used[r.site] = true
 	}
 	var evidence []topology.Evidence
+	// A call in generated code (a gRPC client's Invoke) is where the
+	// user's code calls into it (E13): each service's own calls, below.
+	var intoGenerated []ssa.CallInstruction
 	for _, pos := range a.usePositions(u) {
 		if a.ix.isGenerated(pos) {
-			// A call in generated code (a gRPC client's Invoke) is
-			// where the user's code calls into it (E13).
-			for _, c := range a.callersOutsideGenerated(u.fn, map[*ssa.Function]bool{}) {
-				evidence = append(evidence, a.evidence(c.Pos()))
-			}
+			intoGenerated = append(intoGenerated, a.callersOutsideGenerated(u.fn, map[*ssa.Function]bool{})...)
 			continue
 		}
 		evidence = append(evidence, a.evidence(pos))
@@ -354,6 +353,7 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 		}
 	}
 	services := a.serviceNames(p[propService], x.outer, viaOf(x.v, nil))
+	generatedEvidence := a.evidenceByService(intoGenerated, p[propService], x.outer, viaOf(x.v, nil))
 	msg, reply := typeOf(p[propMessage]), typeOf(p[propReply])
 	ch := p[propChannel]
 	name, pattern, ok := ch.name()
@@ -417,6 +417,37 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 			a.endpoints[k] = e
 		}
 		e.Evidence = append(e.Evidence, evidence...)
+		e.Evidence = append(e.Evidence, generatedEvidence(s)...)
+	}
+}
+
+// evidenceByService returns, for a service of an endpoint (as
+// serviceNames names them), the calls of calls that a main running as
+// that service reaches: generated client code that several services call
+// is evidence for each only where it calls it. A service the code names
+// (a Service value) gets all of them.
+func (a *analysis) evidenceByService(calls []ssa.CallInstruction, svc *val, outer *ssa.Function, via []*ssa.Function) func(string) []topology.Evidence {
+	if len(calls) == 0 {
+		return func(string) []topology.Evidence { return nil }
+	}
+	mains := map[string][]*ssa.Package{}
+	if svc == nil || svc.kind != kService {
+		for _, m := range a.re.mainsOf(outer) {
+			if a.reachesAll(m, via) {
+				name := a.mainService(m)
+				mains[name] = append(mains[name], m)
+			}
+		}
+	}
+	return func(s string) []topology.Evidence {
+		ms, known := mains[s]
+		var out []topology.Evidence
+		for _, c := range calls {
+			if !known || slices.ContainsFunc(a.re.mainsOf(c.Parent()), func(m *ssa.Package) bool { return slices.Contains(ms, m) }) {
+				out = append(out, a.evidence(c.Pos()))
+			}
+		}
+		return out
 	}
 }
 

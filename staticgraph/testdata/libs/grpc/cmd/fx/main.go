@@ -7,6 +7,7 @@ import (
 	"net"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"example.com/libs/grpc/gen/fxpb"
 )
@@ -38,6 +39,17 @@ func main() {
 	s := grpc.NewServer()
 	fxpb.RegisterRatesServer(s, ratesServer{})
 	fxpb.RegisterAdminServer(s, &adminServer{})
+
+	// The gateway in front of this service calls it back through
+	// generated code: its request's evidence is this call, and not
+	// checkout's calls of the same generated client.
+	conn, err := grpc.NewClient("127.0.0.1:7001", grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := fxpb.RegisterRatesGateway(context.Background(), conn); err != nil {
+		log.Fatal(err)
+	}
 	if err := s.Serve(lis); err != nil {
 		log.Fatal(err)
 	}
