@@ -104,7 +104,7 @@ func isGenericFunc(fn *ssa.Function, pkg, name string) bool {
 
 // funcName names a function for a message: pkg.F, pkg.T.M or pkg.F$1.
 func funcName(fn *ssa.Function) string {
-	return strings.TrimPrefix(fn.RelString(nil), "(")
+	return fn.RelString(nil)
 }
 
 func paramName(fn *ssa.Function, i int) string {
