@@ -477,6 +477,12 @@ func (a *analysis) callersOutsideGenerated(fn *ssa.Function, seen map[*ssa.Funct
 // the user's call.
 func (a *analysis) unusedGenerated() {
 	for _, lt := range a.ix.lazy {
+		if !a.callsEndpoints(lt) {
+			// A response or model type (go-swagger's GetBasketOK, whose
+			// Error formats it into an any) is no client: not using it
+			// loses no flow.
+			continue
+		}
 		for _, c := range a.callersOutsideGenerated(lt.maker, map[*ssa.Function]bool{}) {
 			used := false
 			for _, m := range a.re.mainsOf(c.Parent()) {
@@ -489,6 +495,22 @@ func (a *analysis) unusedGenerated() {
 			}
 		}
 	}
+}
+
+// callsEndpoints reports whether a method of lt makes a recognised
+// endpoint call itself (a generated gRPC client's Invoke or NewStream).
+func (a *analysis) callsEndpoints(lt *lazyType) bool {
+	for _, m := range lt.methods {
+		for _, b := range m.Blocks {
+			for _, instr := range b.Instrs {
+				if c, ok := instr.(ssa.CallInstruction); ok &&
+					slices.ContainsFunc(a.ix.rulesFor(c.Common()), func(r *rule) bool { return r.Role != "" }) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // usePositions says where in the source a use is: the call, or for a call

@@ -50,6 +50,9 @@ func main() {
 	if err := fxpb.RegisterRatesGateway(context.Background(), conn); err != nil {
 		log.Fatal(err)
 	}
+	// Trap: a generated error type is no client, so using it is no
+	// "never used" diagnostic.
+	log.Print(fxpb.NewGatewayError("starting").Error())
 	if err := s.Serve(lis); err != nil {
 		log.Fatal(err)
 	}

@@ -4,6 +4,7 @@ package fxpb
 
 import (
 	"context"
+	"fmt"
 
 	"google.golang.org/grpc"
 )
@@ -13,4 +14,23 @@ import (
 func RegisterRatesGateway(ctx context.Context, conn grpc.ClientConnInterface) error {
 	_, err := NewRatesClient(conn).GetRate(ctx, &GetRateRequest{From: "EUR", To: "USD"})
 	return err
+}
+
+// GatewayError is the error a gateway answers with, its detail a model of
+// the API: neither is a client, though generated code turns both into
+// interfaces.
+type GatewayError struct {
+	Detail *ErrorDetail
+}
+
+// ErrorDetail says why a gateway call failed.
+type ErrorDetail struct {
+	Reason string
+}
+
+func (e *GatewayError) Error() string { return fmt.Sprintf("gateway: %+v", e.Detail) }
+
+// NewGatewayError is a GatewayError for reason.
+func NewGatewayError(reason string) error {
+	return &GatewayError{Detail: &ErrorDetail{Reason: reason}}
 }
