@@ -168,7 +168,7 @@ func load(ctx context.Context, base string, ld modules.Load, rulePkgs map[string
 				l.mainDirs[p.PkgPath] = [2]string{l.rel(d), d}
 			}
 		}
-		if rel.matters(p.Types) {
+		if rel.matters(p.Types) || callsOwnInterface(p, l.source) {
 			build = append(build, p)
 			continue
 		}
@@ -225,6 +225,11 @@ func (l *loaded) noteBrokenMain(p *packages.Package) {
 // string type. What a package that does not matter cannot give is a name
 // stored into a struct field by its own code; such a name is reported
 // unresolved, not guessed.
+//
+// A package also matters when it calls a method through an interface the
+// program declares (callsOwnInterface): use cases that import no
+// messaging library call a port, and that call is what reaches the
+// adapter's method that publishes (hexagonal layers).
 type relevance struct {
 	rules map[string]bool
 	memo  map[*types.Package]bool
@@ -268,6 +273,22 @@ func computesNames(p *types.Package) bool {
 				if m := n.Method(i); m.Name() != "String" && m.Name() != "Error" && returnsString(m) {
 					return true
 				}
+			}
+		}
+	}
+	return false
+}
+
+// callsOwnInterface reports whether p calls, or takes the value of, a
+// method of an interface declared in a package of source.
+func callsOwnInterface(p *packages.Package, source map[*types.Package]bool) bool {
+	if p.TypesInfo == nil {
+		return false
+	}
+	for _, sel := range p.TypesInfo.Selections {
+		if sel.Kind() == types.MethodVal && types.IsInterface(sel.Recv()) {
+			if m := sel.Obj(); m.Pkg() != nil && source[m.Pkg()] {
+				return true
 			}
 		}
 	}
