@@ -421,11 +421,11 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 	}
 }
 
-// evidenceByService returns, for a service of an endpoint (as
-// serviceNames names them), the calls of calls that a main running as
-// that service reaches: generated client code that several services call
-// is evidence for each only where it calls it. A service the code names
-// (a Service value) gets all of them.
+// evidenceByService returns, for each service of an endpoint (as
+// serviceNames names them), the evidence of those of calls that a main
+// running as that service reaches: generated client code that several
+// services call is evidence for each only where it calls it. A service
+// the code names (a Service value) gets all of them.
 func (a *analysis) evidenceByService(calls []ssa.CallInstruction, svc *val, outer *ssa.Function, via []*ssa.Function) func(string) []topology.Evidence {
 	if len(calls) == 0 {
 		return func(string) []topology.Evidence { return nil }

@@ -26,8 +26,8 @@ type useSite struct {
 }
 
 // forwarding says where a wrapper's variadic parameter, handed on to the
-// recognised call, is read instead: arg, the slice that the call site at
-// of the wrapper passes. A nil arg reads it as unknown.
+// recognised call, is read instead: arg, the slice that the wrapper's call
+// site at passes. A nil arg reads it as unknown.
 type forwarding struct {
 	param *ssa.Parameter
 	arg   ssa.Value
