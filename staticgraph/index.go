@@ -431,8 +431,35 @@ func (ix *index) noteDecoded(mi *ssa.MakeInterface) {
 			continue
 		}
 		if fn := c.Common().StaticCallee(); fn == nil || fn.Blocks == nil {
-			ix.decoded.Set(p.Elem(), c)
+			ix.noteDecodedType(p.Elem(), c)
 			return
+		}
+	}
+}
+
+// noteDecodedType records that c fills values of the struct type t, and of
+// the struct types of its fields, which a decoder fills as well (a config
+// loaded by viper.Unmarshal(&cfg) sets cfg.Kafka.Topics.Orders.Name).
+// Slices and maps of structs are left out: their elements are made by the
+// decoder, and the code may make others.
+func (ix *index) noteDecodedType(t types.Type, c ssa.CallInstruction) {
+	if ix.decoded.At(t) != nil {
+		return
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok {
+		return
+	}
+	ix.decoded.Set(t, c)
+	for i := 0; i < st.NumFields(); i++ {
+		ft := st.Field(i).Type()
+		if p, ok := ft.(*types.Pointer); ok {
+			ft = p.Elem()
+		}
+		// Only the program's own types: a library's (a kafka.ReaderConfig
+		// inside a config) is made elsewhere in code too.
+		if n, ok := ft.(*types.Named); ok && n.Obj().Pkg() != nil && ix.hasSyntax[n.Obj().Pkg()] {
+			ix.noteDecodedType(ft, c)
 		}
 	}
 }

@@ -122,7 +122,7 @@ func (e *evaluator) fieldLoad(t types.Type, i int, pos token.Pos) []*val {
 		if fn := c.Common().StaticCallee(); fn != nil {
 			what = funcName(fn)
 		}
-		return []*val{unknown(pos, "field "+f.v.Name()+" of "+typeName(t)+", which "+what+" fills from outside data (request data)")}
+		return []*val{unknown(pos, "field "+f.v.Name()+" of "+typeName(t)+", which "+what+" fills from outside data (a request, a message or a config file)")}
 	}
 	var out []*val
 	for _, s := range e.ix.fieldStores[f] {

@@ -79,6 +79,34 @@ func main() {
 	if err := s.Send(ctx, kafka.Message{Topic: "billing.dry-run", Value: inv}); err != nil {
 		log.Fatal(err)
 	}
+	if err := alert(ctx, []byte(`{"kafka":{"topics":{"alerts":"billing.alerts"}}}`), inv); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// billingConfig is the service's config file: topics nested two levels
+// down, as config loaders fill them.
+type billingConfig struct {
+	Kafka kafkaConfig `json:"kafka"`
+}
+
+type kafkaConfig struct {
+	Topics topicsConfig `json:"topics"`
+}
+
+type topicsConfig struct {
+	Alerts string `json:"alerts"`
+}
+
+// alert publishes to the topic the config file names. Trap: the decoder
+// fills it from outside the code (unresolved, the decoder named).
+func alert(ctx context.Context, configFile []byte, payload []byte) error {
+	var cfg billingConfig
+	if err := json.Unmarshal(configFile, &cfg); err != nil {
+		return err
+	}
+	w := &kafka.Writer{Addr: kafka.TCP(clicks.Broker)}
+	return w.WriteMessages(ctx, kafka.Message{Topic: cfg.Kafka.Topics.Alerts, Value: payload})
 }
 
 // dunning reminds customers who have not paid.
