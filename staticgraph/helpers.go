@@ -102,7 +102,8 @@ func isGenericFunc(fn *ssa.Function, pkg, name string) bool {
 	return obj != nil && obj.Pkg() != nil && obj.Pkg().Path() == pkg && obj.Name() == name && obj.Signature().Recv() == nil
 }
 
-// funcName names a function for a message: pkg.F, pkg.T.M or pkg.F$1.
+// funcName names a function for a message: pkg.F, (*pkg.T).M, (pkg.T).M or
+// pkg.F$1, as go/ssa writes them.
 func funcName(fn *ssa.Function) string {
 	return fn.RelString(nil)
 }
