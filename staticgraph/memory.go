@@ -65,7 +65,7 @@ func (e *evaluator) allocField(alloc *ssa.Alloc, idx int, pos token.Pos) []*val 
 		if fn := c.Common().StaticCallee(); fn != nil {
 			what = funcName(fn)
 		}
-		return []*val{unknown(c.Pos(), "field "+name+" of a value decoded by "+what+" (request data)")}
+		return []*val{unknown(c.Pos(), "field "+name+" of a value decoded by "+what+" (a request, a message or a config file)")}
 	}
 	var out []*val
 	for _, r := range *alloc.Referrers() {
