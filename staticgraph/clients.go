@@ -13,9 +13,17 @@ import (
 	"github.com/tracegraph/tracegraph/config"
 )
 
+// streamEncoders are the encoders a buffer's payload is read from, by the
+// constructor that makes one on a writer and the method that encodes.
+var streamEncoders = map[string]string{
+	"encoding/json NewEncoder": "encoding/json Encoder.Encode",
+	"encoding/gob NewEncoder":  "encoding/gob Encoder.Encode",
+	"encoding/xml NewEncoder":  "encoding/xml Encoder.Encode",
+}
+
 // encodedInto gives the payloads a local buffer holds: the types of the
-// values json.NewEncoder(&buf).Encode(v) wrote into it, each as a value a
-// payload rule made.
+// values an encoder on it (json.NewEncoder(&buf).Encode(v), gob's, xml's)
+// wrote into it, each as a value a payload rule made.
 func (e *evaluator) encodedInto(buf *ssa.Alloc) []*val {
 	var out []*val
 	var writers []ssa.Value
@@ -28,12 +36,16 @@ func (e *evaluator) encodedInto(buf *ssa.Alloc) []*val {
 	for _, w := range writers {
 		for _, r := range *w.Referrers() {
 			c, ok := r.(*ssa.Call)
-			if !ok || calleeKey(c.Common()) != "encoding/json NewEncoder" {
+			if !ok {
+				continue
+			}
+			encode, ok := streamEncoders[calleeKey(c.Common())]
+			if !ok {
 				continue
 			}
 			for _, r2 := range *c.Referrers() {
 				enc, ok := r2.(ssa.CallInstruction)
-				if !ok || calleeKey(enc.Common()) != "encoding/json Encoder.Encode" || receiver(enc.Common()) != ssa.Value(c) {
+				if !ok || calleeKey(enc.Common()) != encode || receiver(enc.Common()) != ssa.Value(c) {
 					continue
 				}
 				if args := callArgs(enc.Common()); len(args) == 1 {

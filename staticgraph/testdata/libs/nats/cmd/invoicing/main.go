@@ -4,12 +4,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/gob"
 	"log"
 
 	"github.com/nats-io/nats.go"
 
 	"example.com/libs/nats/invoicing/app"
+	"example.com/libs/nats/invoicing/domain"
 	"example.com/libs/nats/invoicing/natsnotify"
 )
 
@@ -21,6 +24,16 @@ func main() {
 	defer nc.Close()
 	svc := app.New(natsnotify.New(nc))
 	if err := svc.Issue(context.Background(), 1); err != nil {
+		log.Fatal(err)
+	}
+
+	// The audit trail is gob-encoded: the buffer the encoder wrote
+	// carries the encoded value's type to the publish.
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(domain.Invoice{ID: "inv-1", Order: "o-1"}); err != nil {
+		log.Fatal(err)
+	}
+	if err := nc.Publish("invoices.audit", buf.Bytes()); err != nil {
 		log.Fatal(err)
 	}
 }
