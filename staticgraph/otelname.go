@@ -3,6 +3,7 @@ package staticgraph
 import (
 	"fmt"
 	"go/constant"
+	"go/token"
 	"slices"
 	"strings"
 
@@ -68,6 +69,7 @@ func (a *analysis) resolveServiceNames() {
 	a.otelNames = map[*ssa.Package]string{}
 	a.otelCands = map[*ssa.Package][]string{}
 	names := map[*ssa.Package][]string{}
+	dynamic := map[*ssa.Package]token.Pos{} // where a main's name is not known
 	for _, sc := range a.ix.serviceNames {
 		if !a.re.reachable(sc.call.Parent()) || !reachesResource(sc.call, 0) {
 			continue
@@ -98,6 +100,20 @@ func (a *analysis) resolveServiceNames() {
 			} else {
 				names[m] = append(names[m], consts...)
 			}
+			if unknown && !fromSetting {
+				if _, ok := dynamic[m]; !ok {
+					dynamic[m] = sc.call.Pos()
+				}
+			}
+		}
+	}
+	// A name computed at run time (os.Args[1], a subcommand) may name
+	// several services one binary runs as: say why none is taken.
+	for m, pos := range dynamic {
+		if len(names[m]) == 0 && len(a.otelCands[m]) == 0 {
+			at := a.evidence(pos)
+			a.g.Diagnostics = append(a.g.Diagnostics, topology.Diagnostic{Package: m.Pkg.Path(), File: at.File, Line: at.Line,
+				Message: fmt.Sprintf("main package %s builds its OpenTelemetry resource with a service name that is not constant: it is named by its directory", m.Pkg.Path())})
 		}
 	}
 	for m, ns := range names {
