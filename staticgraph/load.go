@@ -129,6 +129,7 @@ func load(ctx context.Context, base string, ld modules.Load, rulePkgs map[string
 		good = append(good, p)
 	}
 
+	l.diags = append(l.diags, unsupportedDiags(good, rulePkgs)...)
 	prog := ssa.NewProgram(initial[0].Fset, ssa.InstantiateGenerics)
 	created := map[*types.Package]bool{}
 	l.source = map[*types.Package]bool{}
