@@ -41,11 +41,17 @@ func unsupportedDiags(pkgs []*packages.Package, rulePkgs map[string]bool) []topo
 		}
 		var importers []string
 		for _, p := range pkgs {
+			imports, viaPack := false, false
 			for imp := range p.Imports {
-				if within(imp, lib.path) {
-					importers = append(importers, p.PkgPath)
-					break
-				}
+				imports = imports || within(imp, lib.path)
+				viaPack = viaPack || rulePkgs[imp]
+			}
+			// A package that also imports a library a pack describes
+			// configures its adapter (a Watermill SQS publisher and the
+			// AWS SDK's options), its messages counted there. Routes
+			// are never another library's.
+			if imports && (lib.what == "HTTP routes" || !viaPack) {
+				importers = append(importers, p.PkgPath)
 			}
 		}
 		if len(importers) == 0 {
