@@ -61,7 +61,7 @@ func Merge(graphs ...*Graph) (*Graph, error) {
 		}
 		out.Unresolved = append(out.Unresolved, g.Unresolved...)
 		for _, d := range g.Diagnostics {
-			if !strings.HasPrefix(d.Subject, duplicateSubject) {
+			if !strings.HasPrefix(d.Subject, duplicateSubject) && !strings.HasPrefix(d.Subject, nearMissSubject) {
 				out.Diagnostics = append(out.Diagnostics, d)
 			}
 		}
@@ -82,6 +82,7 @@ func Merge(graphs ...*Graph) (*Graph, error) {
 	// depend on the order of the graphs.
 	out.Normalize()
 	out.Flows = DeriveFlows(out.Endpoints)
+	out.Diagnostics = append(out.Diagnostics, nearMisses(out.Flows)...)
 	out.Normalize()
 	return out, nil
 }
