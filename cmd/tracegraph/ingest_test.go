@@ -171,9 +171,11 @@ const EnvFaultInjection = "TRACEGRAPH_FAULT_INJECTION"
 // alone), and observed --db prints what observed --events does.
 func TestIngestKilled(t *testing.T) {
 	db := pgURL(t)
-	kills, n, batchSize := 1, 40_000, "1000"
+	kills, n, batchSize := 1, 150_000, "1000"
 	if os.Getenv(EnvFaultInjection) == "1" {
-		kills, n, batchSize = 10, 300_000, "2000"
+		// Enough events that ten kills land before the load ends, on the
+		// fastest machine seen (300,000 ran out after nine).
+		kills, n, batchSize = 10, 600_000, "2000"
 	} else if testing.Short() {
 		t.Skip("builds the binary; -short")
 	}
@@ -213,14 +215,29 @@ func TestIngestKilled(t *testing.T) {
 		exited := make(chan error, 1)
 		go func() { exited <- cmd.Wait() }()
 		// Wait for this run's first new batch, then kill it at a random
-		// moment of the next half second.
+		// moment of the next half second. A run can also end first: on a
+		// fast machine the kills before it may have left nothing to store.
 		var firstRow time.Duration
+		finished := false
+	wait:
 		for deadline := time.Now().Add(2 * time.Minute); firstRow == 0; time.Sleep(5 * time.Millisecond) {
+			select {
+			case werr := <-exited:
+				errFile.Close()
+				t.Logf("run %d ended before storing anything new (%v): %s", run, werr, mustRead(t, errPath))
+				finished = true
+				break wait
+			default:
+			}
 			if count() > prev {
 				firstRow = time.Since(started)
 			} else if time.Now().After(deadline) {
 				t.Fatalf("run %d stored nothing in 2 minutes", run)
 			}
+		}
+		if finished {
+			prev = count()
+			break
 		}
 		time.Sleep(time.Duration(rng.IntN(500)) * time.Millisecond)
 		killErr := cmd.Process.Signal(syscall.SIGKILL)
@@ -242,6 +259,10 @@ func TestIngestKilled(t *testing.T) {
 		}
 		t.Logf("run %d: first new row after %v, killed with %d events stored (%d before)", run, firstRow.Round(time.Millisecond), now, prev)
 		prev = now
+	}
+	if landed < kills {
+		// Then the test did not test what it says: make the load larger.
+		t.Errorf("only %d of %d kills landed before the load ended", landed, kills)
 	}
 	code, out, errs := tg(t, "ingest", "--db", db, "--batch", batchSize, p)
 	if code != 0 {
