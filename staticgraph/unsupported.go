@@ -5,6 +5,7 @@ package staticgraph
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -36,7 +37,7 @@ var unsupportedLibs = []struct{ path, what string }{
 func unsupportedDiags(pkgs []*packages.Package, rulePkgs map[string]bool) []topology.Diagnostic {
 	var out []topology.Diagnostic
 	for _, lib := range unsupportedLibs {
-		if slices.ContainsFunc(mapsKeys(rulePkgs), func(p string) bool { return within(p, lib.path) }) {
+		if slices.ContainsFunc(slices.Collect(maps.Keys(rulePkgs)), func(p string) bool { return within(p, lib.path) }) {
 			continue
 		}
 		var importers []string
@@ -67,11 +68,3 @@ func unsupportedDiags(pkgs []*packages.Package, rulePkgs map[string]bool) []topo
 
 // within reports whether import path p is module path mod or below it.
 func within(p, mod string) bool { return p == mod || strings.HasPrefix(p, mod+"/") }
-
-func mapsKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
