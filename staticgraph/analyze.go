@@ -352,8 +352,8 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 			evidence = append(evidence, a.evidence(s.Pos()))
 		}
 	}
-	services := a.serviceNames(p[propService], x.outer, viaOf(x.v, nil))
-	generatedEvidence := a.evidenceByService(intoGenerated, p[propService], x.outer, viaOf(x.v, nil))
+	services, mains := a.serviceMains(p[propService], x.outer, viaOf(x.v, nil))
+	generatedEvidence := a.evidenceByService(intoGenerated, mains)
 	msg, reply := typeOf(p[propMessage]), typeOf(p[propReply])
 	ch := p[propChannel]
 	name, pattern, ok := ch.name()
@@ -421,24 +421,12 @@ func (a *analysis) endpoint(u recognised, x expanded, cands []string) {
 	}
 }
 
-// evidenceByService returns, for each service of an endpoint (as
-// serviceNames names them), the evidence of those of calls that a main
-// running as that service reaches: generated client code that several
-// services call is evidence for each only where it calls it. A service
-// the code names (a Service value) gets all of them.
-func (a *analysis) evidenceByService(calls []ssa.CallInstruction, svc *val, outer *ssa.Function, via []*ssa.Function) func(string) []topology.Evidence {
-	if len(calls) == 0 {
-		return func(string) []topology.Evidence { return nil }
-	}
-	mains := map[string][]*ssa.Package{}
-	if svc == nil || svc.kind != kService {
-		for _, m := range a.re.mainsOf(outer) {
-			if a.reachesAll(m, via) {
-				name := a.mainService(m)
-				mains[name] = append(mains[name], m)
-			}
-		}
-	}
+// evidenceByService returns, for each service of an endpoint, the
+// evidence of those of calls that a main running as that service reaches
+// (mains, from serviceMains): generated client code that several services
+// call is evidence for each only where it calls it. A service the code
+// names (nil mains) gets all of them.
+func (a *analysis) evidenceByService(calls []ssa.CallInstruction, mains map[string][]*ssa.Package) func(string) []topology.Evidence {
 	return func(s string) []topology.Evidence {
 		ms, known := mains[s]
 		var out []topology.Evidence
@@ -547,18 +535,30 @@ func typeOf(v *val) string {
 // field or package-level variable the use's values came through (via): a
 // topic one main stores into a shared struct's field is not another main's.
 func (a *analysis) serviceNames(svc *val, outer *ssa.Function, via []*ssa.Function) []string {
+	names, _ := a.serviceMains(svc, outer, via)
+	return names
+}
+
+// serviceMains is serviceNames with, for a service named by its main
+// package, the mains that run as it; mains is nil for a service the code
+// names (and when there is no service).
+func (a *analysis) serviceMains(svc *val, outer *ssa.Function, via []*ssa.Function) (names []string, mains map[string][]*ssa.Package) {
 	if svc != nil && svc.kind == kService {
 		if n, pattern, ok := svc.props[propName].name(); ok && !pattern && n != "" {
-			return []string{a.service(n, a.mainOf(svc.site.Parent(), n))}
+			return []string{a.service(n, a.mainOf(svc.site.Parent(), n))}, nil
 		}
 	}
-	var out []string
 	for _, m := range a.re.mainsOf(outer) {
 		if a.reachesAll(m, via) {
-			out = append(out, a.mainService(m))
+			name := a.mainService(m)
+			names = append(names, name)
+			if mains == nil {
+				mains = map[string][]*ssa.Package{}
+			}
+			mains[name] = append(mains[name], m)
 		}
 	}
-	return out
+	return names, mains
 }
 
 // reachesAll reports whether main m reaches every function of fns.
