@@ -5,7 +5,6 @@ package staticgraph
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -15,20 +14,24 @@ import (
 )
 
 // unsupportedLibs are messaging and routing libraries no built-in pack
-// describes, by module path, with what their flows are.
-var unsupportedLibs = []struct{ path, what string }{
-	{"github.com/streadway/amqp", "RabbitMQ messages"},
-	{"github.com/rabbitmq/amqp091-go", "RabbitMQ messages"},
-	{"github.com/confluentinc/confluent-kafka-go", "Kafka messages"},
-	{"github.com/eclipse/paho.mqtt.golang", "MQTT messages"},
-	{"github.com/nsqio/go-nsq", "NSQ messages"},
-	{"github.com/apache/pulsar-client-go", "Pulsar messages"},
-	{"cloud.google.com/go/pubsub", "Google Cloud Pub/Sub messages"},
-	{"github.com/aws/aws-sdk-go-v2/service/sqs", "SQS messages"},
-	{"github.com/aws/aws-sdk-go-v2/service/sns", "SNS messages"},
-	{"github.com/labstack/echo", "HTTP routes"},
-	{"github.com/gin-gonic/gin", "HTTP routes"},
-	{"github.com/gofiber/fiber", "HTTP routes"},
+// describes, by module path, with what their flows are. A routes library
+// is never configured for another's sake (see unsupportedDiags).
+var unsupportedLibs = []struct {
+	path, what string
+	routes     bool
+}{
+	{"github.com/streadway/amqp", "RabbitMQ messages", false},
+	{"github.com/rabbitmq/amqp091-go", "RabbitMQ messages", false},
+	{"github.com/confluentinc/confluent-kafka-go", "Kafka messages", false},
+	{"github.com/eclipse/paho.mqtt.golang", "MQTT messages", false},
+	{"github.com/nsqio/go-nsq", "NSQ messages", false},
+	{"github.com/apache/pulsar-client-go", "Pulsar messages", false},
+	{"cloud.google.com/go/pubsub", "Google Cloud Pub/Sub messages", false},
+	{"github.com/aws/aws-sdk-go-v2/service/sqs", "SQS messages", false},
+	{"github.com/aws/aws-sdk-go-v2/service/sns", "SNS messages", false},
+	{"github.com/labstack/echo", "HTTP routes", true},
+	{"github.com/gin-gonic/gin", "HTTP routes", true},
+	{"github.com/gofiber/fiber", "HTTP routes", true},
 }
 
 // unsupportedDiags returns one diagnostic per library of unsupportedLibs
@@ -37,7 +40,7 @@ var unsupportedLibs = []struct{ path, what string }{
 func unsupportedDiags(pkgs []*packages.Package, rulePkgs map[string]bool) []topology.Diagnostic {
 	var out []topology.Diagnostic
 	for _, lib := range unsupportedLibs {
-		if slices.ContainsFunc(slices.Collect(maps.Keys(rulePkgs)), func(p string) bool { return within(p, lib.path) }) {
+		if coveredBy(rulePkgs, lib.path) {
 			continue
 		}
 		var importers []string
@@ -51,7 +54,7 @@ func unsupportedDiags(pkgs []*packages.Package, rulePkgs map[string]bool) []topo
 			// configures its adapter (a Watermill SQS publisher and the
 			// AWS SDK's options), its messages counted there. Routes
 			// are never another library's.
-			if imports && (lib.what == "HTTP routes" || !viaPack) {
+			if imports && (lib.routes || !viaPack) {
 				importers = append(importers, p.PkgPath)
 			}
 		}
@@ -64,6 +67,16 @@ func unsupportedDiags(pkgs []*packages.Package, rulePkgs map[string]bool) []topo
 			len(importers), lib.path, lib.what)})
 	}
 	return out
+}
+
+// coveredBy reports whether a recognizer covers a package of module mod.
+func coveredBy(rulePkgs map[string]bool, mod string) bool {
+	for p := range rulePkgs {
+		if within(p, mod) {
+			return true
+		}
+	}
+	return false
 }
 
 // within reports whether import path p is module path mod or below it.
