@@ -31,22 +31,14 @@ func (a *analysis) forwardedParam(u recognised) *ssa.Parameter {
 	}
 	tail := fn.Params[len(fn.Params)-1]
 	args := callArgs(u.call.Common())
-	found := false
-	var walk func(s *config.Source)
-	walk = func(s *config.Source) {
-		for ; s != nil; s = s.Else {
+	for _, src := range []*config.Source{u.rule.Channel, u.rule.Message, u.rule.Reply} {
+		for s := src; s != nil; s = s.Else {
 			if s.Arg != nil && (s.Field != "" || s.Made) && *s.Arg < len(args) && args[*s.Arg] == tail {
-				found = true
+				return tail
 			}
 		}
 	}
-	for _, s := range []*config.Source{u.rule.Channel, u.rule.Message, u.rule.Reply} {
-		walk(s)
-	}
-	if !found {
-		return nil
-	}
-	return tail
+	return nil
 }
 
 // useForwarded turns a use whose call forwards tail (see forwardedParam)
