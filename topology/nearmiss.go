@@ -30,10 +30,27 @@ func nearMisses(flows []Flow) []Diagnostic {
 			receivers = append(receivers, f)
 		}
 	}
+	// Receivers by the keys of their names, so that each sender looks up
+	// its few candidates instead of comparing itself with every receiver.
+	byKey := map[string][]int{}
+	for i, r := range receivers {
+		for _, k := range nearKeys(r.Channel) {
+			byKey[k] = append(byKey[k], i)
+		}
+	}
 	var out []Diagnostic
 	for _, s := range senders {
-		for _, r := range receivers {
-			if s.Kind != r.Kind || !SystemsMatch(s.System, r.System) || s.Channel == r.Channel || !nearNames(s.Channel, r.Channel) {
+		var seen []int
+		for _, k := range nearKeys(s.Channel) {
+			for _, i := range byKey[k] {
+				if !slices.Contains(seen, i) {
+					seen = append(seen, i)
+				}
+			}
+		}
+		for _, i := range seen {
+			r := receivers[i]
+			if s.Kind != r.Kind || !SystemsMatch(s.System, r.System) || s.Channel == r.Channel {
 				continue
 			}
 			send, recv, sender := "publish", "subscriber", "publisher"
@@ -52,20 +69,20 @@ func nearMisses(flows []Flow) []Diagnostic {
 	return out
 }
 
-// nearNames reports whether two channel names look like one: the same
-// words, or the same gRPC package and method.
-func nearNames(a, b string) bool {
-	if strings.HasPrefix(a, "/") != strings.HasPrefix(b, "/") {
-		// A path (a Watermill HTTP subscriber's "/webhooks") and a
-		// topic ("webhooks") are two kinds of name, not one misspelt.
-		return false
+// nearKeys are the keys under which two channel names look like one:
+// the same words, or the same gRPC package and method. A path (a
+// Watermill HTTP subscriber's "/webhooks") and a topic ("webhooks") are
+// two kinds of name, not one misspelt, so the words key says which it is.
+func nearKeys(name string) []string {
+	kind := "topic "
+	if strings.HasPrefix(name, "/") {
+		kind = "path "
 	}
-	if words(a) == words(b) {
-		return true
+	keys := []string{kind + words(name)}
+	if pkg, method, ok := grpcParts(name); ok && pkg != "" {
+		keys = append(keys, "grpc "+pkg+" "+method)
 	}
-	pa, ma, oka := grpcParts(a)
-	pb, mb, okb := grpcParts(b)
-	return oka && okb && pa != "" && pa == pb && ma == mb
+	return keys
 }
 
 // words is a name's words, lower case, sorted, one space apart.
